@@ -1,0 +1,462 @@
+/*
+ * lexport — the command-line program. It uses only the public header.
+ *
+ * Exit status: 0 success; 1 bad data or template (nothing written);
+ * 2 usage error; 3 input/output error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "libexport.h"
+
+enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+static const char *usage_text =
+    "usage: lexport COMMAND [ARGS]\n"
+    "\n"
+    "Fill report templates from community data; export PDF, DOCX, XLSX or text.\n"
+    "\n"
+    "commands:\n"
+    "  brief DATA --month YYYY-MM [-f pdf,docx,xlsx] [-o OUTDIR]\n"
+    "        the monthly briefing: writes OUTDIR/briefing-YYYY-MM.{pdf,docx,xlsx}\n"
+    "  render TEMPLATE DATA -o OUT [-f FORMAT] [--month YYYY-MM]\n"
+    "        any template (a built-in name or a .lxt file) in any format;\n"
+    "        FORMAT is pdf, docx, xlsx, txt or tree (default: from OUT's extension);\n"
+    "        -o - writes to standard output\n"
+    "  check DATA      validate data against the contract and list every problem\n"
+    "  templates       list the built-in templates\n"
+    "  --version       print the version\n"
+    "  --help          print this help\n"
+    "\n"
+    "options of brief and render:\n"
+    "  --date YYYY-MM-DD        document date (default: last day of the month)\n"
+    "  --font ROLE=PATH[:INDEX] font file for a role: song, fangsong, hei, kai,\n"
+    "                           xiaobiaosong (may be repeated)\n"
+    "\n"
+    "exit status: 0 success, 1 bad data or template (nothing is written),\n"
+    "2 usage error, 3 input/output error\n";
+
+#include <stdarg.h>
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "lexport: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'lexport --help'.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int exit_for(int code)
+{
+    switch (code) {
+    case LEXP_OK: return EXIT_OK;
+    case LEXP_EIO: return EXIT_IO;
+    case LEXP_EINVAL:
+    case LEXP_ENOTFOUND: return EXIT_USAGE;
+    default: return EXIT_BAD;
+    }
+}
+
+static void print_error(const lexp_error *e)
+{
+    char buf[2048];
+    lexp_error_format(buf, sizeof buf, e, NULL);
+    fprintf(stderr, "%s\n", buf);
+}
+
+static void print_warning(const lexp_error *w, void *payload)
+{
+    (void)payload;
+    char buf[2048];
+    lexp_error_format(buf, sizeof buf, w, "warning");
+    fprintf(stderr, "%s\n", buf);
+}
+
+static void print_problem(const lexp_error *p, void *payload)
+{
+    (void)payload;
+    print_error(p);
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+#define MAX_FONTS 16
+
+typedef struct {
+    const char *pos[4];
+    int npos;
+    const char *out;
+    const char *format;
+    const char *month;
+    const char *date;
+    lexp_font_override fonts[MAX_FONTS];
+    int nfonts;
+} args;
+
+/* Option value: "--opt VALUE", "--opt=VALUE" or "-oVALUE". */
+static int take(int argc, char **argv, int *i, const char *lng, const char *shrt,
+                const char **val, int *err)
+{
+    const char *a = argv[*i];
+    size_t ll = lng ? strlen(lng) : 0;
+    if ((lng && strcmp(a, lng) == 0) || (shrt && strcmp(a, shrt) == 0)) {
+        if (*i + 1 >= argc) {
+            usage_error("option %s needs a value", a);
+            *err = 1;
+            return 1;
+        }
+        *val = argv[++*i];
+        return 1;
+    }
+    if (lng && strncmp(a, lng, ll) == 0 && a[ll] == '=') {
+        *val = a + ll + 1;
+        return 1;
+    }
+    if (shrt && strncmp(a, shrt, 2) == 0 && a[2]) {
+        *val = a + 2;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_font(args *a, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1])
+        return usage_error("--font expects ROLE=PATH[:INDEX], found '%s'", spec);
+    char role[32];
+    size_t rl = (size_t)(eq - spec);
+    if (rl >= sizeof role)
+        return usage_error("unknown font role in '%s'", spec);
+    memcpy(role, spec, rl);
+    role[rl] = 0;
+    int r = lexp_font_role_from_name(role);
+    if (r < 0)
+        return usage_error("unknown font role '%s'; expected song, fangsong, hei, kai or "
+                           "xiaobiaosong",
+                           role);
+    if (a->nfonts == MAX_FONTS)
+        return usage_error("too many --font options");
+    const char *path = eq + 1;
+    int index = 0;
+    const char *colon = strrchr(path, ':');
+    char *copy = strdup(path);
+    if (!copy)
+        return usage_error("out of memory");
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        index = atoi(colon + 1);
+        copy[colon - path] = 0;
+    }
+    a->fonts[a->nfonts].role = r;
+    a->fonts[a->nfonts].path = copy;
+    a->fonts[a->nfonts].index = index;
+    a->nfonts++;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, int first, args *a, int max_pos)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = first; i < argc; i++) {
+        const char *v;
+        int err = 0;
+        if (take(argc, argv, &i, "--output", "-o", &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            a->out = v;
+        } else if (take(argc, argv, &i, "--format", "-f", &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            a->format = v;
+        } else if (take(argc, argv, &i, "--month", NULL, &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            a->month = v;
+        } else if (take(argc, argv, &i, "--date", NULL, &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            a->date = v;
+        } else if (take(argc, argv, &i, "--font", NULL, &v, &err)) {
+            if (err || parse_font(a, v))
+                return EXIT_USAGE;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return usage_error("unknown option '%s'", argv[i]);
+        } else {
+            if (a->npos == max_pos)
+                return usage_error("unexpected argument '%s'", argv[i]);
+            a->pos[a->npos++] = argv[i];
+        }
+    }
+    if (a->month && !lexp_month_valid(a->month))
+        return usage_error("--month expects YYYY-MM with a month from 01 to 12, found '%s'",
+                           a->month);
+    if (a->date) {
+        int y, m, d;
+        char extra;
+        if (strlen(a->date) != 10 ||
+            sscanf(a->date, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 ||
+            d < 1 || d > 31)
+            return usage_error("--date expects YYYY-MM-DD, found '%s'", a->date);
+    }
+    return 0;
+}
+
+static void free_args(args *a)
+{
+    for (int i = 0; i < a->nfonts; i++)
+        free((char *)a->fonts[i].path);
+}
+
+static void setup_options(lexp_render_options *o, const args *a, lexp_engine *eng)
+{
+    o->month = a->month;
+    o->date = a->date;
+    o->fonts = a->fonts;
+    o->nfonts = (size_t)a->nfonts;
+    o->warn = print_warning;
+    o->engine = eng;
+}
+
+/* ---- commands -------------------------------------------------------------------- */
+
+static int cmd_templates(void)
+{
+    for (size_t i = 0; i < lexp_builtin_count(); i++) {
+        const char *d = lexp_builtin_description(i);
+        printf("%-10s %s\n", lexp_builtin_name(i), d ? d : "");
+    }
+    return EXIT_OK;
+}
+
+static int load_data(lexp_data **d, const char *path)
+{
+    lexp_error err;
+    int rc = lexp_data_load_file(d, path, &err);
+    if (rc) {
+        print_error(&err);
+        return exit_for(rc);
+    }
+    return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, 2, &a, 1);
+    if (rc)
+        return rc;
+    free_args(&a);
+    if (a.npos != 1)
+        return usage_error("check needs one DATA file");
+    lexp_data *d;
+    if ((rc = load_data(&d, a.pos[0])))
+        return rc;
+    int n = lexp_data_check(d, print_problem, NULL);
+    lexp_data_free(d);
+    if (n > 0) {
+        fprintf(stderr, "%s: %d problem%s\n", a.pos[0], n, n == 1 ? "" : "s");
+        return EXIT_BAD;
+    }
+    printf("%s: ok\n", a.pos[0]);
+    return EXIT_OK;
+}
+
+static int write_out(const char *path, const lexp_buf *b)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(b->ptr, 1, b->size, stdout) != b->size || fflush(stdout) != 0) {
+            fprintf(stderr, "lexport: error: cannot write to standard output\n");
+            return EXIT_IO;
+        }
+        return EXIT_OK;
+    }
+    lexp_error err;
+    int rc = lexp_write_file(path, b->ptr, b->size, &err);
+    if (rc) {
+        print_error(&err);
+        return exit_for(rc);
+    }
+    return EXIT_OK;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, 2, &a, 2);
+    if (rc)
+        return rc;
+    if (a.npos != 2) {
+        free_args(&a);
+        return usage_error("render needs TEMPLATE and DATA");
+    }
+    if (!a.out) {
+        free_args(&a);
+        return usage_error("render needs -o OUT (use -o - for standard output)");
+    }
+    int fmt = a.format ? lexp_format_from_name(a.format) : lexp_format_from_path(a.out);
+    if (fmt < 0) {
+        free_args(&a);
+        if (a.format)
+            return usage_error("unknown format '%s'; expected pdf, docx, xlsx, txt or tree",
+                               a.format);
+        return usage_error("cannot tell the format from '%s'; give -f pdf|docx|xlsx|txt",
+                           a.out);
+    }
+    lexp_engine *eng = lexp_engine_new();
+    lexp_error err;
+    lexp_template *t = NULL;
+    lexp_data *d = NULL;
+    lexp_buf out = LEXP_BUF_INIT;
+    rc = lexp_template_load(&t, eng, a.pos[0], &err);
+    if (rc) {
+        print_error(&err);
+        rc = exit_for(rc);
+        goto done;
+    }
+    if ((rc = load_data(&d, a.pos[1])))
+        goto done;
+    lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
+    setup_options(&o, &a, eng);
+    o.format = fmt;
+    rc = lexp_render(&out, t, d, &o, &err);
+    if (rc) {
+        print_error(&err);
+        rc = exit_for(rc);
+        goto done;
+    }
+    rc = write_out(a.out, &out);
+done:
+    lexp_buf_dispose(&out);
+    lexp_data_free(d);
+    lexp_template_free(t);
+    lexp_engine_free(eng);
+    free_args(&a);
+    return rc;
+}
+
+static int make_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? 0 : -1;
+    char *copy = strdup(dir);
+    if (!copy)
+        return -1;
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            free(copy);
+            return -1;
+        }
+        *p = '/';
+    }
+    int rc = mkdir(copy, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    free(copy);
+    return rc;
+}
+
+static int cmd_brief(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, 2, &a, 1);
+    if (rc)
+        return rc;
+    if (a.npos != 1) {
+        free_args(&a);
+        return usage_error("brief needs one DATA file");
+    }
+    if (!a.month) {
+        free_args(&a);
+        return usage_error("brief needs --month YYYY-MM");
+    }
+    int fmts[8], nf = 0;
+    const char *list = a.format ? a.format : "pdf,docx,xlsx";
+    char *copy = strdup(list);
+    for (char *tok = strtok(copy, ","); tok && rc == 0; tok = strtok(NULL, ",")) {
+        int f = lexp_format_from_name(tok);
+        if (f < 0 || nf == 8)
+            rc = usage_error("unknown format '%s'; expected pdf, docx, xlsx or txt", tok);
+        else
+            fmts[nf++] = f;
+    }
+    free(copy);
+    if (rc) {
+        free_args(&a);
+        return rc;
+    }
+    const char *dir = a.out ? a.out : ".";
+    lexp_data *d = NULL;
+    if ((rc = load_data(&d, a.pos[0]))) {
+        free_args(&a);
+        return rc;
+    }
+    lexp_engine *eng = lexp_engine_new();
+    lexp_buf bufs[8];
+    memset(bufs, 0, sizeof bufs);
+    lexp_error err;
+    /* Render every format before writing any, so a failure writes nothing. */
+    for (int i = 0; i < nf && rc == 0; i++) {
+        lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
+        setup_options(&o, &a, eng);
+        o.format = fmts[i];
+        int r = lexp_brief(&bufs[i], d, a.month, &o, &err);
+        if (r) {
+            print_error(&err);
+            rc = exit_for(r);
+        }
+    }
+    if (rc == 0 && make_dir(dir) != 0) {
+        fprintf(stderr, "%s: error: cannot create the output directory: %s\n", dir,
+                strerror(errno));
+        rc = EXIT_IO;
+    }
+    for (int i = 0; i < nf && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/briefing-%s.%s", dir, a.month, lexp_format_name(fmts[i]));
+        rc = write_out(path, &bufs[i]);
+        if (rc == 0)
+            printf("%s\n", path);
+    }
+    for (int i = 0; i < nf; i++)
+        lexp_buf_dispose(&bufs[i]);
+    lexp_data_free(d);
+    lexp_engine_free(eng);
+    free_args(&a);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+        printf("lexport %s (libexport %s)\n", LEXP_VERSION_STRING, lexp_version());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "templates") == 0)
+        return argc == 2 ? cmd_templates() : usage_error("templates takes no arguments");
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc, argv);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc, argv);
+    if (strcmp(cmd, "brief") == 0)
+        return cmd_brief(argc, argv);
+    return usage_error("unknown command '%s'", cmd);
+}

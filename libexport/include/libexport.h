@@ -1,0 +1,351 @@
+/*
+ * libexport — fill report templates from community data and export them as
+ * PDF, DOCX, XLSX or plain text.
+ *
+ * This is the only public header. Everything it declares is prefixed
+ * `lexp_` / `LEXP_`; every other symbol of the library is hidden.
+ *
+ * Conventions (the whole API follows them):
+ *  - Functions that can fail return 0 on success or a negative `LEXP_E*`
+ *    code, and fill a caller-allocated `lexp_error` (which may be NULL).
+ *  - Out-parameters come first. Objects returned through `**out` belong to
+ *    the caller and are released with the matching `lexp_*_free`.
+ *  - Byte results are returned in a `lexp_buf`, released with
+ *    `lexp_buf_dispose`.
+ *  - The library never prints and never exits. Warnings are delivered to an
+ *    optional callback.
+ *  - There is no global mutable state. Parsed templates and loaded data are
+ *    immutable and may be shared by threads; an engine may be shared too (it
+ *    locks its caches). Everything else belongs to one thread at a time.
+ *
+ * @code
+ *   lexp_error err;
+ *   lexp_data *data = NULL;
+ *   lexp_template *tpl = NULL;
+ *   lexp_buf pdf = LEXP_BUF_INIT;
+ *   lexp_render_options opt = LEXP_RENDER_OPTIONS_INIT;
+ *   opt.format = LEXP_FORMAT_PDF;
+ *   opt.month = "2024-09";
+ *   if (lexp_data_load_file(&data, "data.json", &err) == 0 &&
+ *       lexp_template_load(&tpl, NULL, "briefing", &err) == 0 &&
+ *       lexp_render(&pdf, tpl, data, &opt, &err) == 0)
+ *       fwrite(pdf.ptr, 1, pdf.size, stdout);
+ *   else
+ *       fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.column, err.message);
+ *   lexp_buf_dispose(&pdf);
+ *   lexp_template_free(tpl);
+ *   lexp_data_free(data);
+ * @endcode
+ */
+#ifndef LIBEXPORT_H
+#define LIBEXPORT_H
+
+#include <stddef.h>
+
+#include "libexport_export.h"
+#include "libexport_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/** @name Version */
+
+/** The library's version as "MAJOR.MINOR.PATCH" (may differ from the
+ *  header's LEXP_VERSION_STRING when a program runs against a newer
+ *  shared library). */
+LEXP_EXPORT const char *lexp_version(void);
+
+/** The library's version as 0xMMmmpp, to compare with LEXP_VERSION. */
+LEXP_EXPORT int lexp_version_number(void);
+
+/* ------------------------------------------------------------------ */
+/** @name Errors */
+
+/** Status codes. 0 is success; failures are negative. */
+typedef enum lexp_code {
+    LEXP_OK = 0,
+    LEXP_ESYNTAX = -1,  /**< malformed template or JSON: line and column set */
+    LEXP_EDATA = -2,    /**< data breaks the contract or a template's
+                             expectation: `path` names the value */
+    LEXP_EEVAL = -3,    /**< template evaluation failed (unknown filter
+                             argument, division by zero, ...): line, column */
+    LEXP_EIO = -4,      /**< a file could not be read or written */
+    LEXP_ENOMEM = -5,   /**< out of memory */
+    LEXP_EINVAL = -6,   /**< invalid argument (bad month, unknown format) */
+    LEXP_EBACKEND = -7, /**< a back-end library (libharu, libxlsxwriter,
+                             libzip, libxml2, HarfBuzz) failed; its message
+                             is kept */
+    LEXP_ELIMIT = -8,   /**< input exceeds a documented limit (size, depth,
+                             evaluation steps) */
+    LEXP_ENOTFOUND = -9 /**< no such template, file or font */
+} lexp_code;
+
+/** Size limits of the text fields of lexp_error, including the NUL. */
+#define LEXP_ERROR_FILE_MAX 256
+#define LEXP_ERROR_PATH_MAX 256
+#define LEXP_ERROR_MESSAGE_MAX 512
+
+/**
+ * Where and what went wrong. Allocated by the caller; the library fills it
+ * (the first error wins: later failures while unwinding do not overwrite
+ * it). Fields that do not apply are 0 or empty.
+ */
+typedef struct lexp_error {
+    int code;       /**< a lexp_code */
+    int line;       /**< 1-based line in `file`, 0 if none */
+    int column;     /**< 1-based column (in characters), 0 if none */
+    size_t offset;  /**< byte offset in `file` */
+    char file[LEXP_ERROR_FILE_MAX];       /**< template or data file name */
+    char path[LEXP_ERROR_PATH_MAX];       /**< data path, e.g.
+                                               "activities[3].participants" */
+    char message[LEXP_ERROR_MESSAGE_MAX]; /**< what was expected and found */
+} lexp_error;
+
+/** A short description of a status code ("syntax error", ...). Static. */
+LEXP_EXPORT const char *lexp_strerror(int code);
+
+/** Reset an error to "no error". */
+LEXP_EXPORT void lexp_error_clear(lexp_error *err);
+
+/**
+ * Format an error the way the `lexport` program prints it:
+ * "FILE:LINE:COL: error: MESSAGE" when it has a position,
+ * "FILE: error: PATH: MESSAGE" when it has a data path, else
+ * "FILE: error: MESSAGE". `kind` replaces the word "error" (e.g.
+ * "warning"); NULL means "error". Returns the length that was needed,
+ * like snprintf.
+ */
+LEXP_EXPORT int lexp_error_format(char *dst, size_t size, const lexp_error *err,
+                                  const char *kind);
+
+/**
+ * Called for each problem found by lexp_data_check and for warnings during
+ * rendering (missing glyphs, fallback fonts, images left out). The error is
+ * valid only during the call.
+ */
+typedef void (*lexp_diag_cb)(const lexp_error *diag, void *payload);
+
+/* ------------------------------------------------------------------ */
+/** @name Byte buffers */
+
+/** Bytes returned by the library. Release with lexp_buf_dispose. */
+typedef struct lexp_buf {
+    unsigned char *ptr;
+    size_t size;
+} lexp_buf;
+
+#define LEXP_BUF_INIT {NULL, 0}
+
+/** Free the bytes and reset the buffer to empty. Safe on an empty buffer. */
+LEXP_EXPORT void lexp_buf_dispose(lexp_buf *buf);
+
+/* ------------------------------------------------------------------ */
+/** @name Engine: caches shared between renders */
+
+/**
+ * An engine caches what is costly to prepare: parsed built-in and file
+ * templates, and fonts (looked up, subsetted tables). It is optional —
+ * every function taking an engine accepts NULL and then prepares what it
+ * needs for that call only — but a program rendering many documents
+ * should keep one. An engine may be shared by threads.
+ */
+typedef struct lexp_engine lexp_engine;
+
+LEXP_EXPORT lexp_engine *lexp_engine_new(void);
+LEXP_EXPORT void lexp_engine_free(lexp_engine *engine);
+
+/* ------------------------------------------------------------------ */
+/** @name Data */
+
+/** Loaded data: an immutable tree of values (null, bool, number, string,
+ *  array, object with insertion order). */
+typedef struct lexp_data lexp_data;
+
+/** Limits applied while loading data (documented, not configurable per
+ *  call: a community's data is far below them). */
+#define LEXP_DATA_MAX_BYTES (32u * 1024u * 1024u) /**< whole file */
+#define LEXP_DATA_MAX_STRING (1024u * 1024u)      /**< one string value */
+#define LEXP_DATA_MAX_DEPTH 64                   /**< nesting of arrays/objects */
+
+/**
+ * Load a JSON file. The top level must be an object. Syntax errors set
+ * line and column (LEXP_ESYNTAX); a missing or unreadable file gives
+ * LEXP_EIO; limits give LEXP_ELIMIT.
+ */
+LEXP_EXPORT int lexp_data_load_file(lexp_data **out, const char *path,
+                                    lexp_error *err);
+
+/** Load JSON from memory. `name` is used in error messages (may be NULL). */
+LEXP_EXPORT int lexp_data_load_json(lexp_data **out, const char *json, size_t len,
+                                    const char *name, lexp_error *err);
+
+LEXP_EXPORT void lexp_data_free(lexp_data *data);
+
+/**
+ * Validate data against the community data contract (DESIGN §3.2):
+ * required fields, types, ISO dates that exist, non-negative counts,
+ * resolved ≤ found, ethnic-group totals ≤ population. Calls `cb` once per
+ * problem (code LEXP_EDATA, `path` set) and returns the number of problems.
+ */
+LEXP_EXPORT int lexp_data_check(const lexp_data *data, lexp_diag_cb cb, void *payload);
+
+/* ------------------------------------------------------------------ */
+/** @name Templates */
+
+/** A parsed template (.lxt). Immutable: render it any number of times,
+ *  from any number of threads. */
+typedef struct lexp_template lexp_template;
+
+/** Limits applied while parsing templates. */
+#define LEXP_TEMPLATE_MAX_BYTES (4u * 1024u * 1024u)
+#define LEXP_TEMPLATE_MAX_DEPTH 64 /**< nested statements, includes, parentheses */
+
+/**
+ * Parse template source. `name` is the file name used in errors and the
+ * directory against which `{% include "x" %}` is resolved (NULL: only
+ * built-in includes). Errors: LEXP_ESYNTAX with line and column.
+ */
+LEXP_EXPORT int lexp_template_parse(lexp_template **out, const char *src, size_t len,
+                                    const char *name, lexp_error *err);
+
+/**
+ * Load a built-in template by name ("briefing", "summary", "deeds",
+ * "plan", "report", "stats") or a template file by path. A name that is
+ * not built in and has no '/' or ".lxt" is looked up as a built-in only.
+ * With an engine, the parsed template is cached and shared: the caller
+ * still frees what it receives (templates are reference counted).
+ */
+LEXP_EXPORT int lexp_template_load(lexp_template **out, lexp_engine *engine,
+                                   const char *name_or_path, lexp_error *err);
+
+LEXP_EXPORT void lexp_template_free(lexp_template *tpl);
+
+/** Built-in templates: their count, and the name and one-line description
+ *  of the i-th (NULL when out of range). Strings are static. */
+LEXP_EXPORT size_t lexp_builtin_count(void);
+LEXP_EXPORT const char *lexp_builtin_name(size_t i);
+LEXP_EXPORT const char *lexp_builtin_description(size_t i);
+
+/* ------------------------------------------------------------------ */
+/** @name Rendering */
+
+/** Output formats. */
+typedef enum lexp_format {
+    LEXP_FORMAT_TXT = 0, /**< readable text: one paragraph per line */
+    LEXP_FORMAT_PDF = 1,
+    LEXP_FORMAT_DOCX = 2,
+    LEXP_FORMAT_XLSX = 3,
+    LEXP_FORMAT_TREE = 4 /**< the document tree as XML with source positions */
+} lexp_format;
+
+/** "txt", "pdf", "docx", "xlsx", "tree" (or "xml") → format; -1 if unknown. */
+LEXP_EXPORT int lexp_format_from_name(const char *name);
+
+/** Format from a file name's extension; -1 if none matches. */
+LEXP_EXPORT int lexp_format_from_path(const char *path);
+
+/** The name of a format ("pdf"), or NULL. */
+LEXP_EXPORT const char *lexp_format_name(int format);
+
+/** Font roles of Chinese official documents. */
+typedef enum lexp_font_role {
+    LEXP_ROLE_SONG = 0,     /**< 宋体: default body text */
+    LEXP_ROLE_FANGSONG = 1, /**< 仿宋: GB/T 9704 body text */
+    LEXP_ROLE_HEI = 2,      /**< 黑体: first-level headings */
+    LEXP_ROLE_KAI = 3,      /**< 楷体: second-level headings */
+    LEXP_ROLE_XIAOBIAOSONG = 4, /**< 小标宋: titles, masthead */
+    LEXP_ROLE_COUNT = 5
+} lexp_font_role;
+
+/** "song", "fangsong", "hei", "kai", "xiaobiaosong" → role; -1 if unknown. */
+LEXP_EXPORT int lexp_font_role_from_name(const char *name);
+
+/** A font file to use for a role (overrides the template and lookup). */
+typedef struct lexp_font_override {
+    int role;         /**< a lexp_font_role */
+    const char *path; /**< TrueType .ttf/.ttc file */
+    int index;        /**< face index inside a .ttc, else 0 */
+} lexp_font_override;
+
+#define LEXP_RENDER_OPTIONS_VERSION 1
+
+/** Options of one render. Initialise with LEXP_RENDER_OPTIONS_INIT. */
+typedef struct lexp_render_options {
+    unsigned version;   /**< LEXP_RENDER_OPTIONS_VERSION */
+    int format;         /**< a lexp_format */
+    /** Reporting period "YYYY-MM", or NULL. Sets the period variables
+     *  (month, year, issue, prev_month, …; see templates/README.md). */
+    const char *month;
+    /** Document date "YYYY-MM-DD", or NULL: the last day of `month`, else
+     *  the data's `date` field. Never the clock, so output is reproducible. */
+    const char *date;
+    /** Directory against which relative image paths are resolved; NULL:
+     *  the data file's directory (current directory for in-memory data). */
+    const char *base_dir;
+    const lexp_font_override *fonts; /**< per-call font files */
+    size_t nfonts;
+    lexp_diag_cb warn;  /**< warnings (may be NULL) */
+    void *warn_payload;
+    lexp_engine *engine; /**< caches (may be NULL) */
+} lexp_render_options;
+
+#define LEXP_RENDER_OPTIONS_INIT \
+    {LEXP_RENDER_OPTIONS_VERSION, LEXP_FORMAT_TXT, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL}
+
+/** Limits applied while evaluating a template. */
+#define LEXP_EVAL_MAX_STEPS 50000000u          /**< expression evaluations */
+#define LEXP_EVAL_MAX_OUTPUT (256u * 1024u * 1024u) /**< bytes of text */
+
+/** A document tree: the evaluated template, ready for any renderer. */
+typedef struct lexp_doc lexp_doc;
+
+/** Evaluate a template against data into a document tree. */
+LEXP_EXPORT int lexp_expand(lexp_doc **out, const lexp_template *tpl,
+                            const lexp_data *data, const lexp_render_options *opt,
+                            lexp_error *err);
+
+/** Render a document tree in `opt->format`. */
+LEXP_EXPORT int lexp_doc_render(lexp_buf *out, const lexp_doc *doc,
+                                const lexp_render_options *opt, lexp_error *err);
+
+LEXP_EXPORT void lexp_doc_free(lexp_doc *doc);
+
+/** lexp_expand followed by lexp_doc_render. */
+LEXP_EXPORT int lexp_render(lexp_buf *out, const lexp_template *tpl,
+                            const lexp_data *data, const lexp_render_options *opt,
+                            lexp_error *err);
+
+/**
+ * Render to a file. The output is written to a temporary file next to
+ * `path` and renamed into place only when complete: on failure nothing is
+ * written and an existing file is left untouched.
+ */
+LEXP_EXPORT int lexp_render_to_file(const char *path, const lexp_template *tpl,
+                                    const lexp_data *data,
+                                    const lexp_render_options *opt, lexp_error *err);
+
+/** Write bytes to `path` atomically (temporary file + rename). */
+LEXP_EXPORT int lexp_write_file(const char *path, const void *bytes, size_t size,
+                                lexp_error *err);
+
+/**
+ * The monthly briefing: checks the data against the contract (the first
+ * problem becomes the error), checks that `month` ("YYYY-MM") is within the
+ * months the data covers (from `briefing.first_issue_month` or the first
+ * activity to the last activity, dispute or assistance record), then renders
+ * the built-in "briefing" template for that month in `opt->format`.
+ * `opt->month` is ignored; pass the month here.
+ */
+LEXP_EXPORT int lexp_brief(lexp_buf *out, const lexp_data *data, const char *month,
+                           const lexp_render_options *opt, lexp_error *err);
+
+/** 1 if `month` is a valid "YYYY-MM" (year 1900–9999), else 0. */
+LEXP_EXPORT int lexp_month_valid(const char *month);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBEXPORT_H */

@@ -1,0 +1,62 @@
+/*
+ * Evaluation state shared by the expander (expand.c), the filters
+ * (filters.c) and Chinese number formatting (cn.c).
+ */
+#ifndef LEXP_EVAL_H
+#define LEXP_EVAL_H
+
+#include "../data/value.h"
+#include "../doc/doc.h"
+#include "../template/ast.h"
+
+typedef struct binding {
+    const char *name;
+    uint32_t nlen;
+    const lexp_value *val;
+} binding;
+
+typedef struct lexp_loop {
+    uint32_t index0, length;
+} lexp_loop;
+
+struct lexp_asm; /* block assembler, expand.c */
+
+typedef struct lexp_eval {
+    lexp__arena *A;            /* the document's arena */
+    struct lexp_doc *doc;
+    const lexp_value *root;    /* data */
+    const lexp_value *period;  /* period variables (object) or NULL */
+    const char *data_name;     /* data file name, for data errors */
+    binding *binds;
+    size_t nbinds, capbinds;
+    lexp_error *err;
+    uint64_t steps;
+    uint64_t out_bytes;
+    struct lexp_asm *as;
+    const lexp_render_options *opt;
+} lexp_eval;
+
+/* Evaluate an expression. NULL on error (err set). */
+const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x);
+
+/* Report an error at an expression's position, naming the data path of `v`
+ * when it has one. Returns NULL for convenience. */
+const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_value *v,
+                                  const char *fmt, ...) LEXP_PRINTF(4, 5);
+
+/* Append the text form of a value (numbers in natural form, arrays joined
+ * with 、). Returns 0, or -1 with an error for objects. */
+int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v);
+
+/* A string value in the arena from a buffer. */
+const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n);
+const lexp_value *lexp__eval_num(lexp_eval *e, double n);
+
+/* Chinese numerals (cn.c). */
+void lexp__cn_number(lexp__sbuf *b, double x);   /* 一万二千一百三十, 负七, 三点一四 */
+void lexp__cn_upper(lexp__sbuf *b, double x);    /* 壹仟贰佰叁拾肆 */
+int lexp__cn_money(lexp__sbuf *b, double x);     /* 壹仟贰佰叁拾肆元伍角整; -1 if too large */
+void lexp__cn_digits(lexp__sbuf *b, const char *s, size_t n); /* 2024 → 二〇二四 */
+void lexp__cn_small(lexp__sbuf *b, long n);      /* small integers for numbering */
+
+#endif

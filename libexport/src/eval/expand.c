@@ -1,0 +1,1598 @@
+/*
+ * Expander: template + data → document tree.
+ *
+ * Statements run over the parsed node lists; every content line is
+ * evaluated to runs of text and handed to the block assembler, which joins
+ * consecutive text lines into paragraphs, rows into tables and items into
+ * lists, numbers headings, and fills the official blocks (masthead,
+ * signature, distribution) from fields or, where a field is not given, from
+ * the data (`briefing`, `community`) and the period variables.
+ *
+ * All values and nodes are allocated in the document's arena; nothing here
+ * is shared between renders, so renders can run in parallel.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine.h"
+#include "eval.h"
+
+typedef lexp_eval E;
+typedef const lexp_value V;
+
+/* ==================================================================== */
+/* errors and small helpers                                               */
+
+const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_value *v,
+                                  const char *fmt, ...)
+{
+    if (lexp__error_is_set(e->err))
+        return NULL;
+    lexp__sbuf path = LEXP__SBUF_INIT;
+    if (v && lexp__v_has_path(v))
+        lexp__v_path(&path, v);
+    char msg[LEXP_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (path.len) {
+        /* Name the data too: the message says where in the template, the
+         * path field where in the data. */
+        lexp__error_set(e->err, LEXP_EEVAL, at ? at->file : NULL, at ? at->line : 0,
+                        at ? at->col : 0, lexp__sbuf_cstr(&path), "%s (at %s in %s)", msg,
+                        lexp__sbuf_cstr(&path), e->data_name ? e->data_name : "the data");
+    } else {
+        lexp__error_set(e->err, LEXP_EEVAL, at ? at->file : NULL, at ? at->line : 0,
+                        at ? at->col : 0, NULL, "%s", msg);
+    }
+    lexp__sbuf_free(&path);
+    return NULL;
+}
+
+const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n)
+{
+    lexp_value *v = lexp__v_strcopy(e->A, s, n);
+    if (!v)
+        lexp__error_oom(e->err);
+    return v;
+}
+
+const lexp_value *lexp__eval_num(lexp_eval *e, double n)
+{
+    lexp_value *v = lexp__v_num(e->A, n);
+    if (!v)
+        lexp__error_oom(e->err);
+    return v;
+}
+
+int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
+{
+    switch (v->type) {
+    case LV_UNDEF:
+    case LV_NULL: return 0;
+    case LV_BOOL: lexp__sbuf_puts(b, v->b ? "true" : "false"); return 0;
+    case LV_NUM: lexp__fmt_number(b, v->u.num); return 0;
+    case LV_STR: lexp__sbuf_put(b, v->u.str, v->len); return 0;
+    case LV_ARR:
+        /* Lists read as Chinese enumerations: 区民宗局、胜利镇党委 */
+        for (uint32_t i = 0; i < v->len; i++) {
+            if (i)
+                lexp__sbuf_puts(b, "、");
+            if (lexp__value_text(e, at, b, v->u.items[i]))
+                return -1;
+        }
+        return 0;
+    case LV_OBJ: {
+        lexp__sbuf f = LEXP__SBUF_INIT;
+        for (uint32_t i = 0; i < v->len && i < 6; i++) {
+            if (i)
+                lexp__sbuf_puts(&f, ", ");
+            lexp__sbuf_put(&f, v->u.members[i].key, v->u.members[i].klen);
+        }
+        lexp__eval_fail(e, at, v, "cannot print an object; choose one of its fields (%s)",
+                        lexp__sbuf_cstr(&f));
+        lexp__sbuf_free(&f);
+        return -1;
+    }
+    default:
+        lexp__eval_fail(e, at, NULL, "cannot print %s", lexp__v_type_name(v));
+        return -1;
+    }
+}
+
+/* ==================================================================== */
+/* variables                                                              */
+
+static V *lookup(E *e, const char *name, uint32_t n)
+{
+    for (size_t i = e->nbinds; i-- > 0;) {
+        const binding *b = &e->binds[i];
+        if (b->nlen == n && memcmp(b->name, name, n) == 0)
+            return b->val;
+    }
+    V *v = e->period ? lexp__v_get(e->period, name, n) : NULL;
+    if (!v)
+        v = lexp__v_get(e->root, name, n);
+    return v ? v : &lexp__undef;
+}
+
+static int bind(E *e, const char *name, uint32_t n, V *val)
+{
+    if (e->nbinds == e->capbinds) {
+        size_t cap = e->capbinds ? e->capbinds * 2 : 32;
+        binding *b = realloc(e->binds, cap * sizeof *b);
+        if (!b) {
+            lexp__error_oom(e->err);
+            return -1;
+        }
+        e->binds = b;
+        e->capbinds = cap;
+    }
+    e->binds[e->nbinds++] = (binding){name, n, val};
+    return 0;
+}
+
+/* ==================================================================== */
+/* expressions                                                            */
+
+static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
+{
+    switch (base->type) {
+    case LV_UNDEF:
+    case LV_NULL: return &lexp__undef; /* a.b.c on missing data is just missing */
+    case LV_OBJ: {
+        V *v = lexp__v_get(base, name, n);
+        return v ? v : &lexp__undef;
+    }
+    case LV_LOOP: {
+        const lexp_loop *l = base->u.loop;
+        double r;
+#define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
+        if (IS("index"))
+            r = l->index0 + 1;
+        else if (IS("index0"))
+            r = l->index0;
+        else if (IS("revindex"))
+            r = l->length - l->index0;
+        else if (IS("length"))
+            r = l->length;
+        else if (IS("first"))
+            return l->index0 == 0 ? &lexp__true : &lexp__false;
+        else if (IS("last"))
+            return l->index0 + 1 == l->length ? &lexp__true : &lexp__false;
+        else
+            return lexp__eval_fail(e, x, NULL,
+                                   "loop has no field '%.*s'; it has index, index0, revindex, "
+                                   "length, first and last",
+                                   (int)n, name);
+#undef IS
+        return lexp__eval_num(e, r);
+    }
+    default: {
+        lexp__sbuf d = LEXP__SBUF_INIT;
+        lexp__v_describe(&d, base);
+        lexp__eval_fail(e, x, base, "cannot take field '%.*s' of %s", (int)n, name,
+                        lexp__sbuf_cstr(&d));
+        lexp__sbuf_free(&d);
+        return NULL;
+    }
+    }
+}
+
+static V *index_of(E *e, const lexp_expr *x, V *base, V *idx)
+{
+    if (base->type == LV_UNDEF || base->type == LV_NULL)
+        return &lexp__undef;
+    if (base->type == LV_ARR && idx->type == LV_NUM) {
+        double i = idx->u.num;
+        if (i != floor(i))
+            return lexp__eval_fail(e, x, idx, "a list index must be a whole number");
+        if (i < 0)
+            i += base->len;
+        if (i < 0 || i >= base->len)
+            return &lexp__undef;
+        return base->u.items[(uint32_t)i];
+    }
+    if (base->type == LV_OBJ && idx->type == LV_STR) {
+        V *v = lexp__v_get(base, idx->u.str, idx->len);
+        return v ? v : &lexp__undef;
+    }
+    lexp__sbuf a = LEXP__SBUF_INIT, b = LEXP__SBUF_INIT;
+    lexp__v_describe(&a, base);
+    lexp__v_describe(&b, idx);
+    lexp__eval_fail(e, x, base, "cannot index %s with %s", lexp__sbuf_cstr(&a),
+                    lexp__sbuf_cstr(&b));
+    lexp__sbuf_free(&a);
+    lexp__sbuf_free(&b);
+    return NULL;
+}
+
+static int num_of(V *v, double *out)
+{
+    if (v->type == LV_NUM) {
+        *out = v->u.num;
+        return 1;
+    }
+    if (v->type == LV_STR && v->hint != LH_NONE) {
+        *out = v->hnum;
+        return 1;
+    }
+    return 0;
+}
+
+static const char *op_name(int op)
+{
+    static const char *const names[] = {"+", "-", "*", "/", "//", "%", "~", "==", "!=",
+                                        "<", "<=", ">", ">=", "in", "not in"};
+    return names[op];
+}
+
+static V *binary(E *e, const lexp_expr *x, V *a, V *b)
+{
+    double p, q;
+    switch (x->op) {
+    case OP_EQ: return lexp__v_equal(a, b) ? &lexp__true : &lexp__false;
+    case OP_NE: return lexp__v_equal(a, b) ? &lexp__false : &lexp__true;
+    case OP_IN:
+    case OP_NOTIN: {
+        int r = 0;
+        if (b->type == LV_ARR) {
+            for (uint32_t i = 0; i < b->len && !r; i++)
+                r = lexp__v_equal(a, b->u.items[i]);
+        } else if (b->type == LV_STR && a->type == LV_STR) {
+            r = a->len == 0;
+            for (uint32_t i = 0; !r && i + a->len <= b->len; i++)
+                r = memcmp(b->u.str + i, a->u.str, a->len) == 0;
+        } else if (b->type == LV_OBJ && a->type == LV_STR) {
+            r = lexp__v_get(b, a->u.str, a->len) != NULL;
+        } else if (b->type != LV_UNDEF && b->type != LV_NULL) {
+            return lexp__eval_fail(e, x, b, "'in' needs a list, a string or an object on its "
+                                            "right, found %s",
+                                   lexp__v_type_name(b));
+        }
+        return (r ^ (x->op == OP_NOTIN)) ? &lexp__true : &lexp__false;
+    }
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE: {
+        /* Comparing with missing data is false rather than an error, so
+         * "{% if a.participants > 100 %}" works on sparse ledgers. */
+        if (a->type <= LV_NULL || b->type <= LV_NULL)
+            return &lexp__false;
+        int c;
+        if (num_of(a, &p) && num_of(b, &q))
+            c = p < q ? -1 : p > q;
+        else if (a->type == LV_STR && b->type == LV_STR)
+            c = lexp__v_compare(a, b);
+        else
+            return lexp__eval_fail(e, x, a->type == LV_STR ? b : a,
+                                   "cannot compare %s with %s", lexp__v_type_name(a),
+                                   lexp__v_type_name(b));
+        int r = x->op == OP_LT ? c < 0 : x->op == OP_LE ? c <= 0 : x->op == OP_GT ? c > 0 : c >= 0;
+        return r ? &lexp__true : &lexp__false;
+    }
+    case OP_CAT: {
+        lexp__sbuf s = LEXP__SBUF_INIT;
+        if (lexp__value_text(e, x, &s, a) || lexp__value_text(e, x, &s, b)) {
+            lexp__sbuf_free(&s);
+            return NULL;
+        }
+        V *r = lexp__eval_str(e, s.ptr ? s.ptr : "", s.len);
+        lexp__sbuf_free(&s);
+        return r;
+    }
+    default: break;
+    }
+    if (x->op == OP_ADD && a->type == LV_STR && b->type == LV_STR && a->hint == LH_NONE &&
+        b->hint == LH_NONE) {
+        lexp__sbuf s = LEXP__SBUF_INIT;
+        lexp__sbuf_put(&s, a->u.str, a->len);
+        lexp__sbuf_put(&s, b->u.str, b->len);
+        V *r = lexp__eval_str(e, s.ptr ? s.ptr : "", s.len);
+        lexp__sbuf_free(&s);
+        return r;
+    }
+    if (!num_of(a, &p) || !num_of(b, &q)) {
+        V *bad = num_of(a, &p) ? b : a;
+        lexp__sbuf d = LEXP__SBUF_INIT;
+        lexp__v_describe(&d, bad);
+        lexp__eval_fail(e, x, bad, "'%s' needs numbers, found %s%s", op_name(x->op),
+                        lexp__sbuf_cstr(&d),
+                        bad->type == LV_UNDEF ? "; use | default(0) for optional fields"
+                        : bad->type == LV_STR ? "; use ~ to join text"
+                                              : "");
+        lexp__sbuf_free(&d);
+        return NULL;
+    }
+    double r;
+    switch (x->op) {
+    case OP_ADD: r = p + q; break;
+    case OP_SUB: r = p - q; break;
+    case OP_MUL: r = p * q; break;
+    case OP_DIV:
+    case OP_IDIV:
+    case OP_MOD:
+        if (q == 0) {
+            if (lexp__v_has_path(b)) {
+                lexp__sbuf path = LEXP__SBUF_INIT;
+                lexp__v_path(&path, b);
+                lexp__eval_fail(e, x, b, "division by zero: %s is 0", lexp__sbuf_cstr(&path));
+                lexp__sbuf_free(&path);
+                return NULL;
+            }
+            return lexp__eval_fail(e, x, NULL, "division by zero: the right side of '%s' is 0",
+                                   op_name(x->op));
+        }
+        r = x->op == OP_DIV ? p / q : x->op == OP_IDIV ? floor(p / q) : p - q * floor(p / q);
+        break;
+    default: r = 0; break;
+    }
+    if (!isfinite(r))
+        return lexp__eval_fail(e, x, NULL, "the result of '%s' is too large", op_name(x->op));
+    return lexp__eval_num(e, r);
+}
+
+const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
+{
+    if (++e->steps > LEXP_EVAL_MAX_STEPS) {
+        lexp__error_set(e->err, LEXP_ELIMIT, x->file, x->line, x->col, NULL,
+                        "the template took more than %u evaluation steps; is a loop running "
+                        "over a very large list?",
+                        LEXP_EVAL_MAX_STEPS);
+        return NULL;
+    }
+    V *a, *b;
+    switch (x->kind) {
+    case EX_LIT: return x->lit;
+    case EX_VAR: return lookup(e, x->name, x->nlen);
+    case EX_ATTR:
+        a = lexp__eval_expr(e, x->a);
+        return a ? attr(e, x, a, x->name, x->nlen) : NULL;
+    case EX_INDEX:
+        a = lexp__eval_expr(e, x->a);
+        b = a ? lexp__eval_expr(e, x->b) : NULL;
+        return b ? index_of(e, x, a, b) : NULL;
+    case EX_NEG: {
+        double p;
+        a = lexp__eval_expr(e, x->a);
+        if (!a)
+            return NULL;
+        if (!num_of(a, &p)) {
+            lexp__sbuf d = LEXP__SBUF_INIT;
+            lexp__v_describe(&d, a);
+            lexp__eval_fail(e, x, a, "'-' needs a number, found %s", lexp__sbuf_cstr(&d));
+            lexp__sbuf_free(&d);
+            return NULL;
+        }
+        return lexp__eval_num(e, -p);
+    }
+    case EX_NOT:
+        a = lexp__eval_expr(e, x->a);
+        return a ? (lexp__v_truthy(a) ? &lexp__false : &lexp__true) : NULL;
+    case EX_AND:
+        a = lexp__eval_expr(e, x->a);
+        if (!a || !lexp__v_truthy(a))
+            return a;
+        return lexp__eval_expr(e, x->b);
+    case EX_OR:
+        a = lexp__eval_expr(e, x->a);
+        if (!a || lexp__v_truthy(a))
+            return a;
+        return lexp__eval_expr(e, x->b);
+    case EX_COND:
+        b = lexp__eval_expr(e, x->b);
+        if (!b)
+            return NULL;
+        if (lexp__v_truthy(b))
+            return lexp__eval_expr(e, x->a);
+        return x->c ? lexp__eval_expr(e, x->c) : &lexp__undef;
+    case EX_BIN:
+        a = lexp__eval_expr(e, x->a);
+        b = a ? lexp__eval_expr(e, x->b) : NULL;
+        return b ? binary(e, x, a, b) : NULL;
+    case EX_FILTER: {
+        V *args[8];
+        a = lexp__eval_expr(e, x->a);
+        if (!a)
+            return NULL;
+        for (int i = 0; i < x->nargs; i++)
+            if (!(args[i] = lexp__eval_expr(e, x->args[i])))
+                return NULL;
+        return x->filter->fn(e, x, a, args, x->nargs);
+    }
+    case EX_LIST: {
+        lexp_value *l = lexp__v_arr(e->A, (uint32_t)x->nargs);
+        if (!l) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        for (int i = 0; i < x->nargs; i++)
+            if (!(l->u.items[i] = (lexp_value *)lexp__eval_expr(e, x->args[i])))
+                return NULL;
+        return l;
+    }
+    case EX_TEST: {
+        a = lexp__eval_expr(e, x->a);
+        if (!a)
+            return NULL;
+        int r;
+        switch (x->name[0]) {
+        case 'd': r = a->type != LV_UNDEF; break;                      /* defined */
+        case 'u': r = a->type == LV_UNDEF; break;                      /* undefined */
+        case 'n': r = x->nlen == 4 ? a->type <= LV_NULL : a->type == LV_NUM; /* none/number */
+            break;
+        case 's': r = a->type == LV_STR; break;
+        default: r = !lexp__v_truthy(a) && a->type != LV_NUM && a->type != LV_BOOL; break;
+        }
+        return (r ^ x->op) ? &lexp__true : &lexp__false;
+    }
+    default: return lexp__eval_fail(e, x, NULL, "internal: unknown expression");
+    }
+}
+
+/* ==================================================================== */
+/* inline evaluation → runs                                                */
+
+typedef struct piece {
+    uint32_t start, len;
+    uint32_t flags;
+} piece;
+
+typedef struct runbuf {
+    lexp__sbuf text;
+    piece *p;
+    int n, cap;
+    uint32_t flags;
+    /* for cells: was the content exactly one expression? */
+    int nexpr, literal;
+    V *last;
+} runbuf;
+
+static void rb_reset(runbuf *r)
+{
+    r->text.len = 0;
+    r->n = 0;
+    r->flags = 0;
+    r->nexpr = r->literal = 0;
+    r->last = NULL;
+}
+
+static void rb_free(runbuf *r)
+{
+    lexp__sbuf_free(&r->text);
+    free(r->p);
+}
+
+static int rb_put(E *e, runbuf *r, const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    e->out_bytes += n;
+    if (e->out_bytes > LEXP_EVAL_MAX_OUTPUT) {
+        lexp__error_set(e->err, LEXP_ELIMIT, NULL, 0, 0, NULL,
+                        "the document grew beyond %u MB of text", LEXP_EVAL_MAX_OUTPUT >> 20);
+        return -1;
+    }
+    if (r->n > 0 && r->p[r->n - 1].flags == r->flags &&
+        r->p[r->n - 1].start + r->p[r->n - 1].len == r->text.len) {
+        r->p[r->n - 1].len += (uint32_t)n;
+    } else {
+        if (r->n == r->cap) {
+            int cap = r->cap ? r->cap * 2 : 8;
+            piece *np = realloc(r->p, (size_t)cap * sizeof *np);
+            if (!np) {
+                lexp__error_oom(e->err);
+                return -1;
+            }
+            r->p = np;
+            r->cap = cap;
+        }
+        r->p[r->n++] = (piece){(uint32_t)r->text.len, (uint32_t)n, r->flags};
+    }
+    lexp__sbuf_put(&r->text, s, n);
+    if (r->text.oom) {
+        lexp__error_oom(e->err);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_list(E *e, const lexp_tnode *n, runbuf *rb);
+
+static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
+{
+    V *it = lexp__eval_expr(e, n->expr);
+    if (!it)
+        return -1;
+    uint32_t len;
+    if (it->type == LV_ARR || it->type == LV_OBJ) {
+        len = it->len;
+    } else if (it->type == LV_UNDEF || it->type == LV_NULL) {
+        len = 0;
+    } else {
+        lexp__sbuf d = LEXP__SBUF_INIT;
+        lexp__v_describe(&d, it);
+        lexp__eval_fail(e, n->expr, it, "cannot loop over %s; expected a list",
+                        lexp__sbuf_cstr(&d));
+        lexp__sbuf_free(&d);
+        return -1;
+    }
+    if (n->name2 && it->type == LV_ARR)
+        return lexp__eval_fail(e, n->expr, it, "'for k, v in …' needs an object, found a list"),
+               -1;
+    if (len == 0)
+        return n->else_body ? run_list(e, n->else_body, rb) : 0;
+    lexp_loop *loop = lexp__arena_zalloc(e->A, sizeof *loop);
+    lexp_value *lv = lexp__arena_zalloc(e->A, sizeof *lv);
+    if (!loop || !lv) {
+        lexp__error_oom(e->err);
+        return -1;
+    }
+    lv->type = LV_LOOP;
+    lv->u.loop = loop;
+    loop->length = len;
+    size_t mark = e->nbinds;
+    if (bind(e, "loop", 4, lv) || bind(e, n->name, n->nlen, &lexp__undef) ||
+        (n->name2 && bind(e, n->name2, n->n2len, &lexp__undef)))
+        return -1;
+    size_t vars = e->nbinds;
+    int rc = 0;
+    for (uint32_t i = 0; i < len && rc == 0; i++) {
+        loop->index0 = i;
+        e->nbinds = vars; /* a set inside the body lasts one iteration */
+        if (it->type == LV_ARR) {
+            e->binds[mark + 1].val = it->u.items[i];
+        } else {
+            const lexp_member *m = &it->u.members[i];
+            V *key = lexp__eval_str(e, m->key, m->klen);
+            if (!key)
+                return -1;
+            e->binds[mark + 1].val = key;
+            if (n->name2)
+                e->binds[mark + 2].val = m->val;
+        }
+        rc = run_list(e, n->body, rb);
+    }
+    e->nbinds = mark;
+    return rc;
+}
+
+static int run_set(E *e, const lexp_tnode *n)
+{
+    V *v = lexp__eval_expr(e, n->expr);
+    if (!v)
+        return -1;
+    return bind(e, n->name, n->nlen, v);
+}
+
+static int eval_line(E *e, const lexp_tnode *n);
+
+/* Run a node list. With rb, nodes are inline (text into rb); without, they
+ * are block-level lines. */
+static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
+{
+    for (; n; n = n->next) {
+        int rc = 0;
+        switch (n->kind) {
+        case T_TEXT:
+            if (rb) {
+                rc = rb_put(e, rb, n->text, n->len);
+                for (uint32_t i = 0; i < n->len; i++)
+                    if (n->text[i] != ' ' && n->text[i] != '\t')
+                        rb->literal = 1;
+            }
+            break;
+        case T_BOLD:
+            if (rb)
+                rb->flags ^= LEXP_RUN_BOLD;
+            break;
+        case T_EXPR: {
+            V *v = lexp__eval_expr(e, n->expr);
+            if (!v)
+                return -1;
+            if (rb) {
+                lexp__sbuf t = LEXP__SBUF_INIT;
+                rc = lexp__value_text(e, n->expr, &t, v);
+                if (rc == 0)
+                    rc = rb_put(e, rb, t.ptr, t.len);
+                lexp__sbuf_free(&t);
+                rb->nexpr++;
+                rb->last = v;
+            }
+            break;
+        }
+        case T_LINE: rc = eval_line(e, n); break;
+        case T_SET: rc = run_set(e, n); break;
+        case T_FOR: rc = run_for(e, n, rb); break;
+        case T_IF:
+            for (int i = 0; i < n->nbranches; i++) {
+                const lexp_branch *b = &n->branches[i];
+                if (b->cond) {
+                    V *c = lexp__eval_expr(e, b->cond);
+                    if (!c)
+                        return -1;
+                    if (!lexp__v_truthy(c))
+                        continue;
+                }
+                rc = run_list(e, b->body, rb);
+                break;
+            }
+            break;
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* Evaluate inline content into rb (reset first). */
+static int eval_inline(E *e, const lexp_tnode *content, runbuf *rb)
+{
+    rb_reset(rb);
+    return run_list(e, content, rb);
+}
+
+/* Plain text of inline content, into the arena. */
+static const char *inline_string(E *e, const lexp_tnode *content, runbuf *rb)
+{
+    if (eval_inline(e, content, rb))
+        return NULL;
+    char *s = lexp__arena_strndup(e->A, rb->text.ptr ? rb->text.ptr : "", rb->text.len);
+    if (!s)
+        lexp__error_oom(e->err);
+    return s;
+}
+
+/* ==================================================================== */
+/* block assembler                                                        */
+
+typedef struct lexp_asm {
+    lexp_node *container; /* where blocks go (the document root) */
+    lexp_node *para;      /* paragraph being joined */
+    lexp_node *table;
+    int header_marked;
+    lexp_node *list;
+    int list_ordered;
+    int heading[4];
+    /* open ':::' block */
+    int block;            /* lexp_bkind or -1 */
+    lexp_node *special;   /* masthead / signature / distribution node */
+    lexp_align align;     /* from center/right/left */
+    int noindent;
+    runbuf rb, rb2;
+} lexp_asm;
+
+static int finish_table(E *e);
+
+static int close_all(E *e)
+{
+    lexp_asm *as = e->as;
+    as->para = NULL;
+    as->list = NULL;
+    return as->table ? finish_table(e) : 0;
+}
+
+static lexp_node *new_node(E *e, lexp_ntype t, const lexp_tnode *src)
+{
+    lexp_node *n = lexp__node_new(e->doc, t);
+    if (!n) {
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    n->src_file = src->file;
+    n->line = src->line;
+    n->col = src->col;
+    return n;
+}
+
+static int add_runs(E *e, lexp_node *n, const runbuf *rb)
+{
+    for (int i = 0; i < rb->n; i++)
+        if (lexp__node_add_run(e->doc, n, rb->text.ptr + rb->p[i].start, rb->p[i].len,
+                               rb->p[i].flags, 0, -1)) {
+            lexp__error_oom(e->err);
+            return -1;
+        }
+    return 0;
+}
+
+static int rb_blank(const runbuf *rb)
+{
+    for (size_t i = 0; i < rb->text.len; i++) {
+        char c = rb->text.ptr[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return 0;
+    }
+    return 1;
+}
+
+static uint32_t last_cp(const lexp_node *n)
+{
+    if (!n->runs.n)
+        return 0;
+    const lexp_run *r = &n->runs.v[n->runs.n - 1];
+    size_t i = r->len;
+    while (i > 0 && ((unsigned char)r->text[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return 0;
+    uint32_t cp = 0;
+    lexp__utf8_decode(r->text + i - 1, r->len - (i - 1), &cp);
+    return cp;
+}
+
+static int text_line(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    runbuf *rb = &as->rb;
+    if (eval_inline(e, l->content, rb))
+        return -1;
+    if (rb_blank(rb))
+        return 0; /* a line that evaluates to nothing adds nothing */
+    if (as->table && finish_table(e))
+        return -1;
+    as->list = NULL;
+    if (as->para) {
+        /* Join lines: no space next to Chinese text, one space between
+         * two Latin words or numbers. */
+        uint32_t a = last_cp(as->para), b = 0;
+        lexp__utf8_decode(rb->text.ptr, rb->text.len, &b);
+        if (a && b && !lexp__is_cjk(a) && !lexp__is_cjk(b) && a != ' ' && b != ' ')
+            if (lexp__node_add_run(e->doc, as->para, " ", 1, rb->p[0].flags, 0, -1))
+                return lexp__error_oom(e->err), -1;
+        return add_runs(e, as->para, rb);
+    }
+    lexp_node *p = new_node(e, LEXP_N_PARAGRAPH, src);
+    if (!p)
+        return -1;
+    p->u.para.align = as->align;
+    p->u.para.indent = (as->noindent || as->align == LEXP_ALIGN_CENTER ||
+                        as->align == LEXP_ALIGN_RIGHT)
+                           ? 0
+                           : 2;
+    lexp__node_append(as->container, p);
+    as->para = p;
+    return add_runs(e, p, rb);
+}
+
+static void heading_number(E *e, lexp__sbuf *b, int level, int n)
+{
+    (void)e;
+    switch (level) {
+    case 1:
+        lexp__cn_small(b, n);
+        lexp__sbuf_puts(b, "、");
+        break;
+    case 2:
+        lexp__sbuf_puts(b, "（");
+        lexp__cn_small(b, n);
+        lexp__sbuf_puts(b, "）");
+        break;
+    case 3: lexp__sbuf_printf(b, "%d.", n); break;
+    default: lexp__sbuf_printf(b, "（%d）", n); break;
+    }
+}
+
+static int heading_line(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    runbuf *rb = &as->rb;
+    if (eval_inline(e, l->content, rb))
+        return -1;
+    if (close_all(e))
+        return -1;
+    lexp_node *h = new_node(e, LEXP_N_HEADING, src);
+    if (!h)
+        return -1;
+    int lv = l->level;
+    h->u.heading.level = lv;
+    h->u.heading.number = "";
+    if (!l->unnumbered && e->doc->numbering) {
+        as->heading[lv - 1]++;
+        for (int i = lv; i < 4; i++)
+            as->heading[i] = 0;
+        lexp__sbuf b = LEXP__SBUF_INIT;
+        heading_number(e, &b, lv, as->heading[lv - 1]);
+        h->u.heading.number = lexp__arena_strndup(e->A, lexp__sbuf_cstr(&b), b.len);
+        lexp__sbuf_free(&b);
+        if (!h->u.heading.number)
+            return lexp__error_oom(e->err), -1;
+    }
+    lexp__node_append(as->container, h);
+    return add_runs(e, h, rb);
+}
+
+static int is_total_label(const char *s, size_t n)
+{
+    /* 合计, 总计, 小计, also written with spaces: 合　计 */
+    char t[32];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < sizeof t - 1; i++) {
+        if (s[i] == ' ' || s[i] == '\t')
+            continue;
+        if (i + 3 <= n && memcmp(s + i, "\xE3\x80\x80", 3) == 0) {
+            i += 2;
+            continue;
+        }
+        t[k++] = s[i];
+    }
+    t[k] = 0;
+    return strcmp(t, "合计") == 0 || strcmp(t, "总计") == 0 || strcmp(t, "小计") == 0 ||
+           strcmp(t, "总数") == 0;
+}
+
+static void cell_value(lexp_node *c, const runbuf *rb)
+{
+    if (rb->nexpr != 1 || rb->literal || !rb->last)
+        return;
+    V *v = rb->last;
+    if (v->type == LV_NUM) {
+        c->u.cell.kind = LEXP_CELL_NUMBER;
+        c->u.cell.num = v->u.num;
+        /* decimals as printed */
+        int d = 0;
+        double x = fabs(v->u.num);
+        while (d < 6 && fabs(x - floor(x + 0.5)) > 1e-9 * (x > 1 ? x : 1)) {
+            x *= 10;
+            d++;
+        }
+        c->u.cell.decimals = d;
+        return;
+    }
+    if (v->type != LV_STR)
+        return;
+    switch (v->hint) {
+    case LH_NUMBER:
+        c->u.cell.kind = LEXP_CELL_NUMBER;
+        c->u.cell.thousands = 1;
+        break;
+    case LH_PERCENT: c->u.cell.kind = LEXP_CELL_PERCENT; break;
+    case LH_DATE:
+        c->u.cell.kind = LEXP_CELL_DATE;
+        c->u.cell.datefmt = v->hfmt;
+        break;
+    case LH_MONEY: c->u.cell.kind = LEXP_CELL_MONEY; break;
+    default: return;
+    }
+    c->u.cell.num = v->hnum;
+    c->u.cell.decimals = v->hdec;
+}
+
+static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    as->para = NULL;
+    as->list = NULL;
+    if (as->table && as->table->u.table.ncols != l->ncells) {
+        lexp__error_set(e->err, LEXP_EEVAL, src->file, src->line, src->col, NULL,
+                        "this row has %d cells, but the table above has %d columns", l->ncells,
+                        as->table->u.table.ncols);
+        return -1;
+    }
+    if (!as->table) {
+        lexp_node *t = lexp__table_new(e->doc, l->ncells);
+        if (!t)
+            return lexp__error_oom(e->err), -1;
+        t->src_file = src->file;
+        t->line = src->line;
+        t->col = src->col;
+        lexp__node_append(as->container, t);
+        as->table = t;
+        as->header_marked = 0;
+    }
+    lexp_node *row = lexp__row_add(e->doc, as->table);
+    if (!row)
+        return lexp__error_oom(e->err), -1;
+    row->src_file = src->file;
+    row->line = src->line;
+    row->col = src->col;
+    row->u.row.total = l->total;
+    int first_text = 1;
+    for (int i = 0; i < l->ncells; i++) {
+        runbuf *rb = &as->rb;
+        if (eval_inline(e, l->cells[i], rb))
+            return -1;
+        lexp_node *c = lexp__cell_add(e->doc, row, NULL);
+        if (!c)
+            return lexp__error_oom(e->err), -1;
+        c->src_file = src->file;
+        c->line = src->line;
+        c->col = src->col;
+        if (add_runs(e, c, rb))
+            return -1;
+        cell_value(c, rb);
+        if (first_text && !rb_blank(rb)) {
+            first_text = 0;
+            if (is_total_label(rb->text.ptr, rb->text.len))
+                row->u.row.total = 1;
+        }
+    }
+    return 0;
+}
+
+static int sep_line(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    if (!as->table || as->header_marked) {
+        lexp__error_set(e->err, LEXP_EEVAL, src->file, src->line, src->col, NULL,
+                        as->table ? "a table has one separator row |---|; this is a second one"
+                                  : "a separator row |---| must follow a header row | … |");
+        return -1;
+    }
+    if (as->table->u.table.ncols != l->ncells) {
+        lexp__error_set(e->err, LEXP_EEVAL, src->file, src->line, src->col, NULL,
+                        "the separator has %d cells, but the header has %d", l->ncells,
+                        as->table->u.table.ncols);
+        return -1;
+    }
+    as->header_marked = 1;
+    int rows = 0;
+    for (lexp_node *r = as->table->first; r; r = r->next) {
+        r->u.row.header = 1;
+        r->u.row.total = 0;
+        rows++;
+    }
+    as->table->u.table.header_rows = rows;
+    memcpy(as->table->u.table.aligns, l->aligns, (size_t)l->ncells * sizeof *l->aligns);
+    return 0;
+}
+
+static int cell_is(const lexp_node *c, const char *mark)
+{
+    return c->runs.n == 1 && c->runs.v[0].len == strlen(mark) &&
+           memcmp(c->runs.v[0].text, mark, c->runs.v[0].len) == 0;
+}
+
+/* Resolve spans: a cell holding only "<" merges into the cell on its left,
+ * "^" into the cell above. Set column alignment on cells. */
+static int finish_table(E *e)
+{
+    lexp_asm *as = e->as;
+    lexp_node *t = as->table;
+    as->table = NULL;
+    int nc = t->u.table.ncols, nr = lexp__table_rows(t);
+    lexp_node **grid = malloc((size_t)nc * (size_t)(nr ? nr : 1) * sizeof *grid);
+    if (!grid)
+        return lexp__error_oom(e->err), -1;
+    int r = 0;
+    for (lexp_node *row = t->first; row; row = row->next, r++) {
+        int c = 0;
+        for (lexp_node *cell = row->first; cell; cell = cell->next, c++) {
+            grid[r * nc + c] = cell;
+            cell->u.cell.align = t->u.table.aligns[c];
+        }
+    }
+    for (r = 0; r < nr; r++) {
+        for (int c = 0; c < nc; c++) {
+            lexp_node *cell = grid[r * nc + c];
+            if (c > 0 && cell_is(cell, "<")) {
+                int k = c - 1;
+                while (k > 0 && grid[r * nc + k]->u.cell.covered)
+                    k--;
+                lexp_node *anchor = grid[r * nc + k];
+                if (anchor->u.cell.covered) {
+                    /* the left neighbour is covered from above */
+                    lexp__error_set(e->err, LEXP_EEVAL, cell->src_file, cell->line, cell->col,
+                                    NULL, "'<' merges into a cell that is itself merged");
+                    free(grid);
+                    return -1;
+                }
+                anchor->u.cell.colspan = c - k + 1;
+                cell->u.cell.covered = 1;
+                cell->runs.n = 0;
+            } else if (r > 0 && cell_is(cell, "^")) {
+                int k = r - 1;
+                while (k > 0 && grid[k * nc + c]->u.cell.covered)
+                    k--;
+                lexp_node *anchor = grid[k * nc + c];
+                anchor->u.cell.rowspan = r - k + 1;
+                cell->u.cell.covered = 1;
+                cell->runs.n = 0;
+            }
+        }
+    }
+    free(grid);
+    return 0;
+}
+
+static const char *field_text(E *e, const lexp_value *obj, const char *key)
+{
+    V *v = lexp__v_getz(obj, key);
+    if (!v || v->type != LV_STR || v->len == 0)
+        return NULL;
+    return v->u.str;
+}
+
+/* "2024-09-30" → "2024年9月30日" */
+static const char *long_date(E *e, const char *iso)
+{
+    int y, m, d;
+    if (!iso || !lexp__parse_date(iso, strlen(iso), &y, &m, &d))
+        return NULL;
+    return lexp__arena_printf(e->A, "%d年%d月%d日", y, m, d);
+}
+
+static const char *list_text(E *e, const lexp_value *obj, const char *key)
+{
+    V *v = lexp__v_getz(obj, key);
+    if (!v)
+        return NULL;
+    if (v->type == LV_STR)
+        return v->len ? v->u.str : NULL;
+    if (v->type != LV_ARR || v->len == 0)
+        return NULL;
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    if (lexp__value_text(e, NULL, &b, v)) {
+        lexp__sbuf_free(&b);
+        return NULL;
+    }
+    char *s = lexp__arena_strndup(e->A, lexp__sbuf_cstr(&b), b.len);
+    lexp__sbuf_free(&b);
+    return s;
+}
+
+static const char *doc_date(E *e)
+{
+    V *d = e->period ? lexp__v_getz(e->period, "date") : NULL;
+    if (!d)
+        d = lexp__v_getz(e->root, "date");
+    return d && d->type == LV_STR ? d->u.str : NULL;
+}
+
+/* Fill fields the template did not give, from the data. */
+static int special_defaults(E *e, lexp_node *n)
+{
+    V *brief = lexp__v_getz(e->root, "briefing");
+    V *com = lexp__v_getz(e->root, "community");
+    const char *issuer = field_text(e, brief, "issuer");
+    if (!issuer)
+        issuer = field_text(e, com, "name");
+    switch (n->type) {
+    case LEXP_N_MASTHEAD:
+        if (!n->u.masthead.title)
+            n->u.masthead.title = field_text(e, brief, "title");
+        if (!n->u.masthead.title)
+            n->u.masthead.title = e->doc->title ? e->doc->title : "工作简报";
+        if (!n->u.masthead.issue) {
+            V *iss = e->period ? lexp__v_getz(e->period, "issue") : NULL;
+            if (iss && iss->type == LV_NUM)
+                n->u.masthead.issue = lexp__arena_printf(e->A, "第%.0f期", iss->u.num);
+        }
+        if (!n->u.masthead.issuer)
+            n->u.masthead.issuer = issuer;
+        if (!n->u.masthead.date)
+            n->u.masthead.date = long_date(e, doc_date(e));
+        break;
+    case LEXP_N_SIGNATURE:
+        if (!n->u.signature.issuer)
+            n->u.signature.issuer = issuer;
+        if (!n->u.signature.date)
+            n->u.signature.date = long_date(e, doc_date(e));
+        break;
+    case LEXP_N_DISTRIBUTION:
+        if (!n->u.dist.report_to)
+            n->u.dist.report_to = list_text(e, brief, "report_to");
+        if (!n->u.dist.send_to)
+            n->u.dist.send_to = list_text(e, brief, "send_to");
+        if (!n->u.dist.distribute_to)
+            n->u.dist.distribute_to = list_text(e, brief, "distribute_to");
+        if (n->u.dist.copies == 0) {
+            V *c = lexp__v_getz(brief, "copies");
+            if (c && c->type == LV_NUM && c->u.num > 0 && c->u.num < 1e9)
+                n->u.dist.copies = (int)c->u.num;
+        }
+        break;
+    default: break;
+    }
+    return lexp__error_is_set(e->err) ? -1 : 0;
+}
+
+static int field_line(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    lexp_node *n = as->special;
+    const char *v = inline_string(e, l->content, &as->rb);
+    if (!v)
+        return -1;
+    if (!*v)
+        return 0; /* an empty field keeps the default */
+    const char *k = l->key;
+#define K(s) (strcmp(k, s) == 0)
+    switch (n->type) {
+    case LEXP_N_MASTHEAD:
+        if (K("title"))
+            n->u.masthead.title = v;
+        else if (K("issue"))
+            n->u.masthead.issue = v;
+        else if (K("issuer"))
+            n->u.masthead.issuer = v;
+        else if (K("date"))
+            n->u.masthead.date = v;
+        else if (K("note"))
+            n->u.masthead.note = v;
+        break;
+    case LEXP_N_SIGNATURE:
+        if (K("issuer"))
+            n->u.signature.issuer = v;
+        else if (K("date"))
+            n->u.signature.date = v;
+        break;
+    default:
+        if (K("report"))
+            n->u.dist.report_to = v;
+        else if (K("send"))
+            n->u.dist.send_to = v;
+        else if (K("distribute"))
+            n->u.dist.distribute_to = v;
+        else if (K("printer"))
+            n->u.dist.printer = v;
+        else if (K("date"))
+            n->u.dist.date = v;
+        else if (K("copies")) {
+            char *end;
+            long c = strtol(v, &end, 10);
+            if (end == v || *end || c < 0 || c > 100000000) {
+                lexp__error_set(e->err, LEXP_EEVAL, src->file, src->line, src->col, NULL,
+                                "copies: expected a whole number, found \"%s\"", v);
+                return -1;
+            }
+            n->u.dist.copies = (int)c;
+        }
+        break;
+    }
+#undef K
+    return 0;
+}
+
+static const lexp_attr *find_attr(const lexp_line *l, const char *name)
+{
+    for (int i = 0; i < l->nattrs; i++)
+        if (l->attrs[i].nlen == strlen(name) && memcmp(l->attrs[i].name, name, l->attrs[i].nlen) == 0)
+            return &l->attrs[i];
+    return NULL;
+}
+
+static const char *attr_text(E *e, const lexp_line *l, const char *name, int *err)
+{
+    const lexp_attr *a = find_attr(l, name);
+    *err = 0;
+    if (!a)
+        return NULL;
+    V *v = lexp__eval_expr(e, a->value);
+    if (!v) {
+        *err = 1;
+        return NULL;
+    }
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    if (lexp__value_text(e, a->value, &b, v)) {
+        *err = 1;
+        lexp__sbuf_free(&b);
+        return NULL;
+    }
+    char *s = lexp__arena_strndup(e->A, lexp__sbuf_cstr(&b), b.len);
+    lexp__sbuf_free(&b);
+    return s;
+}
+
+static int chart_open(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_node *c = new_node(e, LEXP_N_CHART, src);
+    if (!c)
+        return -1;
+    c->u.chart.kind = (lexp_chartkind)l->chart_kind;
+    int err;
+    c->u.chart.title = attr_text(e, l, "title", &err);
+    if (err)
+        return -1;
+    c->u.chart.series = attr_text(e, l, "series", &err);
+    if (err)
+        return -1;
+    const char *label = attr_text(e, l, "label", &err);
+    if (err)
+        return -1;
+    const char *value = attr_text(e, l, "value", &err);
+    if (err)
+        return -1;
+    const lexp_attr *da = find_attr(l, "data");
+    V *data = lexp__eval_expr(e, da->value);
+    if (!data)
+        return -1;
+    if (data->type == LV_OBJ) {
+        /* {"宣传": 3, "培训": 2} */
+        c->u.chart.n = (int)data->len;
+        c->u.chart.labels = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(char *));
+        c->u.chart.values = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(double));
+        if (!c->u.chart.labels || !c->u.chart.values)
+            return lexp__error_oom(e->err), -1;
+        for (uint32_t i = 0; i < data->len; i++) {
+            const lexp_member *m = &data->u.members[i];
+            double x;
+            if (!num_of(m->val, &x))
+                return lexp__eval_fail(e, da->value, m->val, "chart values must be numbers"),
+                       -1;
+            c->u.chart.labels[i] = lexp__arena_strndup(e->A, m->key, m->klen);
+            c->u.chart.values[i] = x;
+        }
+    } else if (data->type == LV_ARR) {
+        c->u.chart.n = (int)data->len;
+        c->u.chart.labels = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(char *));
+        c->u.chart.values = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(double));
+        if (!c->u.chart.labels || !c->u.chart.values)
+            return lexp__error_oom(e->err), -1;
+        for (uint32_t i = 0; i < data->len; i++) {
+            V *it = data->u.items[i];
+            V *lv = NULL, *vv = NULL;
+            if (it->type != LV_OBJ)
+                return lexp__eval_fail(e, da->value, it,
+                                       "chart data must be a list of objects (or an object of "
+                                       "numbers)"),
+                       -1;
+            if (label)
+                lv = lexp__v_getz(it, label);
+            else if (!(lv = lexp__v_getz(it, "label")) && !(lv = lexp__v_getz(it, "name")))
+                lv = lexp__v_getz(it, "key");
+            double x = 0;
+            if (value) {
+                vv = lexp__v_getz(it, value);
+                if (!vv) {
+                    /* groupby groups: value="participants" sums that field */
+                    V *items = lexp__v_getz(it, "items");
+                    if (items && items->type == LV_ARR) {
+                        for (uint32_t k = 0; k < items->len; k++) {
+                            V *f = lexp__v_getz(items->u.items[k], value);
+                            double y;
+                            if (f && num_of(f, &y))
+                                x += y;
+                        }
+                        vv = &lexp__true;
+                    }
+                }
+            } else if (!(vv = lexp__v_getz(it, "value"))) {
+                vv = lexp__v_getz(it, "count");
+            }
+            if (vv && vv != &lexp__true && !num_of(vv, &x))
+                return lexp__eval_fail(e, da->value, vv, "chart values must be numbers"), -1;
+            if (!vv)
+                return lexp__eval_fail(e, da->value, it,
+                                       "chart item has no value: give value=\"field\""),
+                       -1;
+            lexp__sbuf b = LEXP__SBUF_INIT;
+            if (lv && lexp__value_text(e, da->value, &b, lv)) {
+                lexp__sbuf_free(&b);
+                return -1;
+            }
+            c->u.chart.labels[i] = lexp__arena_strndup(e->A, lexp__sbuf_cstr(&b), b.len);
+            lexp__sbuf_free(&b);
+            c->u.chart.values[i] = x;
+        }
+    } else if (data->type > LV_NULL) {
+        return lexp__eval_fail(e, da->value, data, "chart data must be a list or an object"),
+               -1;
+    }
+    lexp__node_append(e->as->container, c);
+    return 0;
+}
+
+static int image_line(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    if (close_all(e))
+        return -1;
+    const char *cap = inline_string(e, l->content, &as->rb);
+    const char *path = cap ? inline_string(e, l->path, &as->rb2) : NULL;
+    if (!path)
+        return -1;
+    if (!*path)
+        return 0; /* no photo for this item */
+    /* Images come from data: keep them inside the data's directory. */
+    int bad = path[0] == '/' || strstr(path, "://") != NULL;
+    for (const char *p = path; *p && !bad; p++)
+        if (p[0] == '.' && p[1] == '.' && (p == path || p[-1] == '/') && (p[2] == '/' || !p[2]))
+            bad = 1;
+    if (bad) {
+        lexp__error_set(e->err, LEXP_EEVAL, src->file, src->line, src->col, NULL,
+                        "image path \"%s\" must be relative to the data's directory and stay "
+                        "inside it (no '..', no absolute paths)",
+                        path);
+        return -1;
+    }
+    lexp_node *n = new_node(e, LEXP_N_IMAGE, src);
+    if (!n)
+        return -1;
+    n->u.image.caption = *cap ? cap : NULL;
+    n->u.image.path = path;
+    const char *base = e->doc->base_dir ? e->doc->base_dir : ".";
+    n->u.image.resolved = lexp__arena_printf(e->A, "%s/%s", base, path);
+    const lexp_attr *w = find_attr(l, "width");
+    if (w) {
+        V *v = lexp__eval_expr(e, w->value);
+        double x;
+        if (!v)
+            return -1;
+        if (!num_of(v, &x) || x <= 0 || x > 1)
+            return lexp__eval_fail(e, w->value, v, "width is a fraction of the text width, "
+                                                   "greater than 0 and at most 1"),
+                   -1;
+        n->u.image.width = x;
+    }
+    lexp__node_append(as->container, n);
+    return 0;
+}
+
+static int list_item(E *e, const lexp_tnode *src, const lexp_line *l)
+{
+    lexp_asm *as = e->as;
+    int ordered = l->kind == L_ORDERED;
+    runbuf *rb = &as->rb;
+    if (eval_inline(e, l->content, rb))
+        return -1;
+    if (rb_blank(rb))
+        return 0;
+    as->para = NULL;
+    if (as->table && finish_table(e))
+        return -1;
+    if (!as->list || as->list_ordered != ordered) {
+        lexp_node *li = new_node(e, LEXP_N_LIST, src);
+        if (!li)
+            return -1;
+        li->u.list.ordered = ordered;
+        lexp__node_append(as->container, li);
+        as->list = li;
+        as->list_ordered = ordered;
+    }
+    lexp_node *it = new_node(e, LEXP_N_ITEM, src);
+    if (!it)
+        return -1;
+    int count = 0;
+    for (lexp_node *k = as->list->first; k; k = k->next)
+        count++;
+    it->u.item.number = ordered ? lexp__arena_printf(e->A, "%d.", count + 1) : "";
+    lexp__node_append(as->list, it);
+    return add_runs(e, it, rb);
+}
+
+static int eval_line(E *e, const lexp_tnode *n)
+{
+    lexp_asm *as = e->as;
+    const lexp_line *l = n->ln;
+    switch (l->kind) {
+    case L_TEXT: return text_line(e, n, l);
+    case L_HEADING: return heading_line(e, n, l);
+    case L_ROW: return row_line(e, n, l);
+    case L_SEP: return sep_line(e, n, l);
+    case L_BLANK: return close_all(e);
+    case L_BULLET:
+    case L_ORDERED: return list_item(e, n, l);
+    case L_IMAGE: return image_line(e, n, l);
+    case L_FIELD: return field_line(e, n, l);
+    case L_PAGEBREAK:
+    case L_RULE: {
+        if (close_all(e))
+            return -1;
+        lexp_node *b = new_node(e, l->kind == L_PAGEBREAK ? LEXP_N_PAGEBREAK : LEXP_N_RULE, n);
+        if (!b)
+            return -1;
+        lexp__node_append(as->container, b);
+        return 0;
+    }
+    case L_OPEN:
+        if (close_all(e))
+            return -1;
+        as->block = l->block;
+        switch (l->block) {
+        case B_MASTHEAD:
+        case B_SIGNATURE:
+        case B_DISTRIBUTION: {
+            lexp_ntype t = l->block == B_MASTHEAD    ? LEXP_N_MASTHEAD
+                           : l->block == B_SIGNATURE ? LEXP_N_SIGNATURE
+                                                     : LEXP_N_DISTRIBUTION;
+            lexp_node *s = new_node(e, t, n);
+            if (!s)
+                return -1;
+            as->special = s;
+            return 0;
+        }
+        case B_CHART: return chart_open(e, n, l);
+        case B_CENTER: as->align = LEXP_ALIGN_CENTER; return 0;
+        case B_RIGHT: as->align = LEXP_ALIGN_RIGHT; return 0;
+        case B_LEFT: as->align = LEXP_ALIGN_LEFT; return 0;
+        case B_NOINDENT: as->noindent = 1; return 0;
+        default: return 0;
+        }
+    case L_CLOSE:
+        if (close_all(e))
+            return -1;
+        if (as->special) {
+            if (special_defaults(e, as->special))
+                return -1;
+            lexp__node_append(as->container, as->special);
+            as->special = NULL;
+        }
+        as->block = -1;
+        as->align = LEXP_ALIGN_DEFAULT;
+        as->noindent = 0;
+        return 0;
+    default: return 0;
+    }
+}
+
+/* ==================================================================== */
+/* period variables and the document                                      */
+
+static int months_between(int y0, int m0, int y1, int m1) { return (y1 - y0) * 12 + (m1 - m0); }
+
+typedef struct {
+    lexp_member m[24];
+    int n;
+} objbuild;
+
+static int ob_add(E *e, objbuild *o, const char *k, V *v)
+{
+    if (!v)
+        return -1;
+    o->m[o->n++] = (lexp_member){k, (uint32_t)strlen(k), (lexp_value *)v};
+    return 0;
+}
+
+static V *ob_str(E *e, const char *fmt, ...) LEXP_PRINTF(2, 3);
+
+static V *ob_str(E *e, const char *fmt, ...)
+{
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    return lexp__eval_str(e, tmp, strlen(tmp));
+}
+
+/* The variables a render with a period (and/or a date) adds; documented in
+ * templates/README.md. */
+static int period_vars(E *e, const lexp_render_options *opt)
+{
+    objbuild o = {.n = 0};
+    int y = 0, m = 0;
+    const char *date = opt->date;
+    if (date) {
+        int dy, dm, dd;
+        if (!lexp__parse_date(date, strlen(date), &dy, &dm, &dd))
+            return lexp__error_set(e->err, LEXP_EINVAL, NULL, 0, 0, NULL,
+                                   "date \"%s\": expected a date that exists, YYYY-MM-DD",
+                                   date);
+    }
+    if (opt->month) {
+        if (!lexp_month_valid(opt->month))
+            return lexp__error_set(e->err, LEXP_EINVAL, NULL, 0, 0, NULL,
+                                   "month \"%s\": expected YYYY-MM", opt->month);
+        lexp__parse_month(opt->month, 7, &y, &m);
+        int py = m == 1 ? y - 1 : y, pm = m == 1 ? 12 : m - 1;
+        int last = lexp__days_in_month(y, m);
+        if (ob_add(e, &o, "month", ob_str(e, "%04d-%02d", y, m)) ||
+            ob_add(e, &o, "year", lexp__eval_num(e, y)) ||
+            ob_add(e, &o, "month_number", lexp__eval_num(e, m)) ||
+            ob_add(e, &o, "month_start", ob_str(e, "%04d-%02d-01", y, m)) ||
+            ob_add(e, &o, "month_end", ob_str(e, "%04d-%02d-%02d", y, m, last)) ||
+            ob_add(e, &o, "prev_month", ob_str(e, "%04d-%02d", py, pm)) ||
+            ob_add(e, &o, "prev_year_month", ob_str(e, "%04d-%02d", y - 1, m)) ||
+            ob_add(e, &o, "year_start", ob_str(e, "%04d-01", y)))
+            return -1;
+        /* 第N期: months since briefing.first_issue_month, plus one; without
+         * it, issues restart each year (the month number). */
+        int issue = m;
+        V *b = lexp__v_getz(e->root, "briefing");
+        V *f = b ? lexp__v_getz(b, "first_issue_month") : NULL;
+        int fy, fm;
+        if (f && f->type == LV_STR && lexp__parse_month(f->u.str, f->len, &fy, &fm))
+            issue = months_between(fy, fm, y, m) + 1;
+        if (issue >= 1 && ob_add(e, &o, "issue", lexp__eval_num(e, issue)))
+            return -1;
+        if (!date)
+            date = lexp__arena_printf(e->A, "%04d-%02d-%02d", y, m, last);
+    }
+    if (date && ob_add(e, &o, "date", lexp__eval_str(e, date, strlen(date))))
+        return -1;
+    if (o.n == 0)
+        return 0;
+    lexp_value *obj = lexp__v_obj(e->A, (uint32_t)o.n);
+    if (!obj)
+        return lexp__error_oom(e->err);
+    memcpy(obj->u.members, o.m, (size_t)o.n * sizeof *o.m);
+    e->period = obj;
+    return 0;
+}
+
+static const char *fm_string(E *e, const lexp_fm_text *f, runbuf *rb)
+{
+    if (!f->content)
+        return NULL;
+    const char *s = inline_string(e, f->content, rb);
+    return (s && *s) ? s : NULL;
+}
+
+int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
+                const lexp_render_options *opt, lexp_error *err)
+{
+    lexp_error_clear(err);
+    lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
+    if (!opt)
+        opt = &defaults;
+    if (!out || !t || !data)
+        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+    *out = NULL;
+    struct lexp_doc *d = lexp__doc_new();
+    if (!d)
+        return lexp__error_oom(err);
+    lexp_asm as;
+    memset(&as, 0, sizeof as);
+    as.block = -1;
+    as.container = d->root;
+    E e;
+    memset(&e, 0, sizeof e);
+    e.A = &d->arena;
+    e.doc = d;
+    e.root = data->root;
+    e.data_name = data->name;
+    e.err = err;
+    e.as = &as;
+    e.opt = opt;
+    d->preset = (lexp_preset)t->preset;
+    d->numbering = t->numbering;
+    d->page_numbers = t->page_numbers;
+    d->src_file = t->name;
+    d->base_dir = lexp__arena_strdup(&d->arena, opt->base_dir ? opt->base_dir : data->dir);
+    for (int i = 0; i < LEXP_ROLE_COUNT; i++) {
+        d->font_path[i] = t->font_path[i];
+        d->font_index[i] = t->font_index[i];
+    }
+    int rc = period_vars(&e, opt);
+    if (rc == 0) {
+        V *brief = lexp__v_getz(data->root, "briefing");
+        V *com = lexp__v_getz(data->root, "community");
+        d->title = fm_string(&e, &t->title, &as.rb);
+        d->subtitle = fm_string(&e, &t->subtitle, &as.rb);
+        d->author = fm_string(&e, &t->author, &as.rb);
+        d->subject = fm_string(&e, &t->subject, &as.rb);
+        d->keywords = fm_string(&e, &t->keywords, &as.rb);
+        if (!d->author)
+            d->author = field_text(&e, brief, "issuer");
+        if (!d->author)
+            d->author = field_text(&e, com, "name");
+        d->date = doc_date(&e);
+        if (lexp__error_is_set(err))
+            rc = -1;
+        int show = t->show_title >= 0 ? t->show_title : d->preset != LEXP_PRESET_BRIEFING;
+        if (rc == 0 && show && d->title) {
+            const lexp_fm_text *fts[2] = {&t->title, &t->subtitle};
+            for (int i = 0; i < 2 && rc == 0; i++) {
+                if (!fts[i]->content)
+                    continue;
+                lexp_tnode src = {.file = t->name, .line = fts[i]->line, .col = fts[i]->col};
+                lexp_node *n = new_node(&e, LEXP_N_TITLE, &src);
+                if (!n || eval_inline(&e, fts[i]->content, &as.rb) || add_runs(&e, n, &as.rb))
+                    rc = -1;
+                else {
+                    n->u.title.level = i;
+                    lexp__node_append(d->root, n);
+                }
+            }
+        }
+    }
+    if (rc == 0)
+        rc = run_list(&e, t->body, NULL);
+    if (rc == 0)
+        rc = close_all(&e);
+    free(e.binds);
+    rb_free(&as.rb);
+    rb_free(&as.rb2);
+    if (rc || lexp__error_is_set(err)) {
+        lexp_doc_free(d);
+        if (err && err->code == 0)
+            lexp__error_set(err, LEXP_EEVAL, t->name, 0, 0, NULL, "evaluation failed");
+        return err ? err->code : LEXP_EEVAL;
+    }
+    *out = d;
+    return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * Renderers: one file each, sharing nothing but the document tree (doc.h)
+ * and the style table (style.h). Each writes the whole output into `out`
+ * and returns 0, or fills `err` and returns a negative lexp_code. They never
+ * print; warnings go through lexp__warn.
+ */
+#ifndef LEXP_RENDER_H
+#define LEXP_RENDER_H
+
+#include "../doc/doc.h"
+#include "../doc/style.h"
+#include "../util/util.h"
+
+typedef struct lexp_doc lexp_doc;
+
+int lexp__render_txt(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
+                     lexp_error *err);
+int lexp__render_tree(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
+                      lexp_error *err);
+int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
+                     lexp_error *err);
+int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
+                      lexp_error *err);
+int lexp__render_xlsx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
+                      lexp_error *err);
+
+/* Deliver a warning to opt->warn (if any). `file` names what it concerns
+ * (template, font or image), may be NULL. */
+void lexp__warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
+    LEXP_PRINTF(3, 4);
+
+/* The plain text of a cell/paragraph, as the txt renderer shows it. */
+void lexp__node_text(lexp__sbuf *b, const lexp_node *n);
+
+#endif

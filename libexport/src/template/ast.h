@@ -1,0 +1,176 @@
+/*
+ * The parsed template (.lxt): front matter plus a list of nodes.
+ *
+ * Markup is decided at parse time from the template's literal text: a line
+ * that starts with "## " in the template is a heading, and a value that
+ * starts with "## " is just text. So data can never create markup.
+ *
+ * Block level: a list of T_LINE (a content line with its markup kind) and
+ * statements (T_FOR, T_IF, T_SET) whose bodies are again block lists.
+ * Inline level (inside a line or a table cell): T_TEXT, T_EXPR, T_BOLD and
+ * the same statements with inline bodies.
+ */
+#ifndef LEXP_AST_H
+#define LEXP_AST_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../data/value.h"
+#include "../doc/doc.h"
+
+typedef struct lexp_expr lexp_expr;
+typedef struct lexp_tnode lexp_tnode;
+typedef struct lexp_filter_def lexp_filter_def;
+
+typedef enum {
+    EX_LIT,    /* literal */
+    EX_VAR,    /* name */
+    EX_ATTR,   /* a.name */
+    EX_INDEX,  /* a[b] */
+    EX_NEG,    /* -a */
+    EX_NOT,    /* not a */
+    EX_BIN,    /* a op b (op below) */
+    EX_AND,    /* a and b */
+    EX_OR,     /* a or b */
+    EX_COND,   /* a if b else c */
+    EX_FILTER, /* a | name(args) */
+    EX_LIST,   /* [args] */
+    EX_TEST    /* a is [not] name */
+} lexp_exkind;
+
+typedef enum {
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_IDIV, OP_MOD, OP_CAT,
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NOTIN
+} lexp_binop;
+
+struct lexp_expr {
+    uint8_t kind;
+    uint8_t op;     /* lexp_binop; for EX_TEST: 1 when negated */
+    int line, col;
+    const char *file;
+    const char *name; /* EX_VAR, EX_ATTR, EX_FILTER, EX_TEST */
+    uint32_t nlen;
+    lexp_expr *a, *b, *c;
+    lexp_expr **args; /* EX_FILTER arguments, EX_LIST items */
+    int nargs;
+    const lexp_value *lit;
+    const lexp_filter_def *filter;
+};
+
+typedef enum {
+    T_TEXT,   /* inline literal text */
+    T_EXPR,   /* inline {{ expr }} */
+    T_BOLD,   /* inline ** toggle */
+    T_LINE,   /* a content line */
+    T_FOR,
+    T_IF,
+    T_SET
+} lexp_tkind;
+
+typedef enum {
+    L_TEXT,      /* paragraph text */
+    L_HEADING,   /* # … #### */
+    L_ROW,       /* | a | b | */
+    L_SEP,       /* |---|--:| */
+    L_BLANK,     /* empty line: ends paragraphs, tables, lists */
+    L_OPEN,      /* ::: name */
+    L_CLOSE,     /* ::: */
+    L_PAGEBREAK, /* \pagebreak */
+    L_RULE,      /* --- */
+    L_IMAGE,     /* ![caption](path) */
+    L_BULLET,    /* - item */
+    L_ORDERED,   /* 1. item */
+    L_FIELD      /* key: value inside masthead/signature/distribution */
+} lexp_lkind;
+
+typedef enum {
+    B_MASTHEAD, B_SIGNATURE, B_DISTRIBUTION, B_CHART, B_CENTER, B_RIGHT, B_LEFT,
+    B_NOINDENT
+} lexp_bkind;
+
+typedef struct lexp_attr {
+    const char *name;
+    uint32_t nlen;
+    lexp_expr *value;
+} lexp_attr;
+
+typedef struct lexp_line {
+    uint8_t kind;        /* lexp_lkind */
+    uint8_t level;       /* heading level 1–4 */
+    uint8_t unnumbered;  /* heading written with {-} */
+    uint8_t total;       /* row marked {.total} */
+    uint8_t block;       /* lexp_bkind for L_OPEN */
+    uint8_t chart_kind;  /* lexp_chartkind */
+    lexp_tnode *content; /* inline content (text, heading, item, field, caption) */
+    lexp_tnode *path;    /* L_IMAGE: inline content of the path */
+    lexp_tnode **cells;  /* L_ROW */
+    int ncells;
+    lexp_align *aligns;  /* L_SEP */
+    const char *key;     /* L_FIELD: canonical field name */
+    lexp_attr *attrs;    /* L_OPEN chart / L_IMAGE: key=expr */
+    int nattrs;
+} lexp_line;
+
+typedef struct lexp_branch {
+    lexp_expr *cond; /* NULL for else */
+    lexp_tnode *body;
+} lexp_branch;
+
+struct lexp_tnode {
+    uint8_t kind;
+    int line, col;
+    const char *file;
+    lexp_tnode *next;
+    const char *text; /* T_TEXT */
+    uint32_t len;
+    lexp_expr *expr;  /* T_EXPR, T_SET value, T_FOR iterable */
+    const char *name, *name2; /* T_SET name; T_FOR names (name2 for k, v) */
+    uint32_t nlen, n2len;
+    lexp_tnode *body, *else_body; /* T_FOR */
+    lexp_branch *branches;        /* T_IF */
+    int nbranches;
+    lexp_line *ln;                /* T_LINE */
+};
+
+/* Front matter entry whose value is inline content (may hold {{ }}). */
+typedef struct lexp_fm_text {
+    lexp_tnode *content;
+    int line, col;
+} lexp_fm_text;
+
+struct lexp_template {
+    lexp__arena arena;
+    char *name;      /* file name or built-in name */
+    char *src;       /* our copy of the source (nodes point into it) */
+    int refs;        /* shared through the engine's cache */
+    pthread_mutex_t refs_lock;
+    /* front matter */
+    int preset;      /* lexp_preset */
+    int numbering;   /* 1 unless "numbering: false" */
+    int page_numbers;
+    int show_title;  /* -1: preset default */
+    lexp_fm_text title, subtitle, author, subject, keywords;
+    const char *description;
+    const char *font_path[LEXP_ROLE_COUNT];
+    int font_index[LEXP_ROLE_COUNT];
+    /* body */
+    lexp_tnode *body;
+};
+
+/* Filters: defined in eval/filters.c, looked up by the parser so an
+ * unknown filter is a parse error with a position. */
+struct lexp_eval;
+typedef const lexp_value *(*lexp_filter_fn)(struct lexp_eval *e, const lexp_expr *site,
+                                            const lexp_value *in,
+                                            const lexp_value *const *args, int nargs);
+struct lexp_filter_def {
+    const char *name;
+    int min_args, max_args;
+    lexp_filter_fn fn;
+};
+const lexp_filter_def *lexp__filter_find(const char *name, size_t len);
+/* Comma-separated list of all filter names, for error messages. */
+const char *lexp__filter_names(void);
+
+#endif

@@ -1,0 +1,2439 @@
+/*
+ * Template parser: source text → lexp_template (front matter + node tree).
+ *
+ * The body is read line by line. Comments {# … #} are blanked first (they
+ * may span lines). Each line is split into segments: literal text, {{ expr }}
+ * and {% stmt %}; a tag must open and close on its line. A line holding only
+ * statements is a line-level statement and produces no output line (Jinja's
+ * trim_blocks + lstrip_blocks). Any other line is a content line whose
+ * markup kind comes from its leading literal text.
+ *
+ * Limits: LEXP_TEMPLATE_MAX_BYTES of source, LEXP_TEMPLATE_MAX_DEPTH of
+ * nesting (statements, blocks, includes, parentheses), so hostile
+ * templates fail fast with a message instead of exhausting the stack.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+/* Built-in templates, generated into builtin_templates.c. */
+struct lexp__builtin {
+    const char *name;
+    const char *description;
+    const char *src;
+    size_t len;
+};
+extern const struct lexp__builtin lexp__builtins[];
+extern const size_t lexp__builtin_total;
+
+const struct lexp__builtin *lexp__builtin_find(const char *name, size_t len);
+
+const struct lexp__builtin *lexp__builtin_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < lexp__builtin_total; i++)
+        if (strlen(lexp__builtins[i].name) == len &&
+            memcmp(lexp__builtins[i].name, name, len) == 0)
+            return &lexp__builtins[i];
+    return NULL;
+}
+
+typedef struct incl {
+    const char *name;
+    const struct incl *up;
+} incl;
+
+typedef struct P {
+    lexp_template *t;
+    lexp__arena *A;
+    const char *file;      /* name shown in errors */
+    const char *dir;       /* directory for includes, NULL: built-ins only */
+    lexp_error *err;
+    const incl *inc;       /* include chain (cycle detection) */
+    int depth;             /* include depth */
+    /* current line (for column computation) */
+    const char *line_start;
+    int line;
+} P;
+
+static int col_of(const P *p, const char *at)
+{
+    return (int)lexp__utf8_count(p->line_start, (size_t)(at - p->line_start)) + 1;
+}
+
+static int perr(P *p, const char *at, const char *fmt, ...) LEXP_PRINTF(3, 4);
+
+static int perr(P *p, const char *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    lexp__error_vset(p->err, LEXP_ESYNTAX, p->file, p->line, at ? col_of(p, at) : 1, NULL,
+                     fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int poom(P *p)
+{
+    lexp__error_oom(p->err);
+    return -1;
+}
+
+/* ====================================================================== */
+/* Expression lexer                                                         */
+
+typedef enum { K_EOF, K_IDENT, K_NUM, K_STR, K_OP } ktype;
+
+typedef struct {
+    ktype type;
+    const char *s; /* start in source */
+    size_t n;
+    double num;
+    char op[3];
+} tok;
+
+typedef struct {
+    P *p;
+    const char *s, *end;
+    tok cur;
+    int depth;
+} X;
+
+static int ident_start(const unsigned char *s, const char *end, size_t *len)
+{
+    if (isalpha(*s) || *s == '_') {
+        *len = 1;
+        return 1;
+    }
+    if (*s >= 0x80) {
+        /* Data keys may be Chinese; full-width punctuation is not a name. */
+        uint32_t cp;
+        size_t l = lexp__utf8_decode((const char *)s, (size_t)(end - (const char *)s), &cp);
+        if (l && !(cp >= 0x3000 && cp <= 0x303F) && !(cp >= 0xFF00 && cp <= 0xFF65) &&
+            cp != 0x201C && cp != 0x201D && cp != 0x2018 && cp != 0x2019) {
+            *len = l;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int lex(X *x)
+{
+    const char *s = x->s;
+    while (s < x->end && (*s == ' ' || *s == '\t'))
+        s++;
+    tok *t = &x->cur;
+    memset(t, 0, sizeof *t);
+    t->s = s;
+    if (s >= x->end) {
+        t->type = K_EOF;
+        x->s = s;
+        return 0;
+    }
+    const unsigned char c = (unsigned char)*s;
+    size_t il;
+    if (isdigit(c) || (c == '.' && s + 1 < x->end && isdigit((unsigned char)s[1]))) {
+        char *endp;
+        errno = 0;
+        char tmp[64];
+        size_t n = 0;
+        while (s + n < x->end && n < sizeof tmp - 1 &&
+               (isdigit((unsigned char)s[n]) || s[n] == '.' || s[n] == 'e' || s[n] == 'E' ||
+                ((s[n] == '+' || s[n] == '-') && n > 0 && (s[n - 1] == 'e' || s[n - 1] == 'E'))))
+            n++;
+        /* "1.e" or a trailing dot followed by a name is attribute access,
+         * which numbers do not have: keep it simple and reject. */
+        memcpy(tmp, s, n);
+        tmp[n] = 0;
+        t->num = strtod(tmp, &endp);
+        if ((size_t)(endp - tmp) != n || errno == ERANGE || !isfinite(t->num))
+            return perr(x->p, s, "malformed number '%s'", tmp);
+        t->type = K_NUM;
+        t->n = n;
+        x->s = s + n;
+        return 0;
+    }
+    if (ident_start((const unsigned char *)s, x->end, &il)) {
+        size_t n = il;
+        while (s + n < x->end) {
+            unsigned char d = (unsigned char)s[n];
+            size_t l2;
+            if (isalnum(d) || d == '_') {
+                n++;
+            } else if (d >= 0x80 && ident_start((const unsigned char *)s + n, x->end, &l2)) {
+                n += l2;
+            } else {
+                break;
+            }
+        }
+        t->type = K_IDENT;
+        t->n = n;
+        x->s = s + n;
+        return 0;
+    }
+    if (c == '"' || c == '\'') {
+        const char *q = s + 1;
+        while (q < x->end && *q != (char)c) {
+            if (*q == '\\' && q + 1 < x->end)
+                q++;
+            q++;
+        }
+        if (q >= x->end)
+            return perr(x->p, s, "string not closed: expected %c before the end of the tag",
+                        c);
+        t->type = K_STR;
+        t->n = (size_t)(q + 1 - s);
+        x->s = q + 1;
+        return 0;
+    }
+    static const char *const ops[] = {"==", "!=", "<=", ">=", "//", "(", ")", "[", "]",
+                                      ".",  ",",  "|",  "+",  "-",  "*", "/", "%", "~",
+                                      "<",  ">",  "=",  ":"};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        size_t n = strlen(ops[i]);
+        if ((size_t)(x->end - s) >= n && memcmp(s, ops[i], n) == 0) {
+            t->type = K_OP;
+            memcpy(t->op, ops[i], n);
+            t->n = n;
+            x->s = s + n;
+            return 0;
+        }
+    }
+    uint32_t cp = 0;
+    size_t l = lexp__utf8_decode(s, (size_t)(x->end - s), &cp);
+    if (cp == 0x201C || cp == 0x201D || cp == 0xFF08 || cp == 0xFF09 || cp == 0xFF0C ||
+        cp == 0x2018 || cp == 0x2019)
+        return perr(x->p, s,
+                    "full-width character '%.*s' in an expression: use ASCII quotes, "
+                    "parentheses and commas inside {{ }} and {%% %%}",
+                    (int)(l ? l : 1), s);
+    return perr(x->p, s, "unexpected character '%.*s' in an expression", (int)(l ? l : 1), s);
+}
+
+static int is_op(const X *x, const char *op)
+{
+    return x->cur.type == K_OP && strcmp(x->cur.op, op) == 0;
+}
+
+static int is_kw(const X *x, const char *kw)
+{
+    return x->cur.type == K_IDENT && x->cur.n == strlen(kw) && memcmp(x->cur.s, kw, x->cur.n) == 0;
+}
+
+static const char *tok_desc(const X *x, char *buf, size_t cap)
+{
+    if (x->cur.type == K_EOF)
+        return "the end of the tag";
+    snprintf(buf, cap, "'%.*s'", (int)(x->cur.n > 40 ? 40 : x->cur.n), x->cur.s);
+    return buf;
+}
+
+static int expect_op(X *x, const char *op, const char *what)
+{
+    if (!is_op(x, op)) {
+        char b[64];
+        return perr(x->p, x->cur.s, "expected '%s' %s, found %s", op, what,
+                    tok_desc(x, b, sizeof b));
+    }
+    return lex(x);
+}
+
+static lexp_expr *mk(X *x, lexp_exkind k, const char *at)
+{
+    lexp_expr *e = lexp__arena_zalloc(x->p->A, sizeof *e);
+    if (!e) {
+        poom(x->p);
+        return NULL;
+    }
+    e->kind = (uint8_t)k;
+    e->line = x->p->line;
+    e->col = col_of(x->p, at);
+    e->file = x->p->file;
+    return e;
+}
+
+/* Decode a quoted string token into an arena value. */
+static const lexp_value *string_lit(X *x, const tok *t)
+{
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    for (size_t i = 1; i + 1 < t->n; i++) {
+        char c = t->s[i];
+        if (c == '\\' && i + 2 < t->n) {
+            char d = t->s[++i];
+            switch (d) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            default: c = d; break;
+            }
+        }
+        lexp__sbuf_putc(&b, c);
+    }
+    lexp_value *v = lexp__v_strcopy(x->p->A, b.ptr ? b.ptr : "", b.len);
+    lexp__sbuf_free(&b);
+    if (!v)
+        poom(x->p);
+    return v;
+}
+
+static lexp_expr *parse_expr(X *x);
+
+static lexp_expr *parse_primary(X *x)
+{
+    tok t = x->cur;
+    char b[64];
+    if (t.type == K_NUM) {
+        lexp_expr *e = mk(x, EX_LIT, t.s);
+        if (!e || !(e->lit = lexp__v_num(x->p->A, t.num)) || lex(x))
+            return NULL;
+        return e;
+    }
+    if (t.type == K_STR) {
+        lexp_expr *e = mk(x, EX_LIT, t.s);
+        if (!e || !(e->lit = string_lit(x, &t)) || lex(x))
+            return NULL;
+        return e;
+    }
+    if (t.type == K_IDENT) {
+        lexp_expr *e;
+        if (is_kw(x, "true") || is_kw(x, "True")) {
+            e = mk(x, EX_LIT, t.s);
+            if (e)
+                e->lit = &lexp__true;
+        } else if (is_kw(x, "false") || is_kw(x, "False")) {
+            e = mk(x, EX_LIT, t.s);
+            if (e)
+                e->lit = &lexp__false;
+        } else if (is_kw(x, "none") || is_kw(x, "None") || is_kw(x, "null")) {
+            e = mk(x, EX_LIT, t.s);
+            if (e)
+                e->lit = &lexp__null;
+        } else {
+            static const char *const reserved[] = {"and", "or", "not", "in", "if", "else",
+                                                   "is"};
+            for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+                if (is_kw(x, reserved[i])) {
+                    perr(x->p, t.s, "expected a value, found the keyword '%s'", reserved[i]);
+                    return NULL;
+                }
+            e = mk(x, EX_VAR, t.s);
+            if (e) {
+                e->name = t.s;
+                e->nlen = (uint32_t)t.n;
+            }
+        }
+        if (!e || lex(x))
+            return NULL;
+        return e;
+    }
+    if (is_op(x, "(")) {
+        if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH) {
+            perr(x->p, t.s, "expression nested more than %d levels deep",
+                 LEXP_TEMPLATE_MAX_DEPTH);
+            return NULL;
+        }
+        if (lex(x))
+            return NULL;
+        lexp_expr *e = parse_expr(x);
+        if (!e || expect_op(x, ")", "to close the parenthesis"))
+            return NULL;
+        x->depth--;
+        return e;
+    }
+    if (is_op(x, "[")) {
+        lexp_expr *e = mk(x, EX_LIST, t.s);
+        if (!e || lex(x))
+            return NULL;
+        lexp_expr *items[256];
+        int n = 0;
+        while (!is_op(x, "]")) {
+            if (n == 256) {
+                perr(x->p, x->cur.s, "list literal longer than 256 items");
+                return NULL;
+            }
+            if (!(items[n++] = parse_expr(x)))
+                return NULL;
+            if (is_op(x, ",")) {
+                if (lex(x))
+                    return NULL;
+            } else if (!is_op(x, "]")) {
+                perr(x->p, x->cur.s, "expected ',' or ']' in a list, found %s",
+                     tok_desc(x, b, sizeof b));
+                return NULL;
+            }
+        }
+        if (lex(x))
+            return NULL;
+        e->nargs = n;
+        e->args = lexp__arena_alloc(x->p->A, (size_t)(n ? n : 1) * sizeof *e->args);
+        if (!e->args) {
+            poom(x->p);
+            return NULL;
+        }
+        memcpy(e->args, items, (size_t)n * sizeof *items);
+        return e;
+    }
+    perr(x->p, t.s, "expected a value (a name, number, \"string\" or '('), found %s",
+         tok_desc(x, b, sizeof b));
+    return NULL;
+}
+
+static lexp_expr *parse_postfix(X *x, lexp_expr *e)
+{
+    while (e) {
+        if (is_op(x, ".")) {
+            const char *at = x->cur.s;
+            if (lex(x))
+                return NULL;
+            if (x->cur.type != K_IDENT && x->cur.type != K_NUM) {
+                char b[64];
+                perr(x->p, x->cur.s, "expected a field name after '.', found %s",
+                     tok_desc(x, b, sizeof b));
+                return NULL;
+            }
+            lexp_expr *a;
+            if (x->cur.type == K_NUM) {
+                /* a.0 is a[0] */
+                a = mk(x, EX_INDEX, at);
+                if (!a)
+                    return NULL;
+                a->b = mk(x, EX_LIT, x->cur.s);
+                if (!a->b || !(a->b->lit = lexp__v_num(x->p->A, x->cur.num)))
+                    return NULL;
+            } else {
+                a = mk(x, EX_ATTR, x->cur.s);
+                if (!a)
+                    return NULL;
+                a->name = x->cur.s;
+                a->nlen = (uint32_t)x->cur.n;
+            }
+            a->a = e;
+            e = a;
+            if (lex(x))
+                return NULL;
+        } else if (is_op(x, "[")) {
+            lexp_expr *a = mk(x, EX_INDEX, x->cur.s);
+            if (!a || lex(x))
+                return NULL;
+            a->a = e;
+            if (!(a->b = parse_expr(x)) || expect_op(x, "]", "to close the index"))
+                return NULL;
+            e = a;
+        } else {
+            break;
+        }
+    }
+    return e;
+}
+
+static lexp_expr *parse_filters(X *x, lexp_expr *e)
+{
+    while (e && is_op(x, "|")) {
+        if (lex(x))
+            return NULL;
+        if (x->cur.type != K_IDENT) {
+            char b[64];
+            perr(x->p, x->cur.s, "expected a filter name after '|', found %s",
+                 tok_desc(x, b, sizeof b));
+            return NULL;
+        }
+        lexp_expr *f = mk(x, EX_FILTER, x->cur.s);
+        if (!f)
+            return NULL;
+        f->name = x->cur.s;
+        f->nlen = (uint32_t)x->cur.n;
+        f->filter = lexp__filter_find(f->name, f->nlen);
+        if (!f->filter) {
+            perr(x->p, x->cur.s, "unknown filter '%.*s'; the filters are: %s", (int)f->nlen,
+                 f->name, lexp__filter_names());
+            return NULL;
+        }
+        f->a = e;
+        if (lex(x))
+            return NULL;
+        lexp_expr *args[8];
+        int n = 0;
+        if (is_op(x, "(")) {
+            if (lex(x))
+                return NULL;
+            while (!is_op(x, ")")) {
+                if (n == 8) {
+                    perr(x->p, x->cur.s, "too many arguments for filter '%.*s'",
+                         (int)f->nlen, f->name);
+                    return NULL;
+                }
+                if (!(args[n++] = parse_expr(x)))
+                    return NULL;
+                if (is_op(x, ",")) {
+                    if (lex(x))
+                        return NULL;
+                } else if (!is_op(x, ")")) {
+                    char b[64];
+                    perr(x->p, x->cur.s,
+                         "expected ',' or ')' in the arguments of '%.*s', found %s",
+                         (int)f->nlen, f->name, tok_desc(x, b, sizeof b));
+                    return NULL;
+                }
+            }
+            if (lex(x))
+                return NULL;
+        }
+        const lexp_filter_def *d = f->filter;
+        if (n < d->min_args || n > d->max_args) {
+            if (d->min_args == d->max_args)
+                perr(x->p, f->name, "filter '%s' takes %d argument%s, found %d", d->name,
+                     d->min_args, d->min_args == 1 ? "" : "s", n);
+            else
+                perr(x->p, f->name, "filter '%s' takes %d to %d arguments, found %d",
+                     d->name, d->min_args, d->max_args, n);
+            return NULL;
+        }
+        f->nargs = n;
+        if (n) {
+            f->args = lexp__arena_alloc(x->p->A, (size_t)n * sizeof *f->args);
+            if (!f->args) {
+                poom(x->p);
+                return NULL;
+            }
+            memcpy(f->args, args, (size_t)n * sizeof *args);
+        }
+        e = f;
+    }
+    return e;
+}
+
+/* unary: '-' unary | 'not' is lower; filters bind to the whole unary, so
+ * -7 | cn is (-7) | cn, as in Jinja. */
+static lexp_expr *parse_unary(X *x, int with_filters)
+{
+    lexp_expr *e;
+    if (is_op(x, "-") || is_op(x, "+")) {
+        int neg = is_op(x, "-");
+        const char *at = x->cur.s;
+        if (lex(x))
+            return NULL;
+        if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH) {
+            perr(x->p, at, "expression nested more than %d levels deep",
+                 LEXP_TEMPLATE_MAX_DEPTH);
+            return NULL;
+        }
+        lexp_expr *inner = parse_unary(x, 0);
+        x->depth--;
+        if (!inner)
+            return NULL;
+        if (neg) {
+            e = mk(x, EX_NEG, at);
+            if (!e)
+                return NULL;
+            e->a = inner;
+        } else {
+            e = inner;
+        }
+    } else {
+        e = parse_postfix(x, parse_primary(x));
+    }
+    if (e && with_filters)
+        e = parse_filters(x, e);
+    return e;
+}
+
+static lexp_expr *parse_bin(X *x, int level);
+
+static lexp_expr *mkbin(X *x, const char *at, int op, lexp_expr *a, lexp_expr *b)
+{
+    lexp_expr *e = mk(x, EX_BIN, at);
+    if (!e)
+        return NULL;
+    e->op = (uint8_t)op;
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+/* Levels: 0 or, 1 and, 2 not, 3 comparison/in/is, 4 + - ~, 5 * / // %, 6 unary */
+static lexp_expr *parse_bin(X *x, int level)
+{
+    if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH * 4) {
+        perr(x->p, x->cur.s, "expression too deeply nested");
+        return NULL;
+    }
+    lexp_expr *e = NULL;
+    switch (level) {
+    case 0:
+    case 1: {
+        const char *kw = level == 0 ? "or" : "and";
+        e = parse_bin(x, level + 1);
+        while (e && is_kw(x, kw)) {
+            lexp_expr *n = mk(x, level == 0 ? EX_OR : EX_AND, x->cur.s);
+            if (!n || lex(x))
+                return NULL;
+            n->a = e;
+            if (!(n->b = parse_bin(x, level + 1)))
+                return NULL;
+            e = n;
+        }
+        break;
+    }
+    case 2:
+        if (is_kw(x, "not")) {
+            e = mk(x, EX_NOT, x->cur.s);
+            if (!e || lex(x))
+                return NULL;
+            if (!(e->a = parse_bin(x, 2)))
+                return NULL;
+        } else {
+            e = parse_bin(x, 3);
+        }
+        break;
+    case 3: {
+        e = parse_bin(x, 4);
+        while (e) {
+            const char *at = x->cur.s;
+            int op = -1;
+            if (is_op(x, "=="))
+                op = OP_EQ;
+            else if (is_op(x, "!="))
+                op = OP_NE;
+            else if (is_op(x, "<"))
+                op = OP_LT;
+            else if (is_op(x, "<="))
+                op = OP_LE;
+            else if (is_op(x, ">"))
+                op = OP_GT;
+            else if (is_op(x, ">="))
+                op = OP_GE;
+            else if (is_kw(x, "in"))
+                op = OP_IN;
+            else if (is_kw(x, "not")) {
+                /* "a not in b" */
+                X save = *x;
+                if (lex(x))
+                    return NULL;
+                if (!is_kw(x, "in")) {
+                    *x = save;
+                    break;
+                }
+                op = OP_NOTIN;
+            } else if (is_kw(x, "is")) {
+                lexp_expr *tst = mk(x, EX_TEST, at);
+                if (!tst || lex(x))
+                    return NULL;
+                if (is_kw(x, "not")) {
+                    tst->op = 1;
+                    if (lex(x))
+                        return NULL;
+                }
+                static const char *const tests[] = {"defined", "undefined", "none",
+                                                    "number",  "string",    "empty"};
+                int ok = 0;
+                for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
+                    if (is_kw(x, tests[i]))
+                        ok = 1;
+                if (!ok) {
+                    char b[64];
+                    perr(x->p, x->cur.s,
+                         "expected defined, undefined, none, number, string or empty after "
+                         "'is', found %s",
+                         tok_desc(x, b, sizeof b));
+                    return NULL;
+                }
+                tst->name = x->cur.s;
+                tst->nlen = (uint32_t)x->cur.n;
+                tst->a = e;
+                if (lex(x))
+                    return NULL;
+                e = tst;
+                continue;
+            }
+            if (op < 0)
+                break;
+            if (lex(x))
+                return NULL;
+            lexp_expr *r = parse_bin(x, 4);
+            if (!r)
+                return NULL;
+            e = mkbin(x, at, op, e, r);
+        }
+        break;
+    }
+    case 4:
+    case 5: {
+        e = parse_bin(x, level + 1);
+        while (e) {
+            const char *at = x->cur.s;
+            int op = -1;
+            if (level == 4) {
+                if (is_op(x, "+"))
+                    op = OP_ADD;
+                else if (is_op(x, "-"))
+                    op = OP_SUB;
+                else if (is_op(x, "~"))
+                    op = OP_CAT;
+            } else {
+                if (is_op(x, "*"))
+                    op = OP_MUL;
+                else if (is_op(x, "/"))
+                    op = OP_DIV;
+                else if (is_op(x, "//"))
+                    op = OP_IDIV;
+                else if (is_op(x, "%"))
+                    op = OP_MOD;
+            }
+            if (op < 0)
+                break;
+            if (lex(x))
+                return NULL;
+            lexp_expr *r = parse_bin(x, level + 1);
+            if (!r)
+                return NULL;
+            e = mkbin(x, at, op, e, r);
+        }
+        break;
+    }
+    default: e = parse_unary(x, 1); break;
+    }
+    x->depth--;
+    return e;
+}
+
+/* expr: or-expr [ 'if' or-expr [ 'else' expr ] ] */
+static lexp_expr *parse_expr(X *x)
+{
+    lexp_expr *e = parse_bin(x, 0);
+    if (e && is_kw(x, "if")) {
+        lexp_expr *c = mk(x, EX_COND, x->cur.s);
+        if (!c || lex(x))
+            return NULL;
+        c->a = e;
+        if (!(c->b = parse_bin(x, 0)))
+            return NULL;
+        if (is_kw(x, "else")) {
+            if (lex(x) || !(c->c = parse_expr(x)))
+                return NULL;
+        }
+        e = c;
+    }
+    return e;
+}
+
+static int xinit(X *x, P *p, const char *s, size_t n)
+{
+    memset(x, 0, sizeof *x);
+    x->p = p;
+    x->s = s;
+    x->end = s + n;
+    return lex(x);
+}
+
+/* Parse a whole tag's content as one expression. */
+static lexp_expr *parse_expr_span(P *p, const char *s, size_t n)
+{
+    X x;
+    if (xinit(&x, p, s, n))
+        return NULL;
+    if (x.cur.type == K_EOF) {
+        perr(p, s, "empty expression: expected a value inside {{ }}");
+        return NULL;
+    }
+    lexp_expr *e = parse_expr(&x);
+    if (e && x.cur.type != K_EOF) {
+        char b[64];
+        perr(p, x.cur.s, "expected the end of the expression, found %s",
+             tok_desc(&x, b, sizeof b));
+        return NULL;
+    }
+    return e;
+}
+
+/* ====================================================================== */
+/* Segments of a line                                                       */
+
+typedef enum { SEG_TEXT, SEG_EXPR, SEG_STMT } segkind;
+
+typedef struct seg {
+    segkind kind;
+    const char *s; /* text, or the tag's inner content */
+    size_t n;
+    const char *at; /* where the segment starts in the line (for columns) */
+} seg;
+
+typedef struct segs {
+    seg *v;
+    int n, cap;
+} segs;
+
+static int seg_push(P *p, segs *ss, segkind k, const char *s, size_t n, const char *at)
+{
+    if (ss->n == ss->cap) {
+        int cap = ss->cap ? ss->cap * 2 : 8;
+        seg *v = realloc(ss->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return poom(p);
+        ss->v = v;
+        ss->cap = cap;
+    }
+    ss->v[ss->n++] = (seg){k, s, n, at};
+    return 0;
+}
+
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* Split one line [s, e) into segments. */
+static int segment_line(P *p, const char *s, const char *e, segs *ss)
+{
+    ss->n = 0;
+    const char *text = s;
+    const char *q = s;
+    int trim_next = 0;
+    while (q < e) {
+        if (*q == '\\' && q + 1 < e && q[1] == '{') {
+            q += 2; /* \{ is a literal brace, never a tag */
+            continue;
+        }
+        if (*q == '{' && q + 1 < e && (q[1] == '{' || q[1] == '%')) {
+            int is_stmt = q[1] == '%';
+            const char *open = q;
+            const char *in = q + 2;
+            int trim_prev = 0;
+            if (in < e && *in == '-') {
+                trim_prev = 1;
+                in++;
+            }
+            /* find the closing }} or %}, skipping quoted strings */
+            const char *r = in;
+            char quote = 0;
+            const char *close = NULL;
+            while (r < e) {
+                if (quote) {
+                    if (*r == '\\')
+                        r++;
+                    else if (*r == quote)
+                        quote = 0;
+                } else if (*r == '"' || *r == '\'') {
+                    quote = *r;
+                } else if (r + 1 < e && r[1] == '}' && *r == (is_stmt ? '%' : '}')) {
+                    close = r;
+                    break;
+                }
+                r++;
+            }
+            if (!close)
+                return perr(p, open,
+                            "'%s' is not closed on this line: expected '%s' (a tag opens and "
+                            "closes on one line)",
+                            is_stmt ? "{%" : "{{", is_stmt ? "%}" : "}}");
+            const char *inner_end = close;
+            int trim_after = 0;
+            if (inner_end > in && inner_end[-1] == '-') {
+                trim_after = 1;
+                inner_end--;
+            }
+            /* literal text before the tag */
+            const char *te = open;
+            if (trim_prev)
+                while (te > text && is_ws(te[-1]))
+                    te--;
+            const char *ts = text;
+            if (trim_next)
+                while (ts < te && is_ws(*ts))
+                    ts++;
+            if (te > ts && seg_push(p, ss, SEG_TEXT, ts, (size_t)(te - ts), ts))
+                return -1;
+            if (seg_push(p, ss, is_stmt ? SEG_STMT : SEG_EXPR, in, (size_t)(inner_end - in),
+                         open))
+                return -1;
+            trim_next = trim_after;
+            q = close + 2;
+            text = q;
+            continue;
+        }
+        if (*q == '%' && q + 1 < e && q[1] == '}')
+            return perr(p, q, "'%%}' without an opening '{%%'");
+        q++;
+    }
+    const char *ts = text;
+    if (trim_next)
+        while (ts < e && is_ws(*ts))
+            ts++;
+    if (e > ts && seg_push(p, ss, SEG_TEXT, ts, (size_t)(e - ts), ts))
+        return -1;
+    return 0;
+}
+
+static int all_ws(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_ws(s[i]))
+            return 0;
+    return 1;
+}
+
+/* ====================================================================== */
+/* Nodes                                                                    */
+
+static lexp_tnode *tnode(P *p, lexp_tkind k, const char *at)
+{
+    lexp_tnode *n = lexp__arena_zalloc(p->A, sizeof *n);
+    if (!n) {
+        poom(p);
+        return NULL;
+    }
+    n->kind = (uint8_t)k;
+    n->line = p->line;
+    n->col = at ? col_of(p, at) : 1;
+    n->file = p->file;
+    return n;
+}
+
+/* The statement stack, shared by the block level and the inline level. */
+typedef enum { F_ROOT, F_FOR, F_IF, F_BLOCK } fkind;
+
+typedef struct frame {
+    fkind kind;
+    lexp_tnode *node;
+    lexp_tnode **tail;
+    int line, col;
+    int bkind;     /* F_BLOCK */
+    int has_else;
+    int cap;       /* branches capacity (F_IF) */
+} frame;
+
+typedef struct stack {
+    frame v[LEXP_TEMPLATE_MAX_DEPTH + 2];
+    int n;
+} stack;
+
+static void append(stack *st, lexp_tnode *n)
+{
+    frame *f = &st->v[st->n - 1];
+    *f->tail = n;
+    f->tail = &n->next;
+}
+
+static const char *frame_name(const frame *f)
+{
+    switch (f->kind) {
+    case F_FOR: return "{% for %}";
+    case F_IF: return "{% if %}";
+    case F_BLOCK: return "':::' block";
+    default: return "template";
+    }
+}
+
+static const char *frame_end(const frame *f)
+{
+    switch (f->kind) {
+    case F_FOR: return "{% endfor %}";
+    case F_IF: return "{% endif %}";
+    case F_BLOCK: return "':::'";
+    default: return "";
+    }
+}
+
+static int push(P *p, stack *st, fkind k, lexp_tnode *node, lexp_tnode **tail, const char *at)
+{
+    if (st->n >= LEXP_TEMPLATE_MAX_DEPTH + 1)
+        return perr(p, at, "statements nested more than %d levels deep",
+                    LEXP_TEMPLATE_MAX_DEPTH);
+    frame *f = &st->v[st->n++];
+    memset(f, 0, sizeof *f);
+    f->kind = k;
+    f->node = node;
+    f->tail = tail;
+    f->line = p->line;
+    f->col = at ? col_of(p, at) : 1;
+    return 0;
+}
+
+static int add_branch(P *p, frame *f, lexp_expr *cond)
+{
+    lexp_tnode *n = f->node;
+    if (n->nbranches == f->cap) {
+        int cap = f->cap ? f->cap * 2 : 4;
+        lexp_branch *b = lexp__arena_alloc(p->A, (size_t)cap * sizeof *b);
+        if (!b)
+            return poom(p);
+        if (n->nbranches)
+            memcpy(b, n->branches, (size_t)n->nbranches * sizeof *b);
+        n->branches = b;
+        f->cap = cap;
+    }
+    lexp_branch *b = &n->branches[n->nbranches++];
+    b->cond = cond;
+    b->body = NULL;
+    f->tail = &b->body;
+    return 0;
+}
+
+static int parse_include(P *p, stack *st, const char *name, size_t nlen, const char *at);
+
+/* Handle one statement tag. `inline_` is set inside a content line. */
+static int statement(P *p, stack *st, const seg *sg, int inline_)
+{
+    X x;
+    if (xinit(&x, p, sg->s, sg->n))
+        return -1;
+    const char *at = sg->at;
+    char b[64];
+    if (x.cur.type != K_IDENT)
+        return perr(p, at, "expected a statement (for, if, elif, else, endfor, endif, set, "
+                           "include) after '{%%', found %s",
+                    tok_desc(&x, b, sizeof b));
+    frame *top = &st->v[st->n - 1];
+    if (is_kw(&x, "for")) {
+        lexp_tnode *n = tnode(p, T_FOR, at);
+        if (!n || lex(&x))
+            return -1;
+        if (x.cur.type != K_IDENT)
+            return perr(p, x.cur.s, "expected a loop variable name after 'for', found %s",
+                        tok_desc(&x, b, sizeof b));
+        n->name = x.cur.s;
+        n->nlen = (uint32_t)x.cur.n;
+        if (lex(&x))
+            return -1;
+        if (is_op(&x, ",")) {
+            if (lex(&x))
+                return -1;
+            if (x.cur.type != K_IDENT)
+                return perr(p, x.cur.s, "expected a second loop variable after ',', found %s",
+                            tok_desc(&x, b, sizeof b));
+            n->name2 = x.cur.s;
+            n->n2len = (uint32_t)x.cur.n;
+            if (lex(&x))
+                return -1;
+        }
+        if (!is_kw(&x, "in"))
+            return perr(p, x.cur.s, "expected 'in' in the for statement, found %s",
+                        tok_desc(&x, b, sizeof b));
+        if (lex(&x) || !(n->expr = parse_expr(&x)))
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after the for statement, found %s",
+                        tok_desc(&x, b, sizeof b));
+        append(st, n);
+        return push(p, st, F_FOR, n, &n->body, at);
+    }
+    if (is_kw(&x, "if")) {
+        lexp_tnode *n = tnode(p, T_IF, at);
+        if (!n || lex(&x))
+            return -1;
+        lexp_expr *c = parse_expr(&x);
+        if (!c)
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after the condition, found %s",
+                        tok_desc(&x, b, sizeof b));
+        append(st, n);
+        if (push(p, st, F_IF, n, NULL, at))
+            return -1;
+        return add_branch(p, &st->v[st->n - 1], c);
+    }
+    if (is_kw(&x, "elif")) {
+        if (top->kind != F_IF || top->has_else)
+            return perr(p, at, "{%% elif %%} without a matching {%% if %%}%s",
+                        top->kind == F_IF ? " (it comes after {% else %})" : "");
+        if (lex(&x))
+            return -1;
+        lexp_expr *c = parse_expr(&x);
+        if (!c)
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after the condition, found %s",
+                        tok_desc(&x, b, sizeof b));
+        return add_branch(p, top, c);
+    }
+    if (is_kw(&x, "else")) {
+        if (lex(&x))
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after else, found %s",
+                        tok_desc(&x, b, sizeof b));
+        if (top->kind == F_IF && !top->has_else) {
+            top->has_else = 1;
+            return add_branch(p, top, NULL);
+        }
+        if (top->kind == F_FOR && !top->has_else) {
+            top->has_else = 1;
+            top->tail = &top->node->else_body;
+            return 0;
+        }
+        return perr(p, at, "{%% else %%} without a matching {%% if %%} or {%% for %%}");
+    }
+    if (is_kw(&x, "endfor") || is_kw(&x, "endif")) {
+        int want = is_kw(&x, "endfor") ? F_FOR : F_IF;
+        const char *word = want == F_FOR ? "endfor" : "endif";
+        if (lex(&x))
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after %s, found %s", word,
+                        tok_desc(&x, b, sizeof b));
+        if ((int)top->kind != want) {
+            if (top->kind == F_ROOT)
+                return perr(p, at, "{%% %s %%} without a matching {%% %s %%}", word,
+                            want == F_FOR ? "for" : "if");
+            return perr(p, at, "{%% %s %%} found, but the %s opened at %d:%d is still open: "
+                               "expected %s",
+                        word, frame_name(top), top->line, top->col, frame_end(top));
+        }
+        st->n--;
+        return 0;
+    }
+    if (is_kw(&x, "set")) {
+        lexp_tnode *n = tnode(p, T_SET, at);
+        if (!n || lex(&x))
+            return -1;
+        if (x.cur.type != K_IDENT)
+            return perr(p, x.cur.s, "expected a variable name after 'set', found %s",
+                        tok_desc(&x, b, sizeof b));
+        n->name = x.cur.s;
+        n->nlen = (uint32_t)x.cur.n;
+        if (lex(&x))
+            return -1;
+        if (!is_op(&x, "="))
+            return perr(p, x.cur.s, "expected '=' in the set statement, found %s",
+                        tok_desc(&x, b, sizeof b));
+        if (lex(&x) || !(n->expr = parse_expr(&x)))
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after the set statement, found %s",
+                        tok_desc(&x, b, sizeof b));
+        append(st, n);
+        return 0;
+    }
+    if (is_kw(&x, "include")) {
+        if (inline_)
+            return perr(p, at, "{%% include %%} must stand on a line of its own");
+        if (lex(&x))
+            return -1;
+        if (x.cur.type != K_STR)
+            return perr(p, x.cur.s, "expected a quoted template name after include, found %s",
+                        tok_desc(&x, b, sizeof b));
+        tok name = x.cur;
+        if (lex(&x))
+            return -1;
+        if (x.cur.type != K_EOF)
+            return perr(p, x.cur.s, "expected '%%}' after the include, found %s",
+                        tok_desc(&x, b, sizeof b));
+        return parse_include(p, st, name.s + 1, name.n - 2, at);
+    }
+    return perr(p, at,
+                "unknown statement '%.*s'; expected for, if, elif, else, endfor, endif, set "
+                "or include",
+                (int)x.cur.n, x.cur.s);
+}
+
+/* ====================================================================== */
+/* Inline content                                                           */
+
+/* Literal text → T_TEXT / T_BOLD nodes, resolving backslash escapes. */
+static int inline_text(P *p, stack *st, const char *s, size_t n)
+{
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    const char *start = s;
+    size_t i = 0;
+    int rc = 0;
+    while (i <= n) {
+        int boundary = (i == n) || (i + 1 < n && s[i] == '*' && s[i + 1] == '*');
+        if (!boundary && s[i] == '\\' && i + 1 < n && strchr("\\*|#:!-[]{}<^`.", s[i + 1])) {
+            lexp__sbuf_putc(&b, s[i + 1]);
+            i += 2;
+            continue;
+        }
+        if (boundary) {
+            if (b.len) {
+                lexp_tnode *t = tnode(p, T_TEXT, start);
+                char *copy = t ? lexp__arena_strndup(p->A, b.ptr, b.len) : NULL;
+                if (!copy) {
+                    rc = poom(p);
+                    break;
+                }
+                t->text = copy;
+                t->len = (uint32_t)b.len;
+                append(st, t);
+                b.len = 0;
+            }
+            if (i == n)
+                break;
+            lexp_tnode *t = tnode(p, T_BOLD, s + i);
+            if (!t) {
+                rc = -1;
+                break;
+            }
+            append(st, t);
+            i += 2;
+            start = s + i;
+            continue;
+        }
+        lexp__sbuf_putc(&b, s[i]);
+        i++;
+    }
+    if (b.oom)
+        rc = poom(p);
+    lexp__sbuf_free(&b);
+    return rc;
+}
+
+/* Parse segments [from, to) into an inline node list. Statements must close
+ * within the list. `trim` strips white space at both ends (table cells). */
+static int parse_inline(P *p, const seg *v, int from, int to, lexp_tnode **out, int trim)
+{
+    stack *st = malloc(sizeof *st);
+    if (!st)
+        return poom(p);
+    st->n = 0;
+    *out = NULL;
+    push(p, st, F_ROOT, NULL, out, NULL);
+    int rc = 0;
+    for (int i = from; i < to && rc == 0; i++) {
+        const seg *sg = &v[i];
+        if (sg->kind == SEG_TEXT) {
+            const char *s = sg->s;
+            size_t n = sg->n;
+            if (trim && i == from)
+                while (n && is_ws(*s)) {
+                    s++;
+                    n--;
+                }
+            if (trim && i == to - 1)
+                while (n && is_ws(s[n - 1]))
+                    n--;
+            rc = inline_text(p, st, s, n);
+        } else if (sg->kind == SEG_EXPR) {
+            lexp_tnode *t = tnode(p, T_EXPR, sg->at);
+            if (!t || !(t->expr = parse_expr_span(p, sg->s, sg->n)))
+                rc = -1;
+            else
+                append(st, t);
+        } else {
+            rc = statement(p, st, sg, 1);
+        }
+    }
+    if (rc == 0 && st->n > 1) {
+        frame *f = &st->v[st->n - 1];
+        lexp__error_set(p->err, LEXP_ESYNTAX, p->file, f->line, f->col, NULL,
+                        "%s opened here is not closed on its line: expected %s before the end "
+                        "of the line (or put the statement on a line of its own)",
+                        frame_name(f), frame_end(f));
+        rc = -1;
+    }
+    free(st);
+    return rc;
+}
+
+/* ====================================================================== */
+/* Content lines                                                            */
+
+static lexp_line *new_line(P *p, lexp_lkind k)
+{
+    lexp_line *l = lexp__arena_zalloc(p->A, sizeof *l);
+    if (!l)
+        poom(p);
+    else
+        l->kind = (uint8_t)k;
+    return l;
+}
+
+static int emit_line(P *p, stack *st, lexp_line *l, const char *at)
+{
+    lexp_tnode *n = tnode(p, T_LINE, at);
+    if (!n)
+        return -1;
+    n->ln = l;
+    append(st, n);
+    return 0;
+}
+
+/* Skip leading blanks, including the full-width spaces Chinese writers type
+ * to indent paragraphs by hand (the renderer indents for them). */
+static const char *skip_lead(const char *s, const char *e)
+{
+    for (;;) {
+        if (s < e && is_ws(*s))
+            s++;
+        else if (e - s >= 3 && memcmp(s, "\xE3\x80\x80", 3) == 0)
+            s += 3;
+        else
+            return s;
+    }
+}
+
+static const char *const masthead_fields[] = {"title", "issue", "issuer", "date", "note", NULL};
+static const char *const signature_fields[] = {"issuer", "date", NULL};
+static const char *const distribution_fields[] = {"report", "send",    "distribute",
+                                                  "copies", "printer", "date", NULL};
+
+static const char *const *fields_of(int bkind)
+{
+    switch (bkind) {
+    case B_MASTHEAD: return masthead_fields;
+    case B_SIGNATURE: return signature_fields;
+    case B_DISTRIBUTION: return distribution_fields;
+    default: return NULL;
+    }
+}
+
+/* The innermost open ':::' block, or -1. */
+static int current_block(const stack *st)
+{
+    for (int i = st->n - 1; i >= 0; i--)
+        if (st->v[i].kind == F_BLOCK)
+            return st->v[i].bkind;
+    return -1;
+}
+
+static int field_line(P *p, stack *st, const segs *ss, int bkind, const char *at)
+{
+    const seg *first = &ss->v[0];
+    const char *s = skip_lead(first->s, first->s + first->n);
+    const char *e = first->s + first->n;
+    if (first->kind != SEG_TEXT || s == e)
+        return perr(p, at, "expected 'field: value' inside this block");
+    const char *k = s;
+    while (s < e && !is_ws(*s) && *s != ':' && !(e - s >= 3 && memcmp(s, "：", 3) == 0))
+        s++;
+    size_t klen = (size_t)(s - k);
+    while (s < e && is_ws(*s))
+        s++;
+    size_t cl = 0;
+    if (s < e && *s == ':')
+        cl = 1;
+    else if (e - s >= 3 && memcmp(s, "：", 3) == 0)
+        cl = 3;
+    const char *const *names = fields_of(bkind);
+    /* Chinese labels of the distribution block */
+    static const char *const alias[][2] = {{"报", "report"}, {"送", "send"},
+                                           {"发", "distribute"}, {"抄送", "send"},
+                                           {"共印", "copies"}};
+    const char *canon = NULL;
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == klen && memcmp(names[i], k, klen) == 0)
+            canon = names[i];
+    if (!canon && bkind == B_DISTRIBUTION)
+        for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+            if (strlen(alias[i][0]) == klen && memcmp(alias[i][0], k, klen) == 0)
+                canon = alias[i][1];
+    if (!canon || cl == 0) {
+        lexp__sbuf b = LEXP__SBUF_INIT;
+        for (int i = 0; names[i]; i++) {
+            if (i)
+                lexp__sbuf_puts(&b, ", ");
+            lexp__sbuf_puts(&b, names[i]);
+        }
+        int rc = perr(p, k, "expected 'field: value' with a field among %s, found '%.*s'",
+                      lexp__sbuf_cstr(&b), (int)(e - k > 40 ? 40 : e - k), k);
+        lexp__sbuf_free(&b);
+        return rc;
+    }
+    s += cl;
+    lexp_line *l = new_line(p, L_FIELD);
+    if (!l)
+        return -1;
+    l->key = canon;
+    /* the value: rest of the first segment plus the following segments */
+    seg *tmp = malloc((size_t)ss->n * sizeof *tmp);
+    if (!tmp)
+        return poom(p);
+    memcpy(tmp, ss->v, (size_t)ss->n * sizeof *tmp);
+    tmp[0].n = (size_t)(e - s);
+    tmp[0].s = s;
+    tmp[0].at = s;
+    int rc = parse_inline(p, tmp, 0, ss->n, &l->content, 1);
+    free(tmp);
+    return rc ? rc : emit_line(p, st, l, at);
+}
+
+/* key=expr attributes of a chart block or an image. */
+static int parse_attrs(P *p, const char *s, const char *e, lexp_line *l)
+{
+    X x;
+    if (xinit(&x, p, s, (size_t)(e - s)))
+        return -1;
+    lexp_attr tmp[16];
+    int n = 0;
+    char b[64];
+    while (x.cur.type != K_EOF) {
+        if (x.cur.type != K_IDENT)
+            return perr(p, x.cur.s, "expected name=value, found %s", tok_desc(&x, b, sizeof b));
+        if (n == 16)
+            return perr(p, x.cur.s, "too many attributes");
+        tmp[n].name = x.cur.s;
+        tmp[n].nlen = (uint32_t)x.cur.n;
+        if (lex(&x))
+            return -1;
+        if (!is_op(&x, "="))
+            return perr(p, x.cur.s, "expected '=' after '%.*s', found %s", (int)tmp[n].nlen,
+                        tmp[n].name, tok_desc(&x, b, sizeof b));
+        if (lex(&x) || !(tmp[n].value = parse_expr(&x)))
+            return -1;
+        n++;
+    }
+    l->attrs = lexp__arena_alloc(p->A, (size_t)(n ? n : 1) * sizeof *l->attrs);
+    if (!l->attrs)
+        return poom(p);
+    memcpy(l->attrs, tmp, (size_t)n * sizeof *tmp);
+    l->nattrs = n;
+    return 0;
+}
+
+static int check_attr_names(P *p, const lexp_line *l, const char *const *allowed)
+{
+    for (int i = 0; i < l->nattrs; i++) {
+        int ok = 0;
+        for (int k = 0; allowed[k]; k++)
+            if (strlen(allowed[k]) == l->attrs[i].nlen &&
+                memcmp(allowed[k], l->attrs[i].name, l->attrs[i].nlen) == 0)
+                ok = 1;
+        if (!ok) {
+            lexp__sbuf b = LEXP__SBUF_INIT;
+            for (int k = 0; allowed[k]; k++) {
+                if (k)
+                    lexp__sbuf_puts(&b, ", ");
+                lexp__sbuf_puts(&b, allowed[k]);
+            }
+            int rc = perr(p, l->attrs[i].name, "unknown attribute '%.*s'; expected %s",
+                          (int)l->attrs[i].nlen, l->attrs[i].name, lexp__sbuf_cstr(&b));
+            lexp__sbuf_free(&b);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int block_line(P *p, stack *st, const char *s, const char *e)
+{
+    const char *at = s;
+    s += 3;
+    while (s < e && (*s == ':' ))
+        s++;
+    while (s < e && is_ws(*s))
+        s++;
+    while (e > s && is_ws(e[-1]))
+        e--;
+    if (s == e) {
+        frame *top = &st->v[st->n - 1];
+        if (top->kind != F_BLOCK) {
+            if (top->kind == F_ROOT)
+                return perr(p, at, "':::' closes a block, but no block is open");
+            return perr(p, at, "':::' found, but the %s opened at %d:%d is still open: "
+                               "expected %s",
+                        frame_name(top), top->line, top->col, frame_end(top));
+        }
+        st->n--;
+        lexp_line *l = new_line(p, L_CLOSE);
+        if (!l)
+            return -1;
+        l->block = (uint8_t)top->bkind;
+        return emit_line(p, st, l, at);
+    }
+    const char *name = s;
+    while (s < e && !is_ws(*s))
+        s++;
+    size_t nl = (size_t)(s - name);
+    static const struct {
+        const char *name;
+        int kind;
+    } blocks[] = {{"masthead", B_MASTHEAD},     {"signature", B_SIGNATURE},
+                  {"distribution", B_DISTRIBUTION}, {"chart", B_CHART},
+                  {"center", B_CENTER},         {"right", B_RIGHT},
+                  {"left", B_LEFT},             {"noindent", B_NOINDENT}};
+    int kind = -1;
+    for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
+        if (strlen(blocks[i].name) == nl && memcmp(blocks[i].name, name, nl) == 0)
+            kind = blocks[i].kind;
+    if (kind < 0)
+        return perr(p, name,
+                    "unknown block '%.*s'; expected masthead, signature, distribution, chart, "
+                    "center, right, left or noindent",
+                    (int)nl, name);
+    if (current_block(st) >= 0 && (kind <= B_CHART || current_block(st) <= B_CHART))
+        return perr(p, at, "blocks cannot be nested here: close the open block with ':::' "
+                           "first");
+    lexp_line *l = new_line(p, L_OPEN);
+    if (!l)
+        return -1;
+    l->block = (uint8_t)kind;
+    while (s < e && is_ws(*s))
+        s++;
+    if (kind == B_CHART) {
+        const char *k = s;
+        while (s < e && !is_ws(*s))
+            s++;
+        if ((size_t)(s - k) == 3 && memcmp(k, "bar", 3) == 0)
+            l->chart_kind = LEXP_CHART_BAR;
+        else if ((size_t)(s - k) == 3 && memcmp(k, "pie", 3) == 0)
+            l->chart_kind = LEXP_CHART_PIE;
+        else
+            return perr(p, k, "expected the chart kind 'bar' or 'pie' after '::: chart'");
+        if (parse_attrs(p, s, e, l))
+            return -1;
+        static const char *const allowed[] = {"data", "title", "label", "value", "series",
+                                              NULL};
+        if (check_attr_names(p, l, allowed))
+            return -1;
+        int has_data = 0;
+        for (int i = 0; i < l->nattrs; i++)
+            if (l->attrs[i].nlen == 4 && memcmp(l->attrs[i].name, "data", 4) == 0)
+                has_data = 1;
+        if (!has_data)
+            return perr(p, at, "a chart needs data=EXPR (a list to draw)");
+    } else if (s < e) {
+        return perr(p, s, "unexpected text after '::: %.*s'", (int)nl, name);
+    }
+    if (emit_line(p, st, l, at))
+        return -1;
+    if (push(p, st, F_BLOCK, NULL, st->v[st->n - 1].tail, at))
+        return -1;
+    st->v[st->n - 1].bkind = kind;
+    return 0;
+}
+
+/* Is a cell's literal text a separator like ":---:"? Sets the alignment. */
+static int sep_cell(const char *s, size_t n, lexp_align *al)
+{
+    while (n && is_ws(*s)) {
+        s++;
+        n--;
+    }
+    while (n && is_ws(s[n - 1]))
+        n--;
+    if (n == 0)
+        return 0;
+    int left = s[0] == ':', right = s[n - 1] == ':';
+    size_t dashes = 0;
+    for (size_t i = left; i < n - (right && n > 1); i++) {
+        if (s[i] != '-')
+            return 0;
+        dashes++;
+    }
+    if (dashes == 0)
+        return 0;
+    *al = left && right ? LEXP_ALIGN_CENTER
+          : right       ? LEXP_ALIGN_RIGHT
+          : left        ? LEXP_ALIGN_LEFT
+                        : LEXP_ALIGN_DEFAULT;
+    return 1;
+}
+
+/* A table row: split literal text at unescaped '|'. */
+static int row_line(P *p, stack *st, segs *ss, const char *at)
+{
+    /* Split segments into cells. Each cell is a run of segments; text
+     * segments are cut at the pipes. */
+    segs cells_segs = {0};
+    int *bounds = NULL; /* start index of each cell in cells_segs */
+    int nb = 0, capb = 0, rc = 0;
+    int started = 0;
+    const char *trailing = NULL;
+    size_t trailing_n = 0;
+    for (int i = 0; i < ss->n && rc == 0; i++) {
+        const seg *sg = &ss->v[i];
+        if (sg->kind != SEG_TEXT) {
+            if (!started) {
+                rc = perr(p, sg->at, "a table row must start with '|'");
+                break;
+            }
+            rc = seg_push(p, &cells_segs, sg->kind, sg->s, sg->n, sg->at);
+            continue;
+        }
+        const char *s = sg->s, *e = sg->s + sg->n, *piece = s;
+        for (const char *q = s; q <= e; q++) {
+            if (q < e && *q == '\\' && q + 1 < e) {
+                q++;
+                continue;
+            }
+            if (q == e || *q == '|') {
+                if (started && q > piece)
+                    rc = rc ? rc : seg_push(p, &cells_segs, SEG_TEXT, piece, (size_t)(q - piece), piece);
+                else if (!started && q > piece && !all_ws(piece, (size_t)(q - piece)))
+                    rc = perr(p, piece, "a table row must start with '|'");
+                if (q == e)
+                    break;
+                /* a pipe: a new cell starts */
+                if (nb == capb) {
+                    capb = capb ? capb * 2 : 16;
+                    int *nbds = realloc(bounds, (size_t)capb * sizeof *nbds);
+                    if (!nbds) {
+                        rc = poom(p);
+                        break;
+                    }
+                    bounds = nbds;
+                }
+                bounds[nb++] = cells_segs.n;
+                started = 1;
+                piece = q + 1;
+            }
+        }
+    }
+    int ncells = nb - 1;
+    /* whatever follows the last pipe: nothing, or {.total} */
+    lexp_line *l = NULL;
+    if (rc == 0 && ncells < 1)
+        rc = perr(p, at, "a table row needs at least one cell between '|' characters");
+    if (rc == 0) {
+        int last = bounds[nb - 1];
+        for (int i = last; i < cells_segs.n; i++) {
+            const seg *sg = &cells_segs.v[i];
+            if (sg->kind != SEG_TEXT) {
+                rc = perr(p, sg->at, "text after the last '|' of a table row");
+                break;
+            }
+            const char *s = sg->s, *e = s + sg->n;
+            while (s < e && is_ws(*s))
+                s++;
+            while (e > s && is_ws(e[-1]))
+                e--;
+            if (s == e)
+                continue;
+            trailing = s;
+            trailing_n = (size_t)(e - s);
+            if (trailing_n == 8 && memcmp(trailing, "{.total}", 8) == 0)
+                continue;
+            rc = perr(p, s, "text after the last '|' of a table row (only {.total} may "
+                            "follow it)");
+        }
+    }
+    if (rc == 0) {
+        /* separator row? */
+        int is_sep = 1;
+        lexp_align *aligns = lexp__arena_zalloc(p->A, (size_t)ncells * sizeof *aligns);
+        if (!aligns)
+            rc = poom(p);
+        for (int c = 0; c < ncells && rc == 0 && is_sep; c++) {
+            int a = bounds[c], b2 = bounds[c + 1];
+            if (b2 - a != 1 || cells_segs.v[a].kind != SEG_TEXT ||
+                !sep_cell(cells_segs.v[a].s, cells_segs.v[a].n, &aligns[c]))
+                is_sep = 0;
+        }
+        if (rc == 0) {
+            l = new_line(p, is_sep ? L_SEP : L_ROW);
+            if (!l)
+                rc = -1;
+        }
+        if (rc == 0 && is_sep) {
+            l->aligns = aligns;
+            l->ncells = ncells;
+        } else if (rc == 0) {
+            l->ncells = ncells;
+            l->total = trailing != NULL;
+            l->cells = lexp__arena_zalloc(p->A, (size_t)ncells * sizeof *l->cells);
+            if (!l->cells)
+                rc = poom(p);
+            for (int c = 0; c < ncells && rc == 0; c++)
+                rc = parse_inline(p, cells_segs.v, bounds[c], bounds[c + 1], &l->cells[c], 1);
+        }
+    }
+    free(cells_segs.v);
+    free(bounds);
+    if (rc)
+        return rc;
+    return emit_line(p, st, l, at);
+}
+
+/* ![caption](path) — caption and path may hold {{ }}. */
+static int image_line(P *p, stack *st, segs *ss, const char *at)
+{
+    /* Find "](" and the final ")" in literal text. */
+    int si = -1, ei = -1;
+    size_t so = 0, eo = 0;
+    for (int i = 0; i < ss->n; i++) {
+        const seg *sg = &ss->v[i];
+        if (sg->kind != SEG_TEXT)
+            continue;
+        for (size_t k = (i == 0 ? 2 : 0); k < sg->n; k++) {
+            if (si < 0 && k + 1 < sg->n && sg->s[k] == ']' && sg->s[k + 1] == '(') {
+                si = i;
+                so = k;
+            }
+        }
+    }
+    if (si < 0)
+        return perr(p, at, "expected ![caption](path) for an image");
+    /* last ')' */
+    for (int i = ss->n - 1; i >= 0 && ei < 0; i--) {
+        const seg *sg = &ss->v[i];
+        if (sg->kind != SEG_TEXT)
+            continue;
+        for (size_t k = sg->n; k-- > 0;) {
+            if (i == si && k <= so + 1)
+                break;
+            if (sg->s[k] == ')') {
+                ei = i;
+                eo = k;
+                break;
+            }
+        }
+        if (i == si)
+            break;
+    }
+    if (ei < 0)
+        return perr(p, at, "expected ')' to end the image path");
+    lexp_line *l = new_line(p, L_IMAGE);
+    if (!l)
+        return -1;
+    int n = ss->n;
+    seg *cap = malloc((size_t)(n + 2) * sizeof *cap);
+    seg *pth = malloc((size_t)(n + 2) * sizeof *pth);
+    if (!cap || !pth) {
+        free(cap);
+        free(pth);
+        return poom(p);
+    }
+    int nc = 0, np = 0;
+    for (int i = 0; i <= si; i++) {
+        seg g = ss->v[i];
+        if (i == 0) {
+            const char *s = skip_lead(g.s, g.s + g.n) + 2;
+            g.n -= (size_t)(s - g.s);
+            g.s = s;
+            g.at = s;
+        }
+        if (i == si)
+            g.n = (size_t)(ss->v[si].s + so - g.s);
+        cap[nc++] = g;
+    }
+    for (int i = si; i <= ei; i++) {
+        seg g = ss->v[i];
+        if (i == si) {
+            g.s = ss->v[si].s + so + 2;
+            g.n = (size_t)(ss->v[si].s + ss->v[si].n - g.s);
+            g.at = g.s;
+        }
+        if (i == ei)
+            g.n = (size_t)(ss->v[ei].s + eo - g.s);
+        pth[np++] = g;
+    }
+    int rc = parse_inline(p, cap, 0, nc, &l->content, 1);
+    if (rc == 0)
+        rc = parse_inline(p, pth, 0, np, &l->path, 1);
+    /* optional {width=0.5} after the ')' */
+    if (rc == 0) {
+        const seg *g = &ss->v[ei];
+        const char *s = g->s + eo + 1, *e = g->s + g->n;
+        while (s < e && is_ws(*s))
+            s++;
+        while (e > s && is_ws(e[-1]))
+            e--;
+        if (s < e) {
+            if (*s != '{' || e[-1] != '}')
+                rc = perr(p, s, "unexpected text after the image; expected {width=0.5}");
+            else if (parse_attrs(p, s + 1, e - 1, l) == 0) {
+                static const char *const allowed[] = {"width", NULL};
+                rc = check_attr_names(p, l, allowed);
+            } else {
+                rc = -1;
+            }
+        }
+        if (rc == 0 && ei != ss->n - 1)
+            rc = perr(p, ss->v[ei + 1].at, "unexpected content after the image");
+    }
+    free(cap);
+    free(pth);
+    return rc ? rc : emit_line(p, st, l, at);
+}
+
+/* Parse everything after a markup prefix: rest of segment 0 from `rest`. */
+static int content_after(P *p, segs *ss, const char *rest, lexp_tnode **out, int trim)
+{
+    seg saved = ss->v[0];
+    ss->v[0].n = (size_t)(saved.s + saved.n - rest);
+    ss->v[0].s = rest;
+    ss->v[0].at = rest;
+    int rc = parse_inline(p, ss->v, 0, ss->n, out, trim);
+    ss->v[0] = saved;
+    return rc;
+}
+
+static int content_line(P *p, stack *st, segs *ss)
+{
+    int bk = current_block(st);
+    const seg *first = &ss->v[0];
+    const char *at = first->at;
+    if (bk == B_MASTHEAD || bk == B_SIGNATURE || bk == B_DISTRIBUTION)
+        return field_line(p, st, ss, bk, at);
+    if (bk == B_CHART)
+        return perr(p, at, "a chart block holds no text: close it with ':::'");
+    if (first->kind == SEG_TEXT) {
+        const char *s = skip_lead(first->s, first->s + first->n);
+        const char *e = first->s + first->n;
+        size_t n = (size_t)(e - s);
+        at = s;
+        if (n >= 1 && *s == '#') {
+            int level = 0;
+            while (level < (int)n && s[level] == '#')
+                level++;
+            if (level < (int)n && (s[level] == ' ' || s[level] == '\t')) {
+                if (level > 4)
+                    return perr(p, s, "headings go four levels deep (# to ####), found %d",
+                                level);
+                lexp_line *l = new_line(p, L_HEADING);
+                if (!l)
+                    return -1;
+                l->level = (uint8_t)level;
+                /* {-} at the end: unnumbered */
+                seg *last = &ss->v[ss->n - 1];
+                size_t saved_n = last->n;
+                if (last->kind == SEG_TEXT) {
+                    const char *t = last->s, *te = last->s + last->n;
+                    while (te > t && is_ws(te[-1]))
+                        te--;
+                    if (te - t >= 3 && memcmp(te - 3, "{-}", 3) == 0 &&
+                        (last != first || te - 3 >= s + level)) {
+                        l->unnumbered = 1;
+                        last->n = (size_t)(te - 3 - t);
+                    }
+                }
+                int rc = content_after(p, ss, s + level + 1, &l->content, 1);
+                last->n = saved_n;
+                return rc ? rc : emit_line(p, st, l, at);
+            }
+        }
+        if (n >= 1 && *s == '|')
+            return row_line(p, st, ss, at);
+        if (n >= 2 && s[0] == '!' && s[1] == '[')
+            return image_line(p, st, ss, at);
+        if (n >= 2 && (s[0] == '-' || s[0] == '*') && (s[1] == ' ' || s[1] == '\t')) {
+            lexp_line *l = new_line(p, L_BULLET);
+            if (!l || content_after(p, ss, s + 2, &l->content, 1))
+                return -1;
+            return emit_line(p, st, l, at);
+        }
+        size_t d = 0;
+        while (d < n && d < 4 && isdigit((unsigned char)s[d]))
+            d++;
+        if (d > 0 && d + 1 < n && s[d] == '.' && (s[d + 1] == ' ' || s[d + 1] == '\t')) {
+            lexp_line *l = new_line(p, L_ORDERED);
+            if (!l || content_after(p, ss, s + d + 2, &l->content, 1))
+                return -1;
+            return emit_line(p, st, l, at);
+        }
+        lexp_line *l = new_line(p, L_TEXT);
+        if (!l || content_after(p, ss, s, &l->content, 0))
+            return -1;
+        return emit_line(p, st, l, at);
+    }
+    lexp_line *l = new_line(p, L_TEXT);
+    if (!l || parse_inline(p, ss->v, 0, ss->n, &l->content, 0))
+        return -1;
+    return emit_line(p, st, l, at);
+}
+
+/* ====================================================================== */
+/* Body                                                                     */
+
+/* Blank out {# comments #} (may span lines), keeping newlines so positions
+ * stay right. Marks, per line, whether it held a comment. */
+static int strip_comments(P *p, char *s, size_t n, int first_line, unsigned char *had,
+                          int nlines)
+{
+    int line = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') {
+            line++;
+            continue;
+        }
+        if (s[i] == '\\' && i + 1 < n && s[i + 1] == '{') {
+            i++;
+            continue;
+        }
+        if (s[i] == '{' && i + 1 < n && s[i + 1] == '#') {
+            size_t start = i;
+            int start_line = line;
+            size_t j = i + 2;
+            while (j + 1 < n && !(s[j] == '#' && s[j + 1] == '}'))
+                j++;
+            if (j + 1 >= n) {
+                /* position the error at the comment's start */
+                size_t ls = start;
+                while (ls > 0 && s[ls - 1] != '\n')
+                    ls--;
+                p->line = first_line + start_line;
+                p->line_start = s + ls;
+                return perr(p, s + start, "comment '{#' is never closed: expected '#}'");
+            }
+            for (size_t k = start; k < j + 2; k++) {
+                if (s[k] == '\n') {
+                    line++;
+                } else {
+                    s[k] = ' ';
+                }
+                if (line < nlines)
+                    had[line] = 1;
+            }
+            if (start_line < nlines)
+                had[start_line] = 1;
+            i = j + 1;
+        }
+    }
+    return 0;
+}
+
+/* Parse body text [s, s+n) starting at line `first_line`; append nodes to
+ * the stack's current list. `s` is writable (comments are blanked). */
+static int parse_body(P *p, stack *st, char *s, size_t n, int first_line)
+{
+    int nlines = 1;
+    for (size_t i = 0; i < n; i++)
+        nlines += s[i] == '\n';
+    unsigned char *had = calloc((size_t)nlines, 1);
+    if (!had)
+        return poom(p);
+    int rc = strip_comments(p, s, n, first_line, had, nlines);
+    segs ss = {0};
+    const char *ls = s, *end = s + n;
+    int idx = 0;
+    while (rc == 0 && ls < end) {
+        const char *le = memchr(ls, '\n', (size_t)(end - ls));
+        if (!le)
+            le = end;
+        const char *lend = le;
+        if (lend > ls && lend[-1] == '\r')
+            lend--;
+        p->line = first_line + idx;
+        p->line_start = ls;
+        const char *t = skip_lead(ls, lend);
+        const char *te = lend;
+        while (te > t && is_ws(te[-1]))
+            te--;
+        if (te - t >= 3 && memcmp(t, ":::", 3) == 0) {
+            rc = block_line(p, st, t, te);
+        } else if ((size_t)(te - t) == 10 && memcmp(t, "\\pagebreak", 10) == 0) {
+            lexp_line *l = new_line(p, L_PAGEBREAK);
+            rc = l ? emit_line(p, st, l, t) : -1;
+        } else if (te - t >= 3 && strspn(t, "-") >= (size_t)(te - t)) {
+            lexp_line *l = new_line(p, L_RULE);
+            rc = l ? emit_line(p, st, l, t) : -1;
+        } else {
+            rc = segment_line(p, ls, lend, &ss);
+            if (rc == 0) {
+                int stmts = 0, exprs = 0, text = 0;
+                for (int i = 0; i < ss.n; i++) {
+                    if (ss.v[i].kind == SEG_STMT)
+                        stmts++;
+                    else if (ss.v[i].kind == SEG_EXPR)
+                        exprs++;
+                    else if (!all_ws(ss.v[i].s, ss.v[i].n) &&
+                             skip_lead(ss.v[i].s, ss.v[i].s + ss.v[i].n) !=
+                                 ss.v[i].s + ss.v[i].n)
+                        text++;
+                }
+                if (stmts > 0 && exprs == 0 && text == 0) {
+                    for (int i = 0; i < ss.n && rc == 0; i++)
+                        if (ss.v[i].kind == SEG_STMT)
+                            rc = statement(p, st, &ss.v[i], 0);
+                } else if (exprs == 0 && text == 0 && stmts == 0) {
+                    if (!had[idx]) {
+                        lexp_line *l = new_line(p, L_BLANK);
+                        rc = l ? emit_line(p, st, l, ls) : -1;
+                    }
+                } else {
+                    rc = content_line(p, st, &ss);
+                }
+            }
+        }
+        idx++;
+        ls = le < end ? le + 1 : end;
+    }
+    free(ss.v);
+    free(had);
+    return rc;
+}
+
+/* ---- includes ------------------------------------------------------------ */
+
+static int parse_include(P *p, stack *st, const char *name, size_t nlen, const char *at)
+{
+    char nm[256];
+    if (nlen == 0 || nlen >= sizeof nm)
+        return perr(p, at, "include needs a template name");
+    memcpy(nm, name, nlen);
+    nm[nlen] = 0;
+    if (p->depth >= 16)
+        return perr(p, at, "includes nested more than 16 deep");
+    char *src = NULL;
+    size_t len = 0;
+    char *path = NULL;
+    const char *shown = nm;
+    /* A name without '/' or ".lxt" that is built in is the built-in; other
+     * names are files next to the including template. */
+    const struct lexp__builtin *bi = NULL;
+    if (!strchr(nm, '/') && !strstr(nm, ".lxt")) {
+        bi = lexp__builtin_find(nm, nlen);
+        if (!bi) {
+            char alt[260];
+            snprintf(alt, sizeof alt, "_%s", nm);
+            bi = lexp__builtin_find(alt, strlen(alt));
+        }
+    }
+    if (bi) {
+        src = malloc(bi->len + 1);
+        if (!src)
+            return poom(p);
+        memcpy(src, bi->src, bi->len);
+        src[bi->len] = 0;
+        len = bi->len;
+    } else {
+        if (!p->dir)
+            return perr(p, at, "no built-in template named \"%s\" to include", nm);
+        if (nm[0] == '/' || strstr(nm, ".."))
+            return perr(p, at, "include \"%s\": give a name next to the template, without "
+                               "'..' or an absolute path",
+                        nm);
+        size_t dl = strlen(p->dir);
+        path = malloc(dl + nlen + 2);
+        if (!path)
+            return poom(p);
+        snprintf(path, dl + nlen + 2, "%s/%s", p->dir, nm);
+        lexp_error ferr;
+        lexp_error_clear(&ferr);
+        if (lexp__read_file(&src, &len, path, LEXP_TEMPLATE_MAX_BYTES, &ferr)) {
+            int rc = perr(p, at, "cannot include \"%s\": %s", nm, ferr.message);
+            free(path);
+            return rc;
+        }
+        shown = lexp__arena_strdup(p->A, path);
+        free(path);
+        if (!shown) {
+            free(src);
+            return poom(p);
+        }
+    }
+    for (const incl *i = p->inc; i; i = i->up)
+        if (strcmp(i->name, shown) == 0 || (bi && strcmp(i->name, bi->name) == 0)) {
+            free(src);
+            return perr(p, at, "\"%s\" includes itself (through a chain of includes)", nm);
+        }
+    size_t bad;
+    if (!lexp__utf8_valid(src, len, &bad)) {
+        free(src);
+        return perr(p, at, "included template \"%s\" is not valid UTF-8 (byte %zu)", nm, bad);
+    }
+    /* The included text must live as long as the template: copy it into the
+     * arena (nodes point into it). */
+    char *copy = lexp__arena_strndup(p->A, src, len);
+    free(src);
+    if (!copy)
+        return poom(p);
+    const char *iname = bi ? lexp__arena_strdup(p->A, bi->name) : shown;
+    incl me = {iname, p->inc};
+    P sub = *p;
+    sub.file = iname;
+    sub.inc = &me;
+    sub.depth = p->depth + 1;
+    /* skip front matter in an included file */
+    char *body = copy;
+    int first_line = 1;
+    if (strncmp(body, "---", 3) == 0 && (body[3] == '\n' || body[3] == '\r')) {
+        char *q = body + 3;
+        int ln = 1;
+        for (;;) {
+            char *nl = strchr(q, '\n');
+            if (!nl)
+                break;
+            q = nl + 1;
+            ln++;
+            if (strncmp(q, "---", 3) == 0 && (q[3] == '\n' || q[3] == '\r' || q[3] == 0)) {
+                char *after = strchr(q, '\n');
+                body = after ? after + 1 : q + strlen(q);
+                first_line = ln + 1;
+                break;
+            }
+        }
+    }
+    /* Remember the include's statement depth: it must close what it opens. */
+    int depth_before = st->n;
+    int rc = parse_body(&sub, st, body, strlen(body), first_line);
+    if (rc == 0 && st->n != depth_before) {
+        frame *f = &st->v[st->n - 1];
+        lexp__error_set(p->err, LEXP_ESYNTAX, iname, f->line, f->col, NULL,
+                        "%s opened here is never closed in this included template: expected "
+                        "%s",
+                        frame_name(f), frame_end(f));
+        rc = -1;
+    }
+    return rc;
+}
+
+/* ====================================================================== */
+/* Front matter                                                             */
+
+static int fm_bool(P *p, const char *v, size_t n, const char *at, int *out)
+{
+    if ((n == 4 && memcmp(v, "true", 4) == 0) || (n == 3 && memcmp(v, "yes", 3) == 0)) {
+        *out = 1;
+        return 0;
+    }
+    if ((n == 5 && memcmp(v, "false", 5) == 0) || (n == 2 && memcmp(v, "no", 2) == 0)) {
+        *out = 0;
+        return 0;
+    }
+    return perr(p, at, "expected true or false, found '%.*s'", (int)n, v);
+}
+
+/* Value of "key: value": strip quotes. Returns 0 and the span. */
+static int fm_value(P *p, const char *s, const char *e, const char **vs, size_t *vn)
+{
+    while (s < e && is_ws(*s))
+        s++;
+    while (e > s && is_ws(e[-1]))
+        e--;
+    if (s < e && (*s == '"' || *s == '\'')) {
+        if (e - s < 2 || e[-1] != *s)
+            return perr(p, s, "quoted value not closed: expected %c at the end of the line",
+                        *s);
+        s++;
+        e--;
+    }
+    *vs = s;
+    *vn = (size_t)(e - s);
+    return 0;
+}
+
+static int fm_text(P *p, lexp_fm_text *out, const char *s, size_t n)
+{
+    segs ss = {0};
+    int rc = segment_line(p, s, s + n, &ss);
+    if (rc == 0) {
+        for (int i = 0; i < ss.n && rc == 0; i++)
+            if (ss.v[i].kind == SEG_STMT)
+                rc = perr(p, ss.v[i].at, "statements are not allowed in front matter values");
+        if (rc == 0)
+            rc = parse_inline(p, ss.v, 0, ss.n, &out->content, 1);
+    }
+    out->line = p->line;
+    out->col = col_of(p, s);
+    free(ss.v);
+    return rc;
+}
+
+static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_line)
+{
+    lexp_template *t = p->t;
+    *consumed = 0;
+    *body_line = 1;
+    if (!(n >= 3 && memcmp(s, "---", 3) == 0 && (n == 3 || s[3] == '\n' || s[3] == '\r')))
+        return 0;
+    const char *ls = memchr(s, '\n', n);
+    if (!ls) {
+        p->line = 1;
+        p->line_start = s;
+        return perr(p, s, "front matter opened with '---' is never closed");
+    }
+    ls++;
+    int line = 2;
+    int in_fonts = 0;
+    const char *end = s + n;
+    while (ls < end) {
+        const char *le = memchr(ls, '\n', (size_t)(end - ls));
+        if (!le)
+            le = end;
+        const char *lend = le;
+        if (lend > ls && lend[-1] == '\r')
+            lend--;
+        p->line = line;
+        p->line_start = ls;
+        if (lend - ls >= 3 && memcmp(ls, "---", 3) == 0 && all_ws(ls + 3, (size_t)(lend - ls - 3))) {
+            *consumed = (size_t)((le < end ? le + 1 : end) - s);
+            *body_line = line + 1;
+            return 0;
+        }
+        const char *q = ls;
+        int indented = q < lend && is_ws(*q);
+        while (q < lend && is_ws(*q))
+            q++;
+        if (q == lend || *q == '#') {
+            ls = le < end ? le + 1 : end;
+            line++;
+            continue;
+        }
+        const char *k = q;
+        while (q < lend && (isalnum((unsigned char)*q) || *q == '_'))
+            q++;
+        size_t kl = (size_t)(q - k);
+        if (kl == 0 || q >= lend || *q != ':')
+            return perr(p, k, "expected 'key: value' in the front matter");
+        q++;
+        const char *v = NULL;
+        size_t vn = 0;
+        if (fm_value(p, q, lend, &v, &vn))
+            return -1;
+#define KEY(name) (kl == sizeof(name) - 1 && memcmp(k, name, kl) == 0)
+        if (indented && in_fonts) {
+            char role[32];
+            snprintf(role, sizeof role, "%.*s", (int)(kl < 31 ? kl : 31), k);
+            int r = lexp_font_role_from_name(role);
+            if (r < 0)
+                return perr(p, k, "unknown font role '%.*s'; expected song, fangsong, hei, "
+                                  "kai or xiaobiaosong",
+                            (int)kl, k);
+            /* path[:index] */
+            const char *colon = NULL;
+            for (const char *c = v + vn; c > v; c--)
+                if (c[-1] == ':') {
+                    colon = c - 1;
+                    break;
+                }
+            int index = 0;
+            size_t pl = vn;
+            if (colon && colon + 1 < v + vn) {
+                int all_digits = 1;
+                for (const char *c = colon + 1; c < v + vn; c++)
+                    if (!isdigit((unsigned char)*c))
+                        all_digits = 0;
+                if (all_digits) {
+                    index = atoi(colon + 1);
+                    pl = (size_t)(colon - v);
+                }
+            }
+            t->font_path[r] = lexp__arena_strndup(p->A, v, pl);
+            t->font_index[r] = index;
+            if (!t->font_path[r])
+                return poom(p);
+        } else if (indented) {
+            return perr(p, k, "unexpected indented key '%.*s' (only fonts: has sub-keys)",
+                        (int)kl, k);
+        } else {
+            in_fonts = 0;
+            if (KEY("preset")) {
+                if (vn == 5 && memcmp(v, "plain", 5) == 0)
+                    t->preset = LEXP_PRESET_PLAIN;
+                else if (vn == 7 && memcmp(v, "gbt9704", 7) == 0)
+                    t->preset = LEXP_PRESET_GBT9704;
+                else if (vn == 8 && memcmp(v, "briefing", 8) == 0)
+                    t->preset = LEXP_PRESET_BRIEFING;
+                else
+                    return perr(p, v, "unknown preset '%.*s'; expected plain, gbt9704 or "
+                                      "briefing",
+                                (int)vn, v);
+            } else if (KEY("title")) {
+                if (fm_text(p, &t->title, v, vn))
+                    return -1;
+            } else if (KEY("subtitle")) {
+                if (fm_text(p, &t->subtitle, v, vn))
+                    return -1;
+            } else if (KEY("author")) {
+                if (fm_text(p, &t->author, v, vn))
+                    return -1;
+            } else if (KEY("subject")) {
+                if (fm_text(p, &t->subject, v, vn))
+                    return -1;
+            } else if (KEY("keywords")) {
+                if (fm_text(p, &t->keywords, v, vn))
+                    return -1;
+            } else if (KEY("description")) {
+                t->description = lexp__arena_strndup(p->A, v, vn);
+            } else if (KEY("numbering")) {
+                if (fm_bool(p, v, vn, v, &t->numbering))
+                    return -1;
+            } else if (KEY("page_numbers")) {
+                if (fm_bool(p, v, vn, v, &t->page_numbers))
+                    return -1;
+            } else if (KEY("show_title")) {
+                if (fm_bool(p, v, vn, v, &t->show_title))
+                    return -1;
+            } else if (KEY("fonts")) {
+                if (vn)
+                    return perr(p, v, "fonts: takes indented 'role: path' lines below it");
+                in_fonts = 1;
+            } else {
+                return perr(p, k,
+                            "unknown front-matter key '%.*s'; expected preset, title, "
+                            "subtitle, author, subject, keywords, description, numbering, "
+                            "page_numbers, show_title or fonts",
+                            (int)kl, k);
+            }
+        }
+#undef KEY
+        ls = le < end ? le + 1 : end;
+        line++;
+    }
+    p->line = 1;
+    p->line_start = s;
+    return perr(p, s, "front matter opened with '---' is never closed: expected a '---' line");
+}
+
+/* ====================================================================== */
+
+static void tpl_destroy(lexp_template *t)
+{
+    lexp__arena_free(&t->arena);
+    free(t->name);
+    free(t->src);
+    pthread_mutex_destroy(&t->refs_lock);
+    free(t);
+}
+
+void lexp_template_free(lexp_template *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->refs_lock);
+    int left = --t->refs;
+    pthread_mutex_unlock(&t->refs_lock);
+    if (left <= 0)
+        tpl_destroy(t);
+}
+
+void lexp__template_ref(lexp_template *t);
+
+void lexp__template_ref(lexp_template *t)
+{
+    pthread_mutex_lock(&t->refs_lock);
+    t->refs++;
+    pthread_mutex_unlock(&t->refs_lock);
+}
+
+/* Parse with an optional directory for includes. */
+int lexp__template_parse(lexp_template **out, const char *src, size_t len, const char *name,
+                         const char *dir, lexp_error *err);
+
+int lexp__template_parse(lexp_template **out, const char *src, size_t len, const char *name,
+                         const char *dir, lexp_error *err)
+{
+    *out = NULL;
+    const char *shown = name ? name : "<template>";
+    if (len > LEXP_TEMPLATE_MAX_BYTES)
+        return lexp__error_set(err, LEXP_ELIMIT, shown, 0, 0, NULL,
+                               "template is %.1f MB; the limit is %u MB",
+                               (double)len / 1048576.0, LEXP_TEMPLATE_MAX_BYTES >> 20);
+    size_t bad;
+    if (!lexp__utf8_valid(src, len, &bad)) {
+        int line = 1;
+        size_t ls = 0;
+        for (size_t i = 0; i < bad; i++)
+            if (src[i] == '\n') {
+                line++;
+                ls = i + 1;
+            }
+        lexp__error_set(err, LEXP_ESYNTAX, shown, line,
+                        (int)lexp__utf8_count(src + ls, bad - ls) + 1, NULL,
+                        "invalid UTF-8 (byte 0x%02X); save the template as UTF-8",
+                        (unsigned char)src[bad]);
+        if (err)
+            err->offset = bad;
+        return LEXP_ESYNTAX;
+    }
+    if (memchr(src, 0, len))
+        return lexp__error_set(err, LEXP_ESYNTAX, shown, 0, 0, NULL,
+                               "the template contains a NUL byte; is it a text file?");
+    lexp_template *t = calloc(1, sizeof *t);
+    if (!t)
+        return lexp__error_oom(err);
+    lexp__arena_init(&t->arena);
+    pthread_mutex_init(&t->refs_lock, NULL);
+    t->refs = 1;
+    t->numbering = 1;
+    t->page_numbers = 1;
+    t->show_title = -1;
+    t->name = strdup(shown);
+    t->src = malloc(len + 1);
+    if (!t->name || !t->src) {
+        tpl_destroy(t);
+        return lexp__error_oom(err);
+    }
+    memcpy(t->src, src, len);
+    t->src[len] = 0;
+    char *s = t->src;
+    /* UTF-8 byte order mark */
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        s += 3;
+        len -= 3;
+    }
+    P p = {0};
+    p.t = t;
+    p.A = &t->arena;
+    p.file = t->name;
+    p.dir = dir;
+    p.err = err;
+    p.line_start = s;
+    p.line = 1;
+    incl me = {t->name, NULL};
+    p.inc = &me;
+    size_t consumed;
+    int body_line;
+    int rc = front_matter(&p, s, len, &consumed, &body_line);
+    if (rc == 0) {
+        stack *st = malloc(sizeof *st);
+        if (!st) {
+            rc = poom(&p);
+        } else {
+            st->n = 0;
+            push(&p, st, F_ROOT, NULL, &t->body, NULL);
+            rc = parse_body(&p, st, s + consumed, len - consumed, body_line);
+            if (rc == 0 && st->n > 1) {
+                frame *f = &st->v[st->n - 1];
+                lexp__error_set(err, LEXP_ESYNTAX, p.file, f->line, f->col, NULL,
+                                "%s opened here is never closed: expected %s", frame_name(f),
+                                frame_end(f));
+                rc = -1;
+            }
+            free(st);
+        }
+    }
+    if (rc) {
+        tpl_destroy(t);
+        if (err && err->code == 0)
+            lexp__error_set(err, LEXP_ESYNTAX, shown, 0, 0, NULL, "template error");
+        return err ? err->code : LEXP_ESYNTAX;
+    }
+    *out = t;
+    return 0;
+}
+
+int lexp_template_parse(lexp_template **out, const char *src, size_t len, const char *name,
+                        lexp_error *err)
+{
+    lexp_error_clear(err);
+    if (!out || (!src && len))
+        return lexp__error_set(err, LEXP_EINVAL, name, 0, 0, NULL, "invalid argument");
+    char *dir = NULL;
+    if (name && strchr(name, '/')) {
+        dir = strdup(name);
+        if (!dir)
+            return lexp__error_oom(err);
+        *strrchr(dir, '/') = 0;
+        if (!*dir) {
+            free(dir);
+            dir = strdup("/");
+        }
+    } else if (name) {
+        dir = strdup(".");
+    }
+    int rc = lexp__template_parse(out, src ? src : "", len, name, dir, err);
+    free(dir);
+    return rc;
+}
+
+size_t lexp_builtin_count(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lexp__builtin_total; i++)
+        if (lexp__builtins[i].name[0] != '_')
+            n++;
+    return n;
+}
+
+static const struct lexp__builtin *builtin_at(size_t i)
+{
+    for (size_t k = 0; k < lexp__builtin_total; k++) {
+        if (lexp__builtins[k].name[0] == '_')
+            continue;
+        if (i-- == 0)
+            return &lexp__builtins[k];
+    }
+    return NULL;
+}
+
+const char *lexp_builtin_name(size_t i)
+{
+    const struct lexp__builtin *b = builtin_at(i);
+    return b ? b->name : NULL;
+}
+
+const char *lexp_builtin_description(size_t i)
+{
+    const struct lexp__builtin *b = builtin_at(i);
+    return b ? b->description : NULL;
+}

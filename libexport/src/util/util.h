@@ -1,0 +1,128 @@
+/*
+ * Internal utilities shared by every module: an arena allocator, a growable
+ * byte buffer, error reporting and UTF-8 helpers. Names are `lexp__*`:
+ * visible across the library's files, never exported.
+ */
+#ifndef LEXP_UTIL_H
+#define LEXP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "libexport.h"
+
+#if defined(__GNUC__)
+#define LEXP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define LEXP_PRINTF(f, a)
+#endif
+
+/* ---- arena: many small allocations freed at once ------------------- */
+
+typedef struct lexp__chunk lexp__chunk;
+
+typedef struct lexp__arena {
+    lexp__chunk *head;
+    char *cur;
+    char *end;
+    size_t total; /* bytes obtained from malloc, to enforce limits */
+} lexp__arena;
+
+void lexp__arena_init(lexp__arena *a);
+void lexp__arena_free(lexp__arena *a);
+/* 8-byte aligned; zeroed when `zero`. Returns NULL on out of memory. */
+void *lexp__arena_alloc(lexp__arena *a, size_t n);
+void *lexp__arena_zalloc(lexp__arena *a, size_t n);
+/* Copy with a terminating NUL. */
+char *lexp__arena_strndup(lexp__arena *a, const char *s, size_t n);
+char *lexp__arena_strdup(lexp__arena *a, const char *s);
+char *lexp__arena_printf(lexp__arena *a, const char *fmt, ...) LEXP_PRINTF(2, 3);
+
+/* ---- sbuf: growable byte buffer ------------------------------------ */
+
+typedef struct lexp__sbuf {
+    char *ptr;
+    size_t len;
+    size_t cap;
+    int oom; /* set once an allocation failed; further writes are ignored */
+} lexp__sbuf;
+
+#define LEXP__SBUF_INIT {NULL, 0, 0, 0}
+
+int lexp__sbuf_grow(lexp__sbuf *b, size_t extra);
+void lexp__sbuf_put(lexp__sbuf *b, const void *p, size_t n);
+void lexp__sbuf_puts(lexp__sbuf *b, const char *s);
+void lexp__sbuf_putc(lexp__sbuf *b, char c);
+void lexp__sbuf_printf(lexp__sbuf *b, const char *fmt, ...) LEXP_PRINTF(2, 3);
+void lexp__sbuf_repeat(lexp__sbuf *b, const char *s, size_t times);
+/* Append `n` bytes escaped for XML text or attribute values. */
+void lexp__sbuf_put_xml(lexp__sbuf *b, const char *s, size_t n);
+/* NUL-terminate without counting the NUL; returns ptr ("" if empty). */
+const char *lexp__sbuf_cstr(lexp__sbuf *b);
+void lexp__sbuf_free(lexp__sbuf *b);
+/* Hand the bytes over to a lexp_buf (sbuf is reset). */
+void lexp__sbuf_to_buf(lexp__sbuf *b, lexp_buf *out);
+
+/* ---- errors --------------------------------------------------------- */
+
+/* Set an error unless one is already set (the first error wins). Any of
+ * file/path may be NULL; line/col 0 when unknown. Returns `code`. */
+int lexp__error_set(lexp_error *e, int code, const char *file, int line, int col,
+                    const char *path, const char *fmt, ...) LEXP_PRINTF(7, 8);
+int lexp__error_vset(lexp_error *e, int code, const char *file, int line, int col,
+                     const char *path, const char *fmt, va_list ap);
+int lexp__error_oom(lexp_error *e);
+/* 1 if the error already holds a failure. */
+int lexp__error_is_set(const lexp_error *e);
+
+/* ---- UTF-8 ----------------------------------------------------------- */
+
+/* Decode one code point at s[0..n). Returns its byte length, or 0 when the
+ * bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
+size_t lexp__utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* Encode `cp` into out (4 bytes room); returns the length. */
+size_t lexp__utf8_encode(uint32_t cp, char *out);
+/* 1 if s[0..n) is valid UTF-8; otherwise 0 and *bad = offset of the first
+ * invalid byte. */
+int lexp__utf8_valid(const char *s, size_t n, size_t *bad);
+/* Number of code points in valid UTF-8. */
+size_t lexp__utf8_count(const char *s, size_t n);
+/* Han ideographs (CJK unified, extensions, compatibility). */
+int lexp__is_han(uint32_t cp);
+/* Han, kana, hangul, CJK and full-width punctuation: the characters
+ * between which a source line break adds no space. */
+int lexp__is_cjk(uint32_t cp);
+/* Display columns in a monospace terminal: 2 for East Asian wide and
+ * full-width characters, 0 for combining marks, else 1. */
+int lexp__char_width(uint32_t cp);
+size_t lexp__str_width(const char *s, size_t n);
+
+/* ---- numbers and dates --------------------------------------------- */
+
+/* Format `x` rounded to `decimals` places, half away from zero, decided on
+ * the shortest decimal representation of x (so 2.675 rounds to 2.68). */
+void lexp__fmt_fixed(lexp__sbuf *b, double x, int decimals, int thousands);
+/* Shortest natural form: integers without ".0", others up to 15 significant
+ * digits without trailing zeros. */
+void lexp__fmt_number(lexp__sbuf *b, double x);
+
+/* Parse "YYYY-MM-DD" (exactly). Returns 1 if it is a real calendar date. */
+int lexp__parse_date(const char *s, size_t n, int *y, int *m, int *d);
+/* Parse "YYYY-MM". Returns 1 if valid. */
+int lexp__parse_month(const char *s, size_t n, int *y, int *m);
+int lexp__days_in_month(int y, int m);
+/* Days since 1899-12-30 (the spreadsheet serial date). */
+double lexp__date_serial(int y, int m, int d);
+/* 0 = Monday … 6 = Sunday. */
+int lexp__weekday(int y, int m, int d);
+
+/* ---- files ------------------------------------------------------------ */
+
+/* Read a whole file, refusing more than `max` bytes (LEXP_ELIMIT).
+ * The result is NUL-terminated; free with free(). */
+int lexp__read_file(char **out, size_t *len, const char *path, size_t max,
+                    lexp_error *err);
+
+#endif
