@@ -120,7 +120,7 @@ struct lexp_node {
             int ncols;
             int header_rows;
             lexp_align *aligns; /* ncols entries */
-            const char *caption;
+            const char *caption; /* from "Table: …"; drawn above the table */
         } table;
         struct {
             int header;

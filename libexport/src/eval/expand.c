@@ -662,6 +662,7 @@ typedef struct lexp_asm {
     lexp_node *special;   /* masthead / signature / distribution node */
     lexp_align align;     /* from center/right/left */
     int noindent;
+    int titles; /* lines seen in a title block */
     runbuf rb, rb2;
 } lexp_asm;
 
@@ -735,6 +736,16 @@ static int text_line(E *e, const lexp_tnode *src, const lexp_line *l)
     if (as->table && finish_table(e))
         return -1;
     as->list = NULL;
+    if (as->block == B_TITLE) {
+        /* each line of a title block is a title; lines after the first are
+         * subtitles (——利通区胜利镇秦渠社区民族团结进步先进事迹) */
+        lexp_node *t = new_node(e, LEXP_N_TITLE, src);
+        if (!t)
+            return -1;
+        t->u.title.level = as->titles++ > 0;
+        lexp__node_append(as->container, t);
+        return add_runs(e, t, rb);
+    }
     if (as->para) {
         /* Join lines: no space next to Chinese text, one space between
          * two Latin words or numbers. */
@@ -1368,6 +1379,19 @@ static int eval_line(E *e, const lexp_tnode *n)
     case L_ORDERED: return list_item(e, n, l);
     case L_IMAGE: return image_line(e, n, l);
     case L_FIELD: return field_line(e, n, l);
+    case L_CAPTION: {
+        if (!as->table) {
+            lexp__error_set(e->err, LEXP_EEVAL, n->file, n->line, n->col, NULL,
+                            "'Table:' gives a table its caption and must follow the table's "
+                            "last row directly");
+            return -1;
+        }
+        const char *cap = inline_string(e, l->content, &as->rb);
+        if (!cap)
+            return -1;
+        as->table->u.table.caption = *cap ? cap : NULL;
+        return 0;
+    }
     case L_PAGEBREAK:
     case L_RULE: {
         if (close_all(e))
@@ -1400,6 +1424,7 @@ static int eval_line(E *e, const lexp_tnode *n)
         case B_RIGHT: as->align = LEXP_ALIGN_RIGHT; return 0;
         case B_LEFT: as->align = LEXP_ALIGN_LEFT; return 0;
         case B_NOINDENT: as->noindent = 1; return 0;
+        case B_TITLE: as->titles = 0; return 0;
         default: return 0;
         }
     case L_CLOSE:

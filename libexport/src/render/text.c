@@ -83,6 +83,10 @@ static int table(lexp__sbuf *out, const lexp_node *t)
                 w[c + span - 1] += cw[r * nc + c] - have;
         }
     lexp__sbuf_putc(out, '\n');
+    if (t->u.table.caption) {
+        lexp__sbuf_puts(out, t->u.table.caption);
+        lexp__sbuf_putc(out, '\n');
+    }
     r = 0;
     for (const lexp_node *row = t->first; row; row = row->next, r++) {
         size_t start = out->len;

@@ -120,6 +120,7 @@ static void node(lexp__sbuf *b, const lexp_doc *doc, const lexp_node *n, int dep
         lexp__sbuf_puts(b, "<table");
         attr_int(b, "cols", n->u.table.ncols);
         attr_int(b, "header-rows", n->u.table.header_rows);
+        attr(b, "caption", n->u.table.caption);
         break;
     case LEXP_N_ROW:
         name = "row";

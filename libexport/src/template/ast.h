@@ -81,12 +81,13 @@ typedef enum {
     L_IMAGE,     /* ![caption](path) */
     L_BULLET,    /* - item */
     L_ORDERED,   /* 1. item */
-    L_FIELD      /* key: value inside masthead/signature/distribution */
+    L_FIELD,     /* key: value inside masthead/signature/distribution */
+    L_CAPTION    /* Table: caption, right after a table's rows */
 } lexp_lkind;
 
 typedef enum {
     B_MASTHEAD, B_SIGNATURE, B_DISTRIBUTION, B_CHART, B_CENTER, B_RIGHT, B_LEFT,
-    B_NOINDENT
+    B_NOINDENT, B_TITLE
 } lexp_bkind;
 
 typedef struct lexp_attr {

@@ -1421,6 +1421,8 @@ static int block_line(P *p, stack *st, const char *s, const char *e)
                                "expected %s",
                         frame_name(top), top->line, top->col, frame_end(top));
         }
+        /* a block has no list of its own: its lines went into the parent's */
+        st->v[st->n - 2].tail = top->tail;
         st->n--;
         lexp_line *l = new_line(p, L_CLOSE);
         if (!l)
@@ -1438,17 +1440,18 @@ static int block_line(P *p, stack *st, const char *s, const char *e)
     } blocks[] = {{"masthead", B_MASTHEAD},     {"signature", B_SIGNATURE},
                   {"distribution", B_DISTRIBUTION}, {"chart", B_CHART},
                   {"center", B_CENTER},         {"right", B_RIGHT},
-                  {"left", B_LEFT},             {"noindent", B_NOINDENT}};
+                  {"left", B_LEFT},             {"noindent", B_NOINDENT},
+                  {"title", B_TITLE}};
     int kind = -1;
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
         if (strlen(blocks[i].name) == nl && memcmp(blocks[i].name, name, nl) == 0)
             kind = blocks[i].kind;
     if (kind < 0)
         return perr(p, name,
-                    "unknown block '%.*s'; expected masthead, signature, distribution, chart, "
-                    "center, right, left or noindent",
+                    "unknown block '%.*s'; expected title, masthead, signature, distribution, "
+                    "chart, center, right, left or noindent",
                     (int)nl, name);
-    if (current_block(st) >= 0 && (kind <= B_CHART || current_block(st) <= B_CHART))
+    if (current_block(st) >= 0)
         return perr(p, at, "blocks cannot be nested here: close the open block with ':::' "
                            "first");
     lexp_line *l = new_line(p, L_OPEN);
@@ -1792,6 +1795,12 @@ static int content_line(P *p, stack *st, segs *ss)
         }
         if (n >= 1 && *s == '|')
             return row_line(p, st, ss, at);
+        if (n >= 6 && memcmp(s, "Table:", 6) == 0) {
+            lexp_line *l = new_line(p, L_CAPTION);
+            if (!l || content_after(p, ss, s + 6, &l->content, 1))
+                return -1;
+            return emit_line(p, st, l, at);
+        }
         if (n >= 2 && s[0] == '!' && s[1] == '[')
             return image_line(p, st, ss, at);
         if (n >= 2 && (s[0] == '-' || s[0] == '*') && (s[1] == ' ' || s[1] == '\t')) {
