@@ -435,8 +435,8 @@ static int claim_name(lexp__xbook *b, char *dst, const char *want)
             units += u;
             p += l;
         }
-        shortened[o] = 0;
-        snprintf(dst, 128, "%s%s", shortened, suffix);
+        memcpy(dst, shortened, o);
+        memcpy(dst + o, suffix, strlen(suffix) + 1);
     }
     if (b->nnames == b->capnames) {
         size_t cap = b->capnames ? b->capnames * 2 : 8;
@@ -960,7 +960,7 @@ static int write_text(lexp__xsheet *s, uint32_t r, int c, const lexp__xcell *v, 
 static int total_formula(lexp__xsheet *s, uint32_t r, int c, double v, lxw_format *f,
                          lexp_error *err, int *rc)
 {
-    char ref[16], ref2[16], colv[8];
+    char ref[32], ref2[32], colv[8];
     col_name(colv, c);
     lexp__sbuf *fs = &s->scratch;
     fs->len = 0;
@@ -1014,6 +1014,19 @@ static int keep_row(lexp__xsheet *s)
     return 0;
 }
 
+/* The autofilter covers the header's last row and the body rows up to the
+ * last data row. It is set while that row is still the current one —
+ * before a totals row and when the body ends — because in constant-memory
+ * mode libxlsxwriter refuses ranges that end in a row already written. */
+static int set_filter(lexp__xsheet *s, lexp_error *err)
+{
+    if (s->text || s->nheader <= 0 || s->last_data == 0 || s->ncols < 2)
+        return 0;
+    uint32_t hrow = (uint32_t)(s->title_rows + s->nheader - 1);
+    lxw_error e = worksheet_autofilter(s->ws, hrow, 0, s->last_data - 1, (lxw_col_t)(s->ncols - 1));
+    return e ? lxw_fail(err, e, "setting the autofilter") : 0;
+}
+
 /* Write one row of a table sheet in `role` (R_HEAD, R_BODY; totals rows are
  * R_BODY rows with row->total). */
 static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_error *err)
@@ -1033,7 +1046,7 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
     if (total)
         role = R_TOTAL;
     int body = role != R_HEAD;
-    int nc = s->ncols, lines = 1, spans = 0;
+    int nc = s->ncols, lines = 1, spans = 0, rc0;
     /* pass 1: what each cell is, how wide, how many lines */
     for (int c = 0; c < nc; c++) {
         lexp__xcell *v = &s->typed[c];
@@ -1087,6 +1100,8 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
         return sheet_fail(s, lxw_fail(err, e, "setting a row height"));
     if (s->b->constant_memory)
         flush_pending(s, r, 0);
+    if (total && s->last_data > 0 && (rc0 = set_filter(s, err)))
+        return sheet_fail(s, rc0);
     int rc = 0, grand = 0;
     /* pass 2: write */
     for (int c = 0; c < nc && !rc; c++) {
@@ -1326,13 +1341,16 @@ int lexp__xsheet_line(lexp__xsheet *s, const char *text, lexp__xline style, lexp
 /* ---- charts ------------------------------------------------------------------ */
 
 /* No more table rows: spans still open are merged as far as rows exist. */
-static void end_body(lexp__xsheet *s)
+static int end_body(lexp__xsheet *s, lexp_error *err)
 {
     if (s->body_closed)
-        return;
+        return 0;
+    s->body_closed = 1;
     if (s->b->constant_memory)
         flush_pending(s, 0, 1);
-    s->body_closed = 1;
+    if (s->last_data > 0 && s->last_data == s->rows_end)
+        return sheet_fail(s, set_filter(s, err));
+    return 0;
 }
 
 static int add_chart(lexp__xsheet *s, lexp_chartkind kind, const char *title, const char *series,
@@ -1412,9 +1430,9 @@ int lexp__xsheet_chart(lexp__xsheet *s, const lexp__xchart *ch, lexp_error *err)
 {
     if (s->failed)
         return s->failed;
-    end_body(s);
-    if (ch->n <= 0)
-        return 0;
+    int rc = end_body(s, err);
+    if (rc || ch->n <= 0)
+        return rc;
     int lc, vc;
     if (match_chart(s, ch, &lc, &vc))
         return add_chart(s, ch->kind, ch->title, ch->series, s->body_first,
@@ -1431,11 +1449,18 @@ int lexp__xsheet_chart(lexp__xsheet *s, const lexp__xchart *ch, lexp_error *err)
     if (!hf || !bf)
         return sheet_fail(s, lexp__error_oom(err));
     uint32_t r = s->row + 1;
-    lxw_error e = worksheet_write_string(s->ws, r, 0, ch->title && *ch->title ? ch->title : "项目",
-                                         hf);
+    const char *h0 = ch->title && *ch->title ? ch->title : "项目";
+    const char *h1 = ch->series && *ch->series ? ch->series : "数值";
+    lxw_error e = worksheet_write_string(s->ws, r, 0, h0, hf);
     if (!e)
-        e = worksheet_write_string(s->ws, r, 1, ch->series && *ch->series ? ch->series : "数值",
-                                   hf);
+        e = worksheet_write_string(s->ws, r, 1, h1, hf);
+    if (!s->text) {
+        int w0 = (int)lexp__str_width(h0, strlen(h0)), w1 = (int)lexp__str_width(h1, strlen(h1));
+        if (w0 > s->width[0])
+            s->width[0] = w0;
+        if (s->ncols > 1 && w1 > s->width[1])
+            s->width[1] = w1;
+    }
     for (int i = 0; i < ch->n && !e; i++) {
         const char *lab = ch->labels[i] ? ch->labels[i] : "";
         lexp__xcell num;
@@ -1500,7 +1525,7 @@ int lexp__xsheet_end(lexp__xsheet *s, lexp_error *err)
 {
     int rc = s->failed;
     if (!rc)
-        end_body(s);
+        rc = end_body(s, err);
     if (!rc)
         rc = auto_chart(s, err);
     if (rc) {
@@ -1540,8 +1565,6 @@ int lexp__xsheet_end(lexp__xsheet *s, lexp_error *err)
         uint32_t first = (uint32_t)s->title_rows, last = first + (uint32_t)s->nheader - 1;
         worksheet_freeze_panes(ws, last + 1, 0);
         e = worksheet_repeat_rows(ws, first, last);
-        if (!e && s->last_data > 0 && nc > 1)
-            e = worksheet_autofilter(ws, last, 0, s->last_data - 1, (lxw_col_t)(nc - 1));
     }
     if (!e) {
         worksheet_set_paper(ws, A4);
