@@ -278,7 +278,7 @@ void lexp__xlsx_numfmt(lexp__sbuf *b, lexp_cellkind kind, int decimals, int thou
 int lexp__xlsx_text_number(const char *s, lexp__xcell *c)
 {
     const char *p = s;
-    int neg = 0, thousands = 0, digits = 0, decimals = 0, pct = 0;
+    int neg = 0, thousands = 0, digits = 0, decimals = 0, pct = 0, intdigits = 0;
     double mant = 0;
     if (*p == '-') {
         neg = 1;
@@ -300,6 +300,7 @@ int lexp__xlsx_text_number(const char *s, lexp__xcell *c)
         }
         mant = mant * 10 + (*p - '0');
         group++;
+        intdigits++;
         if (*p != '0' || digits)
             digits++;
     }
@@ -321,6 +322,9 @@ int lexp__xlsx_text_number(const char *s, lexp__xcell *c)
         p++;
     }
     if (*p || digits > 15 || decimals > 10)
+        return 0;
+    /* a long bare digit string is a telephone, ID card or account number */
+    if (intdigits > 10 && !thousands && decimals == 0 && !pct)
         return 0;
     if (neg && mant == 0)
         return 0; /* -0 cannot be shown as written */
@@ -844,9 +848,44 @@ static void col_name(char *dst, int col)
     lxw_col_to_name(dst, (lxw_col_t)col, 0);
 }
 
+/* Width of a typed cell given without its text: from the number and the
+ * format, close enough for a column width. */
+static int estimated_width(const lexp__xcell *c)
+{
+    if (c->kind == LEXP_CELL_DATE) {
+        const char *f = c->datefmt && *c->datefmt ? c->datefmt : "YYYY年M月D日";
+        if (strncmp(f, "cn", 2) == 0)
+            return 22; /* 二〇二四年九月三十日 */
+        int w = 0;
+        for (const char *p = f; *p;) {
+            uint32_t cp;
+            size_t l = lexp__utf8_decode(p, strlen(p), &cp);
+            if (l == 0)
+                l = 1, cp = '?';
+            /* a lone M or D is one or two digits */
+            int lone = (cp == 'M' || cp == 'D') && p[1] != (char)cp && (p == f || p[-1] != (char)cp);
+            w += lone ? 2 : lexp__char_width(cp);
+            p += l;
+        }
+        return w;
+    }
+    double x = fabs(c->kind == LEXP_CELL_PERCENT ? c->num * 100 : c->num);
+    int digits = 1;
+    for (double t = 10; t <= x && digits < 16; t *= 10)
+        digits++;
+    int w = digits + (c->num < 0) + (c->decimals > 0 ? c->decimals + 1 : 0);
+    if (c->thousands || c->kind == LEXP_CELL_MONEY)
+        w += (digits - 1) / 3;
+    if (c->kind == LEXP_CELL_MONEY)
+        w += 3;
+    return w + (c->kind == LEXP_CELL_PERCENT);
+}
+
 /* Display width of what a cell shows. */
 static int shown_width(lexp__xsheet *s, const lexp__xcell *c)
 {
+    if (!c->text && c->kind != LEXP_CELL_TEXT)
+        return estimated_width(c);
     if (c->kind == LEXP_CELL_MONEY) {
         /* shown as 1,234.50 whatever the template wrote (大写 amounts) */
         s->scratch.len = 0;

@@ -49,7 +49,9 @@ typedef struct lexp__xbook lexp__xbook;
 typedef struct lexp__xsheet lexp__xsheet;
 
 /* One cell. `text` is what the text renderer shows (one line, NUL
- * terminated); the typed fields say what number it is, as in doc.h. */
+ * terminated); the typed fields say what number it is, as in doc.h. A
+ * typed cell may come without its text (NULL): a producer streaming many
+ * rows need not format numbers only for the column widths. */
 typedef struct lexp__xcell {
     const char *text;
     lexp_cellkind kind;
@@ -150,8 +152,9 @@ void lexp__xlsx_numfmt(lexp__sbuf *b, lexp_cellkind kind, int decimals, int thou
 
 /* If `s` is a plain number as people write it in a table — "120", "-3.50",
  * "12,130", "35.0%" — set the typed fields of `c` (kind, num, decimals,
- * thousands) and return 1. Identifiers that a number would change ("007",
- * more than 15 digits, "+5", "1e5", "-0") stay text: 0. */
+ * thousands) and return 1. What a number would change stays text (0):
+ * "007", "+5", "1e5", "-0", "1,23", more than 15 significant digits, and
+ * bare digit strings longer than 10 (telephone, ID card, account numbers). */
 int lexp__xlsx_text_number(const char *s, lexp__xcell *c);
 
 /* Make `name` a valid sheet name into dst (≥ 128 bytes): no []:*?/\ or
