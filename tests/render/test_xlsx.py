@@ -117,6 +117,28 @@ def load(path):
     return openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
 
 
+def check_values(path, tree):
+    """Every table cell of the tree is in the workbook, merges included."""
+    wb, wv = load(path)
+    tabs = tables(tree)
+    assert len(wb.sheetnames) == len(tabs)
+    for t, sname in zip(tabs, wb.sheetnames):
+        ws, vs = wb[sname], wv[sname]
+        merged = {str(r) for r in ws.merged_cells.ranges}
+        for i, row in enumerate(t.findall("row")):
+            r = i + 2  # below the title row
+            for j, c in enumerate(row.findall("cell")):
+                kind, want = expected(c)
+                got = vs.cell(r, j + 1).value
+                assert same(kind, want, got), (sname, r, j + 1, want, got)
+                cs, rs = int(c.get("colspan", 1)), int(c.get("rowspan", 1))
+                if cs > 1 or rs > 1:
+                    rng = "%s:%s" % (ws.cell(r, j + 1).coordinate,
+                                     ws.cell(r + rs - 1, j + cs).coordinate)
+                    assert rng in merged, (sname, rng)
+    return wb, wv
+
+
 # ---- the workbooks under test ------------------------------------------------
 
 FMT_LXT = """---
@@ -387,25 +409,9 @@ def test_briefing_bytes_are_reproducible(work, briefing):
 @pytest.mark.parametrize("name", [n for n, _ in CORPUS])
 def test_values_match_the_tree(corpus, name):
     path, tree = get(corpus, name)
-    wb, wv = load(path)
-    tabs = tables(tree)
-    if not tabs:
+    if not tables(tree):
         pytest.skip("no tables (see test_document_without_tables)")
-    assert len(wb.sheetnames) == len(tabs)
-    for t, sname in zip(tabs, wb.sheetnames):
-        ws, vs = wb[sname], wv[sname]
-        merged = {str(r) for r in ws.merged_cells.ranges}
-        for i, row in enumerate(t.findall("row")):
-            r = i + 2  # below the title row
-            for j, c in enumerate(row.findall("cell")):
-                kind, want = expected(c)
-                got = vs.cell(r, j + 1).value
-                assert same(kind, want, got), (sname, r, j + 1, want, got)
-                cs, rs = int(c.get("colspan", 1)), int(c.get("rowspan", 1))
-                if cs > 1 or rs > 1:
-                    rng = "%s:%s" % (ws.cell(r, j + 1).coordinate,
-                                     ws.cell(r + rs - 1, j + cs).coordinate)
-                    assert rng in merged, (sname, rng)
+    check_values(path, tree)
 
 
 SUM_ARG = re.compile(r"([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?")
@@ -599,26 +605,52 @@ def test_large_table_streams_in_constant_memory(work):
                         "category": cats[i % 4], "title": "活动%d" % i, "location": "社区广场",
                         "participants": i % 500 + 1} for i in range(12001)]
     data = write(work, "big.json", json.dumps(d, ensure_ascii=False))
-    tpl = write(work, "big.lxt", SPAN_LXT)
+    # rows merged down in pairs: each merge is registered one row after its anchor
+    tpl = write(work, "big.lxt", SPAN_LXT.replace("% 3", "% 2"))
     path = render(work, tpl, "xlsx", "big.xlsx", data=data, month=None)
+    tree = ET.fromstring(run("render", tpl, data, "-f", "tree", "-o", "-").stdout)
     with zipfile.ZipFile(path) as z:
-        names = z.namelist()
         # constant-memory mode writes strings inline: no shared strings table
-        assert "xl/sharedStrings.xml" not in names
-    wb, wv = load(path)
+        assert "xl/sharedStrings.xml" not in z.namelist()
+    wb, wv = check_values(path, tree)
     ws, vs = wb["跨行"], wv["跨行"]
     n = 12001
     assert ws.max_row == n + 3
     merged = {str(r) for r in ws.merged_cells.ranges}
-    # the title, 4000 groups of three rows (the last row is alone), the totals label
-    assert len(merged) == 1 + 4000 + 1
-    assert "A3:A5" in merged and "A12000:A12002" in merged
+    # the title, 6000 pairs of rows (the last row is alone), the totals label
+    assert len(merged) == 1 + 6000 + 1
+    assert "A3:A4" in merged and "A12001:A12002" in merged
     assert "A%d:B%d" % (n + 3, n + 3) in merged
     total = sum(i % 500 + 1 for i in range(n))
     assert ws.cell(n + 3, 3).value == "=SUM(C3:C%d)" % (n + 2)
     assert vs.cell(n + 3, 3).value == total
     assert ws.auto_filter.ref == "A2:C%d" % (n + 2)
-    assert vs["A3"].value == "宣传" and vs["A6"].value == "宣传"
+    assert all(vs.cell(r, 1).value for r in range(3, n + 3, 2))  # every anchor kept its text
+
+
+def test_overlong_text_is_cut_with_a_warning(work):
+    with open(SAMPLE, encoding="utf-8") as f:
+        d = json.load(f)
+    d["problems"] = ["民" * 40000]
+    data = write(work, "long.json", json.dumps(d, ensure_ascii=False))
+    tpl = write(work, "long.lxt", """---
+title: "长文本"
+---
+| 项目 | 内容 |
+|---|---|
+| 甲 | {{ problems[0] }} |
+| 乙 | {{ 1 / 3 }} |
+""")
+    out = os.path.join(str(work), "long.xlsx")
+    r = run("render", tpl, data, "-f", "xlsx", "-o", out, ok=False)
+    assert r.returncode == 0, r.stderr
+    assert "32767" in r.stderr.decode() and "warning" in r.stderr.decode()
+    wb, _ = load(out)
+    ws = wb[wb.sheetnames[0]]
+    assert ws["B3"].value == "民" * 32767
+    assert ws.row_dimensions[3].height <= 409  # Excel's tallest row
+    # a computed number printed in full is shown in General format
+    assert ws["B4"].value == 1 / 3 and ws["B4"].number_format == "General"
 
 
 # ---- failures and LibreOffice ----------------------------------------------------------

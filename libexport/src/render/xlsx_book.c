@@ -37,12 +37,15 @@
 #define TEXT_WIDTH 90 /* the one column of a text sheet: A4 portrait */
 #define LINE_PT 15.0   /* row height per line of 11 pt text */
 #define TITLE_PT 24.0
+#define ROW_MAX_PT 409.0 /* Excel's tallest row */
 #define PORTRAIT_MAX 95 /* widths that fit across A4 portrait at 100% */
 #define CHART_ROWS 17   /* rows a chart covers (288 px at 20 px a row) + 1 */
 #define MATCH_ROWS 64   /* body rows kept to match charts against */
 #define MAX_SUBTOTALS 64
 #define MAX_SPANWIDTHS 64
 #define FOOTER "&C第 &P 页 共 &N 页"
+#define CELL_MAX 32767    /* characters (UTF-16 units) a cell holds */
+#define DATE_MAX 2958465  /* 9999-12-31 as a serial date */
 #define A4 9
 
 enum role {
@@ -258,6 +261,11 @@ void lexp__xlsx_numfmt(lexp__sbuf *b, lexp_cellkind kind, int decimals, int thou
         decimals = 10;
     switch (kind) {
     case LEXP_CELL_NUMBER:
+        /* a computed number printed in full (1/3): the evaluator counts at
+         * most 6 decimals, General shows it closer to the text */
+        if (!thousands && decimals >= 6)
+            break;
+        /* fall through */
     case LEXP_CELL_PERCENT:
         lexp__sbuf_puts(b, thousands ? "#,##0" : "0");
         if (decimals > 0) {
@@ -896,6 +904,12 @@ static int shown_width(lexp__xsheet *s, const lexp__xcell *c)
     return (int)lexp__str_width(t, strlen(t));
 }
 
+static double row_height(double per_line, int lines)
+{
+    double h = per_line * lines;
+    return h > ROW_MAX_PT ? ROW_MAX_PT : h;
+}
+
 static int is_numeric(const lexp__xcell *c)
 {
     return c->kind == LEXP_CELL_NUMBER || c->kind == LEXP_CELL_PERCENT ||
@@ -908,7 +922,8 @@ static int close_enough(double a, double b)
     return fabs(a - b) <= 1e-9 * (m > 1 ? m : 1);
 }
 
-/* Merges whose last row is `r`, held back in constant-memory mode. */
+/* Merges whose last row is `r`, held back in constant-memory mode; called
+ * once row `r` is written. */
 static void flush_pending(lexp__xsheet *s, uint32_t r, int all)
 {
     for (int c = 0; c < s->ncols; c++) {
@@ -918,9 +933,9 @@ static void flush_pending(lexp__xsheet *s, uint32_t r, int all)
         uint32_t last = p->last_row;
         if (all && last >= s->rows_end) /* the rows ended early: merge what exists */
             last = s->rows_end ? s->rows_end - 1 : 0;
-        if (last < p->first_row)
-            last = p->first_row;
-        if (last > p->first_row || p->last_col > p->first_col)
+        /* merging within the current row would blank the anchor: a span cut
+         * down to its first row stays unmerged */
+        if (last > p->first_row)
             worksheet_merge_range(s->ws, p->first_row, (lxw_col_t)p->first_col, last,
                                   (lxw_col_t)p->last_col, "", p->f);
         p->active = 0;
@@ -985,10 +1000,38 @@ static int write_text(lexp__xsheet *s, uint32_t r, int c, const lexp__xcell *v, 
         free(frags);
         return rc;
     }
-    if (!v->text || !*v->text)
+    if (!v->text || !*v->text) {
         e = worksheet_write_blank(s->ws, r, (lxw_col_t)c, f);
-    else
+    } else if (strlen(v->text) > CELL_MAX) {
+        /* bytes ≥ UTF-16 units, so only long texts need counting */
+        size_t o = 0, units = 0, n = strlen(v->text);
+        while (o < n) {
+            uint32_t cp;
+            size_t l = lexp__utf8_decode(v->text + o, n - o, &cp);
+            size_t u = cp > 0xFFFF ? 2 : 1;
+            if (l == 0 || units + u > CELL_MAX)
+                break;
+            o += l;
+            units += u;
+        }
+        if (o < n) {
+            lexp__warn(s->b->p.opt, NULL,
+                       "xlsx: a cell of worksheet \"%s\" (row %u) holds more than %d "
+                       "characters; the rest is left out",
+                       s->name, r + 1, CELL_MAX);
+            char *t = malloc(o + 1);
+            if (!t)
+                return lexp__error_oom(err);
+            memcpy(t, v->text, o);
+            t[o] = 0;
+            e = worksheet_write_string(s->ws, r, (lxw_col_t)c, t, f); /* copies t */
+            free(t);
+        } else {
+            e = worksheet_write_string(s->ws, r, (lxw_col_t)c, v->text, f);
+        }
+    } else {
         e = worksheet_write_string(s->ws, r, (lxw_col_t)c, v->text, f);
+    }
     return e ? lxw_fail(err, e, "writing a cell") : 0;
 }
 
@@ -1104,6 +1147,11 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
         }
         if (v->colspan > 1 || v->rowspan > 1)
             spans = 1;
+        /* a value no spreadsheet can hold is shown as its text */
+        if (v->kind != LEXP_CELL_TEXT &&
+            (!isfinite(v->num) ||
+             (v->kind == LEXP_CELL_DATE && (v->num < 1 || v->num > DATE_MAX))))
+            v->kind = LEXP_CELL_TEXT;
         if (v->kind == LEXP_CELL_TEXT && !v->runs && v->text)
             lexp__xlsx_text_number(v->text, v);
         if (is_numeric(v))
@@ -1135,10 +1183,8 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
         }
     }
     lxw_error e;
-    if (lines > 1 && (e = worksheet_set_row(s->ws, r, LINE_PT * lines, NULL)))
+    if (lines > 1 && (e = worksheet_set_row(s->ws, r, row_height(LINE_PT, lines), NULL)))
         return sheet_fail(s, lxw_fail(err, e, "setting a row height"));
-    if (s->b->constant_memory)
-        flush_pending(s, r, 0);
     if (total && s->last_data > 0 && (rc0 = set_filter(s, err)))
         return sheet_fail(s, rc0);
     int rc = 0, grand = 0;
@@ -1202,6 +1248,10 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
     }
     if (rc)
         return sheet_fail(s, rc);
+    /* after the row's own cells: its earlier rows are on disk by now, so the
+     * merge cannot overwrite the anchor's value */
+    if (s->b->constant_memory)
+        flush_pending(s, r, 0);
     s->row++;
     s->rows_end = s->row;
     if (!body) {
@@ -1301,7 +1351,7 @@ int lexp__xsheet_table(lexp__xsheet **out, lexp__xbook *b, const lexp__xtable *s
         int lines = hw > 0 ? (tw + hw - 1) / hw : 1;
         if (lines < 1)
             lines = 1;
-        lxw_error e = worksheet_set_row(s->ws, 0, TITLE_PT * lines, NULL);
+        lxw_error e = worksheet_set_row(s->ws, 0, row_height(TITLE_PT, lines), NULL);
         if (!e) {
             if (s->ncols > 1)
                 e = worksheet_merge_range(s->ws, 0, 0, 0, (lxw_col_t)(s->ncols - 1), spec->title,
@@ -1365,7 +1415,7 @@ int lexp__xsheet_line(lexp__xsheet *s, const char *text, lexp__xline style, lexp
     int w = (int)(lexp__str_width(text, strlen(text)) * scale);
     int per = TEXT_WIDTH - WIDTH_PAD;
     int lines = w > per ? (w + per - 1) / per : 1;
-    double pt = (role == R_LINE_TITLE ? TITLE_PT : LINE_PT) * lines;
+    double pt = row_height(role == R_LINE_TITLE ? TITLE_PT : LINE_PT, lines);
     lxw_error e = 0;
     if (lines > 1 || role == R_LINE_TITLE)
         e = worksheet_set_row(s->ws, r, pt, NULL);
@@ -1437,8 +1487,8 @@ static int add_chart(lexp__xsheet *s, lexp_chartkind kind, const char *title, co
  * chart's data, in order. */
 static int match_chart(const lexp__xsheet *s, const lexp__xchart *ch, int *lc, int *vc)
 {
-    if (s->text || s->kept_overflow || s->body_spans || s->data_after_total ||
-        ch->n != s->nkept || ch->n == 0)
+    /* merged cells elsewhere do not matter: a covered cell never matches */
+    if (s->text || s->kept_overflow || s->data_after_total || ch->n != s->nkept || ch->n == 0)
         return 0;
     int nc = s->ncols;
     for (int l = 0; l < nc; l++) {
