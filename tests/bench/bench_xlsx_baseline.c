@@ -44,10 +44,16 @@ int main(int argc, char **argv)
         return 1;
     }
     lxw_worksheet *ws = workbook_add_worksheet(wb, "台账");
+    /* One object per distinct format: libxlsxwriter hashes a format on every
+     * cell when an equal one was registered before it. */
     lxw_format *fmt[BENCH_COLS];
     static const char *const numfmt[BENCH_COLS] = {"m\"月\"d\"日\"", NULL, NULL, NULL, "0",
                                                    "0.0%"};
     for (int c = 0; c < BENCH_COLS; c++) {
+        if (c == 2 || c == 3) { /* text, as column 1 */
+            fmt[c] = fmt[1];
+            continue;
+        }
         fmt[c] = workbook_add_format(wb);
         format_set_border(fmt[c], LXW_BORDER_THIN);
         format_set_align(fmt[c], LXW_ALIGN_VERTICAL_CENTER);

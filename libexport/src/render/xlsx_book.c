@@ -133,7 +133,6 @@ struct lexp__xsheet {
     pending *pend;
     memo *memos;
     lexp__xcell *typed;  /* the row being written, numbers recognised */
-    int *cellw;          /* display widths of that row */
     double *val;         /* its numeric values, NAN if none */
     /* totals */
     uint32_t seg_first;
@@ -793,7 +792,6 @@ static void sheet_free(lexp__xsheet *s)
     free(s->pend);
     free(s->memos);
     free(s->typed);
-    free(s->cellw);
     free(s->val);
     free(s->title);
     lexp__sbuf_free(&s->scratch);
@@ -829,13 +827,12 @@ static int sheet_new(lexp__xsheet **out, lexp__xbook *b, const char *name, int n
     s->pend = calloc(n, sizeof *s->pend);
     s->memos = calloc(n, sizeof *s->memos);
     s->typed = calloc(n, sizeof *s->typed);
-    s->cellw = calloc(n, sizeof *s->cellw);
     s->val = calloc(n, sizeof *s->val);
     s->kval = calloc(n * MATCH_ROWS, sizeof *s->kval);
     s->ktext = calloc(n * MATCH_ROWS, sizeof *s->ktext);
     s->htext = calloc(n, sizeof *s->htext);
     if (!s->htext || !s->width || !s->seg_sum || !s->sub_sum || !s->seg_cnt || !s->sub_cnt ||
-        !s->cover_fmt || !s->cover_last || !s->pend || !s->memos || !s->typed || !s->cellw ||
+        !s->cover_fmt || !s->cover_last || !s->pend || !s->memos || !s->typed ||
         !s->val || !s->kval || !s->ktext || claim_name(b, s->name, name) != 0) {
         sheet_free(s);
         return lexp__error_oom(err);
@@ -1140,7 +1137,6 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
         if (v->colspan > nc - c)
             v->colspan = nc - c;
         s->val[c] = NAN;
-        s->cellw[c] = 0;
         if (v->covered) {
             spans = 1;
             continue;
@@ -1156,8 +1152,14 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
             lexp__xlsx_text_number(v->text, v);
         if (is_numeric(v))
             s->val[c] = v->num;
+        /* a text is never wider than its bytes (a Han character: 3 bytes, 2
+         * columns): most cells of a long table need no measuring */
+        if (v->colspan == 1 && v->kind == LEXP_CELL_TEXT && v->text) {
+            size_t bytes = strlen(v->text);
+            if ((int)bytes <= s->width[c] && (int)bytes + WIDTH_PAD <= WIDTH_MAX)
+                continue;
+        }
         int w = shown_width(s, v);
-        s->cellw[c] = w;
         if (v->colspan == 1) {
             if (w > s->width[c])
                 s->width[c] = w;
