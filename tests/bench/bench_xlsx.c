@@ -4,6 +4,9 @@
  *   xlsx_brief_cold_ms       first briefing workbook of the process
  *   xlsx_brief_warm_ms       mean of the next 100 (lexp_brief, cached template)
  *   xlsx_render_warm_ms      mean of 100 renders of the already expanded tree
+ *   xlsx_floor_ms            bare libxlsxwriter writing a workbook of the same
+ *                            shape (two small sheets, a chart) to a file and
+ *                            reading it back: what any renderer on it pays
  *   …_tmpfs_ms               the same with TMPDIR on /dev/shm, when it exists
  *                            (libxlsxwriter writes each part through a file)
  *   xlsx_1M_rows_s           1,000,000 rows × 6 columns streamed through the
@@ -26,6 +29,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xlsxwriter.h>
 
 #include "libexport.h"
 #include "render/xlsx_book.h"
@@ -175,6 +180,89 @@ static double run_child(char *const argv[], const char *key)
 
 /* ---- the briefing workbook ------------------------------------------------------ */
 
+/* Two sheets shaped like the briefing's (title, header, rows, SUM totals),
+ * one column chart, written with libxlsxwriter alone and read back. */
+static void floor_once(void)
+{
+    const char *td = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench-xlsx-floor-XXXXXX", td && *td ? td : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        exit(1);
+    close(fd);
+    lxw_workbook_options o;
+    memset(&o, 0, sizeof o);
+    o.tmpdir = (char *)(td && *td ? td : "/tmp");
+    lxw_workbook *wb = workbook_new_opt(path, &o);
+    lxw_doc_properties dp;
+    memset(&dp, 0, sizeof dp);
+    dp.title = "民族团结工作简报";
+    dp.created = 1727654400;
+    workbook_set_properties(wb, &dp);
+    lxw_format *title = workbook_add_format(wb), *head = workbook_add_format(wb),
+               *text = workbook_add_format(wb), *num = workbook_add_format(wb),
+               *date = workbook_add_format(wb);
+    format_set_bold(title);
+    format_set_font_size(title, 14);
+    format_set_bold(head);
+    format_set_border(head, LXW_BORDER_THIN);
+    format_set_border(text, LXW_BORDER_THIN);
+    format_set_border(num, LXW_BORDER_THIN);
+    format_set_num_format(num, "0");
+    format_set_border(date, LXW_BORDER_THIN);
+    format_set_num_format(date, "m\"月\"d\"日\"");
+    static const char *const names[2] = {"活动台账", "分类统计"};
+    static const int rows[2] = {8, 5}, cols[2] = {5, 4};
+    for (int k = 0; k < 2; k++) {
+        lxw_worksheet *ws = workbook_add_worksheet(wb, names[k]);
+        worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)(cols[k] - 1), names[k], title);
+        for (int c = 0; c < cols[k]; c++)
+            worksheet_write_string(ws, 1, (lxw_col_t)c, "参与人次", head);
+        for (int r = 0; r < rows[k]; r++) {
+            worksheet_write_number(ws, (lxw_row_t)(2 + r), 0, 45537 + r, date);
+            for (int c = 1; c < cols[k] - 1; c++)
+                worksheet_write_string(ws, (lxw_row_t)(2 + r), (lxw_col_t)c, "民族团结知识宣讲",
+                                       text);
+            worksheet_write_number(ws, (lxw_row_t)(2 + r), (lxw_col_t)(cols[k] - 1), 100 + r, num);
+        }
+        worksheet_write_formula_num(ws, (lxw_row_t)(2 + rows[k]), (lxw_col_t)(cols[k] - 1),
+                                    "=SUM(E3:E10)", num, 1000);
+        worksheet_freeze_panes(ws, 2, 0);
+        worksheet_autofilter(ws, 1, 0, (lxw_row_t)(1 + rows[k]), (lxw_col_t)(cols[k] - 1));
+        worksheet_repeat_rows(ws, 1, 1);
+        worksheet_set_paper(ws, 9);
+        worksheet_fit_to_pages(ws, 1, 0);
+        worksheet_set_footer(ws, "&C第 &P 页 共 &N 页");
+        if (k == 1) {
+            lxw_chart *ch = workbook_add_chart(wb, LXW_CHART_COLUMN);
+            lxw_chart_series *se = chart_add_series(ch, NULL, NULL);
+            chart_series_set_categories(se, names[k], 2, 0, 6, 0);
+            chart_series_set_values(se, names[k], 2, 2, 6, 2);
+            chart_title_set_name(ch, "各类活动参与人次");
+            worksheet_insert_chart(ws, 9, 0, ch);
+        }
+    }
+    if (workbook_close(wb) != LXW_NO_ERROR)
+        exit(1);
+    FILE *f = fopen(path, "rb");
+    char buf[65536];
+    while (f && fread(buf, 1, sizeof buf, f) > 0)
+        ;
+    if (f)
+        fclose(f);
+    unlink(path);
+}
+
+static double floor_ms(int n)
+{
+    floor_once();
+    double t0 = now_s();
+    for (int i = 0; i < n; i++)
+        floor_once();
+    return (now_s() - t0) * 1e3 / n;
+}
+
 static double mean_brief_ms(const lexp_data *data, lexp_engine *eng, int n, double *first)
 {
     lexp_render_options opt = LEXP_RENDER_OPTIONS_INIT;
@@ -248,6 +336,7 @@ static void briefing(void)
     printf("xlsx_brief_cold_ms: %.2f\n", cold);
     printf("xlsx_brief_warm_ms: %.2f\n", warm);
     printf("xlsx_render_warm_ms: %.2f\n", render);
+    printf("xlsx_floor_ms: %.2f\n", floor_ms(100));
     struct stat st;
     if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0) {
         char *saved = td ? strdup(td) : NULL;
@@ -255,6 +344,7 @@ static void briefing(void)
         mean_brief_ms(data, eng, 5, NULL);
         printf("xlsx_brief_warm_tmpfs_ms: %.2f\n", mean_brief_ms(data, eng, 100, NULL));
         printf("xlsx_render_warm_tmpfs_ms: %.2f\n", mean_render_ms(doc, 100));
+        printf("xlsx_floor_tmpfs_ms: %.2f\n", floor_ms(100));
         if (saved)
             setenv("TMPDIR", saved, 1);
         else
