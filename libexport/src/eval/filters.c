@@ -83,14 +83,38 @@ static int want_list(E *e, const lexp_expr *site, V *v, const char *what, V *con
     return -1;
 }
 
-/* A field of an item by name; dots walk into nested objects ("a.b"). */
-static V *field_of(V *item, V *field)
+/* A field of the items by name ("participants", or "a.b" into nested
+ * objects). Prepared once per filter call; remembers where each key was
+ * found so the usual ledger of same-shaped records costs one compare per
+ * item. */
+typedef struct fieldref {
+    V *name;      /* NULL: the item itself */
+    int dotted;
+    uint32_t hint;
+} fieldref;
+
+static fieldref field_ref(V *field)
 {
-    if (!field || field->type != LV_STR)
+    fieldref f = {NULL, 0, 0};
+    if (field && field->type == LV_STR) {
+        f.name = field;
+        f.dotted = memchr(field->u.str, '.', field->len) != NULL;
+    }
+    return f;
+}
+
+static V *field_get(fieldref *f, V *item)
+{
+    if (!f->name)
         return item;
-    const char *s = field->u.str, *end = s + field->len;
-    V *cur = item;
-    while (cur && s <= end) {
+    V *cur;
+    if (!f->dotted) {
+        cur = lexp__v_get_hint(item, f->name->u.str, f->name->len, &f->hint);
+        return cur ? cur : &lexp__undef;
+    }
+    const char *s = f->name->u.str, *end = s + f->name->len;
+    cur = item;
+    while (cur) {
         const char *dot = memchr(s, '.', (size_t)(end - s));
         const char *seg_end = dot ? dot : end;
         cur = lexp__v_get(cur, s, (size_t)(seg_end - s));
@@ -101,10 +125,16 @@ static V *field_of(V *item, V *field)
     return cur ? cur : &lexp__undef;
 }
 
+static V *field_of(V *item, V *field)
+{
+    fieldref f = field_ref(field);
+    return field_get(&f, item);
+}
+
 static V *make_str(E *e, lexp__sbuf *b)
 {
     V *v = b->oom ? NULL : lexp__eval_str(e, b->ptr ? b->ptr : "", b->len);
-    lexp__sbuf_free(b);
+    lexp__eval_buf_done(e, b);
     if (!v)
         lexp__error_oom(e->err);
     return v;
@@ -129,7 +159,7 @@ FILTER(cn)
     double x;
     if (want_num(e, site, in, "cn", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__cn_number(&b, x);
     return make_str(e, &b);
 }
@@ -139,7 +169,7 @@ FILTER(cn_upper)
     double x;
     if (want_num(e, site, in, "cn_upper", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__cn_upper(&b, x);
     return make_str(e, &b);
 }
@@ -149,9 +179,9 @@ FILTER(cn_money)
     double x;
     if (want_num(e, site, in, "cn_money", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (lexp__cn_money(&b, x)) {
-        lexp__sbuf_free(&b);
+        lexp__eval_buf_done(e, &b);
         return lexp__eval_fail(e, site, in, "cn_money: amount too large for 大写 (limit 10^15)");
     }
     return hinted(e, &b, LH_MONEY, x, 2, NULL);
@@ -159,7 +189,7 @@ FILTER(cn_money)
 
 FILTER(cn_year)
 {
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (in->type == LV_NUM && in->u.num >= 0 && in->u.num == floor(in->u.num) &&
         in->u.num < 1e6) {
         char tmp[16];
@@ -179,6 +209,16 @@ FILTER(cn_year)
 }
 
 /* ---- dates ----------------------------------------------------------------- */
+
+static void put_int(lexp__sbuf *b, int v)
+{
+    char t[4];
+    int n = 0;
+    if (v >= 10)
+        t[n++] = (char)('0' + v / 10 % 10);
+    t[n++] = (char)('0' + v % 10);
+    lexp__sbuf_put(b, t, (size_t)n);
+}
 
 /* Accepts "YYYY-MM-DD" and "YYYY-MM" (day 0 = no day). */
 static int want_date(E *e, const lexp_expr *site, V *in, const char *what, int *y, int *m,
@@ -214,10 +254,19 @@ FILTER(date)
         fl = args[0]->len;
     }
     static const char *const wd[] = {"一", "二", "三", "四", "五", "六", "日"};
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     for (size_t i = 0; i < fl;) {
         const char *p = fmt + i;
         size_t left = fl - i;
+        if (*p != 'Y' && *p != 'M' && *p != 'D' && *p != 'W') {
+            /* literal text up to the next token letter, in one copy */
+            size_t k = 1;
+            while (k < left && p[k] != 'Y' && p[k] != 'M' && p[k] != 'D' && p[k] != 'W')
+                k++;
+            lexp__sbuf_put(&b, p, k);
+            i += k;
+            continue;
+        }
         if (left >= 4 && memcmp(p, "YYYY", 4) == 0) {
             lexp__sbuf_printf(&b, "%04d", y);
             i += 4;
@@ -228,11 +277,11 @@ FILTER(date)
             lexp__sbuf_printf(&b, "%02d", m);
             i += 2;
         } else if (*p == 'M') {
-            lexp__sbuf_printf(&b, "%d", m);
+            put_int(&b, m);
             i++;
         } else if ((left >= 2 && memcmp(p, "DD", 2) == 0) || *p == 'D' || *p == 'W') {
             if (d == 0) {
-                lexp__sbuf_free(&b);
+                lexp__eval_buf_done(e, &b);
                 return lexp__eval_fail(e, site, in,
                                        "date: the format asks for a day but the value is a "
                                        "month (YYYY-MM)");
@@ -244,7 +293,7 @@ FILTER(date)
                 lexp__sbuf_printf(&b, "%02d", d);
                 i += 2;
             } else {
-                lexp__sbuf_printf(&b, "%d", d);
+                put_int(&b, d);
                 i++;
             }
         } else {
@@ -252,10 +301,15 @@ FILTER(date)
             i++;
         }
     }
-    char *f = lexp__arena_strndup(e->A, fmt, fl);
-    if (!f)
-        return NULL;
-    return hinted(e, &b, LH_DATE, lexp__date_serial(y, m, d ? d : 1), 0, f);
+    /* the pattern outlives the template in the tree: copy it, once per pattern */
+    if (e->fmt_src != fmt) {
+        char *f = lexp__arena_strndup(e->A, fmt, fl);
+        if (!f)
+            return NULL;
+        e->fmt_src = fmt;
+        e->fmt_copy = f;
+    }
+    return hinted(e, &b, LH_DATE, lexp__date_serial(y, m, d ? d : 1), 0, e->fmt_copy);
 }
 
 FILTER(cn_date)
@@ -265,7 +319,7 @@ FILTER(cn_date)
         return NULL;
     char tmp[8];
     snprintf(tmp, sizeof tmp, "%04d", y);
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__cn_digits(&b, tmp, 4);
     lexp__sbuf_puts(&b, "年");
     lexp__cn_small(&b, m);
@@ -292,7 +346,7 @@ FILTER(pct)
     int n;
     if (want_num(e, site, in, "pct", &x) || decimals_arg(e, site, args, nargs, 1, "pct(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x * 100.0, n, 0);
     lexp__sbuf_putc(&b, '%');
     return hinted(e, &b, LH_PERCENT, x, n, NULL);
@@ -304,7 +358,7 @@ FILTER(num)
     int n;
     if (want_num(e, site, in, "num", &x) || decimals_arg(e, site, args, nargs, 0, "num(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x, n, 1);
     return hinted(e, &b, LH_NUMBER, x, n, NULL);
 }
@@ -315,7 +369,7 @@ FILTER(wan)
     int n;
     if (want_num(e, site, in, "wan", &x) || decimals_arg(e, site, args, nargs, 1, "wan(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x / 10000.0, n, 0);
     lexp__sbuf_puts(&b, "万");
     return make_str(e, &b);
@@ -328,7 +382,7 @@ FILTER(big)
     double x;
     if (want_num(e, site, in, "big", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (fabs(x) < 100000) {
         lexp__fmt_number(&b, x);
     } else {
@@ -347,10 +401,10 @@ FILTER(round)
     if (want_num(e, site, in, "round", &x) ||
         decimals_arg(e, site, args, nargs, 0, "round(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x, n, 0);
     double r = strtod(lexp__sbuf_cstr(&b), NULL);
-    lexp__sbuf_free(&b);
+    lexp__eval_buf_done(e, &b);
     return lexp__eval_num(e, r);
 }
 
@@ -408,7 +462,7 @@ FILTER(change)
         want_num(e, site, args[0], "change(previous)", &prev) ||
         (nargs > 1 && want_int_arg(e, site, args[1], "change(previous, n)", 0, 6, &n)))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (prev == 0) {
         lexp__sbuf_puts(&b, cur == 0 ? "持平" : "新增");
     } else {
@@ -458,8 +512,9 @@ static int numbers(E *e, const lexp_expr *site, V *in, V *field, const char *wha
         return -1;
     *sum = 0;
     *cnt = 0;
+    fieldref fr = field_ref(field);
     for (uint32_t i = 0; i < n; i++) {
-        V *v = field_of(items[i], field);
+        V *v = field_get(&fr, items[i]);
         if (v->type == LV_UNDEF || v->type == LV_NULL)
             continue;
         double x;
@@ -602,8 +657,9 @@ FILTER(where)
     if (op == W_STARTS && scalar_text(e, site, want, &wt))
         return NULL;
     uint32_t k = 0;
+    fieldref fr = field_ref(args[0]);
     for (uint32_t i = 0; i < n; i++) {
-        V *v = field_of(items[i], args[0]);
+        V *v = field_get(&fr, items[i]);
         int keep = 0;
         switch (op) {
         case W_TRUTHY: keep = lexp__v_truthy(v); break;
@@ -689,8 +745,9 @@ FILTER(groupby)
     }
     memset(slot, 0xFF, cap * sizeof *slot);
     uint32_t ng = 0;
+    fieldref fr = field_ref(args[0]);
     for (uint32_t i = 0; i < n; i++) {
-        V *k = field_of(items[i], args[0]);
+        V *k = field_get(&fr, items[i]);
         if (k->type == LV_UNDEF)
             k = &lexp__null;
         uint32_t h = (uint32_t)vhash(k) & (cap - 1);
@@ -749,6 +806,9 @@ static void msort(sortent *a, sortent *tmp, size_t n, int rev)
     size_t h = n / 2;
     msort(a, tmp, h, rev);
     msort(a + h, tmp, n - h, rev);
+    /* halves already in order (ledgers are mostly chronological): done */
+    if (!rev && lexp__v_compare(a[h - 1].key, a[h].key) <= 0)
+        return;
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n) {
         int c = lexp__v_compare(a[j].key, a[i].key);
@@ -762,6 +822,44 @@ static void msort(sortent *a, sortent *tmp, size_t n, int rev)
         }
         tmp[k++] = c < 0 ? a[j++] : a[i++];
     }
+    while (i < h)
+        tmp[k++] = a[i++];
+    while (j < n)
+        tmp[k++] = a[j++];
+    memcpy(a, tmp, n * sizeof *a);
+}
+
+/* Ascending sort of string keys (dates, names): the common case, with the
+ * comparison inlined. */
+static int str_le(V *a, V *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->u.str, b->u.str, n);
+    return c < 0 || (c == 0 && a->len <= b->len);
+}
+
+static void msort_str(sortent *a, sortent *tmp, size_t n)
+{
+    if (n <= 12) { /* insertion sort: stable, fast on short runs */
+        for (size_t i = 1; i < n; i++) {
+            sortent x = a[i];
+            size_t j = i;
+            while (j > 0 && !str_le(a[j - 1].key, x.key)) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    msort_str(a, tmp, h);
+    msort_str(a + h, tmp, n - h);
+    if (str_le(a[h - 1].key, a[h].key))
+        return;
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = str_le(a[i].key, a[j].key) ? a[i++] : a[j++];
     while (i < h)
         tmp[k++] = a[i++];
     while (j < n)
@@ -793,11 +891,18 @@ FILTER(sort)
         lexp__error_oom(e->err);
         return NULL;
     }
+    fieldref fr = field_ref(field);
     for (uint32_t i = 0; i < n; i++) {
         a[i].item = items[i];
-        a[i].key = field_of(items[i], field);
+        a[i].key = field_get(&fr, items[i]);
     }
-    msort(a, tmp, n, rev);
+    int all_str = 1;
+    for (uint32_t i = 0; i < n && all_str; i++)
+        all_str = a[i].key->type == LV_STR;
+    if (all_str && !rev)
+        msort_str(a, tmp, n);
+    else
+        msort(a, tmp, n, rev);
     lexp_value *res = lexp__v_arr(e->A, n);
     if (res)
         for (uint32_t i = 0; i < n; i++)
@@ -852,12 +957,12 @@ FILTER(join)
             return NULL;
         field = args[1];
     }
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     for (uint32_t i = 0; i < n; i++) {
         if (i)
             lexp__sbuf_put(&b, sep, sl);
         if (lexp__value_text(e, site, &b, field_of(items[i], field))) {
-            lexp__sbuf_free(&b);
+            lexp__eval_buf_done(e, &b);
             return NULL;
         }
     }
@@ -883,8 +988,9 @@ FILTER(map)
         lexp__error_oom(e->err);
         return NULL;
     }
+    fieldref fr = field_ref(args[0]);
     for (uint32_t i = 0; i < n; i++)
-        res->u.items[i] = (lexp_value *)field_of(items[i], args[0]);
+        res->u.items[i] = (lexp_value *)field_get(&fr, items[i]);
     return res;
 }
 
@@ -943,9 +1049,9 @@ FILTER(limit)
 
 FILTER(string)
 {
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (lexp__value_text(e, site, &b, in)) {
-        lexp__sbuf_free(&b);
+        lexp__eval_buf_done(e, &b);
         return NULL;
     }
     return make_str(e, &b);
@@ -971,7 +1077,7 @@ FILTER(replace)
     V *a = args[0], *r = args[1];
     if (a->len == 0)
         return in;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     uint32_t i = 0;
     while (i < in->len) {
         if (i + a->len <= in->len && memcmp(in->u.str + i, a->u.str, a->len) == 0) {
@@ -998,7 +1104,7 @@ FILTER(truncate)
         while (i < in->len && ((unsigned char)in->u.str[i] & 0xC0) == 0x80)
             i++;
     }
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__sbuf_put(&b, in->u.str, i);
     lexp__sbuf_puts(&b, "…");
     return make_str(e, &b);
