@@ -1485,7 +1485,7 @@ static int eval_line(E *e, const lexp_tnode *n)
 static int months_between(int y0, int m0, int y1, int m1) { return (y1 - y0) * 12 + (m1 - m0); }
 
 typedef struct {
-    lexp_member m[24];
+    lexp_member m[32];
     int n;
 } objbuild;
 
@@ -1529,6 +1529,7 @@ static int period_vars(E *e, const lexp_render_options *opt)
                                    "month \"%s\": expected YYYY-MM", opt->month);
         lexp__parse_month(opt->month, 7, &y, &m);
         int py = m == 1 ? y - 1 : y, pm = m == 1 ? 12 : m - 1;
+        int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
         int last = lexp__days_in_month(y, m);
         if (ob_add(e, &o, "month", ob_str(e, "%04d-%02d", y, m)) ||
             ob_add(e, &o, "year", lexp__eval_num(e, y)) ||
@@ -1536,6 +1537,7 @@ static int period_vars(E *e, const lexp_render_options *opt)
             ob_add(e, &o, "month_start", ob_str(e, "%04d-%02d-01", y, m)) ||
             ob_add(e, &o, "month_end", ob_str(e, "%04d-%02d-%02d", y, m, last)) ||
             ob_add(e, &o, "prev_month", ob_str(e, "%04d-%02d", py, pm)) ||
+            ob_add(e, &o, "next_month", ob_str(e, "%04d-%02d", ny, nm)) ||
             ob_add(e, &o, "prev_year_month", ob_str(e, "%04d-%02d", y - 1, m)) ||
             ob_add(e, &o, "year_start", ob_str(e, "%04d-01", y)))
             return -1;

@@ -501,9 +501,12 @@ FILTER(count)
 
 /* Numbers of the items (or of a field of the items). Missing values are
  * skipped; anything else that is not a number is an error. */
-static int numbers(E *e, const lexp_expr *site, V *in, V *field, const char *what,
+static int numbers(E *e, const lexp_expr *site, V *in, V *field, V *dflt, const char *what,
                    double *sum, uint32_t *cnt, double *mn, double *mx)
 {
+    double missing = 0;
+    if (dflt && want_num(e, site, dflt, what, &missing))
+        return -1;
     V *const *items;
     uint32_t n;
     if (want_list(e, site, in, what, &items, &n))
@@ -515,10 +518,12 @@ static int numbers(E *e, const lexp_expr *site, V *in, V *field, const char *wha
     fieldref fr = field_ref(field);
     for (uint32_t i = 0; i < n; i++) {
         V *v = field_get(&fr, items[i]);
-        if (v->type == LV_UNDEF || v->type == LV_NULL)
-            continue;
         double x;
-        if (v->type == LV_NUM) {
+        if (v->type == LV_UNDEF || v->type == LV_NULL) {
+            if (!dflt)
+                continue;
+            x = missing; /* sum("sessions", 1): a missing count means one */
+        } else if (v->type == LV_NUM) {
             x = v->u.num;
         } else if (v->type == LV_STR && v->hint != LH_NONE) {
             x = v->hnum;
@@ -544,7 +549,8 @@ FILTER(sum)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "sum", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "sum", &s, &c,
+                &mn, &mx))
         return NULL;
     return lexp__eval_num(e, s);
 }
@@ -553,7 +559,8 @@ FILTER(avg)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "avg", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "avg", &s, &c,
+                &mn, &mx))
         return NULL;
     return lexp__eval_num(e, c ? s / c : 0);
 }
@@ -562,7 +569,8 @@ FILTER(min)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "min", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "min", &s, &c,
+                &mn, &mx))
         return NULL;
     return c ? lexp__eval_num(e, mn) : &lexp__undef;
 }
@@ -571,7 +579,8 @@ FILTER(max)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "max", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "max", &s, &c,
+                &mn, &mx))
         return NULL;
     return c ? lexp__eval_num(e, mx) : &lexp__undef;
 }
@@ -721,6 +730,28 @@ static uint64_t vhash(V *v)
     return h;
 }
 
+/* The key an item is grouped under: the field's value, its first `prefix`
+ * characters (dates by month: groupby("date", 7)), or, with a list of
+ * known keys, `other` for anything not in the list. */
+static V *group_key(E *e, V *k, int prefix, V *known, V *other)
+{
+    if (k->type == LV_UNDEF)
+        k = &lexp__null;
+    if (prefix > 0 && k->type == LV_STR) {
+        size_t i = 0;
+        for (int c = 0; c < prefix && i < k->len; c++) {
+            i++;
+            while (i < k->len && ((unsigned char)k->u.str[i] & 0xC0) == 0x80)
+                i++;
+        }
+        if (i < k->len)
+            k = lexp__eval_str(e, k->u.str, i);
+    }
+    if (known && k && !contains(known, k))
+        k = other;
+    return k;
+}
+
 FILTER(groupby)
 {
     V *const *items;
@@ -728,13 +759,26 @@ FILTER(groupby)
     if (want_list(e, site, in, "groupby", &items, &n) ||
         want_str(e, site, args[0], "groupby(field)"))
         return NULL;
+    int prefix = 0;
+    V *known = NULL, *other = NULL;
+    if (nargs > 1) {
+        if (args[1]->type == LV_ARR) {
+            known = args[1];
+            other = nargs > 2 ? args[2] : NULL;
+            if (!other && !(other = lexp__eval_str(e, "其他", strlen("其他"))))
+                return NULL;
+        } else if (want_int_arg(e, site, args[1], "groupby(field, n)", 1, 1000, &prefix)) {
+            return NULL;
+        }
+    }
+    uint32_t maxg = n + (known ? known->len : 0) + 1;
     uint32_t cap = 16;
-    while (cap < n * 2)
+    while (cap < maxg * 2)
         cap *= 2;
     int32_t *slot = malloc(cap * sizeof *slot);
     uint32_t *gidx = malloc((n ? n : 1) * sizeof *gidx); /* group of each item */
-    uint32_t *gcount = calloc(n ? n : 1, sizeof *gcount);
-    V **gkey = malloc((n ? n : 1) * sizeof *gkey);
+    uint32_t *gcount = calloc(maxg, sizeof *gcount);
+    V **gkey = malloc(maxg * sizeof *gkey);
     if (!slot || !gidx || !gcount || !gkey) {
         free(slot);
         free(gidx);
@@ -746,10 +790,23 @@ FILTER(groupby)
     memset(slot, 0xFF, cap * sizeof *slot);
     uint32_t ng = 0;
     fieldref fr = field_ref(args[0]);
+    /* known keys come first, in the given order, even before items use them */
+    if (known) {
+        for (uint32_t i = 0; i < known->len; i++) {
+            V *k = known->u.items[i];
+            uint32_t h = (uint32_t)vhash(k) & (cap - 1);
+            while (slot[h] >= 0 && !lexp__v_equal(gkey[slot[h]], k))
+                h = (h + 1) & (cap - 1);
+            if (slot[h] < 0) {
+                slot[h] = (int32_t)ng;
+                gkey[ng++] = k;
+            }
+        }
+    }
     for (uint32_t i = 0; i < n; i++) {
-        V *k = field_get(&fr, items[i]);
-        if (k->type == LV_UNDEF)
-            k = &lexp__null;
+        V *k = group_key(e, field_get(&fr, items[i]), prefix, known, other);
+        if (!k)
+            break;
         uint32_t h = (uint32_t)vhash(k) & (cap - 1);
         while (slot[h] >= 0 && !lexp__v_equal(gkey[slot[h]], k))
             h = (h + 1) & (cap - 1);
@@ -760,6 +817,29 @@ FILTER(groupby)
         gidx[i] = (uint32_t)slot[h];
         gcount[gidx[i]]++;
     }
+    /* known keys no item has leave no empty group behind */
+    uint32_t *remap = malloc(maxg * sizeof *remap);
+    if (!remap) {
+        free(slot);
+        free(gidx);
+        free(gcount);
+        free(gkey);
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    uint32_t kept = 0;
+    for (uint32_t g = 0; g < ng; g++) {
+        remap[g] = kept;
+        if (gcount[g]) {
+            gkey[kept] = gkey[g];
+            gcount[kept] = gcount[g];
+            kept++;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        gidx[i] = remap[gidx[i]];
+    free(remap);
+    ng = kept;
     lexp_value *res = lexp__v_arr(e->A, ng);
     int ok = res != NULL;
     lexp_value **lists = ok ? lexp__arena_alloc(e->A, (ng ? ng : 1) * sizeof *lists) : NULL;
@@ -994,6 +1074,28 @@ FILTER(map)
     return res;
 }
 
+/* compact: the list without missing, null, false and empty items, so
+ * optional phrases can be joined: [a, b, c] | compact | join("、") */
+FILTER(compact)
+{
+    V *const *items;
+    uint32_t n;
+    if (want_list(e, site, in, "compact", &items, &n))
+        return NULL;
+    V **out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) {
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (lexp__v_truthy(items[i]) || items[i]->type == LV_NUM)
+            out[k++] = items[i];
+    V *res = list_of(e, out, k);
+    free(out);
+    return res;
+}
+
 FILTER(unique)
 {
     V *const *items;
@@ -1115,14 +1217,14 @@ FILTER(truncate)
 #define F(name, lo, hi) {#name, lo, hi, f_##name}
 
 static const lexp_filter_def filters[] = {
-    F(abs, 0, 0),      F(avg, 0, 1),      F(big, 0, 0),      F(change, 1, 2),
+    F(abs, 0, 0),      F(avg, 0, 2),      F(big, 0, 0),      F(change, 1, 2),
     F(cn, 0, 0),       F(cn_date, 0, 0),  F(cn_money, 0, 0), F(cn_upper, 0, 0),
-    F(cn_year, 0, 0),  F(count, 0, 0),    F(date, 0, 1),     F(default, 1, 2),
-    F(first, 0, 0),    F(groupby, 1, 1),  F(int, 0, 0),      F(join, 0, 2),
+    F(cn_year, 0, 0),  F(compact, 0, 0),  F(count, 0, 0),    F(date, 0, 1),     F(default, 1, 2),
+    F(first, 0, 0),    F(groupby, 1, 3),  F(int, 0, 0),      F(join, 0, 2),
     F(last, 0, 0),     {"length", 0, 0, f_count},            F(limit, 1, 1),
     F(map, 1, 1),      F(max, 0, 1),      F(min, 0, 1),      F(num, 0, 1),
     F(number, 0, 0),   F(pct, 0, 1),      F(replace, 2, 2),  F(reverse, 0, 0),
-    F(round, 0, 1),    F(sort, 0, 2),     F(string, 0, 0),   F(sum, 0, 1),
+    F(round, 0, 1),    F(sort, 0, 2),     F(string, 0, 0),   F(sum, 0, 2),
     F(trim, 0, 0),     F(truncate, 1, 1), F(unique, 0, 0),   F(wan, 0, 1),
     F(where, 1, 3),
 };
@@ -1137,7 +1239,7 @@ const lexp_filter_def *lexp__filter_find(const char *name, size_t len)
 
 const char *lexp__filter_names(void)
 {
-    return "abs, avg, big, change, cn, cn_date, cn_money, cn_upper, cn_year, count, date, "
+    return "abs, avg, big, change, cn, cn_date, cn_money, cn_upper, cn_year, compact, count, date, "
            "default, first, groupby, int, join, last, length, limit, map, max, min, num, "
            "number, pct, replace, reverse, round, sort, string, sum, trim, truncate, unique, "
            "wan, where";
