@@ -306,6 +306,19 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     default: break;
     }
+    if (x->op == OP_ADD && a->type == LV_ARR && b->type == LV_ARR) {
+        /* [a] + list: lists join */
+        lexp_value *l = lexp__v_arr(e->A, a->len + b->len);
+        if (!l) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        if (a->len)
+            memcpy(l->u.items, a->u.items, a->len * sizeof *l->u.items);
+        if (b->len)
+            memcpy(l->u.items + a->len, b->u.items, b->len * sizeof *l->u.items);
+        return l;
+    }
     if (x->op == OP_ADD && a->type == LV_STR && b->type == LV_STR && a->hint == LH_NONE &&
         b->hint == LH_NONE) {
         lexp__sbuf s = LEXP__SBUF_INIT;
