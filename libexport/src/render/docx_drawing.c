@@ -222,7 +222,8 @@ void dx_image(dx *c, const lexp_node *n)
             h = c->text_h * 0.8;
         }
         figure_para_begin(c);
-        inline_begin(c, w, h, "图片", n->u.image.caption);
+        /* alt text: the caption, else the file name the text shows */
+        inline_begin(c, w, h, "图片", n->u.image.caption ? n->u.image.caption : n->u.image.path);
         dx_start(c, "wp:cNvGraphicFramePr");
         dx_start(c, "a:graphicFrameLocks");
         dx_attr(c, "noChangeAspect", "1");
