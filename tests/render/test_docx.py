@@ -814,6 +814,14 @@ def test_libreoffice_page_count(renders, case, soffice, tmp_path):
     assert lo_pdf.exists(), "LibreOffice did not convert: " + r.stdout + r.stderr
     lo_pages = pdf_pages(str(lo_pdf))
     assert lo_pages >= 1
+    # LibreOffice lays out every character of the body text (it once dropped
+    # a comma that fell just past a full line)
+    import docx
+    shown = run(["pdftotext", "-raw", str(lo_pdf), "-"]).stdout
+    flat = re.sub(r"—\d+—", "", re.sub(r"\s+", "", shown))  # without page numbers
+    for para in docx.Document(docx_path).paragraphs:
+        text = re.sub(r"\s+", "", para.text)
+        assert text in flat, "LibreOffice lost text of: " + para.text
     res, ours = renders.get(case, "pdf")
     if res.returncode != 0:
         if "not available" in res.stderr:

@@ -79,10 +79,12 @@ static void doc_defaults(dx *c)
     dx_end(c);
     dx_start(c, "w:pPrDefault");
     dx_ppr p = {0};
-    /* Line-breaking rules for Chinese (禁则) on; punctuation does not hang
-     * into the margin (clreq: mainland books do not hang it). */
+    /* Line-breaking rules for Chinese (禁则) on. Punctuation may hang into
+     * the margin, as Word does by default: clreq prefers no hanging, but
+     * LibreOffice, told not to hang, drops a comma that falls just past a
+     * full line instead of moving a character down (the text is lost). */
     p.kinsoku = 1;
-    p.overflow_punct = -1;
+    p.overflow_punct = 1;
     dx_ppr_write(c, &p, NULL);
     dx_end(c);
     dx_end(c);
@@ -150,7 +152,7 @@ int dx_write_styles(dx *c)
         style_begin(c, "paragraph", "Normal", "Normal", NULL, NULL, 1);
         dx_ppr p = {0};
         dx_ppr_spacing(c, &p, &normal);
-        p.overflow_punct = -1; /* also here: LibreOffice reads it from styles */
+        p.overflow_punct = 1; /* also here: LibreOffice reads it from styles */
         p.jc = LEXP_ALIGN_JUSTIFY;
         dx_ppr_write(c, &p, NULL);
         dx_rpr r = dx_rpr_none();
