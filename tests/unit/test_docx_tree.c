@@ -77,6 +77,7 @@ static struct lexp_doc *build(void)
     lexp__node_append(d->root, m);
 
     para(d, "控制字符\x01\x02\x1f被删去，换行\n和\t制表保留；U+FFFE\xef\xbf\xbe也删去。");
+    para(d, "坏的UTF-8：\xff\xc3(\xe4\xb8。"); /* each bad byte becomes U+FFFD */
 
     /* 4 × 4 with a 2 × 2 merge at (1,1) and a stray placeholder at (3,0) */
     lexp_node *t = table(d, 4, 4);
@@ -207,6 +208,7 @@ static void check_package(const lexp_buf *b, int full)
         CHECK(strstr(doc, "控制字符被删去，换行</w:t><w:br/><w:t>和</w:t><w:tab/>") != NULL);
         CHECK(strstr(doc, "<w:pageBreakBefore/>") == NULL); /* the break precedes a table */
         CHECK(strstr(doc, "<w:br w:type=\"page\"/>") != NULL);
+        CHECK(strstr(doc, "坏的UTF-8：\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd。") != NULL);
         CHECK(strstr(doc, "缺失") != NULL);      /* caption kept, picture left out */
         CHECK(strstr(doc, "r:embed") == NULL);
         /* no two tables touch, and the body does not end with one */

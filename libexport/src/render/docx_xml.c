@@ -186,26 +186,43 @@ const char *dx_clean(dx *c, const char *s, size_t n, size_t *outlen)
 {
     lexp__sbuf *b = &c->text;
     b->len = 0;
-    if (lexp__sbuf_grow(b, n + 1)) {
+    size_t start = 0, i = 0;
+    while (i < n) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch < 0x80) {
+            i++;
+            continue;
+        }
+        if (ch < 0x80) {
+            if (ch == '\t' || ch == '\n' || ch == '\r') {
+                i++;
+                continue;
+            }
+            /* C0 controls are not allowed anywhere in XML 1.0 */
+            lexp__sbuf_put(b, s + start, i - start);
+            start = ++i;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = lexp__utf8_decode(s + i, n - i, &cp);
+        if (k && cp != 0xFFFE && cp != 0xFFFF) {
+            i += k;
+            continue;
+        }
+        lexp__sbuf_put(b, s + start, i - start);
+        if (!k) /* not UTF-8: the replacement character, so the part stays valid */
+            lexp__sbuf_puts(b, "\xEF\xBF\xBD");
+        i += k ? k : 1;
+        start = i;
+    }
+    lexp__sbuf_put(b, s + start, n - start);
+    if (lexp__sbuf_grow(b, 1) || b->oom) {
         fail(c, "out of memory");
         *outlen = 0;
         return "";
     }
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
-            continue; /* not allowed anywhere in XML 1.0 */
-        if (ch == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
-            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF)) {
-            i += 2; /* U+FFFE, U+FFFF */
-            continue;
-        }
-        b->ptr[j++] = (char)ch;
-    }
-    b->ptr[j] = 0;
-    b->len = j;
-    *outlen = j;
+    b->ptr[b->len] = 0;
+    *outlen = b->len;
     return b->ptr;
 }
 
