@@ -153,6 +153,10 @@ int dx_write_styles(dx *c)
         dx_ppr p = {0};
         dx_ppr_spacing(c, &p, &normal);
         p.overflow_punct = 1; /* also here: LibreOffice reads it from styles */
+        /* Widow control stated either way: Word takes its absence as off,
+         * LibreOffice as on, and their pages would differ. Official
+         * documents on the grid fill every page to the 22nd line. */
+        p.widow = c->grid ? -1 : 1;
         p.jc = LEXP_ALIGN_JUSTIFY;
         dx_ppr_write(c, &p, NULL);
         dx_rpr r = dx_rpr_none();
@@ -220,7 +224,9 @@ int dx_write_styles(dx *c)
         p.keep_next = 1;
         lexp_textstyle note = st->masthead_line;
         para_style(c, DX_ST_MH_NOTE, "Masthead Note", NULL, &note, &p, 0);
-        para_style(c, DX_ST_MH_TITLE, "Masthead Title", NULL, &st->masthead_title, &p, 1);
+        lexp_textstyle title = st->masthead_title;
+        title.space_before = st->masthead_top; /* from the top of the type area */
+        para_style(c, DX_ST_MH_TITLE, "Masthead Title", NULL, &title, &p, 1);
         para_style(c, DX_ST_MH_ISSUE, "Masthead Issue", NULL, &st->masthead_issue, &p, 0);
         para_style(c, DX_ST_MH_LINE, "Masthead Line", NULL, &st->masthead_line, &p, 0);
     }
