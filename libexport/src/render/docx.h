@@ -107,11 +107,10 @@ typedef struct dx {
 
     int footers;         /* 0: no page numbers; 1: one footer; 2: odd + even */
     int page_break;      /* a page break waits for the next block */
-    int last_was_break;
 
     /* geometry derived from the style, in points */
     double text_w, text_h;
-    int grid;            /* the preset uses the line-and-character grid */
+    int grid;            /* the preset has a 22-line × 28-character grid */
     double grid_pitch;   /* line pitch of the grid */
     double tracking;     /* pt added after each body character so that
                             grid_chars characters fill a line (≤ 0) */
@@ -145,7 +144,8 @@ void dx_text_el(dx *c, const char *name, const char *text);
 void dx_chars(dx *c, const char *s, size_t n);
 
 /* Copy s[0..n) into c->text without the characters XML 1.0 forbids (C0
- * controls other than tab/LF/CR, U+FFFE, U+FFFF) and returns it. */
+ * controls other than tab/LF/CR, U+FFFE, U+FFFF), bytes that are not UTF-8
+ * replaced by U+FFFD, and return it NUL-terminated. */
 const char *dx_clean(dx *c, const char *s, size_t n, size_t *outlen);
 
 /* Units. */
@@ -174,7 +174,7 @@ typedef struct dx_ppr {
     const char *style;
     int keep_next, keep_lines, page_break_before;
     int widow;            /* 1 on, -1 off */
-    dx_border top, bottom;
+    dx_border bottom;     /* rules are bottom borders */
     const dx_tab *tabs;
     int ntabs;
     int kinsoku;          /* 1: write w:kinsoku on (document defaults) */
@@ -193,7 +193,6 @@ typedef struct dx_ppr {
 
 /* Run properties; zero means "inherit". */
 typedef struct dx_rpr {
-    const char *style;
     int role;             /* font role (-1 inherit) */
     const char *font;     /* explicit font for all scripts (overrides role) */
     const char *latin;    /* font for Latin text and digits */
@@ -207,7 +206,7 @@ typedef struct dx_rpr {
     int lang;             /* write w:lang (document defaults) */
 } dx_rpr;
 
-void dx_ppr_write(dx *c, const dx_ppr *p, const dx_rpr *mark);
+void dx_ppr_write(dx *c, const dx_ppr *p);
 void dx_rpr_write(dx *c, const dx_rpr *r);
 /* An rpr initialised to "inherit everything". */
 dx_rpr dx_rpr_none(void);

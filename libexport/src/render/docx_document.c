@@ -22,7 +22,7 @@ void dx_para_begin(dx *c, dx_ppr *p)
         c->page_break = 0;
     }
     dx_start(c, "w:p");
-    dx_ppr_write(c, p, NULL);
+    dx_ppr_write(c, p);
 }
 
 /* A paragraph in a style holding one run of plain text. */
@@ -52,7 +52,7 @@ static void flush_break(dx *c)
     dx_ppr p = {0};
     p.style = DX_ST_RULE;
     dx_start(c, "w:p");
-    dx_ppr_write(c, &p, NULL);
+    dx_ppr_write(c, &p);
     dx_start(c, "w:r");
     dx_start(c, "w:br");
     dx_attr(c, "w:type", "page");

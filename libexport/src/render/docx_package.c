@@ -101,7 +101,7 @@ int dx_write_footer(dx *c, int even, const char *name)
         p.jc = LEXP_ALIGN_CENTER;
     }
     dx_start(c, "w:p");
-    dx_ppr_write(c, &p, NULL);
+    dx_ppr_write(c, &p);
     /* "— N —": an em dash (一字线) each side of the PAGE field */
     dx_run(c, NULL, "— ", strlen("— "));
     field_char(c, "begin");

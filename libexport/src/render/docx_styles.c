@@ -46,7 +46,7 @@ static void para_style(dx *c, const char *id, const char *name, const char *next
     }
     p.char_pt = ts->size;
     p.jc = ts->align != LEXP_ALIGN_DEFAULT ? (int)ts->align : LEXP_ALIGN_JUSTIFY;
-    dx_ppr_write(c, &p, NULL);
+    dx_ppr_write(c, &p);
     dx_rpr r = dx_rpr_none();
     r.role = ts->role;
     r.size = ts->size;
@@ -85,7 +85,7 @@ static void doc_defaults(dx *c)
      * full line instead of moving a character down (the text is lost). */
     p.kinsoku = 1;
     p.overflow_punct = 1;
-    dx_ppr_write(c, &p, NULL);
+    dx_ppr_write(c, &p);
     dx_end(c);
     dx_end(c);
 }
@@ -158,7 +158,7 @@ int dx_write_styles(dx *c)
          * documents on the grid fill every page to the 22nd line. */
         p.widow = c->grid ? -1 : 1;
         p.jc = LEXP_ALIGN_JUSTIFY;
-        dx_ppr_write(c, &p, NULL);
+        dx_ppr_write(c, &p);
         dx_rpr r = dx_rpr_none();
         r.role = normal.role;
         r.size = normal.size;
@@ -214,7 +214,7 @@ int dx_write_styles(dx *c)
         p.has_ind = 1;
         p.char_pt = st->body.size;
         p.jc = LEXP_ALIGN_CENTER;
-        dx_ppr_write(c, &p, NULL);
+        dx_ppr_write(c, &p);
         dx_end(c);
     }
     para_style(c, DX_ST_SIGNATURE, "Signature", NULL, &st->signature, NULL, 1);
@@ -240,7 +240,7 @@ int dx_write_styles(dx *c)
         p.line_rule = 2;
         p.has_ind = 1;
         p.char_pt = st->body.size;
-        dx_ppr_write(c, &p, NULL);
+        dx_ppr_write(c, &p);
         dx_rpr r = dx_rpr_none();
         r.snap = -1;
         r.size = 1;
@@ -257,7 +257,7 @@ int dx_write_styles(dx *c)
         p.line_rule = 2;
         p.has_ind = 1;
         p.char_pt = st->pagenum_size;
-        dx_ppr_write(c, &p, NULL);
+        dx_ppr_write(c, &p);
         dx_rpr r = dx_rpr_none();
         r.font = lexp__role_docx_name(st->pagenum_role);
         r.size = st->pagenum_size;

@@ -193,7 +193,7 @@ static void cell_para(dx *c, const lexp_node *cell, const lexp_node *row)
             p.jc = (int)al;
     }
     dx_start(c, "w:p");
-    dx_ppr_write(c, &p, NULL);
+    dx_ppr_write(c, &p);
     if (cell) {
         dx_rpr base = dx_rpr_none();
         if (row->u.row.total)

@@ -293,7 +293,7 @@ static void border(dx *c, const char *name, const dx_border *b)
     dx_end(c);
 }
 
-void dx_ppr_write(dx *c, const dx_ppr *p, const dx_rpr *mark)
+void dx_ppr_write(dx *c, const dx_ppr *p)
 {
     dx_start(c, "w:pPr");
     if (p->style)
@@ -306,12 +306,9 @@ void dx_ppr_write(dx *c, const dx_ppr *p, const dx_rpr *mark)
         dx_empty(c, "w:pageBreakBefore");
     if (p->widow)
         dx_val(c, "w:widowControl", p->widow > 0 ? "1" : "0");
-    if (p->top.width > 0 || p->bottom.width > 0) {
+    if (p->bottom.width > 0) {
         dx_start(c, "w:pBdr");
-        if (p->top.width > 0)
-            border(c, "w:top", &p->top);
-        if (p->bottom.width > 0)
-            border(c, "w:bottom", &p->bottom);
+        border(c, "w:bottom", &p->bottom);
         dx_end(c);
     }
     if (p->ntabs) {
@@ -366,8 +363,6 @@ void dx_ppr_write(dx *c, const dx_ppr *p, const dx_rpr *mark)
         dx_val(c, "w:jc", jc);
     if (p->outline > 0)
         dx_val_int(c, "w:outlineLvl", p->outline - 1);
-    if (mark)
-        dx_rpr_write(c, mark);
     dx_end(c);
 }
 
@@ -381,7 +376,7 @@ dx_rpr dx_rpr_none(void)
 
 static int rpr_empty(const dx_rpr *r)
 {
-    return !r->style && r->role < 0 && !r->font && !r->latin && !r->bold && !r->italic &&
+    return r->role < 0 && !r->font && !r->latin && !r->bold && !r->italic &&
            !r->snap && !r->has_color && r->size <= 0 && !r->has_tracking && !r->lang;
 }
 
@@ -390,8 +385,6 @@ void dx_rpr_write(dx *c, const dx_rpr *r)
     if (!r || rpr_empty(r))
         return;
     dx_start(c, "w:rPr");
-    if (r->style)
-        dx_val(c, "w:rStyle", r->style);
     if (r->font || r->role >= 0 || r->latin) {
         dx_start(c, "w:rFonts");
         if (r->font) {
