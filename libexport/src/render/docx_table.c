@@ -62,15 +62,16 @@ static double cell_ems(const lexp_node *cell, double *minw)
 static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
 {
     double *mx = calloc((size_t)nc, sizeof *mx), *mn = calloc((size_t)nc, sizeof *mn);
-    double *w = calloc((size_t)nc, sizeof *w);
+    double *w = calloc((size_t)nc, sizeof *w), *nat = calloc((size_t)nc, sizeof *nat);
     long avail = dx_twips(c->text_w);
-    if (!mx || !mn || !w) {
+    if (!mx || !mn || !w || !nat) {
         for (int j = 0; j < nc; j++)
             out[j] = avail / nc;
         out[nc - 1] += avail - (avail / nc) * nc;
         free(mx);
         free(mn);
         free(w);
+        free(nat);
         return;
     }
     const lexp_textstyle *body = &c->st->table, *head = &c->st->table_header;
@@ -82,30 +83,42 @@ static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
             const lexp_node *row = cell->parent;
             double size = row && row->u.row.header ? head->size : body->size;
             double m, e = cell_ems(cell, &m);
-            /* half an em of slack: fonts differ from the estimate */
+            /* with half an em of slack where there is room: fonts differ
+             * from the estimate */
+            double n0 = e * size + 2 * CELL_PAD;
             e = (e + 0.5) * size + 2 * CELL_PAD;
             m = m * size + 2 * CELL_PAD;
             if (e > mx[j])
                 mx[j] = e;
+            if (n0 > nat[j])
+                nat[j] = n0;
             if (m > mn[j])
                 mn[j] = m;
         }
-    double smx = 0, smn = 0, top = 0, wp = c->text_w;
+    double smx = 0, snat = 0, smn = 0, top = 0, wp = c->text_w;
     for (int j = 0; j < nc; j++) {
         if (mx[j] < 2 * CELL_PAD + body->size)
             mx[j] = 2 * CELL_PAD + body->size; /* empty columns stay visible */
-        if (mn[j] > mx[j])
-            mn[j] = mx[j];
+        if (nat[j] > mx[j])
+            nat[j] = mx[j];
+        if (mn[j] > nat[j])
+            mn[j] = nat[j];
         smx += mx[j];
+        snat += nat[j];
         smn += mn[j];
-        if (mx[j] > top)
-            top = mx[j];
+        if (nat[j] > top)
+            top = nat[j];
     }
     if (smx <= wp) {
-        /* Every cell fits on one line: widen in proportion to fill the type
-         * area, as tables in official documents do. */
+        /* Every cell fits on one line with room to spare: widen in
+         * proportion to fill the type area, as official tables do. */
         for (int j = 0; j < nc; j++)
             w[j] = mx[j] * wp / smx;
+    } else if (snat <= wp) {
+        /* Fits without the slack: share out what is left of it. */
+        double f = smx > snat ? (wp - snat) / (smx - snat) : 0;
+        for (int j = 0; j < nc; j++)
+            w[j] = nat[j] + (mx[j] - nat[j]) * f;
     } else if (smn >= wp) {
         for (int j = 0; j < nc; j++)
             w[j] = mn[j] * wp / smn;
@@ -117,14 +130,14 @@ static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
         for (int it = 0; it < 60; it++) {
             double cap = (lo + hi) / 2, sum = 0;
             for (int j = 0; j < nc; j++)
-                sum += mx[j] < cap ? mx[j] : mn[j] > cap ? mn[j] : cap;
+                sum += nat[j] < cap ? nat[j] : mn[j] > cap ? mn[j] : cap;
             if (sum > wp)
                 hi = cap;
             else
                 lo = cap;
         }
         for (int j = 0; j < nc; j++)
-            w[j] = mx[j] < lo ? mx[j] : mn[j] > lo ? mn[j] : lo;
+            w[j] = nat[j] < lo ? nat[j] : mn[j] > lo ? mn[j] : lo;
     }
     long sum = 0;
     for (int j = 0; j < nc; j++) {
@@ -139,6 +152,7 @@ static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
     free(mx);
     free(mn);
     free(w);
+    free(nat);
 }
 
 static void borders(dx *c)
