@@ -147,11 +147,33 @@ def tokens(text):
     return [t.strip() for t in SPLIT.split(text) if t.strip()]
 
 
-def txt_tokens(txt):
+def is_picture(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8")
+
+
+def left_out(tree_xml, base):
+    """Pictures the DOCX leaves out (missing or not PNG/JPEG): {line the txt
+    renderer shows for it: (caption the DOCX keeps or None, file)}."""
+    out = {}
+    for im in ET.fromstring(tree_xml).iter("image"):
+        if not is_picture(os.path.join(base, im.get("src"))):
+            out["[图：%s]" % (im.get("caption") or im.get("src"))] = (im.get("caption"),
+                                                                     im.get("src"))
+    return out
+
+
+def txt_tokens(txt, missing=None):
     out = []
     for line in txt.split("\n"):
         if re.fullmatch(r"-+( +-+)*", line):  # rule under a table's header rows
             continue
+        if missing and line in missing:
+            line = missing[line][0] or ""
         out += tokens(line)
     return out
 
@@ -224,7 +246,11 @@ def compare(expected, got):
 
 
 def test_text_matches_txt(renders, case):
-    expected = txt_tokens(renders.text(case, "txt"))
+    missing = left_out(renders.text(case, "tree"), os.path.dirname(DATA))
+    warnings = renders.get(case, "docx")[0].stderr
+    for caption, src in missing.values():  # a picture left out is reported
+        assert src in warnings and "warning" in warnings
+    expected = txt_tokens(renders.text(case, "txt"), missing)
     got = docx_tokens(renders.path(case, "docx"))
     assert len(expected) > 5
     msg = compare(expected, got)
@@ -235,7 +261,8 @@ def test_comparison_detects_changes(renders):
     """The comparison is strict: a dropped or a doubled character fails."""
     case = ("showcase", "2024-09")
     good = docx_tokens(renders.path(case, "docx"))
-    expected = txt_tokens(renders.text(case, "txt"))
+    missing = left_out(renders.text(case, "tree"), os.path.dirname(DATA))
+    expected = txt_tokens(renders.text(case, "txt"), missing)
     assert compare(expected, good) is None
     for i in (0, len(good) // 2, len(good) - 1):
         t = good[i]
@@ -671,8 +698,6 @@ def test_deterministic_bytes(renders, tmp_path):
         assert names[:5] == ["[Content_Types].xml", "_rels/.rels", "docProps/core.xml",
                              "docProps/app.xml", "word/document.xml"]
         assert {i.date_time for i in z.infolist()} == {(2024, 1, 31, 0, 0, 0)}
-        media = [i for i in z.infolist() if i.filename.startswith("word/media/")]
-        assert media and all(i.compress_type == zipfile.ZIP_STORED for i in media)
     with zipfile.ZipFile(renders.path(("plain", None),
                                       "docx")) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
@@ -694,20 +719,31 @@ def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-def test_picture_size(renders):
-    p = parts(renders.path(("showcase", "2024-09"), "docx"))
-    doc = ET.fromstring(p["word/document.xml"])
-    inline = [i for i in doc.iter("{%s}inline" % WP) if i.find(".//c:chart", NS) is None][0]
-    ext = inline.find("wp:extent", NS)
+def test_picture_size(tmp_path):
+    """{width=0.5}: half the type area wide, height from the PNG header, the
+    file copied byte for byte and stored (it is compressed already)."""
+    photos = os.path.join(SRC, "samples", "photos")
+    photo = sorted(f for f in os.listdir(photos) if f.endswith(".png"))[0]
+    shutil.copy(DATA, tmp_path / "data.json")
+    shutil.copytree(photos, tmp_path / "photos")
+    write(tmp_path / "t.lxt", "---\npreset: gbt9704\n---\n![照片](photos/%s){width=0.5}\n"
+          % photo)
+    out = tmp_path / "t.docx"
+    r = run([LEXPORT, "render", str(tmp_path / "t.lxt"), str(tmp_path / "data.json"),
+             "-f", "docx", "-o", str(out)])
+    assert r.returncode == 0, r.stderr
+    p = parts(str(out))
+    ext = ET.fromstring(p["word/document.xml"]).find(".//wp:extent", NS)
     cx, cy = int(ext.get("cx")), int(ext.get("cy"))
     text_w_emu = 156 / 25.4 * 914400
-    assert abs(cx - 0.5 * text_w_emu) < 2000  # {width=0.5}
-    media = [n for n in p if n.startswith("word/media/")]
-    assert len(media) == 1
-    wpx, hpx = png_size(p[media[0]])
+    assert abs(cx - 0.5 * text_w_emu) < 2000
+    assert [n for n in p if n.startswith("word/media/")] == ["word/media/image1.png"]
+    wpx, hpx = png_size(p["word/media/image1.png"])
     assert abs(cy - cx * hpx / wpx) < 2000
-    with open(os.path.join(SRC, "samples", "photos", "0126.png"), "rb") as f:
-        assert p[media[0]] == f.read()
+    with open(os.path.join(photos, photo), "rb") as f:
+        assert p["word/media/image1.png"] == f.read()
+    with zipfile.ZipFile(str(out)) as z:
+        assert z.getinfo("word/media/image1.png").compress_type == zipfile.ZIP_STORED
 
 
 def write(path, text):
@@ -766,7 +802,10 @@ def test_hostile_text(tmp_path):
              "-f", "txt", "-o", "-"])
     assert t.returncode == 0
     cleaned = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", t.stdout)
-    msg = compare(txt_tokens(cleaned), docx_tokens(str(out)))
+    tree = run([LEXPORT, "render", SHOWCASE, str(tmp_path / "data.json"), "--month", "2024-09",
+                "-f", "tree", "-o", "-"]).stdout
+    tree = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", tree)  # the dump keeps them
+    msg = compare(txt_tokens(cleaned, left_out(tree, str(tmp_path))), docx_tokens(str(out)))
     assert msg is None, msg
     import docx
     assert docx.Document(str(out)).core_properties.title.startswith("秦渠<社区>&\"居委会\"'")
