@@ -51,6 +51,26 @@ const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_
     return NULL;
 }
 
+lexp__sbuf lexp__eval_buf(lexp_eval *e)
+{
+    if (e->npool > 0) {
+        lexp__sbuf b = e->pool[--e->npool];
+        b.len = 0;
+        return b;
+    }
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    return b;
+}
+
+void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b)
+{
+    if (e->npool < 4 && !b->oom)
+        e->pool[e->npool++] = *b;
+    else
+        lexp__sbuf_free(b);
+    memset(b, 0, sizeof *b);
+}
+
 const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n)
 {
     lexp_value *v = lexp__v_strcopy(e->A, s, n);
@@ -109,7 +129,7 @@ static V *lookup(E *e, const char *name, uint32_t n)
 {
     for (size_t i = e->nbinds; i-- > 0;) {
         const binding *b = &e->binds[i];
-        if (b->nlen == n && memcmp(b->name, name, n) == 0)
+        if (b->nlen == n && b->name[0] == name[0] && memcmp(b->name, name, n) == 0)
             return b->val;
     }
     V *v = e->period ? lexp__v_get(e->period, name, n) : NULL;
@@ -286,6 +306,19 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     default: break;
     }
+    if (x->op == OP_ADD && a->type == LV_ARR && b->type == LV_ARR) {
+        /* [a] + list: lists join */
+        lexp_value *l = lexp__v_arr(e->A, a->len + b->len);
+        if (!l) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        if (a->len)
+            memcpy(l->u.items, a->u.items, a->len * sizeof *l->u.items);
+        if (b->len)
+            memcpy(l->u.items + a->len, b->u.items, b->len * sizeof *l->u.items);
+        return l;
+    }
     if (x->op == OP_ADD && a->type == LV_STR && b->type == LV_STR && a->hint == LH_NONE &&
         b->hint == LH_NONE) {
         lexp__sbuf s = LEXP__SBUF_INIT;
@@ -413,6 +446,20 @@ const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
             if (!(l->u.items[i] = (lexp_value *)lexp__eval_expr(e, x->args[i])))
                 return NULL;
         return l;
+    }
+    case EX_DICT: {
+        lexp_value *o = lexp__v_obj(e->A, (uint32_t)(x->nargs / 2));
+        if (!o) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        for (int i = 0; i + 1 < x->nargs; i += 2) {
+            V *k = x->args[i]->lit, *v = lexp__eval_expr(e, x->args[i + 1]);
+            if (!v)
+                return NULL;
+            o->u.members[i / 2] = (lexp_member){k->u.str, k->len, (lexp_value *)v};
+        }
+        return o;
     }
     case EX_TEST: {
         a = lexp__eval_expr(e, x->a);
@@ -580,9 +627,7 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
         case T_TEXT:
             if (rb) {
                 rc = rb_put(e, rb, n->text, n->len);
-                for (uint32_t i = 0; i < n->len; i++)
-                    if (n->text[i] != ' ' && n->text[i] != '\t')
-                        rb->literal = 1;
+                rb->literal |= !n->blank;
             }
             break;
         case T_BOLD:
@@ -594,11 +639,14 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
             if (!v)
                 return -1;
             if (rb) {
-                lexp__sbuf t = LEXP__SBUF_INIT;
-                rc = lexp__value_text(e, n->expr, &t, v);
-                if (rc == 0)
-                    rc = rb_put(e, rb, t.ptr, t.len);
-                lexp__sbuf_free(&t);
+                if (v->type == LV_STR) {
+                    rc = rb_put(e, rb, v->u.str, v->len);
+                } else {
+                    e->scratch.len = 0;
+                    rc = lexp__value_text(e, n->expr, &e->scratch, v);
+                    if (rc == 0)
+                        rc = rb_put(e, rb, e->scratch.ptr, e->scratch.len);
+                }
                 rb->nexpr++;
                 rb->last = v;
             }
@@ -911,7 +959,7 @@ static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
             return lexp__error_oom(e->err), -1;
         c->src_file = src->file;
         c->line = src->line;
-        c->col = src->col;
+        c->col = l->cell_cols[i];
         if (add_runs(e, c, rb))
             return -1;
         cell_value(c, rb);
@@ -1450,7 +1498,7 @@ static int eval_line(E *e, const lexp_tnode *n)
 static int months_between(int y0, int m0, int y1, int m1) { return (y1 - y0) * 12 + (m1 - m0); }
 
 typedef struct {
-    lexp_member m[24];
+    lexp_member m[32];
     int n;
 } objbuild;
 
@@ -1494,6 +1542,7 @@ static int period_vars(E *e, const lexp_render_options *opt)
                                    "month \"%s\": expected YYYY-MM", opt->month);
         lexp__parse_month(opt->month, 7, &y, &m);
         int py = m == 1 ? y - 1 : y, pm = m == 1 ? 12 : m - 1;
+        int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
         int last = lexp__days_in_month(y, m);
         if (ob_add(e, &o, "month", ob_str(e, "%04d-%02d", y, m)) ||
             ob_add(e, &o, "year", lexp__eval_num(e, y)) ||
@@ -1501,6 +1550,7 @@ static int period_vars(E *e, const lexp_render_options *opt)
             ob_add(e, &o, "month_start", ob_str(e, "%04d-%02d-01", y, m)) ||
             ob_add(e, &o, "month_end", ob_str(e, "%04d-%02d-%02d", y, m, last)) ||
             ob_add(e, &o, "prev_month", ob_str(e, "%04d-%02d", py, pm)) ||
+            ob_add(e, &o, "next_month", ob_str(e, "%04d-%02d", ny, nm)) ||
             ob_add(e, &o, "prev_year_month", ob_str(e, "%04d-%02d", y - 1, m)) ||
             ob_add(e, &o, "year_start", ob_str(e, "%04d-01", y)))
             return -1;
@@ -1610,6 +1660,9 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     if (rc == 0)
         rc = close_all(&e);
     free(e.binds);
+    lexp__sbuf_free(&e.scratch);
+    for (int i = 0; i < e.npool; i++)
+        lexp__sbuf_free(&e.pool[i]);
     rb_free(&as.rb);
     rb_free(&as.rb2);
     if (rc || lexp__error_is_set(err)) {
