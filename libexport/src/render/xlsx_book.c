@@ -1083,7 +1083,9 @@ static int keep_row(lexp__xsheet *s)
     for (int c = 0; c < s->ncols; c++) {
         const lexp__xcell *v = &s->typed[c];
         s->kval[base + c] = s->val[c];
-        if (isnan(s->val[c]) && !v->covered) {
+        /* labels are texts: a chart over date cells would get a date axis
+         * showing serial numbers, so dates are not kept as labels */
+        if (v->kind == LEXP_CELL_TEXT && !v->covered) {
             s->ktext[base + c] = strdup(v->text ? v->text : "");
             if (!s->ktext[base + c])
                 return -1;
@@ -1575,8 +1577,9 @@ int lexp__xsheet_chart(lexp__xsheet *s, const lexp__xchart *ch, lexp_error *err)
     return add_chart(s, ch->kind, ch->title, ch->series, r + 1, r + (uint32_t)ch->n, 0, 1, err);
 }
 
-/* A by-category statistic: unique text labels in the first column, a
- * numeric column, a totals row, no spans: chart its first count column. */
+/* A by-category statistic: unique text labels in the first column (not
+ * dates: a time series is not a category table), a numeric column, a
+ * totals row, no spans: chart its first numeric column. */
 static int auto_chart(lexp__xsheet *s, lexp_error *err)
 {
     int nc = s->ncols;
