@@ -325,7 +325,8 @@ static void briefing(void)
     lexp_render_options opt = LEXP_RENDER_OPTIONS_INIT;
     opt.month = "2024-09";
     opt.engine = eng;
-    if (lexp_template_load(&tpl, eng, "briefing", &err) || lexp_expand(&doc, tpl, data, &opt, &err)) {
+    if (lexp_template_load(&tpl, eng, "briefing", &err) ||
+        lexp_expand(&doc, tpl, data, &opt, &err)) {
         fprintf(stderr, "bench_xlsx: %s\n", err.message);
         exit(1);
     }

@@ -159,11 +159,6 @@ static int convert_row(conv *cv, const lexp_node *row)
     return 0;
 }
 
-static void heading_text(lexp__sbuf *b, const lexp_node *h)
-{
-    lexp__node_text(b, h);
-}
-
 static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *ref, int index,
                        const walk *w, lexp_error *err)
 {
@@ -180,7 +175,7 @@ static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *r
         lexp__sbuf_puts(&name, t->u.table.caption);
         title = t->u.table.caption;
     } else if (ref->heading) {
-        heading_text(&name, ref->heading);
+        lexp__node_text(&name, ref->heading); /* its text, without 一、 */
     }
     if (name.len == 0)
         lexp__sbuf_printf(&name, "表%d", index + 1);
@@ -330,22 +325,28 @@ static int write_text_sheet(lexp__xbook *book, const lexp_doc *doc, const walk *
                 rc = put_line(s, n->u.signature.date, LEXP__XLINE_RIGHT, err);
             break;
         case LEXP_N_DISTRIBUTION:
-            if (n->u.dist.report_to)
-                lexp__sbuf_printf(&b, "报：%s", n->u.dist.report_to), rc = text_line(s, &b, 0, err);
-            if (!rc && n->u.dist.send_to)
-                lexp__sbuf_printf(&b, "送：%s", n->u.dist.send_to), rc = text_line(s, &b, 0, err);
-            if (!rc && n->u.dist.distribute_to)
-                lexp__sbuf_printf(&b, "发：%s", n->u.dist.distribute_to),
-                    rc = text_line(s, &b, 0, err);
+            if (n->u.dist.report_to) {
+                lexp__sbuf_printf(&b, "报：%s", n->u.dist.report_to);
+                rc = text_line(s, &b, 0, err);
+            }
+            if (!rc && n->u.dist.send_to) {
+                lexp__sbuf_printf(&b, "送：%s", n->u.dist.send_to);
+                rc = text_line(s, &b, 0, err);
+            }
+            if (!rc && n->u.dist.distribute_to) {
+                lexp__sbuf_printf(&b, "发：%s", n->u.dist.distribute_to);
+                rc = text_line(s, &b, 0, err);
+            }
             if (!rc && (n->u.dist.printer || n->u.dist.date)) {
                 lexp__sbuf_printf(&b, "%s  %s%s", n->u.dist.printer ? n->u.dist.printer : "",
                                   n->u.dist.date ? n->u.dist.date : "",
                                   n->u.dist.date ? "印发" : "");
                 rc = text_line(s, &b, 0, err);
             }
-            if (!rc && n->u.dist.copies > 0)
-                lexp__sbuf_printf(&b, "（共印%d份）", n->u.dist.copies),
-                    rc = text_line(s, &b, 0, err);
+            if (!rc && n->u.dist.copies > 0) {
+                lexp__sbuf_printf(&b, "（共印%d份）", n->u.dist.copies);
+                rc = text_line(s, &b, 0, err);
+            }
             break;
         default: break;
         }

@@ -12,10 +12,10 @@
  *    to a mkstemp file in $TMPDIR (else /tmp), read back and unlinked;
  *  - a formula needs its result written with it, or readers show 0;
  *  - in constant-memory mode a write into an earlier row fails (quietly,
- *    returning an error), so a merge spanning rows is registered when its
- *    last row is reached: worksheet_merge_range checks only the last row,
- *    records the range, and its writes into the rows above fail harmlessly,
- *    leaving the values already there;
+ *    returning an error), so a merge spanning rows is registered once its
+ *    last row is written: worksheet_merge_range checks only the last row,
+ *    records the range, and its writes into the rows above, already on
+ *    disk, fail harmlessly, leaving the anchor's value in place;
  *  - in normal mode worksheet_merge_range writes "" into the first cell, so
  *    the merge comes first and the typed value is written over it;
  *  - it prints warnings for invalid sheet names: names are cleaned here.
@@ -145,7 +145,7 @@ struct lexp__xsheet {
     /* first body rows, for charts */
     int nkept, kept_overflow;
     double *kval;  /* MATCH_ROWS × ncols */
-    char **ktext;  /* MATCH_ROWS × ncols, NULL for numbers */
+    char **ktext;  /* MATCH_ROWS × ncols, NULL but for text cells */
     int charts;
     int auto_chart;
     char *title;
@@ -299,7 +299,8 @@ int lexp__xlsx_text_number(const char *s, lexp__xcell *c)
     for (; (*p >= '0' && *p <= '9') || *p == ','; p++) {
         if (*p == ',') {
             /* 12,130: groups of exactly three after a first group of 1–3 */
-            if ((thousands ? group != 3 : (group < 1 || group > 3)) || !(p[1] >= '0' && p[1] <= '9'))
+            int bad_group = thousands ? group != 3 : (group < 1 || group > 3);
+            if (bad_group || !(p[1] >= '0' && p[1] <= '9'))
                 return 0;
             thousands = 1;
             group = 0;
@@ -868,7 +869,8 @@ static int estimated_width(const lexp__xcell *c)
             if (l == 0)
                 l = 1, cp = '?';
             /* a lone M or D is one or two digits */
-            int lone = (cp == 'M' || cp == 'D') && p[1] != (char)cp && (p == f || p[-1] != (char)cp);
+            int lone = (cp == 'M' || cp == 'D') && p[1] != (char)cp &&
+                       (p == f || p[-1] != (char)cp);
             w += lone ? 2 : lexp__char_width(cp);
             p += l;
         }
