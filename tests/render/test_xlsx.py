@@ -254,12 +254,35 @@ def briefing(work):
     return path, tree
 
 
+def samples():
+    """Every sample data file with the last month it has activities in."""
+    out = {}
+    d = os.path.join(SRC, "samples")
+    for f in sorted(os.listdir(d)):
+        if not f.endswith(".json") or f == "schema.json":
+            continue
+        with open(os.path.join(d, f), encoding="utf-8") as fh:
+            data = json.load(fh)
+        months = [a["date"][:7] for a in data.get("activities", []) if "date" in a]
+        out[f[:-5]] = (os.path.join(d, f), max(months) if months else MONTH)
+    return out
+
+
+SAMPLES = samples()
+
+
 def corpus_items():
     """Name, template (path or built-in name), data, month for every workbook
-    the generic checks run on."""
-    items = [("showcase", SHOWCASE), ("formats", "@fmt"), ("misc", "@misc"),
-             ("spans", "@span"), ("text", "@text")]
-    items += [("builtin-" + n, n) for n in builtin_templates()]
+    the generic checks run on: the test templates on the 秦渠 sample, every
+    built-in template on every sample."""
+    items = [("showcase", SHOWCASE, SAMPLE, MONTH), ("formats", "@fmt", SAMPLE, MONTH),
+             ("misc", "@misc", SAMPLE, MONTH), ("spans", "@span", SAMPLE, MONTH),
+             ("text", "@text", SAMPLE, MONTH)]
+    for n in builtin_templates():
+        items.append(("builtin-" + n, n, SAMPLE, MONTH))
+        for sname, (data, month) in SAMPLES.items():
+            if sname != "qinqu":
+                items.append(("builtin-%s-%s" % (n, sname), n, data, month))
     return items
 
 
@@ -271,17 +294,17 @@ def corpus(work):
     """name → (xlsx path, tree) for every workbook that renders."""
     sources = {"@fmt": FMT_LXT, "@misc": MISC_LXT, "@span": SPAN_LXT, "@text": TEXT_LXT}
     out = {}
-    for name, tpl in CORPUS:
+    for name, tpl, data, month in CORPUS:
         if tpl in sources:
             tpl = write(work, name + ".lxt", sources[tpl])
-        tr = subprocess.run([LEXPORT, "render", tpl, SAMPLE, "--month", MONTH, "-f", "tree",
+        tr = subprocess.run([LEXPORT, "render", tpl, data, "--month", month, "-f", "tree",
                              "-o", "-"], capture_output=True)
         if tr.returncode != 0:
             out[name] = None  # the template does not render: nothing to check
             continue
-        txt = run("render", tpl, SAMPLE, "--month", MONTH, "-f", "txt", "-o", "-").stdout
-        out[name] = (render(work, tpl, "xlsx", name + ".xlsx"), ET.fromstring(tr.stdout),
-                     txt.decode().splitlines())
+        txt = run("render", tpl, data, "--month", month, "-f", "txt", "-o", "-").stdout
+        out[name] = (render(work, tpl, "xlsx", name + ".xlsx", data=data, month=month),
+                     ET.fromstring(tr.stdout), txt.decode().splitlines())
     return out
 
 
@@ -483,7 +506,7 @@ def test_briefing_bytes_are_reproducible(work, briefing):
 # ---- every workbook: values, formulas, merges, numbers -----------------------------
 
 
-@pytest.mark.parametrize("name", [n for n, _ in CORPUS])
+@pytest.mark.parametrize("name", [c[0] for c in CORPUS])
 def test_values_match_the_tree(corpus, name):
     path, tree = get(corpus, name)
     if not tables(tree):
@@ -512,7 +535,7 @@ def sum_of(ws, formula):
     return total
 
 
-@pytest.mark.parametrize("name", [n for n, _ in CORPUS])
+@pytest.mark.parametrize("name", [c[0] for c in CORPUS])
 def test_totals_cache_the_computed_values(corpus, name):
     path, tree = get(corpus, name)
     wb, wv = load(path)
@@ -541,7 +564,7 @@ def test_totals_cache_the_computed_values(corpus, name):
                         (sname, i + 2, j + 1, f, want)
 
 
-@pytest.mark.parametrize("name", ["briefing"] + [n for n, _ in CORPUS])
+@pytest.mark.parametrize("name", ["briefing"] + [c[0] for c in CORPUS])
 def test_no_number_is_a_text_cell(corpus, briefing, name):
     path = briefing[0] if name == "briefing" else get(corpus, name)[0]
     wb, _ = load(path)
@@ -552,7 +575,7 @@ def test_no_number_is_a_text_cell(corpus, briefing, name):
 
 
 def test_every_builtin_template_renders(corpus):
-    names = [n for n, t in CORPUS if n.startswith("builtin-")]
+    names = [c[0] for c in CORPUS if c[0].startswith("builtin-")]
     assert "builtin-briefing" in names
     assert corpus["builtin-briefing"] is not None
 
