@@ -1005,56 +1005,88 @@ static int cell_is(const lexp_node *c, const char *mark)
            memcmp(c->runs.v[0].text, mark, c->runs.v[0].len) == 0;
 }
 
-/* Resolve spans: a cell holding only "<" merges into the cell on its left,
- * "^" into the cell above. Set column alignment on cells. */
+/* Resolve spans: a cell holding only "<" joins the cell on its left, "^"
+ * the cell above. A covered cell remembers its anchor, so "<" next to a
+ * cell that is itself covered extends that cell's span when both share the
+ * row (and "^" when both share the column); any other combination would
+ * make a merged area that is not a rectangle, and is refused. */
+static int span_error(E *e, const lexp_node *cell, const char *msg)
+{
+    lexp__error_set(e->err, LEXP_EEVAL, cell->src_file, cell->line, cell->col, NULL, "%s",
+                    msg);
+    return -1;
+}
+
 static int finish_table(E *e)
 {
     lexp_asm *as = e->as;
     lexp_node *t = as->table;
     as->table = NULL;
     int nc = t->u.table.ncols, nr = lexp__table_rows(t);
-    lexp_node **grid = malloc((size_t)nc * (size_t)(nr ? nr : 1) * sizeof *grid);
-    if (!grid)
+    size_t cells = (size_t)nc * (size_t)(nr ? nr : 1);
+    lexp_node **grid = malloc(cells * sizeof *grid);
+    int *anchor = malloc(cells * sizeof *anchor); /* index of the anchor cell */
+    if (!grid || !anchor) {
+        free(grid);
+        free(anchor);
         return lexp__error_oom(e->err), -1;
+    }
     int r = 0;
     for (lexp_node *row = t->first; row; row = row->next, r++) {
         int c = 0;
         for (lexp_node *cell = row->first; cell; cell = cell->next, c++) {
             grid[r * nc + c] = cell;
+            anchor[r * nc + c] = r * nc + c;
             cell->u.cell.align = t->u.table.aligns[c];
         }
     }
-    for (r = 0; r < nr; r++) {
-        for (int c = 0; c < nc; c++) {
+    int rc = 0;
+    for (r = 0; r < nr && rc == 0; r++) {
+        for (int c = 0; c < nc && rc == 0; c++) {
             lexp_node *cell = grid[r * nc + c];
-            if (c > 0 && cell_is(cell, "<")) {
-                int k = c - 1;
-                while (k > 0 && grid[r * nc + k]->u.cell.covered)
-                    k--;
-                lexp_node *anchor = grid[r * nc + k];
-                if (anchor->u.cell.covered) {
-                    /* the left neighbour is covered from above */
-                    lexp__error_set(e->err, LEXP_EEVAL, cell->src_file, cell->line, cell->col,
-                                    NULL, "'<' merges into a cell that is itself merged");
-                    free(grid);
-                    return -1;
+            if (cell->u.cell.covered)
+                continue; /* taken by a span to its left, handled there */
+            int left = cell_is(cell, "<"), up = cell_is(cell, "^");
+            if (!(left && c > 0) && !(up && r > 0))
+                continue;
+            int from = left ? r * nc + c - 1 : (r - 1) * nc + c;
+            int a = anchor[from];
+            int ar = a / nc, ac = a % nc;
+            lexp_node *an = grid[a];
+            if (left) {
+                /* the anchor must be on this row, and the span must reach us */
+                if (ar != r || ac + an->u.cell.colspan != c)
+                    rc = span_error(e, cell, "'<' joins a cell that is merged with the row "
+                                             "above: the merged area would not be a rectangle");
+                else
+                    an->u.cell.colspan++;
+            } else {
+                int w = an->u.cell.colspan;
+                int ok = ac == c && ar + an->u.cell.rowspan == r && c + w <= nc;
+                for (int k = 1; ok && k < w; k++)
+                    ok = cell_is(grid[r * nc + c + k], "^");
+                if (!ok) {
+                    rc = span_error(e, cell, "'^' must fill the whole width of the merged cell "
+                                             "above it, so the merged area stays a rectangle");
+                } else {
+                    an->u.cell.rowspan++;
+                    for (int k = 1; k < w; k++) {
+                        anchor[r * nc + c + k] = a;
+                        grid[r * nc + c + k]->u.cell.covered = 1;
+                        grid[r * nc + c + k]->runs.n = 0;
+                    }
                 }
-                anchor->u.cell.colspan = c - k + 1;
-                cell->u.cell.covered = 1;
-                cell->runs.n = 0;
-            } else if (r > 0 && cell_is(cell, "^")) {
-                int k = r - 1;
-                while (k > 0 && grid[k * nc + c]->u.cell.covered)
-                    k--;
-                lexp_node *anchor = grid[k * nc + c];
-                anchor->u.cell.rowspan = r - k + 1;
+            }
+            if (rc == 0) {
+                anchor[r * nc + c] = a;
                 cell->u.cell.covered = 1;
                 cell->runs.n = 0;
             }
         }
     }
     free(grid);
-    return 0;
+    free(anchor);
+    return rc;
 }
 
 static const char *field_text(E *e, const lexp_value *obj, const char *key)
