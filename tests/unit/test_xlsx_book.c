@@ -247,8 +247,26 @@ static void streamed(const char *path)
     CHECK(lexp__xsheet_table(&other, b, &spec, &err) == LEXP_EINVAL);
     lexp_error_clear(&err);
     CHECK(lexp__xsheet_end(s, &err) == 0);
-    /* same wanted name: made unique */
+    /* same wanted name: made unique; a span two rows down and two columns
+     * across, merged in constant-memory mode */
     CHECK(lexp__xsheet_table(&s, b, &spec, &err) == 0);
+    {
+        lexp__xcell c[3];
+        cell(&c[0], "二维");
+        c[0].colspan = 2;
+        c[0].rowspan = 2;
+        cell(&c[1], "");
+        c[1].covered = 1;
+        cell(&c[2], "1");
+        lexp__xrow row = {c, 0};
+        CHECK(lexp__xsheet_row(s, &row, &err) == 0);
+        cell(&c[0], "");
+        c[0].covered = 1;
+        cell(&c[1], "");
+        c[1].covered = 1;
+        cell(&c[2], "2");
+        CHECK(lexp__xsheet_row(s, &row, &err) == 0);
+    }
     CHECK(lexp__xsheet_end(s, &err) == 0);
     lexp__xtable none = {"空", NULL, 0, 0, NULL, 0};
     CHECK(lexp__xsheet_table(&s, b, &none, &err) == LEXP_ELIMIT);
@@ -258,6 +276,10 @@ static void streamed(const char *path)
     lexp_error_clear(&err);
     CHECK(lexp__xbook_close(b, NULL, &err) == 0);
 
+    char *sheet2 = member(path, "xl/worksheets/sheet2.xml");
+    CHECK(sheet2 && strstr(sheet2, "<mergeCell ref=\"A3:B4\"/>") != NULL);
+    CHECK(sheet2 && strstr(sheet2, "<t>二维</t>") != NULL);
+    free(sheet2);
     char *sheet = member(path, "xl/worksheets/sheet1.xml");
     char *wbk = member(path, "xl/workbook.xml");
     char *chart = member(path, "xl/charts/chart1.xml");
