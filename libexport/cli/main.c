@@ -460,5 +460,10 @@ int main(int argc, char **argv)
         return cmd_render(argc, argv);
     if (strcmp(cmd, "brief") == 0)
         return cmd_brief(argc, argv);
+    if (strcmp(cmd, "fill") == 0 || strcmp(cmd, "batch") == 0) {
+        fprintf(stderr, "lexport: '%s' is not available in this version; use 'render' with a "
+                        ".lxt template\n", cmd);
+        return EXIT_USAGE;
+    }
     return usage_error("unknown command '%s'", cmd);
 }
