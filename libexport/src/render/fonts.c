@@ -764,9 +764,10 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-size_t lexp__fonts_missing(const lexp__fonts *f, const uint32_t **cps)
+size_t lexp__fonts_missing(lexp__fonts *f, const uint32_t **cps)
 {
-    qsort(((lexp__fonts *)f)->missing, f->nmissing, sizeof *f->missing, cmp_u32);
+    if (f->nmissing > 1)
+        qsort(f->missing, f->nmissing, sizeof *f->missing, cmp_u32);
     *cps = f->missing;
     return f->nmissing;
 }

@@ -104,7 +104,7 @@ uint32_t lexp__subset_glyph(const lexp__subset *s, uint32_t gid);
 void lexp__fonts_warn(lexp__fonts *f, const lexp_render_options *opt);
 
 /* Characters no font had, so far (sorted, distinct). */
-size_t lexp__fonts_missing(const lexp__fonts *f, const uint32_t **cps);
+size_t lexp__fonts_missing(lexp__fonts *f, const uint32_t **cps);
 
 /* The engine's cache destructor (stored in engine->pdf_fonts_free). */
 void lexp__fontcache_free(void *cache);
