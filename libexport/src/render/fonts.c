@@ -874,7 +874,7 @@ static int deflate_bytes(const void *src, size_t n, unsigned char **out, size_t 
     unsigned char *d = malloc(cap ? cap : 1);
     if (!d)
         return -1;
-    if (compress2(d, &cap, src, (uLong)n, Z_BEST_COMPRESSION) != Z_OK) {
+    if (compress2(d, &cap, src, (uLong)n, Z_DEFAULT_COMPRESSION) != Z_OK) {
         free(d);
         return -1;
     }
