@@ -2011,10 +2011,8 @@ int lexp__layout_break_text(lexp__fonts *fonts, const char *s, int role, double 
             lexp__sbuf_free(&b);
             /* where the last glyph's advance ends */
             size_t e = trim_spaces(&t, l->s, l->e);
-            double end = e > l->s ? t.c[e - 1].x - t.c[e - 1].dx + t.c[e - 1].adv : 0;
-            if (e > l->s && (justify_ && !l->last))
-                end -= end_trim(&t, l->s, l->e);
-            widths[i] = in + end;
+            const tch *c = e > l->s ? &t.c[e - 1] : NULL;
+            widths[i] = in + (c ? c->x - c->dx + c->adv - (c->half_ln ? c->shrink : 0) : 0);
         }
     }
     n = (int)L.n;
