@@ -147,8 +147,12 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 static int text_style(text *t, const tstyle *s)
 {
-    if (t->nst && memcmp(&t->st[t->nst - 1], s, sizeof *s) == 0)
-        return (int)t->nst - 1;
+    if (t->nst) {
+        const tstyle *l = &t->st[t->nst - 1];
+        if (l->role == s->role && l->size == s->size && l->color == s->color &&
+            l->bold == s->bold && l->italic == s->italic)
+            return (int)t->nst - 1;
+    }
     if (grow((void **)&t->st, &t->capst, t->nst + 1, sizeof *t->st))
         return -1;
     t->st[t->nst] = *s;
