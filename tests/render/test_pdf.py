@@ -194,7 +194,8 @@ def body_lines(txt):
 
 
 def pdf_normalised(path):
-    text = pdftotext(path)
+    # physical layout: a table row reads as one line, cells in order
+    text = pdftotext(path, "-layout")
     lines = [l for l in text.splitlines() if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", l)]
     return re.sub(r"\s+", "", "".join(lines))
 
@@ -554,6 +555,26 @@ title: 图片
     r = run("render", tpl, data_file(tmp), "-f", "pdf", "-o", pdf)
     assert "photos/none.png" in r.stderr and "placeholder" in r.stderr
     assert "前文。不存在的照片后文。" in pdf_normalised(pdf)
+
+
+def test_jpeg_image(tmp, showcase):
+    """A JPEG goes in as it is (DCT); pdftoppm makes one from a page."""
+    data = data_file(tmp)
+    os.makedirs(os.path.join(tmp, "photos"), exist_ok=True)
+    subprocess.run(["pdftoppm", "-jpeg", "-r", "20", "-f", "1", "-l", "1", "-singlefile",
+                    showcase["pdf"], os.path.join(tmp, "photos", "page")], check=True)
+    tpl = write(tmp, "jpeg.lxt", """---
+preset: gbt9704
+title: 照片
+---
+![一页的缩影](photos/page.jpg){width=0.4}
+""")
+    pdf = os.path.join(tmp, "jpeg.pdf")
+    r = run("render", tpl, data, "-f", "pdf", "-o", pdf)
+    assert "placeholder" not in r.stderr
+    lst = subprocess.run(["pdfimages", "-list", pdf], capture_output=True, text=True).stdout
+    assert " jpeg " in lst, lst
+    assert "一页的缩影" in pdf_normalised(pdf)
 
 
 def test_image_is_embedded(showcase):

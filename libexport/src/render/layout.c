@@ -1280,7 +1280,7 @@ static int block_chart(LX *lx, const lexp_node *n)
         double legend = (double)np * ls.line_pitch;
         plot_h = fmax(2 * r, legend) + 12;
     } else {
-        plot_h = fmin(lx->aw * 0.42, 190);
+        plot_h = fmin(lx->aw * 0.32, 150);
     }
     total = title_h + plot_h + (pie ? 0 : 2 * ls.line_pitch) + body_pitch * 0.5;
     if (ensure_page(lx))
