@@ -427,6 +427,33 @@ title: 长表
     assert not problems, "\n".join(problems[:20])
 
 
+def test_rowspan_groups_stay_together(tmp):
+    """Rows tied by a rowspan ("^") move to the next page together."""
+    rows = []
+    for g in range(40):
+        for k in range(4):
+            first = f"第{g + 1}组" if k == 0 else "^"
+            rows.append(f"| {first} | 第{g + 1}组第{k + 1}项活动 | {g * 4 + k} |")
+    tpl = write(tmp, "span.lxt", """---
+preset: gbt9704
+title: 跨页合并
+---
+| 组 | 活动 | 人次 |
+|------|------|-----:|
+""" + "\n".join(rows) + "\n")
+    pdf = os.path.join(tmp, "span.pdf")
+    run("render", tpl, data_file(tmp), "-f", "pdf", "-o", pdf)
+    pages = layout(pdf)
+    assert len(pages) >= 3
+    where = {}
+    for p, lines in enumerate(pages, 1):
+        for g, k in re.findall(r"第(\d+)组第(\d+)项", "\n".join(line_text(l) for l in lines)):
+            where.setdefault(int(g), set()).add(p)
+    assert sorted(where) == list(range(1, 41))
+    assert all(len(v) == 1 for v in where.values()), where
+    assert not check_layout(pdf)
+
+
 def test_tall_row_is_split(tmp):
     text = "很长的单元格内容，" * 400
     tpl = write(tmp, "tall.lxt", f"""---
