@@ -75,6 +75,7 @@ def showcase(tmp):
 def pdftotext(path, *opts):
     r = subprocess.run(["pdftotext", *opts, path, "-"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    assert r.stderr == "", f"poppler complains: {r.stderr}"
     return r.stdout
 
 
@@ -259,6 +260,18 @@ def test_fonts_embedded_and_subset(which, brief, showcase):
         name, emb, sub, uni = cols[0], cols[-5], cols[-4], cols[-3]
         assert (emb, sub, uni) == ("yes", "yes", "yes"), row
         assert re.match(r"^[A-Z]{6}\+", name), row
+
+
+@pytest.mark.parametrize("which", ["brief", "showcase"])
+def test_ghostscript_reads_it(which, brief, showcase):
+    """A second, independent PDF interpreter renders every page silently."""
+    if not shutil.which("gs"):
+        pytest.skip("ghostscript not installed")
+    path = {"brief": brief, "showcase": showcase}[which]["pdf"]
+    r = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage",
+                        path], capture_output=True, text=True)
+    assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), \
+        r.stdout + r.stderr
 
 
 def test_brief_text_matches_txt(brief):
