@@ -785,6 +785,8 @@ static int block_para(LX *lx, const lexp_node *n, const lexp_textstyle *ts, cons
     return 0;
 }
 
+static double next_min(LX *lx, const lexp_node *n);
+
 static int block_heading(LX *lx, const lexp_node *n)
 {
     int level = n->u.heading.level;
@@ -805,8 +807,10 @@ static int block_heading(LX *lx, const lexp_node *n)
     if (ensure_page(lx))
         return -1;
     space_before(lx, ts->space_before);
-    /* keep the heading with two lines of what follows */
-    double need = (double)lx->ln.n * ts->line_pitch + 2 * lx->st->body.line_pitch;
+    /* keep the heading with the start of what follows */
+    double need = (double)lx->ln.n * ts->line_pitch + next_min(lx, n->next);
+    if (need > lx->ah)
+        need = lx->ah;
     if (!lx->fresh && lx->y + need > lx->ah + EPS && new_page(lx))
         return -1;
     lexp__sbuf title = LEXP__SBUF_INIT;
@@ -1168,23 +1172,32 @@ static int image_size(const char *path, int *w, int *h, const char **why)
     return ok;
 }
 
-static int block_image(LX *lx, const lexp_node *n)
+/* The size an image is drawn at: its width fraction of the type area, or
+ * its pixels at 96 dpi; a missing image gets a 5:3 box. */
+static int image_box(const LX *lx, const lexp_node *n, double *w, double *h, const char **why)
 {
     const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
     int pw = 0, ph = 0;
+    int ok = path && image_size(path, &pw, &ph, why);
+    if (n->u.image.width > 0)
+        *w = lx->aw * (n->u.image.width > 1 ? 1 : n->u.image.width);
+    else
+        *w = ok ? pw * 0.75 : lx->aw * 0.5;
+    if (*w > lx->aw)
+        *w = lx->aw;
+    *h = ok ? *w * ph / pw : *w * 0.6;
+    return ok;
+}
+
+static int block_image(LX *lx, const lexp_node *n)
+{
+    const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
     const char *why = NULL;
-    int ok = path && image_size(path, &pw, &ph, &why);
+    double w, h;
+    int ok = image_box(lx, n, &w, &h, &why);
     if (!ok)
         lexp__warn(lx->opt, n->u.image.path, "image left out (%s): a placeholder box is drawn",
                    why ? why : "no path");
-    double w;
-    if (n->u.image.width > 0)
-        w = lx->aw * (n->u.image.width > 1 ? 1 : n->u.image.width);
-    else
-        w = ok ? pw * 0.75 : lx->aw * 0.5; /* 96 dpi */
-    if (w > lx->aw)
-        w = lx->aw;
-    double h = ok ? w * ph / pw : w * 0.6;
     const lexp_textstyle *cs = &lx->st->caption;
     text *t = &lx->tx;
     t->n = t->nst = 0;
@@ -1265,24 +1278,32 @@ static void fmt_value(char *buf, size_t n, double v)
     lexp__sbuf_free(&b);
 }
 
+/* A chart's plot height and pie radius, and its whole height. */
+static double chart_size(const LX *lx, const lexp_node *n, double *plot_h, double *r)
+{
+    const lexp_textstyle *cs = &lx->st->caption, *ls = &lx->st->table;
+    double title_h = n->u.chart.title ? cs->line_pitch + cs->space_before : 0;
+    int pie = n->u.chart.kind == LEXP_CHART_PIE;
+    *r = 0;
+    if (pie) {
+        *r = fmin(lx->aw * 0.22, 80);
+        *plot_h = fmax(2 * *r, (double)n->u.chart.n * ls->line_pitch) + 12;
+    } else {
+        *plot_h = fmin(lx->aw * 0.32, 150);
+    }
+    return title_h + *plot_h + (pie ? 0 : 2 * ls->line_pitch) +
+           lx->st->body.line_pitch * 0.5;
+}
+
 static int block_chart(LX *lx, const lexp_node *n)
 {
     const lexp_textstyle *cs = &lx->st->caption;
     lexp_textstyle ls = lx->st->table; /* labels */
     int np = n->u.chart.n;
-    double title_h = n->u.chart.title ? cs->line_pitch + cs->space_before : 0;
     double body_pitch = lx->st->body.line_pitch;
-    double plot_h, total;
+    double plot_h, r;
     int pie = n->u.chart.kind == LEXP_CHART_PIE;
-    double r = 0;
-    if (pie) {
-        r = fmin(lx->aw * 0.22, 80);
-        double legend = (double)np * ls.line_pitch;
-        plot_h = fmax(2 * r, legend) + 12;
-    } else {
-        plot_h = fmin(lx->aw * 0.32, 150);
-    }
-    total = title_h + plot_h + (pie ? 0 : 2 * ls.line_pitch) + body_pitch * 0.5;
+    double total = chart_size(lx, n, &plot_h, &r);
     if (ensure_page(lx))
         return -1;
     if (lx->y + total > lx->ah + EPS && !lx->fresh && new_page(lx))
@@ -1859,6 +1880,39 @@ done:
     free(tb.colx);
     free(tb.rowh);
     return rc;
+}
+
+/* How much of the block after a heading must fit below it. */
+static double next_min(LX *lx, const lexp_node *n)
+{
+    const lexp_style *st = lx->st;
+    if (!n)
+        return 0;
+    double pad = 2 * CELL_PAD_Y * st->table.size;
+    switch (n->type) {
+    case LEXP_N_PARAGRAPH: return 2 * st->body.line_pitch;
+    case LEXP_N_LIST: return 2 * st->list.line_pitch;
+    case LEXP_N_HEADING: {
+        int lv = n->u.heading.level < 1 ? 1 : n->u.heading.level > 4 ? 4 : n->u.heading.level;
+        return st->heading[lv - 1].line_pitch + 2 * st->body.line_pitch;
+    }
+    case LEXP_N_TABLE:
+        /* caption, header row and a first row */
+        return (n->u.table.caption ? st->caption.line_pitch + st->caption.space_before : 0) +
+               2 * (st->table_header.line_pitch + pad) + st->body.line_pitch * 0.25;
+    case LEXP_N_IMAGE: {
+        double w, h;
+        const char *why;
+        image_box(lx, n, &w, &h, &why);
+        return h + (n->u.image.caption ? st->caption.line_pitch : 0) +
+               st->body.line_pitch * 0.5;
+    }
+    case LEXP_N_CHART: {
+        double ph, r;
+        return chart_size(lx, n, &ph, &r);
+    }
+    default: return st->body.line_pitch;
+    }
 }
 
 /* ---- page numbers ------------------------------------------------------------------- */
