@@ -301,7 +301,9 @@ static int cmd_render(int argc, char **argv)
         free_args(&a);
         return usage_error("render needs -o OUT (use -o - for standard output)");
     }
-    int fmt = a.format ? lexp_format_from_name(a.format) : lexp_format_from_path(a.out);
+    int fmt = a.format                  ? lexp_format_from_name(a.format)
+              : strcmp(a.out, "-") == 0 ? LEXP_FORMAT_TXT /* a terminal shows text */
+                                        : lexp_format_from_path(a.out);
     if (fmt < 0) {
         free_args(&a);
         if (a.format)

@@ -267,7 +267,7 @@ static void check_activity(chk *c, const lexp_value *a)
     static const char *const texts[] = {"category", "location", "organizer", "summary"};
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         str_field(c, a, texts[i], OPTIONAL);
-    static const char *const counts[] = {"participants", "materials", "banners",
+    static const char *const counts[] = {"sessions", "participants", "materials", "banners",
                                          "slogans", "boards", "visits"};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
         count_field(c, a, counts[i], OPTIONAL);

@@ -74,8 +74,30 @@ const lexp_value *lexp__v_get(const lexp_value *obj, const char *key, size_t kle
         return NULL;
     for (uint32_t i = 0; i < obj->len; i++) {
         const lexp_member *m = &obj->u.members[i];
+        if (m->klen == klen && (klen == 0 || m->key[0] == key[0]) &&
+            memcmp(m->key, key, klen) == 0)
+            return m->val;
+    }
+    return NULL;
+}
+
+const lexp_value *lexp__v_get_hint(const lexp_value *obj, const char *key, size_t klen,
+                                   uint32_t *hint)
+{
+    if (!obj || obj->type != LV_OBJ)
+        return NULL;
+    uint32_t h = *hint;
+    if (h < obj->len) {
+        const lexp_member *m = &obj->u.members[h];
         if (m->klen == klen && memcmp(m->key, key, klen) == 0)
             return m->val;
+    }
+    for (uint32_t i = 0; i < obj->len; i++) {
+        const lexp_member *m = &obj->u.members[i];
+        if (m->klen == klen && m->key[0] == key[0] && memcmp(m->key, key, klen) == 0) {
+            *hint = i;
+            return m->val;
+        }
     }
     return NULL;
 }

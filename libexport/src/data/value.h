@@ -87,6 +87,11 @@ lexp_value *lexp__v_obj(lexp__arena *a, uint32_t n);
 /* Object field by key (NULL if absent). Linear: objects are small. */
 const lexp_value *lexp__v_get(const lexp_value *obj, const char *key, size_t klen);
 const lexp_value *lexp__v_getz(const lexp_value *obj, const char *key);
+/* The same, trying member *hint first and storing where the key was found:
+ * records of one ledger share their key order, so loops over them find
+ * each field at once. */
+const lexp_value *lexp__v_get_hint(const lexp_value *obj, const char *key, size_t klen,
+                                   uint32_t *hint);
 
 /* Truthiness as in Jinja: undefined, null, false, 0, "", [] and {} are false. */
 int lexp__v_truthy(const lexp_value *v);

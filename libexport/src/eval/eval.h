@@ -34,7 +34,16 @@ typedef struct lexp_eval {
     uint64_t out_bytes;
     struct lexp_asm *as;
     const lexp_render_options *opt;
+    lexp__sbuf scratch; /* reused for the text of {{ }} values */
+    lexp__sbuf pool[4]; /* reusable buffers for filter results */
+    int npool;
+    const char *fmt_src, *fmt_copy; /* last date pattern copied into the arena */
 } lexp_eval;
+
+/* A cleared buffer from the evaluator's pool (or a new one), and its
+ * return; filters build their results in these to avoid a malloc per call. */
+lexp__sbuf lexp__eval_buf(lexp_eval *e);
+void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b);
 
 /* Evaluate an expression. NULL on error (err set). */
 const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x);

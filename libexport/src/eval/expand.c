@@ -51,6 +51,26 @@ const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_
     return NULL;
 }
 
+lexp__sbuf lexp__eval_buf(lexp_eval *e)
+{
+    if (e->npool > 0) {
+        lexp__sbuf b = e->pool[--e->npool];
+        b.len = 0;
+        return b;
+    }
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    return b;
+}
+
+void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b)
+{
+    if (e->npool < 4 && !b->oom)
+        e->pool[e->npool++] = *b;
+    else
+        lexp__sbuf_free(b);
+    memset(b, 0, sizeof *b);
+}
+
 const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n)
 {
     lexp_value *v = lexp__v_strcopy(e->A, s, n);
@@ -109,7 +129,7 @@ static V *lookup(E *e, const char *name, uint32_t n)
 {
     for (size_t i = e->nbinds; i-- > 0;) {
         const binding *b = &e->binds[i];
-        if (b->nlen == n && memcmp(b->name, name, n) == 0)
+        if (b->nlen == n && b->name[0] == name[0] && memcmp(b->name, name, n) == 0)
             return b->val;
     }
     V *v = e->period ? lexp__v_get(e->period, name, n) : NULL;
@@ -286,6 +306,19 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     default: break;
     }
+    if (x->op == OP_ADD && a->type == LV_ARR && b->type == LV_ARR) {
+        /* [a] + list: lists join */
+        lexp_value *l = lexp__v_arr(e->A, a->len + b->len);
+        if (!l) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        if (a->len)
+            memcpy(l->u.items, a->u.items, a->len * sizeof *l->u.items);
+        if (b->len)
+            memcpy(l->u.items + a->len, b->u.items, b->len * sizeof *l->u.items);
+        return l;
+    }
     if (x->op == OP_ADD && a->type == LV_STR && b->type == LV_STR && a->hint == LH_NONE &&
         b->hint == LH_NONE) {
         lexp__sbuf s = LEXP__SBUF_INIT;
@@ -413,6 +446,20 @@ const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
             if (!(l->u.items[i] = (lexp_value *)lexp__eval_expr(e, x->args[i])))
                 return NULL;
         return l;
+    }
+    case EX_DICT: {
+        lexp_value *o = lexp__v_obj(e->A, (uint32_t)(x->nargs / 2));
+        if (!o) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        for (int i = 0; i + 1 < x->nargs; i += 2) {
+            V *k = x->args[i]->lit, *v = lexp__eval_expr(e, x->args[i + 1]);
+            if (!v)
+                return NULL;
+            o->u.members[i / 2] = (lexp_member){k->u.str, k->len, (lexp_value *)v};
+        }
+        return o;
     }
     case EX_TEST: {
         a = lexp__eval_expr(e, x->a);
@@ -580,9 +627,7 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
         case T_TEXT:
             if (rb) {
                 rc = rb_put(e, rb, n->text, n->len);
-                for (uint32_t i = 0; i < n->len; i++)
-                    if (n->text[i] != ' ' && n->text[i] != '\t')
-                        rb->literal = 1;
+                rb->literal |= !n->blank;
             }
             break;
         case T_BOLD:
@@ -594,11 +639,14 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
             if (!v)
                 return -1;
             if (rb) {
-                lexp__sbuf t = LEXP__SBUF_INIT;
-                rc = lexp__value_text(e, n->expr, &t, v);
-                if (rc == 0)
-                    rc = rb_put(e, rb, t.ptr, t.len);
-                lexp__sbuf_free(&t);
+                if (v->type == LV_STR) {
+                    rc = rb_put(e, rb, v->u.str, v->len);
+                } else {
+                    e->scratch.len = 0;
+                    rc = lexp__value_text(e, n->expr, &e->scratch, v);
+                    if (rc == 0)
+                        rc = rb_put(e, rb, e->scratch.ptr, e->scratch.len);
+                }
                 rb->nexpr++;
                 rb->last = v;
             }
@@ -911,7 +959,7 @@ static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
             return lexp__error_oom(e->err), -1;
         c->src_file = src->file;
         c->line = src->line;
-        c->col = src->col;
+        c->col = l->cell_cols[i];
         if (add_runs(e, c, rb))
             return -1;
         cell_value(c, rb);
@@ -957,56 +1005,88 @@ static int cell_is(const lexp_node *c, const char *mark)
            memcmp(c->runs.v[0].text, mark, c->runs.v[0].len) == 0;
 }
 
-/* Resolve spans: a cell holding only "<" merges into the cell on its left,
- * "^" into the cell above. Set column alignment on cells. */
+/* Resolve spans: a cell holding only "<" joins the cell on its left, "^"
+ * the cell above. A covered cell remembers its anchor, so "<" next to a
+ * cell that is itself covered extends that cell's span when both share the
+ * row (and "^" when both share the column); any other combination would
+ * make a merged area that is not a rectangle, and is refused. */
+static int span_error(E *e, const lexp_node *cell, const char *msg)
+{
+    lexp__error_set(e->err, LEXP_EEVAL, cell->src_file, cell->line, cell->col, NULL, "%s",
+                    msg);
+    return -1;
+}
+
 static int finish_table(E *e)
 {
     lexp_asm *as = e->as;
     lexp_node *t = as->table;
     as->table = NULL;
     int nc = t->u.table.ncols, nr = lexp__table_rows(t);
-    lexp_node **grid = malloc((size_t)nc * (size_t)(nr ? nr : 1) * sizeof *grid);
-    if (!grid)
+    size_t cells = (size_t)nc * (size_t)(nr ? nr : 1);
+    lexp_node **grid = malloc(cells * sizeof *grid);
+    int *anchor = malloc(cells * sizeof *anchor); /* index of the anchor cell */
+    if (!grid || !anchor) {
+        free(grid);
+        free(anchor);
         return lexp__error_oom(e->err), -1;
+    }
     int r = 0;
     for (lexp_node *row = t->first; row; row = row->next, r++) {
         int c = 0;
         for (lexp_node *cell = row->first; cell; cell = cell->next, c++) {
             grid[r * nc + c] = cell;
+            anchor[r * nc + c] = r * nc + c;
             cell->u.cell.align = t->u.table.aligns[c];
         }
     }
-    for (r = 0; r < nr; r++) {
-        for (int c = 0; c < nc; c++) {
+    int rc = 0;
+    for (r = 0; r < nr && rc == 0; r++) {
+        for (int c = 0; c < nc && rc == 0; c++) {
             lexp_node *cell = grid[r * nc + c];
-            if (c > 0 && cell_is(cell, "<")) {
-                int k = c - 1;
-                while (k > 0 && grid[r * nc + k]->u.cell.covered)
-                    k--;
-                lexp_node *anchor = grid[r * nc + k];
-                if (anchor->u.cell.covered) {
-                    /* the left neighbour is covered from above */
-                    lexp__error_set(e->err, LEXP_EEVAL, cell->src_file, cell->line, cell->col,
-                                    NULL, "'<' merges into a cell that is itself merged");
-                    free(grid);
-                    return -1;
+            if (cell->u.cell.covered)
+                continue; /* taken by a span to its left, handled there */
+            int left = cell_is(cell, "<"), up = cell_is(cell, "^");
+            if (!(left && c > 0) && !(up && r > 0))
+                continue;
+            int from = left ? r * nc + c - 1 : (r - 1) * nc + c;
+            int a = anchor[from];
+            int ar = a / nc, ac = a % nc;
+            lexp_node *an = grid[a];
+            if (left) {
+                /* the anchor must be on this row, and the span must reach us */
+                if (ar != r || ac + an->u.cell.colspan != c)
+                    rc = span_error(e, cell, "'<' joins a cell that is merged with the row "
+                                             "above: the merged area would not be a rectangle");
+                else
+                    an->u.cell.colspan++;
+            } else {
+                int w = an->u.cell.colspan;
+                int ok = ac == c && ar + an->u.cell.rowspan == r && c + w <= nc;
+                for (int k = 1; ok && k < w; k++)
+                    ok = cell_is(grid[r * nc + c + k], "^");
+                if (!ok) {
+                    rc = span_error(e, cell, "'^' must fill the whole width of the merged cell "
+                                             "above it, so the merged area stays a rectangle");
+                } else {
+                    an->u.cell.rowspan++;
+                    for (int k = 1; k < w; k++) {
+                        anchor[r * nc + c + k] = a;
+                        grid[r * nc + c + k]->u.cell.covered = 1;
+                        grid[r * nc + c + k]->runs.n = 0;
+                    }
                 }
-                anchor->u.cell.colspan = c - k + 1;
-                cell->u.cell.covered = 1;
-                cell->runs.n = 0;
-            } else if (r > 0 && cell_is(cell, "^")) {
-                int k = r - 1;
-                while (k > 0 && grid[k * nc + c]->u.cell.covered)
-                    k--;
-                lexp_node *anchor = grid[k * nc + c];
-                anchor->u.cell.rowspan = r - k + 1;
+            }
+            if (rc == 0) {
+                anchor[r * nc + c] = a;
                 cell->u.cell.covered = 1;
                 cell->runs.n = 0;
             }
         }
     }
     free(grid);
-    return 0;
+    free(anchor);
+    return rc;
 }
 
 static const char *field_text(E *e, const lexp_value *obj, const char *key)
@@ -1450,7 +1530,7 @@ static int eval_line(E *e, const lexp_tnode *n)
 static int months_between(int y0, int m0, int y1, int m1) { return (y1 - y0) * 12 + (m1 - m0); }
 
 typedef struct {
-    lexp_member m[24];
+    lexp_member m[32];
     int n;
 } objbuild;
 
@@ -1494,6 +1574,7 @@ static int period_vars(E *e, const lexp_render_options *opt)
                                    "month \"%s\": expected YYYY-MM", opt->month);
         lexp__parse_month(opt->month, 7, &y, &m);
         int py = m == 1 ? y - 1 : y, pm = m == 1 ? 12 : m - 1;
+        int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
         int last = lexp__days_in_month(y, m);
         if (ob_add(e, &o, "month", ob_str(e, "%04d-%02d", y, m)) ||
             ob_add(e, &o, "year", lexp__eval_num(e, y)) ||
@@ -1501,6 +1582,7 @@ static int period_vars(E *e, const lexp_render_options *opt)
             ob_add(e, &o, "month_start", ob_str(e, "%04d-%02d-01", y, m)) ||
             ob_add(e, &o, "month_end", ob_str(e, "%04d-%02d-%02d", y, m, last)) ||
             ob_add(e, &o, "prev_month", ob_str(e, "%04d-%02d", py, pm)) ||
+            ob_add(e, &o, "next_month", ob_str(e, "%04d-%02d", ny, nm)) ||
             ob_add(e, &o, "prev_year_month", ob_str(e, "%04d-%02d", y - 1, m)) ||
             ob_add(e, &o, "year_start", ob_str(e, "%04d-01", y)))
             return -1;
@@ -1610,6 +1692,9 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     if (rc == 0)
         rc = close_all(&e);
     free(e.binds);
+    lexp__sbuf_free(&e.scratch);
+    for (int i = 0; i < e.npool; i++)
+        lexp__sbuf_free(&e.pool[i]);
     rb_free(&as.rb);
     rb_free(&as.rb2);
     if (rc || lexp__error_is_set(err)) {

@@ -83,14 +83,38 @@ static int want_list(E *e, const lexp_expr *site, V *v, const char *what, V *con
     return -1;
 }
 
-/* A field of an item by name; dots walk into nested objects ("a.b"). */
-static V *field_of(V *item, V *field)
+/* A field of the items by name ("participants", or "a.b" into nested
+ * objects). Prepared once per filter call; remembers where each key was
+ * found so the usual ledger of same-shaped records costs one compare per
+ * item. */
+typedef struct fieldref {
+    V *name;      /* NULL: the item itself */
+    int dotted;
+    uint32_t hint;
+} fieldref;
+
+static fieldref field_ref(V *field)
 {
-    if (!field || field->type != LV_STR)
+    fieldref f = {NULL, 0, 0};
+    if (field && field->type == LV_STR) {
+        f.name = field;
+        f.dotted = memchr(field->u.str, '.', field->len) != NULL;
+    }
+    return f;
+}
+
+static V *field_get(fieldref *f, V *item)
+{
+    if (!f->name)
         return item;
-    const char *s = field->u.str, *end = s + field->len;
-    V *cur = item;
-    while (cur && s <= end) {
+    V *cur;
+    if (!f->dotted) {
+        cur = lexp__v_get_hint(item, f->name->u.str, f->name->len, &f->hint);
+        return cur ? cur : &lexp__undef;
+    }
+    const char *s = f->name->u.str, *end = s + f->name->len;
+    cur = item;
+    while (cur) {
         const char *dot = memchr(s, '.', (size_t)(end - s));
         const char *seg_end = dot ? dot : end;
         cur = lexp__v_get(cur, s, (size_t)(seg_end - s));
@@ -101,10 +125,16 @@ static V *field_of(V *item, V *field)
     return cur ? cur : &lexp__undef;
 }
 
+static V *field_of(V *item, V *field)
+{
+    fieldref f = field_ref(field);
+    return field_get(&f, item);
+}
+
 static V *make_str(E *e, lexp__sbuf *b)
 {
     V *v = b->oom ? NULL : lexp__eval_str(e, b->ptr ? b->ptr : "", b->len);
-    lexp__sbuf_free(b);
+    lexp__eval_buf_done(e, b);
     if (!v)
         lexp__error_oom(e->err);
     return v;
@@ -129,7 +159,7 @@ FILTER(cn)
     double x;
     if (want_num(e, site, in, "cn", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__cn_number(&b, x);
     return make_str(e, &b);
 }
@@ -139,7 +169,7 @@ FILTER(cn_upper)
     double x;
     if (want_num(e, site, in, "cn_upper", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__cn_upper(&b, x);
     return make_str(e, &b);
 }
@@ -149,9 +179,9 @@ FILTER(cn_money)
     double x;
     if (want_num(e, site, in, "cn_money", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (lexp__cn_money(&b, x)) {
-        lexp__sbuf_free(&b);
+        lexp__eval_buf_done(e, &b);
         return lexp__eval_fail(e, site, in, "cn_money: amount too large for 大写 (limit 10^15)");
     }
     return hinted(e, &b, LH_MONEY, x, 2, NULL);
@@ -159,7 +189,7 @@ FILTER(cn_money)
 
 FILTER(cn_year)
 {
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (in->type == LV_NUM && in->u.num >= 0 && in->u.num == floor(in->u.num) &&
         in->u.num < 1e6) {
         char tmp[16];
@@ -179,6 +209,16 @@ FILTER(cn_year)
 }
 
 /* ---- dates ----------------------------------------------------------------- */
+
+static void put_int(lexp__sbuf *b, int v)
+{
+    char t[4];
+    int n = 0;
+    if (v >= 10)
+        t[n++] = (char)('0' + v / 10 % 10);
+    t[n++] = (char)('0' + v % 10);
+    lexp__sbuf_put(b, t, (size_t)n);
+}
 
 /* Accepts "YYYY-MM-DD" and "YYYY-MM" (day 0 = no day). */
 static int want_date(E *e, const lexp_expr *site, V *in, const char *what, int *y, int *m,
@@ -214,10 +254,19 @@ FILTER(date)
         fl = args[0]->len;
     }
     static const char *const wd[] = {"一", "二", "三", "四", "五", "六", "日"};
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     for (size_t i = 0; i < fl;) {
         const char *p = fmt + i;
         size_t left = fl - i;
+        if (*p != 'Y' && *p != 'M' && *p != 'D' && *p != 'W') {
+            /* literal text up to the next token letter, in one copy */
+            size_t k = 1;
+            while (k < left && p[k] != 'Y' && p[k] != 'M' && p[k] != 'D' && p[k] != 'W')
+                k++;
+            lexp__sbuf_put(&b, p, k);
+            i += k;
+            continue;
+        }
         if (left >= 4 && memcmp(p, "YYYY", 4) == 0) {
             lexp__sbuf_printf(&b, "%04d", y);
             i += 4;
@@ -228,11 +277,11 @@ FILTER(date)
             lexp__sbuf_printf(&b, "%02d", m);
             i += 2;
         } else if (*p == 'M') {
-            lexp__sbuf_printf(&b, "%d", m);
+            put_int(&b, m);
             i++;
         } else if ((left >= 2 && memcmp(p, "DD", 2) == 0) || *p == 'D' || *p == 'W') {
             if (d == 0) {
-                lexp__sbuf_free(&b);
+                lexp__eval_buf_done(e, &b);
                 return lexp__eval_fail(e, site, in,
                                        "date: the format asks for a day but the value is a "
                                        "month (YYYY-MM)");
@@ -244,7 +293,7 @@ FILTER(date)
                 lexp__sbuf_printf(&b, "%02d", d);
                 i += 2;
             } else {
-                lexp__sbuf_printf(&b, "%d", d);
+                put_int(&b, d);
                 i++;
             }
         } else {
@@ -252,10 +301,15 @@ FILTER(date)
             i++;
         }
     }
-    char *f = lexp__arena_strndup(e->A, fmt, fl);
-    if (!f)
-        return NULL;
-    return hinted(e, &b, LH_DATE, lexp__date_serial(y, m, d ? d : 1), 0, f);
+    /* the pattern outlives the template in the tree: copy it, once per pattern */
+    if (e->fmt_src != fmt) {
+        char *f = lexp__arena_strndup(e->A, fmt, fl);
+        if (!f)
+            return NULL;
+        e->fmt_src = fmt;
+        e->fmt_copy = f;
+    }
+    return hinted(e, &b, LH_DATE, lexp__date_serial(y, m, d ? d : 1), 0, e->fmt_copy);
 }
 
 FILTER(cn_date)
@@ -265,7 +319,7 @@ FILTER(cn_date)
         return NULL;
     char tmp[8];
     snprintf(tmp, sizeof tmp, "%04d", y);
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__cn_digits(&b, tmp, 4);
     lexp__sbuf_puts(&b, "年");
     lexp__cn_small(&b, m);
@@ -292,7 +346,7 @@ FILTER(pct)
     int n;
     if (want_num(e, site, in, "pct", &x) || decimals_arg(e, site, args, nargs, 1, "pct(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x * 100.0, n, 0);
     lexp__sbuf_putc(&b, '%');
     return hinted(e, &b, LH_PERCENT, x, n, NULL);
@@ -304,7 +358,7 @@ FILTER(num)
     int n;
     if (want_num(e, site, in, "num", &x) || decimals_arg(e, site, args, nargs, 0, "num(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x, n, 1);
     return hinted(e, &b, LH_NUMBER, x, n, NULL);
 }
@@ -315,7 +369,7 @@ FILTER(wan)
     int n;
     if (want_num(e, site, in, "wan", &x) || decimals_arg(e, site, args, nargs, 1, "wan(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x / 10000.0, n, 0);
     lexp__sbuf_puts(&b, "万");
     return make_str(e, &b);
@@ -328,7 +382,7 @@ FILTER(big)
     double x;
     if (want_num(e, site, in, "big", &x))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (fabs(x) < 100000) {
         lexp__fmt_number(&b, x);
     } else {
@@ -347,10 +401,10 @@ FILTER(round)
     if (want_num(e, site, in, "round", &x) ||
         decimals_arg(e, site, args, nargs, 0, "round(n)", &n))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__fmt_fixed(&b, x, n, 0);
     double r = strtod(lexp__sbuf_cstr(&b), NULL);
-    lexp__sbuf_free(&b);
+    lexp__eval_buf_done(e, &b);
     return lexp__eval_num(e, r);
 }
 
@@ -408,7 +462,7 @@ FILTER(change)
         want_num(e, site, args[0], "change(previous)", &prev) ||
         (nargs > 1 && want_int_arg(e, site, args[1], "change(previous, n)", 0, 6, &n)))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (prev == 0) {
         lexp__sbuf_puts(&b, cur == 0 ? "持平" : "新增");
     } else {
@@ -447,9 +501,12 @@ FILTER(count)
 
 /* Numbers of the items (or of a field of the items). Missing values are
  * skipped; anything else that is not a number is an error. */
-static int numbers(E *e, const lexp_expr *site, V *in, V *field, const char *what,
+static int numbers(E *e, const lexp_expr *site, V *in, V *field, V *dflt, const char *what,
                    double *sum, uint32_t *cnt, double *mn, double *mx)
 {
+    double missing = 0;
+    if (dflt && want_num(e, site, dflt, what, &missing))
+        return -1;
     V *const *items;
     uint32_t n;
     if (want_list(e, site, in, what, &items, &n))
@@ -458,12 +515,15 @@ static int numbers(E *e, const lexp_expr *site, V *in, V *field, const char *wha
         return -1;
     *sum = 0;
     *cnt = 0;
+    fieldref fr = field_ref(field);
     for (uint32_t i = 0; i < n; i++) {
-        V *v = field_of(items[i], field);
-        if (v->type == LV_UNDEF || v->type == LV_NULL)
-            continue;
+        V *v = field_get(&fr, items[i]);
         double x;
-        if (v->type == LV_NUM) {
+        if (v->type == LV_UNDEF || v->type == LV_NULL) {
+            if (!dflt)
+                continue;
+            x = missing; /* sum("sessions", 1): a missing count means one */
+        } else if (v->type == LV_NUM) {
             x = v->u.num;
         } else if (v->type == LV_STR && v->hint != LH_NONE) {
             x = v->hnum;
@@ -489,7 +549,8 @@ FILTER(sum)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "sum", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "sum", &s, &c,
+                &mn, &mx))
         return NULL;
     return lexp__eval_num(e, s);
 }
@@ -498,7 +559,8 @@ FILTER(avg)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "avg", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "avg", &s, &c,
+                &mn, &mx))
         return NULL;
     return lexp__eval_num(e, c ? s / c : 0);
 }
@@ -507,7 +569,8 @@ FILTER(min)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "min", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "min", &s, &c,
+                &mn, &mx))
         return NULL;
     return c ? lexp__eval_num(e, mn) : &lexp__undef;
 }
@@ -516,7 +579,8 @@ FILTER(max)
 {
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, "max", &s, &c, &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "max", &s, &c,
+                &mn, &mx))
         return NULL;
     return c ? lexp__eval_num(e, mx) : &lexp__undef;
 }
@@ -602,8 +666,9 @@ FILTER(where)
     if (op == W_STARTS && scalar_text(e, site, want, &wt))
         return NULL;
     uint32_t k = 0;
+    fieldref fr = field_ref(args[0]);
     for (uint32_t i = 0; i < n; i++) {
-        V *v = field_of(items[i], args[0]);
+        V *v = field_get(&fr, items[i]);
         int keep = 0;
         switch (op) {
         case W_TRUTHY: keep = lexp__v_truthy(v); break;
@@ -665,6 +730,28 @@ static uint64_t vhash(V *v)
     return h;
 }
 
+/* The key an item is grouped under: the field's value, its first `prefix`
+ * characters (dates by month: groupby("date", 7)), or, with a list of
+ * known keys, `other` for anything not in the list. */
+static V *group_key(E *e, V *k, int prefix, V *known, V *other)
+{
+    if (k->type == LV_UNDEF)
+        k = &lexp__null;
+    if (prefix > 0 && k->type == LV_STR) {
+        size_t i = 0;
+        for (int c = 0; c < prefix && i < k->len; c++) {
+            i++;
+            while (i < k->len && ((unsigned char)k->u.str[i] & 0xC0) == 0x80)
+                i++;
+        }
+        if (i < k->len)
+            k = lexp__eval_str(e, k->u.str, i);
+    }
+    if (known && k && !contains(known, k))
+        k = other;
+    return k;
+}
+
 FILTER(groupby)
 {
     V *const *items;
@@ -672,13 +759,26 @@ FILTER(groupby)
     if (want_list(e, site, in, "groupby", &items, &n) ||
         want_str(e, site, args[0], "groupby(field)"))
         return NULL;
+    int prefix = 0;
+    V *known = NULL, *other = NULL;
+    if (nargs > 1) {
+        if (args[1]->type == LV_ARR) {
+            known = args[1];
+            other = nargs > 2 ? args[2] : NULL;
+            if (!other && !(other = lexp__eval_str(e, "其他", strlen("其他"))))
+                return NULL;
+        } else if (want_int_arg(e, site, args[1], "groupby(field, n)", 1, 1000, &prefix)) {
+            return NULL;
+        }
+    }
+    uint32_t maxg = n + (known ? known->len : 0) + 1;
     uint32_t cap = 16;
-    while (cap < n * 2)
+    while (cap < maxg * 2)
         cap *= 2;
     int32_t *slot = malloc(cap * sizeof *slot);
     uint32_t *gidx = malloc((n ? n : 1) * sizeof *gidx); /* group of each item */
-    uint32_t *gcount = calloc(n ? n : 1, sizeof *gcount);
-    V **gkey = malloc((n ? n : 1) * sizeof *gkey);
+    uint32_t *gcount = calloc(maxg, sizeof *gcount);
+    V **gkey = malloc(maxg * sizeof *gkey);
     if (!slot || !gidx || !gcount || !gkey) {
         free(slot);
         free(gidx);
@@ -689,10 +789,24 @@ FILTER(groupby)
     }
     memset(slot, 0xFF, cap * sizeof *slot);
     uint32_t ng = 0;
+    fieldref fr = field_ref(args[0]);
+    /* known keys come first, in the given order, even before items use them */
+    if (known) {
+        for (uint32_t i = 0; i < known->len; i++) {
+            V *k = known->u.items[i];
+            uint32_t h = (uint32_t)vhash(k) & (cap - 1);
+            while (slot[h] >= 0 && !lexp__v_equal(gkey[slot[h]], k))
+                h = (h + 1) & (cap - 1);
+            if (slot[h] < 0) {
+                slot[h] = (int32_t)ng;
+                gkey[ng++] = k;
+            }
+        }
+    }
     for (uint32_t i = 0; i < n; i++) {
-        V *k = field_of(items[i], args[0]);
-        if (k->type == LV_UNDEF)
-            k = &lexp__null;
+        V *k = group_key(e, field_get(&fr, items[i]), prefix, known, other);
+        if (!k)
+            break;
         uint32_t h = (uint32_t)vhash(k) & (cap - 1);
         while (slot[h] >= 0 && !lexp__v_equal(gkey[slot[h]], k))
             h = (h + 1) & (cap - 1);
@@ -703,6 +817,29 @@ FILTER(groupby)
         gidx[i] = (uint32_t)slot[h];
         gcount[gidx[i]]++;
     }
+    /* known keys no item has leave no empty group behind */
+    uint32_t *remap = malloc(maxg * sizeof *remap);
+    if (!remap) {
+        free(slot);
+        free(gidx);
+        free(gcount);
+        free(gkey);
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    uint32_t kept = 0;
+    for (uint32_t g = 0; g < ng; g++) {
+        remap[g] = kept;
+        if (gcount[g]) {
+            gkey[kept] = gkey[g];
+            gcount[kept] = gcount[g];
+            kept++;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        gidx[i] = remap[gidx[i]];
+    free(remap);
+    ng = kept;
     lexp_value *res = lexp__v_arr(e->A, ng);
     int ok = res != NULL;
     lexp_value **lists = ok ? lexp__arena_alloc(e->A, (ng ? ng : 1) * sizeof *lists) : NULL;
@@ -749,6 +886,9 @@ static void msort(sortent *a, sortent *tmp, size_t n, int rev)
     size_t h = n / 2;
     msort(a, tmp, h, rev);
     msort(a + h, tmp, n - h, rev);
+    /* halves already in order (ledgers are mostly chronological): done */
+    if (!rev && lexp__v_compare(a[h - 1].key, a[h].key) <= 0)
+        return;
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n) {
         int c = lexp__v_compare(a[j].key, a[i].key);
@@ -762,6 +902,44 @@ static void msort(sortent *a, sortent *tmp, size_t n, int rev)
         }
         tmp[k++] = c < 0 ? a[j++] : a[i++];
     }
+    while (i < h)
+        tmp[k++] = a[i++];
+    while (j < n)
+        tmp[k++] = a[j++];
+    memcpy(a, tmp, n * sizeof *a);
+}
+
+/* Ascending sort of string keys (dates, names): the common case, with the
+ * comparison inlined. */
+static int str_le(V *a, V *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->u.str, b->u.str, n);
+    return c < 0 || (c == 0 && a->len <= b->len);
+}
+
+static void msort_str(sortent *a, sortent *tmp, size_t n)
+{
+    if (n <= 12) { /* insertion sort: stable, fast on short runs */
+        for (size_t i = 1; i < n; i++) {
+            sortent x = a[i];
+            size_t j = i;
+            while (j > 0 && !str_le(a[j - 1].key, x.key)) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    msort_str(a, tmp, h);
+    msort_str(a + h, tmp, n - h);
+    if (str_le(a[h - 1].key, a[h].key))
+        return;
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = str_le(a[i].key, a[j].key) ? a[i++] : a[j++];
     while (i < h)
         tmp[k++] = a[i++];
     while (j < n)
@@ -793,11 +971,18 @@ FILTER(sort)
         lexp__error_oom(e->err);
         return NULL;
     }
+    fieldref fr = field_ref(field);
     for (uint32_t i = 0; i < n; i++) {
         a[i].item = items[i];
-        a[i].key = field_of(items[i], field);
+        a[i].key = field_get(&fr, items[i]);
     }
-    msort(a, tmp, n, rev);
+    int all_str = 1;
+    for (uint32_t i = 0; i < n && all_str; i++)
+        all_str = a[i].key->type == LV_STR;
+    if (all_str && !rev)
+        msort_str(a, tmp, n);
+    else
+        msort(a, tmp, n, rev);
     lexp_value *res = lexp__v_arr(e->A, n);
     if (res)
         for (uint32_t i = 0; i < n; i++)
@@ -852,12 +1037,12 @@ FILTER(join)
             return NULL;
         field = args[1];
     }
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     for (uint32_t i = 0; i < n; i++) {
         if (i)
             lexp__sbuf_put(&b, sep, sl);
         if (lexp__value_text(e, site, &b, field_of(items[i], field))) {
-            lexp__sbuf_free(&b);
+            lexp__eval_buf_done(e, &b);
             return NULL;
         }
     }
@@ -883,8 +1068,31 @@ FILTER(map)
         lexp__error_oom(e->err);
         return NULL;
     }
+    fieldref fr = field_ref(args[0]);
     for (uint32_t i = 0; i < n; i++)
-        res->u.items[i] = (lexp_value *)field_of(items[i], args[0]);
+        res->u.items[i] = (lexp_value *)field_get(&fr, items[i]);
+    return res;
+}
+
+/* compact: the list without missing, null, false and empty items, so
+ * optional phrases can be joined: [a, b, c] | compact | join("、") */
+FILTER(compact)
+{
+    V *const *items;
+    uint32_t n;
+    if (want_list(e, site, in, "compact", &items, &n))
+        return NULL;
+    V **out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) {
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (lexp__v_truthy(items[i]) || items[i]->type == LV_NUM)
+            out[k++] = items[i];
+    V *res = list_of(e, out, k);
+    free(out);
     return res;
 }
 
@@ -943,9 +1151,9 @@ FILTER(limit)
 
 FILTER(string)
 {
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     if (lexp__value_text(e, site, &b, in)) {
-        lexp__sbuf_free(&b);
+        lexp__eval_buf_done(e, &b);
         return NULL;
     }
     return make_str(e, &b);
@@ -971,7 +1179,7 @@ FILTER(replace)
     V *a = args[0], *r = args[1];
     if (a->len == 0)
         return in;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     uint32_t i = 0;
     while (i < in->len) {
         if (i + a->len <= in->len && memcmp(in->u.str + i, a->u.str, a->len) == 0) {
@@ -998,7 +1206,7 @@ FILTER(truncate)
         while (i < in->len && ((unsigned char)in->u.str[i] & 0xC0) == 0x80)
             i++;
     }
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = lexp__eval_buf(e);
     lexp__sbuf_put(&b, in->u.str, i);
     lexp__sbuf_puts(&b, "…");
     return make_str(e, &b);
@@ -1009,14 +1217,14 @@ FILTER(truncate)
 #define F(name, lo, hi) {#name, lo, hi, f_##name}
 
 static const lexp_filter_def filters[] = {
-    F(abs, 0, 0),      F(avg, 0, 1),      F(big, 0, 0),      F(change, 1, 2),
+    F(abs, 0, 0),      F(avg, 0, 2),      F(big, 0, 0),      F(change, 1, 2),
     F(cn, 0, 0),       F(cn_date, 0, 0),  F(cn_money, 0, 0), F(cn_upper, 0, 0),
-    F(cn_year, 0, 0),  F(count, 0, 0),    F(date, 0, 1),     F(default, 1, 2),
-    F(first, 0, 0),    F(groupby, 1, 1),  F(int, 0, 0),      F(join, 0, 2),
+    F(cn_year, 0, 0),  F(compact, 0, 0),  F(count, 0, 0),    F(date, 0, 1),     F(default, 1, 2),
+    F(first, 0, 0),    F(groupby, 1, 3),  F(int, 0, 0),      F(join, 0, 2),
     F(last, 0, 0),     {"length", 0, 0, f_count},            F(limit, 1, 1),
     F(map, 1, 1),      F(max, 0, 1),      F(min, 0, 1),      F(num, 0, 1),
     F(number, 0, 0),   F(pct, 0, 1),      F(replace, 2, 2),  F(reverse, 0, 0),
-    F(round, 0, 1),    F(sort, 0, 2),     F(string, 0, 0),   F(sum, 0, 1),
+    F(round, 0, 1),    F(sort, 0, 2),     F(string, 0, 0),   F(sum, 0, 2),
     F(trim, 0, 0),     F(truncate, 1, 1), F(unique, 0, 0),   F(wan, 0, 1),
     F(where, 1, 3),
 };
@@ -1031,7 +1239,7 @@ const lexp_filter_def *lexp__filter_find(const char *name, size_t len)
 
 const char *lexp__filter_names(void)
 {
-    return "abs, avg, big, change, cn, cn_date, cn_money, cn_upper, cn_year, count, date, "
+    return "abs, avg, big, change, cn, cn_date, cn_money, cn_upper, cn_year, compact, count, date, "
            "default, first, groupby, int, join, last, length, limit, map, max, min, num, "
            "number, pct, replace, reverse, round, sort, string, sum, trim, truncate, unique, "
            "wan, where";

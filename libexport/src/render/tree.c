@@ -34,12 +34,20 @@ static const char *align_name(lexp_align a)
 
 static void indent(lexp__sbuf *b, int depth) { lexp__sbuf_repeat(b, "  ", (size_t)depth); }
 
+/* File names appear without directories so dumps do not depend on where
+ * the template was run from. */
+static const char *base(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path;
+}
+
 static void pos(lexp__sbuf *b, const lexp_doc *doc, const lexp_node *n)
 {
     if (n->line <= 0)
         return;
     if (n->src_file && doc->src_file && strcmp(n->src_file, doc->src_file) != 0)
-        attr(b, "file", n->src_file);
+        attr(b, "file", base(n->src_file));
     lexp__sbuf_printf(b, " pos=\"%d:%d\"", n->line, n->col);
 }
 
@@ -227,7 +235,7 @@ int lexp__render_tree(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
     static const char *const presets[] = {"plain", "gbt9704", "briefing"};
     lexp__sbuf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<document");
     attr(out, "preset", presets[doc->preset]);
-    attr(out, "template", doc->src_file);
+    attr(out, "template", base(doc->src_file));
     attr(out, "title", doc->title);
     attr(out, "author", doc->author);
     attr(out, "date", doc->date);

@@ -36,6 +36,7 @@ typedef enum {
     EX_COND,   /* a if b else c */
     EX_FILTER, /* a | name(args) */
     EX_LIST,   /* [args] */
+    EX_DICT,   /* {"k": v, …}: args alternate keys and values */
     EX_TEST    /* a is [not] name */
 } lexp_exkind;
 
@@ -106,6 +107,7 @@ typedef struct lexp_line {
     lexp_tnode *content; /* inline content (text, heading, item, field, caption) */
     lexp_tnode *path;    /* L_IMAGE: inline content of the path */
     lexp_tnode **cells;  /* L_ROW */
+    int *cell_cols;      /* L_ROW: column where each cell's content starts */
     int ncells;
     lexp_align *aligns;  /* L_SEP */
     const char *key;     /* L_FIELD: canonical field name */
@@ -125,6 +127,7 @@ struct lexp_tnode {
     lexp_tnode *next;
     const char *text; /* T_TEXT */
     uint32_t len;
+    int blank;        /* T_TEXT: only spaces and tabs (decided once, at parse time) */
     lexp_expr *expr;  /* T_EXPR, T_SET value, T_FOR iterable */
     const char *name, *name2; /* T_SET name; T_FOR names (name2 for k, v) */
     uint32_t nlen, n2len;

@@ -57,11 +57,22 @@ typedef struct P {
     /* current line (for column computation) */
     const char *line_start;
     int line;
+    const char *col_line, *col_at; /* col_of's cache */
+    int col_n;
 } P;
 
-static int col_of(const P *p, const char *at)
+/* Column (in characters) of a position on the current line. Positions are
+ * mostly asked in increasing order, so counting resumes from the last one. */
+static int col_of(P *p, const char *at)
 {
-    return (int)lexp__utf8_count(p->line_start, (size_t)(at - p->line_start)) + 1;
+    if (p->col_line != p->line_start || at < p->col_at) {
+        p->col_line = p->line_start;
+        p->col_at = p->line_start;
+        p->col_n = 1;
+    }
+    p->col_n += (int)lexp__utf8_count(p->col_at, (size_t)(at - p->col_at));
+    p->col_at = at;
+    return p->col_n;
 }
 
 static int perr(P *p, const char *at, const char *fmt, ...) LEXP_PRINTF(3, 4);
@@ -126,6 +137,7 @@ static int lex(X *x)
     const char *s = x->s;
     while (s < x->end && (*s == ' ' || *s == '\t'))
         s++;
+    tok prev = x->cur;
     tok *t = &x->cur;
     memset(t, 0, sizeof *t);
     t->s = s;
@@ -136,17 +148,34 @@ static int lex(X *x)
     }
     const unsigned char c = (unsigned char)*s;
     size_t il;
-    if (isdigit(c) || (c == '.' && s + 1 < x->end && isdigit((unsigned char)s[1]))) {
+    if (isdigit(c) || (c == '.' && s + 1 < x->end && isdigit((unsigned char)s[1]) &&
+                       !(prev.type == K_OP && strcmp(prev.op, ".") == 0) &&
+                       !(prev.type == K_IDENT || prev.type == K_NUM ||
+                         (prev.type == K_OP && (!strcmp(prev.op, ")") || !strcmp(prev.op, "]")))))) {
         char *endp;
         errno = 0;
         char tmp[64];
         size_t n = 0;
-        while (s + n < x->end && n < sizeof tmp - 1 &&
-               (isdigit((unsigned char)s[n]) || s[n] == '.' || s[n] == 'e' || s[n] == 'E' ||
-                ((s[n] == '+' || s[n] == '-') && n > 0 && (s[n - 1] == 'e' || s[n - 1] == 'E'))))
+        /* digits [. digits] [e [+-] digits]; after a '.' (a.0.name) only
+         * digits, so an index is never read as a fraction */
+        int after_dot = prev.type == K_OP && strcmp(prev.op, ".") == 0;
+        while (s + n < x->end && n < sizeof tmp - 1 && isdigit((unsigned char)s[n]))
             n++;
-        /* "1.e" or a trailing dot followed by a name is attribute access,
-         * which numbers do not have: keep it simple and reject. */
+        if (!after_dot && s + n + 1 < x->end && s[n] == '.' && isdigit((unsigned char)s[n + 1])) {
+            n++;
+            while (s + n < x->end && n < sizeof tmp - 1 && isdigit((unsigned char)s[n]))
+                n++;
+        }
+        if (!after_dot && s + n < x->end && (s[n] == 'e' || s[n] == 'E')) {
+            size_t k = n + 1;
+            if (s + k < x->end && (s[k] == '+' || s[k] == '-'))
+                k++;
+            if (s + k < x->end && isdigit((unsigned char)s[k])) {
+                n = k;
+                while (s + n < x->end && n < sizeof tmp - 1 && isdigit((unsigned char)s[n]))
+                    n++;
+            }
+        }
         memcpy(tmp, s, n);
         tmp[n] = 0;
         t->num = strtod(tmp, &endp);
@@ -190,7 +219,7 @@ static int lex(X *x)
         x->s = q + 1;
         return 0;
     }
-    static const char *const ops[] = {"==", "!=", "<=", ">=", "//", "(", ")", "[", "]",
+    static const char *const ops[] = {"==", "!=", "<=", ">=", "//", "(", ")", "[", "]", "{", "}",
                                       ".",  ",",  "|",  "+",  "-",  "*", "/", "%", "~",
                                       "<",  ">",  "=",  ":"};
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
@@ -214,14 +243,18 @@ static int lex(X *x)
     return perr(x->p, s, "unexpected character '%.*s' in an expression", (int)(l ? l : 1), s);
 }
 
+/* Operators are one or two characters: compare them directly, this runs
+ * for every token at every precedence level. */
 static int is_op(const X *x, const char *op)
 {
-    return x->cur.type == K_OP && strcmp(x->cur.op, op) == 0;
+    const char *o = x->cur.op;
+    return x->cur.type == K_OP && o[0] == op[0] && o[1] == op[1];
 }
 
 static int is_kw(const X *x, const char *kw)
 {
-    return x->cur.type == K_IDENT && x->cur.n == strlen(kw) && memcmp(x->cur.s, kw, x->cur.n) == 0;
+    return x->cur.type == K_IDENT && x->cur.s[0] == kw[0] && x->cur.n == strlen(kw) &&
+           memcmp(x->cur.s, kw, x->cur.n) == 0;
 }
 
 static const char *tok_desc(const X *x, char *buf, size_t cap)
@@ -341,6 +374,47 @@ static lexp_expr *parse_primary(X *x)
         if (!e || expect_op(x, ")", "to close the parenthesis"))
             return NULL;
         x->depth--;
+        return e;
+    }
+    if (is_op(x, "{")) {
+        /* {"key": value, …}: keys are strings */
+        lexp_expr *e = mk(x, EX_DICT, t.s);
+        if (!e || lex(x))
+            return NULL;
+        lexp_expr *items[128];
+        int n = 0;
+        while (!is_op(x, "}")) {
+            if (n == 128) {
+                perr(x->p, x->cur.s, "object literal longer than 64 fields");
+                return NULL;
+            }
+            if (x->cur.type != K_STR) {
+                perr(x->p, x->cur.s, "expected a quoted key in the object, found %s",
+                     tok_desc(x, b, sizeof b));
+                return NULL;
+            }
+            if (!(items[n++] = parse_primary(x)) || expect_op(x, ":", "after the key"))
+                return NULL;
+            if (!(items[n++] = parse_expr(x)))
+                return NULL;
+            if (is_op(x, ",")) {
+                if (lex(x))
+                    return NULL;
+            } else if (!is_op(x, "}")) {
+                perr(x->p, x->cur.s, "expected ',' or '}' in an object, found %s",
+                     tok_desc(x, b, sizeof b));
+                return NULL;
+            }
+        }
+        if (lex(x))
+            return NULL;
+        e->nargs = n;
+        e->args = lexp__arena_alloc(x->p->A, (size_t)(n ? n : 1) * sizeof *e->args);
+        if (!e->args) {
+            poom(x->p);
+            return NULL;
+        }
+        memcpy(e->args, items, (size_t)n * sizeof *items);
         return e;
     }
     if (is_op(x, "[")) {
@@ -779,7 +853,11 @@ static int seg_push(P *p, segs *ss, segkind k, const char *s, size_t n, const ch
     return 0;
 }
 
-static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+/* What a comment's bytes become (never valid in a template otherwise:
+ * control characters are rejected before parsing). */
+#define COMMENT_BYTE '\x01'
+
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == COMMENT_BYTE; }
 
 /* Split one line [s, e) into segments. */
 static int segment_line(P *p, const char *s, const char *e, segs *ss)
@@ -847,6 +925,19 @@ static int segment_line(P *p, const char *s, const char *e, segs *ss)
                 return -1;
             trim_next = trim_after;
             q = close + 2;
+            text = q;
+            continue;
+        }
+        if (*q == COMMENT_BYTE) {
+            /* close the text before the comment; resume after it */
+            const char *ts = text;
+            if (trim_next)
+                while (ts < q && is_ws(*ts))
+                    ts++;
+            if (q > ts && seg_push(p, ss, SEG_TEXT, ts, (size_t)(q - ts), ts))
+                return -1;
+            while (q < e && *q == COMMENT_BYTE)
+                q++;
             text = q;
             continue;
         }
@@ -1152,6 +1243,7 @@ static int inline_text(P *p, stack *st, const char *s, size_t n)
                 }
                 t->text = copy;
                 t->len = (uint32_t)b.len;
+                t->blank = all_ws(copy, b.len);
                 append(st, t);
                 b.len = 0;
             }
@@ -1622,10 +1714,23 @@ static int row_line(P *p, stack *st, segs *ss, const char *at)
             l->ncells = ncells;
             l->total = trailing != NULL;
             l->cells = lexp__arena_zalloc(p->A, (size_t)ncells * sizeof *l->cells);
-            if (!l->cells)
+            l->cell_cols = lexp__arena_zalloc(p->A, (size_t)ncells * sizeof *l->cell_cols);
+            if (!l->cells || !l->cell_cols)
                 rc = poom(p);
-            for (int c = 0; c < ncells && rc == 0; c++)
+            for (int c = 0; c < ncells && rc == 0; c++) {
+                int a = bounds[c];
+                if (a < bounds[c + 1]) {
+                    const seg *g = &cells_segs.v[a];
+                    const char *t = g->at;
+                    if (g->kind == SEG_TEXT)
+                        while (t < g->s + g->n && is_ws(*t))
+                            t++;
+                    l->cell_cols[c] = col_of(p, t);
+                } else {
+                    l->cell_cols[c] = 1;
+                }
                 rc = parse_inline(p, cells_segs.v, bounds[c], bounds[c + 1], &l->cells[c], 1);
+            }
         }
     }
     free(cells_segs.v);
@@ -1832,8 +1937,9 @@ static int content_line(P *p, stack *st, segs *ss)
 /* ====================================================================== */
 /* Body                                                                     */
 
-/* Blank out {# comments #} (may span lines), keeping newlines so positions
- * stay right. Marks, per line, whether it held a comment. */
+/* Blank out {# comments #} (may span lines) with COMMENT_BYTE, keeping
+ * newlines and byte offsets so positions stay right; segmenting drops
+ * those bytes. Marks, per line, whether it held a comment. */
 static int strip_comments(P *p, char *s, size_t n, int first_line, unsigned char *had,
                           int nlines)
 {
@@ -1866,7 +1972,7 @@ static int strip_comments(P *p, char *s, size_t n, int first_line, unsigned char
                 if (s[k] == '\n') {
                     line++;
                 } else {
-                    s[k] = ' ';
+                    s[k] = COMMENT_BYTE;
                 }
                 if (line < nlines)
                     had[line] = 1;
@@ -2324,9 +2430,23 @@ int lexp__template_parse(lexp_template **out, const char *src, size_t len, const
             err->offset = bad;
         return LEXP_ESYNTAX;
     }
-    if (memchr(src, 0, len))
-        return lexp__error_set(err, LEXP_ESYNTAX, shown, 0, 0, NULL,
-                               "the template contains a NUL byte; is it a text file?");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') {
+            int line = 1;
+            size_t ls = 0;
+            for (size_t k = 0; k < i; k++)
+                if (src[k] == '\n') {
+                    line++;
+                    ls = k + 1;
+                }
+            return lexp__error_set(err, LEXP_ESYNTAX, shown, line,
+                                   (int)lexp__utf8_count(src + ls, i - ls) + 1, NULL,
+                                   "control character 0x%02X in the template; is it a text "
+                                   "file?",
+                                   c);
+        }
+    }
     lexp_template *t = calloc(1, sizeof *t);
     if (!t)
         return lexp__error_oom(err);

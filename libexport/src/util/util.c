@@ -132,7 +132,7 @@ int lexp__sbuf_grow(lexp__sbuf *b, size_t extra)
 
 void lexp__sbuf_put(lexp__sbuf *b, const void *p, size_t n)
 {
-    if (n == 0 || lexp__sbuf_grow(b, n))
+    if (n == 0 || (b->len + n + 1 > b->cap && lexp__sbuf_grow(b, n)) || b->oom)
         return;
     memcpy(b->ptr + b->len, p, n);
     b->len += n;
@@ -142,7 +142,7 @@ void lexp__sbuf_puts(lexp__sbuf *b, const char *s) { lexp__sbuf_put(b, s, strlen
 
 void lexp__sbuf_putc(lexp__sbuf *b, char c)
 {
-    if (lexp__sbuf_grow(b, 1))
+    if ((b->len + 2 > b->cap && lexp__sbuf_grow(b, 1)) || b->oom)
         return;
     b->ptr[b->len++] = c;
 }
@@ -180,12 +180,17 @@ void lexp__sbuf_put_xml(lexp__sbuf *b, const char *s, size_t n)
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         const char *rep = NULL;
-        switch (s[i]) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
-        default: break;
+        default:
+            /* XML 1.0 has no way to write these: show a replacement mark */
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                rep = "\xEF\xBF\xBD";
+            break;
         }
         if (rep) {
             lexp__sbuf_put(b, s + start, i - start);
@@ -513,7 +518,17 @@ void lexp__fmt_number(lexp__sbuf *b, double x)
         return;
     }
     if (x == floor(x) && fabs(x) < 1e15) {
-        lexp__sbuf_printf(b, "%.0f", x == 0 ? 0.0 : x);
+        /* integers are most numbers in a ledger: no printf */
+        char tmp[24], *p = tmp + sizeof tmp;
+        long long v = (long long)x;
+        unsigned long long u = v < 0 ? (unsigned long long)(-v) : (unsigned long long)v;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        lexp__sbuf_put(b, p, (size_t)(tmp + sizeof tmp - p));
         return;
     }
     char tmp[64];

@@ -72,7 +72,7 @@ void lexp__sbuf_to_buf(lexp__sbuf *b, lexp_buf *out);
 int lexp__error_set(lexp_error *e, int code, const char *file, int line, int col,
                     const char *path, const char *fmt, ...) LEXP_PRINTF(7, 8);
 int lexp__error_vset(lexp_error *e, int code, const char *file, int line, int col,
-                     const char *path, const char *fmt, va_list ap);
+                     const char *path, const char *fmt, va_list ap) LEXP_PRINTF(7, 0);
 int lexp__error_oom(lexp_error *e);
 /* 1 if the error already holds a failure. */
 int lexp__error_is_set(const lexp_error *e);

@@ -1,0 +1,415 @@
+/*
+ * DOCX: word/document.xml — the body, block by block, and the section
+ * properties (page, margins, footers, document grid).
+ *
+ * Every block keeps the text the txt renderer shows for it, so that a
+ * reader (python-docx, a search in Word) finds the same words: heading
+ * numbers and list markers are literal text, not Word numbering.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "docx.h"
+
+/* ---- paragraphs ------------------------------------------------------------ */
+
+void dx_para_begin(dx *c, dx_ppr *p)
+{
+    if (c->page_break) {
+        /* The next block starts the page itself: no empty paragraph is left
+         * at the top of the new page, as a w:br paragraph would. */
+        p->page_break_before = 1;
+        c->page_break = 0;
+    }
+    dx_start(c, "w:p");
+    dx_ppr_write(c, p);
+}
+
+/* A paragraph in a style holding one run of plain text. */
+static void text_para(dx *c, dx_ppr *p, const char *text)
+{
+    dx_para_begin(c, p);
+    if (text && *text)
+        dx_run(c, NULL, text, strlen(text));
+    dx_end(c);
+}
+
+static void styled_para(dx *c, const char *style, const char *text)
+{
+    dx_ppr p = {0};
+    p.style = style;
+    text_para(c, &p, text);
+}
+
+/* A pending page break before something that is not a paragraph (a
+ * table): a paragraph of its own holding the break, one point high so the
+ * new page does not start with a visible blank line. */
+static void flush_break(dx *c)
+{
+    if (!c->page_break)
+        return;
+    c->page_break = 0;
+    dx_ppr p = {0};
+    p.style = DX_ST_RULE;
+    dx_start(c, "w:p");
+    dx_ppr_write(c, &p);
+    dx_start(c, "w:r");
+    dx_start(c, "w:br");
+    dx_attr(c, "w:type", "page");
+    dx_end(c);
+    dx_end(c);
+    dx_end(c);
+}
+
+/* A horizontal rule: an empty paragraph, one point high, with a bottom
+ * border across the whole type area. */
+static void rule(dx *c, double width, uint32_t color, double before, double after)
+{
+    dx_ppr p = {0};
+    p.style = DX_ST_RULE;
+    p.bottom.width = width;
+    p.bottom.color = color;
+    if (before > 0 || after > 0) {
+        p.has_spacing = 1;
+        p.before = before;
+        p.after = after;
+        p.line = 1;
+        p.line_rule = 2;
+    }
+    dx_para_begin(c, &p);
+    dx_end(c);
+}
+
+static void runs(dx *c, const lexp_node *n)
+{
+    for (uint32_t i = 0; i < n->runs.n; i++)
+        dx_tree_run(c, &n->runs.v[i], NULL);
+}
+
+void dx_caption(dx *c, const char *text, int keep_next)
+{
+    if (!text || !*text)
+        return;
+    dx_ppr p = {0};
+    p.style = DX_ST_CAPTION;
+    p.keep_next = keep_next;
+    text_para(c, &p, text);
+}
+
+/* ---- blocks -------------------------------------------------------------------- */
+
+static void title(dx *c, const lexp_node *n)
+{
+    dx_ppr p = {0};
+    p.style = n->u.title.level == 0 ? DX_ST_TITLE : DX_ST_SUBTITLE;
+    dx_para_begin(c, &p);
+    runs(c, n);
+    dx_end(c);
+}
+
+static void heading(dx *c, const lexp_node *n)
+{
+    static const char *const ids[] = {"Heading1", "Heading2", "Heading3", "Heading4"};
+    int lv = n->u.heading.level;
+    if (lv < 1)
+        lv = 1;
+    if (lv > 4)
+        lv = 4;
+    dx_ppr p = {0};
+    p.style = ids[lv - 1];
+    dx_para_begin(c, &p);
+    if (n->u.heading.number && *n->u.heading.number)
+        dx_run(c, NULL, n->u.heading.number, strlen(n->u.heading.number));
+    runs(c, n);
+    dx_end(c);
+}
+
+static void paragraph(dx *c, const lexp_node *n)
+{
+    const lexp_textstyle *ts = &c->st->body;
+    dx_ppr p = {0};
+    p.style = DX_ST_BODY;
+    if (n->u.para.align != LEXP_ALIGN_DEFAULT)
+        p.jc = (int)n->u.para.align;
+    if (fabs(n->u.para.indent - ts->indent_chars) > 0.01) {
+        p.has_ind = 1;
+        p.ind_first_chars = n->u.para.indent;
+        p.char_pt = ts->size;
+    }
+    dx_para_begin(c, &p);
+    runs(c, n);
+    dx_end(c);
+}
+
+static void list(dx *c, const lexp_node *n)
+{
+    for (const lexp_node *it = n->first; it; it = it->next) {
+        dx_ppr p = {0};
+        p.style = DX_ST_LIST;
+        dx_para_begin(c, &p);
+        /* the marker as the txt renderer writes it: "1. " or "• " */
+        const char *mark = n->u.list.ordered ? it->u.item.number : "•";
+        lexp__sbuf m = LEXP__SBUF_INIT;
+        lexp__sbuf_puts(&m, mark ? mark : "");
+        lexp__sbuf_putc(&m, ' ');
+        if (m.oom)
+            c->failed = 1;
+        else
+            dx_run(c, NULL, m.ptr, m.len);
+        lexp__sbuf_free(&m);
+        runs(c, it);
+        dx_end(c);
+    }
+}
+
+/* "left<TAB>right" on one line: left indented `in` characters, right
+ * ending `in` characters before the right margin (a right tab stop). */
+static void split_line(dx *c, dx_ppr *p, const lexp_textstyle *ts, const char *left,
+                       const char *right, double in)
+{
+    dx_tab tab = {"right", c->text_w - in * ts->size};
+    p->tabs = &tab;
+    p->ntabs = 1;
+    p->has_ind = 1;
+    p->ind_left_chars = in;
+    p->char_pt = ts->size;
+    lexp__sbuf s = LEXP__SBUF_INIT;
+    lexp__sbuf_puts(&s, left ? left : "");
+    if (right && *right) {
+        lexp__sbuf_putc(&s, '\t');
+        lexp__sbuf_puts(&s, right);
+    }
+    if (s.oom)
+        c->failed = 1;
+    text_para(c, p, lexp__sbuf_cstr(&s));
+    lexp__sbuf_free(&s);
+}
+
+static void masthead(dx *c, const lexp_node *n)
+{
+    const lexp_style *st = c->st;
+    if (n->u.masthead.note && *n->u.masthead.note)
+        styled_para(c, DX_ST_MH_NOTE, n->u.masthead.note);
+    if (n->u.masthead.title && *n->u.masthead.title)
+        styled_para(c, DX_ST_MH_TITLE, n->u.masthead.title);
+    if (n->u.masthead.issue && *n->u.masthead.issue)
+        styled_para(c, DX_ST_MH_ISSUE, n->u.masthead.issue);
+    if ((n->u.masthead.issuer && *n->u.masthead.issuer) ||
+        (n->u.masthead.date && *n->u.masthead.date)) {
+        /* GB/T 9704 places the unit 左空一字 and the date 右空一字. */
+        dx_ppr p = {0};
+        p.style = DX_ST_MH_LINE;
+        split_line(c, &p, &st->masthead_line, n->u.masthead.issuer, n->u.masthead.date, 1);
+    }
+    /* The red rule, about 4 mm under the line above it. */
+    rule(c, st->masthead_rule, st->red, LEXP_MM(2.0), st->masthead_gap);
+}
+
+static void signature(dx *c, const lexp_node *n)
+{
+    const lexp_textstyle *ts = &c->st->signature;
+    const char *who = n->u.signature.issuer, *when = n->u.signature.date;
+    double wi = who ? dx_text_ems(who, strlen(who)) : 0;
+    double wd = when ? dx_text_ems(when, strlen(when)) : 0;
+    /* GB/T 9704 without a seal: the signer 右空二字; the date on the next
+     * line starts two characters right of the signer's first character. */
+    double ri = 2, rd = wi > 0 ? ri + wi - 2 - wd : 4;
+    if (rd < 0)
+        rd = 0;
+    if (who && *who) {
+        dx_ppr p = {0};
+        p.style = DX_ST_SIGNATURE;
+        p.has_ind = 1;
+        p.ind_right_chars = ri;
+        p.char_pt = ts->size;
+        p.keep_next = when && *when;
+        text_para(c, &p, who);
+    }
+    if (when && *when) {
+        dx_ppr p = {0};
+        p.style = DX_ST_SIGNATURE;
+        p.has_ind = 1;
+        p.ind_right_chars = rd;
+        p.char_pt = ts->size;
+        if (who && *who) {
+            dx_ppr_spacing(c, &p, ts);
+            p.before = 0; /* no blank line between signer and date */
+        }
+        text_para(c, &p, when);
+    }
+}
+
+static void dist_line(dx *c, const char *label, const char *text)
+{
+    if (!text || !*text)
+        return;
+    const lexp_textstyle *ts = &c->st->distribution;
+    dx_ppr p = {0};
+    p.style = DX_ST_DIST;
+    /* 左右各空一字; continuation lines align after "报：". */
+    p.has_ind = 1;
+    p.ind_left_chars = 3;
+    p.ind_hanging_chars = 2;
+    p.ind_right_chars = 1;
+    p.char_pt = ts->size;
+    lexp__sbuf s = LEXP__SBUF_INIT;
+    lexp__sbuf_puts(&s, label);
+    lexp__sbuf_puts(&s, text);
+    if (s.oom)
+        c->failed = 1;
+    text_para(c, &p, lexp__sbuf_cstr(&s));
+    lexp__sbuf_free(&s);
+}
+
+
+
+static void distribution(dx *c, const lexp_node *n)
+{
+    const lexp_style *st = c->st;
+    const lexp_textstyle *ts = &st->distribution;
+    /* Between rules, full width. GB/T 9704 puts the 版记 at the foot of
+     * the last page; a frame anchored there (w:framePr) is not honoured by
+     * LibreOffice, so it follows the text. */
+    /* a blank line, then the first rule */
+    rule(c, st->dist_rule_outer, 0, ts->line_pitch, 0);
+    dist_line(c, "报：", n->u.dist.report_to);
+    dist_line(c, "送：", n->u.dist.send_to);
+    dist_line(c, "发：", n->u.dist.distribute_to);
+    if (n->u.dist.printer || n->u.dist.date) {
+        rule(c, st->dist_rule_inner, 0, 0, 0);
+        lexp__sbuf d = LEXP__SBUF_INIT;
+        if (n->u.dist.date) {
+            lexp__sbuf_puts(&d, n->u.dist.date);
+            lexp__sbuf_puts(&d, "印发");
+        }
+        if (d.oom)
+            c->failed = 1;
+        dx_ppr p = {0};
+        p.style = DX_ST_DIST;
+        split_line(c, &p, ts, n->u.dist.printer ? n->u.dist.printer : "",
+                   lexp__sbuf_cstr(&d), 1);
+        lexp__sbuf_free(&d);
+    }
+    if (n->u.dist.copies > 0) {
+        char s[48];
+        snprintf(s, sizeof s, "（共印%d份）", n->u.dist.copies);
+        dx_ppr p = {0};
+        p.style = DX_ST_DIST;
+        p.jc = LEXP_ALIGN_RIGHT;
+        p.has_ind = 1;
+        p.ind_right_chars = 1;
+        p.char_pt = ts->size;
+        text_para(c, &p, s);
+    }
+    rule(c, st->dist_rule_outer, 0, 0, 0);
+}
+
+/* ---- section ----------------------------------------------------------------- */
+
+static void sect_pr(dx *c)
+{
+    const lexp_style *st = c->st;
+    char rid[16];
+    dx_start(c, "w:sectPr");
+    if (c->footers >= 1) {
+        dx_start(c, "w:footerReference");
+        dx_attr(c, "w:type", "default");
+        snprintf(rid, sizeof rid, "rId%d", DX_RID_FOOTER1);
+        dx_attr(c, "r:id", rid);
+        dx_end(c);
+    }
+    if (c->footers == 2) {
+        dx_start(c, "w:footerReference");
+        dx_attr(c, "w:type", "even");
+        snprintf(rid, sizeof rid, "rId%d", DX_RID_FOOTER2);
+        dx_attr(c, "r:id", rid);
+        dx_end(c);
+    }
+    dx_start(c, "w:pgSz");
+    dx_attr_int(c, "w:w", dx_twips(st->page_w));
+    dx_attr_int(c, "w:h", dx_twips(st->page_h));
+    dx_end(c);
+    /* The page number line: its top 7 mm (pagenum_gap) below the type
+     * area; Word measures the footer from the page edge to its bottom. */
+    double foot = st->margin_bottom - st->pagenum_gap - st->pagenum_size * 1.2;
+    if (foot < 0)
+        foot = 0;
+    dx_start(c, "w:pgMar");
+    dx_attr_int(c, "w:top", dx_twips(st->margin_top));
+    dx_attr_int(c, "w:right", dx_twips(st->margin_outside));
+    dx_attr_int(c, "w:bottom", dx_twips(st->margin_bottom));
+    dx_attr_int(c, "w:left", dx_twips(st->margin_inside));
+    dx_attr_int(c, "w:header", 851);
+    dx_attr_int(c, "w:footer", dx_twips(foot));
+    dx_attr_int(c, "w:gutter", 0);
+    dx_end(c);
+    dx_start(c, "w:cols");
+    dx_attr_int(c, "w:space", 425);
+    dx_end(c);
+    if (c->grid) {
+        /* 22 lines on the type area: the pitch is rounded down so that 22
+         * lines fit. The 28 characters per line come from tracking in the
+         * Normal style (docx_styles.c), not from a character grid: with
+         * w:type="linesAndChars" and the needed negative w:charSpace,
+         * LibreOffice gives every full-width character two grid cells. */
+        long pitch = (long)floor(c->text_h * 20.0 / st->grid_lines);
+        dx_start(c, "w:docGrid");
+        dx_attr(c, "w:type", "lines");
+        dx_attr_int(c, "w:linePitch", pitch);
+        dx_end(c);
+    }
+    dx_end(c);
+}
+
+/* ---- the part ---------------------------------------------------------------- */
+
+int dx_write_document(dx *c)
+{
+    int rc = dx_part_begin(c);
+    if (rc)
+        return rc;
+    dx_start(c, "w:document");
+    dx_attr(c, "xmlns:w", DX_NS_W);
+    dx_attr(c, "xmlns:r", DX_NS_R);
+    dx_attr(c, "xmlns:wp", DX_NS_WP);
+    dx_attr(c, "xmlns:a", DX_NS_A);
+    dx_attr(c, "xmlns:pic", DX_NS_PIC);
+    dx_attr(c, "xmlns:c", DX_NS_C);
+    dx_start(c, "w:body");
+    int last_table = 0;
+    for (const lexp_node *n = c->doc->root->first; n && !c->failed; n = n->next) {
+        if (n->type == LEXP_N_TABLE && last_table && !n->u.table.caption) {
+            /* Two adjacent tables would merge into one. */
+            styled_para(c, DX_ST_RULE, NULL);
+        }
+        last_table = 0;
+        switch (n->type) {
+        case LEXP_N_TITLE: title(c, n); break;
+        case LEXP_N_HEADING: heading(c, n); break;
+        case LEXP_N_PARAGRAPH: paragraph(c, n); break;
+        case LEXP_N_LIST: list(c, n); break;
+        case LEXP_N_TABLE:
+            if (n->u.table.caption)
+                dx_caption(c, n->u.table.caption, 1);
+            flush_break(c);
+            dx_table(c, n);
+            last_table = 1;
+            break;
+        case LEXP_N_IMAGE: dx_image(c, n); break;
+        case LEXP_N_CHART: dx_chart(c, n); break;
+        case LEXP_N_PAGEBREAK: c->page_break = 1; break;
+        case LEXP_N_RULE: rule(c, 1.0, 0, 0, 0); break;
+        case LEXP_N_MASTHEAD: masthead(c, n); break;
+        case LEXP_N_SIGNATURE: signature(c, n); break;
+        case LEXP_N_DISTRIBUTION: distribution(c, n); break;
+        default: break;
+        }
+    }
+    flush_break(c);
+    if (last_table) /* the body must not end with a table */
+        styled_para(c, DX_ST_RULE, NULL);
+    sect_pr(c);
+    dx_end(c); /* body */
+    dx_end(c); /* document */
+    return dx_part_end(c, "word/document.xml");
+}

@@ -1,0 +1,504 @@
+/*
+ * DOCX: thin helpers over libxml2's xmlTextWriter, unit conversions and the
+ * paragraph/run property writers shared by the body, the styles and the
+ * footers. Every helper checks the writer's status and remembers the first
+ * failure, so callers can write a whole part and check once at the end.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docx.h"
+
+/* ---- parts ------------------------------------------------------------- */
+
+static void fail(dx *c, const char *what)
+{
+    if (!c->failed) {
+        c->failed = 1;
+        if (!c->xml_msg[0])
+            snprintf(c->xml_msg, sizeof c->xml_msg, "%s failed", what);
+    }
+}
+
+int dx_part_begin(dx *c)
+{
+    c->failed = 0;
+    c->xml_msg[0] = 0;
+    c->buf = xmlBufferCreateSize(16384);
+    if (!c->buf)
+        return lexp__error_oom(c->err);
+    /* libxml2 grows memory buffers exactly by default: doubling keeps big
+     * tables linear. */
+    xmlBufferSetAllocationScheme(c->buf, XML_BUFFER_ALLOC_DOUBLEIT);
+    c->w = xmlNewTextWriterMemory(c->buf, 0);
+    if (!c->w) {
+        xmlBufferFree(c->buf);
+        c->buf = NULL;
+        return lexp__error_set(c->err, LEXP_EBACKEND, NULL, 0, 0, NULL,
+                               "libxml2: cannot create a text writer");
+    }
+    /* Declaring the encoding also makes the writer keep non-ASCII text in
+     * attributes as UTF-8 instead of character references. */
+    if (xmlTextWriterStartDocument(c->w, "1.0", "UTF-8", "yes") < 0)
+        fail(c, "the XML declaration");
+    return 0;
+}
+
+static int add_part(dx *c, dx_part *p)
+{
+    if (c->nparts == c->capparts) {
+        int n = c->capparts ? c->capparts * 2 : 16;
+        dx_part *v = realloc(c->parts, (size_t)n * sizeof *v);
+        if (!v)
+            return -1;
+        c->parts = v;
+        c->capparts = n;
+    }
+    c->parts[c->nparts++] = *p;
+    return 0;
+}
+
+int dx_part_end(dx *c, const char *name)
+{
+    if (xmlTextWriterEndDocument(c->w) < 0)
+        fail(c, "closing the part");
+    xmlFreeTextWriter(c->w); /* flushes into c->buf */
+    c->w = NULL;
+    xmlBufferPtr b = c->buf;
+    c->buf = NULL;
+    if (c->failed || !b) {
+        xmlBufferFree(b);
+        return lexp__error_set(c->err, LEXP_EBACKEND, NULL, 0, 0, NULL,
+                               "libxml2: writing %s: %s", name,
+                               c->xml_msg[0] ? c->xml_msg : "failed");
+    }
+    dx_part p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", name);
+    p.xml = b;
+    p.data = xmlBufferContent(b);
+    p.len = (size_t)xmlBufferLength(b);
+    if (add_part(c, &p)) {
+        xmlBufferFree(b);
+        return lexp__error_oom(c->err);
+    }
+    return 0;
+}
+
+int dx_part_add_raw(dx *c, const char *name, unsigned char *data, size_t len, int store)
+{
+    dx_part p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", name);
+    p.raw = data;
+    p.data = data;
+    p.len = len;
+    p.store = store;
+    if (add_part(c, &p)) {
+        free(data);
+        return lexp__error_oom(c->err);
+    }
+    return 0;
+}
+
+void dx_parts_free(dx *c)
+{
+    for (int i = 0; i < c->nparts; i++) {
+        xmlBufferFree(c->parts[i].xml);
+        free(c->parts[i].raw);
+    }
+    free(c->parts);
+    c->parts = NULL;
+    c->nparts = c->capparts = 0;
+    if (c->w)
+        xmlFreeTextWriter(c->w);
+    c->w = NULL;
+    xmlBufferFree(c->buf);
+    c->buf = NULL;
+}
+
+/* ---- elements ------------------------------------------------------------ */
+
+void dx_start(dx *c, const char *name)
+{
+    if (!c->failed && xmlTextWriterStartElement(c->w, (const xmlChar *)name) < 0)
+        fail(c, name);
+}
+
+void dx_end(dx *c)
+{
+    if (!c->failed && xmlTextWriterEndElement(c->w) < 0)
+        fail(c, "end of element");
+}
+
+void dx_attr(dx *c, const char *name, const char *value)
+{
+    if (!c->failed && value &&
+        xmlTextWriterWriteAttribute(c->w, (const xmlChar *)name, (const xmlChar *)value) < 0)
+        fail(c, name);
+}
+
+void dx_attr_int(dx *c, const char *name, long value)
+{
+    char s[24];
+    /* by hand: snprintf's format parsing shows up in big tables */
+    char *p = s + sizeof s;
+    unsigned long u = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
+    *--p = 0;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (value < 0)
+        *--p = '-';
+    dx_attr(c, name, p);
+}
+
+void dx_attr_hex(dx *c, const char *name, uint32_t rgb)
+{
+    char s[8];
+    snprintf(s, sizeof s, "%06X", (unsigned)(rgb & 0xFFFFFFu));
+    dx_attr(c, name, s);
+}
+
+void dx_val(dx *c, const char *name, const char *value)
+{
+    dx_start(c, name);
+    dx_attr(c, "w:val", value);
+    dx_end(c);
+}
+
+void dx_val_int(dx *c, const char *name, long value)
+{
+    dx_start(c, name);
+    dx_attr_int(c, "w:val", value);
+    dx_end(c);
+}
+
+void dx_empty(dx *c, const char *name)
+{
+    dx_start(c, name);
+    dx_end(c);
+}
+
+const char *dx_clean(dx *c, const char *s, size_t n, size_t *outlen)
+{
+    lexp__sbuf *b = &c->text;
+    b->len = 0;
+    size_t start = 0, i = 0;
+    while (i < n) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch < 0x80) {
+            i++;
+            continue;
+        }
+        if (ch < 0x80) {
+            if (ch == '\t' || ch == '\n' || ch == '\r') {
+                i++;
+                continue;
+            }
+            /* C0 controls are not allowed anywhere in XML 1.0 */
+            lexp__sbuf_put(b, s + start, i - start);
+            start = ++i;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = lexp__utf8_decode(s + i, n - i, &cp);
+        if (k && cp != 0xFFFE && cp != 0xFFFF) {
+            i += k;
+            continue;
+        }
+        lexp__sbuf_put(b, s + start, i - start);
+        if (!k) /* not UTF-8: the replacement character, so the part stays valid */
+            lexp__sbuf_puts(b, "\xEF\xBF\xBD");
+        i += k ? k : 1;
+        start = i;
+    }
+    lexp__sbuf_put(b, s + start, n - start);
+    if (lexp__sbuf_grow(b, 1) || b->oom) {
+        fail(c, "out of memory");
+        *outlen = 0;
+        return "";
+    }
+    b->ptr[b->len] = 0;
+    *outlen = b->len;
+    return b->ptr;
+}
+
+void dx_chars(dx *c, const char *s, size_t n)
+{
+    if (c->failed)
+        return;
+    size_t len;
+    const char *t = dx_clean(c, s, n, &len);
+    if (len && xmlTextWriterWriteString(c->w, (const xmlChar *)t) < 0)
+        fail(c, "text");
+}
+
+void dx_text_el(dx *c, const char *name, const char *text)
+{
+    dx_start(c, name);
+    if (text)
+        dx_chars(c, text, strlen(text));
+    dx_end(c);
+}
+
+/* ---- units ------------------------------------------------------------- */
+
+long dx_twips(double pt) { return lround(pt * 20.0); }
+
+long dx_emu(double pt) { return lround(pt * 12700.0); }
+
+double dx_text_ems(const char *s, size_t n)
+{
+    double w = 0;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = lexp__utf8_decode(s + i, n - i, &cp);
+        if (!k) {
+            i++;
+            continue;
+        }
+        i += k;
+        int cw = lexp__char_width(cp);
+        w += cw == 2 ? 1.0 : cw == 1 ? 0.5 : 0.0;
+    }
+    return w;
+}
+
+/* ---- properties ------------------------------------------------------------ */
+
+static const char *jc_name(int a)
+{
+    switch (a) {
+    case LEXP_ALIGN_LEFT: return "left";
+    case LEXP_ALIGN_CENTER: return "center";
+    case LEXP_ALIGN_RIGHT: return "right";
+    case LEXP_ALIGN_JUSTIFY: return "both";
+    default: return NULL;
+    }
+}
+
+static void border(dx *c, const char *name, const dx_border *b)
+{
+    dx_start(c, name);
+    dx_attr(c, "w:val", "single");
+    /* eighths of a point, 2–96 */
+    long sz = lround(b->width * 8.0);
+    dx_attr_int(c, "w:sz", sz < 2 ? 2 : sz > 96 ? 96 : sz);
+    dx_attr_int(c, "w:space", lround(b->space));
+    dx_attr_hex(c, "w:color", b->color);
+    dx_end(c);
+}
+
+void dx_ppr_write(dx *c, const dx_ppr *p)
+{
+    dx_start(c, "w:pPr");
+    if (p->style)
+        dx_val(c, "w:pStyle", p->style);
+    if (p->keep_next)
+        dx_empty(c, "w:keepNext");
+    if (p->keep_lines)
+        dx_empty(c, "w:keepLines");
+    if (p->page_break_before)
+        dx_empty(c, "w:pageBreakBefore");
+    if (p->widow)
+        dx_val(c, "w:widowControl", p->widow > 0 ? "1" : "0");
+    if (p->bottom.width > 0) {
+        dx_start(c, "w:pBdr");
+        border(c, "w:bottom", &p->bottom);
+        dx_end(c);
+    }
+    if (p->ntabs) {
+        dx_start(c, "w:tabs");
+        for (int i = 0; i < p->ntabs; i++) {
+            dx_start(c, "w:tab");
+            dx_attr(c, "w:val", p->tabs[i].kind);
+            dx_attr_int(c, "w:pos", dx_twips(p->tabs[i].pos));
+            dx_end(c);
+        }
+        dx_end(c);
+    }
+    if (p->kinsoku)
+        dx_empty(c, "w:kinsoku");
+    if (p->overflow_punct)
+        dx_val(c, "w:overflowPunct", p->overflow_punct > 0 ? "1" : "0");
+    if (p->snap)
+        dx_val(c, "w:snapToGrid", p->snap > 0 ? "1" : "0");
+    if (p->has_spacing) {
+        dx_start(c, "w:spacing");
+        dx_attr_int(c, "w:before", dx_twips(p->before));
+        dx_attr_int(c, "w:after", dx_twips(p->after));
+        if (p->line_rule == 1) {
+            dx_attr_int(c, "w:line", lround(p->line));
+            dx_attr(c, "w:lineRule", "auto");
+        } else if (p->line_rule) {
+            dx_attr_int(c, "w:line", dx_twips(p->line));
+            dx_attr(c, "w:lineRule", p->line_rule == 2 ? "exact" : "atLeast");
+        }
+        dx_end(c);
+    }
+    if (p->has_ind) {
+        /* Both units: Word reads the character counts, LibreOffice only
+         * the twips. */
+        double ch = p->char_pt > 0 ? p->char_pt : 12;
+        dx_start(c, "w:ind");
+        dx_attr_int(c, "w:leftChars", lround(p->ind_left_chars * 100));
+        dx_attr_int(c, "w:left", dx_twips(p->ind_left_chars * ch));
+        dx_attr_int(c, "w:rightChars", lround(p->ind_right_chars * 100));
+        dx_attr_int(c, "w:right", dx_twips(p->ind_right_chars * ch));
+        if (p->ind_hanging_chars > 0) {
+            dx_attr_int(c, "w:hangingChars", lround(p->ind_hanging_chars * 100));
+            dx_attr_int(c, "w:hanging", dx_twips(p->ind_hanging_chars * ch));
+        } else {
+            dx_attr_int(c, "w:firstLineChars", lround(p->ind_first_chars * 100));
+            dx_attr_int(c, "w:firstLine", dx_twips(p->ind_first_chars * ch));
+        }
+        dx_end(c);
+    }
+    const char *jc = jc_name(p->jc);
+    if (jc)
+        dx_val(c, "w:jc", jc);
+    if (p->outline > 0)
+        dx_val_int(c, "w:outlineLvl", p->outline - 1);
+    dx_end(c);
+}
+
+dx_rpr dx_rpr_none(void)
+{
+    dx_rpr r;
+    memset(&r, 0, sizeof r);
+    r.role = -1;
+    return r;
+}
+
+static int rpr_empty(const dx_rpr *r)
+{
+    return r->role < 0 && !r->font && !r->latin && !r->bold && !r->italic &&
+           !r->snap && !r->has_color && r->size <= 0 && !r->has_tracking && !r->lang;
+}
+
+void dx_rpr_write(dx *c, const dx_rpr *r)
+{
+    if (!r || rpr_empty(r))
+        return;
+    dx_start(c, "w:rPr");
+    if (r->font || r->role >= 0 || r->latin) {
+        dx_start(c, "w:rFonts");
+        if (r->font) {
+            dx_attr(c, "w:ascii", r->font);
+            dx_attr(c, "w:hAnsi", r->font);
+            dx_attr(c, "w:eastAsia", r->font);
+            dx_attr(c, "w:cs", r->font);
+        } else {
+            if (r->latin) {
+                dx_attr(c, "w:ascii", r->latin);
+                dx_attr(c, "w:hAnsi", r->latin);
+                dx_attr(c, "w:cs", r->latin);
+            }
+            if (r->role >= 0)
+                dx_attr(c, "w:eastAsia", lexp__role_docx_name(r->role));
+        }
+        dx_end(c);
+    }
+    if (r->bold) {
+        dx_val(c, "w:b", r->bold > 0 ? "1" : "0");
+        dx_val(c, "w:bCs", r->bold > 0 ? "1" : "0");
+    }
+    if (r->italic) {
+        dx_val(c, "w:i", r->italic > 0 ? "1" : "0");
+        dx_val(c, "w:iCs", r->italic > 0 ? "1" : "0");
+    }
+    if (r->snap)
+        dx_val(c, "w:snapToGrid", r->snap > 0 ? "1" : "0");
+    if (r->has_color) {
+        dx_start(c, "w:color");
+        dx_attr_hex(c, "w:val", r->color);
+        dx_end(c);
+    }
+    if (r->has_tracking)
+        dx_val_int(c, "w:spacing", dx_twips(r->tracking));
+    if (r->size > 0) {
+        long hp = lround(r->size * 2); /* half-points */
+        dx_val_int(c, "w:sz", hp);
+        dx_val_int(c, "w:szCs", hp);
+    }
+    if (r->lang) {
+        dx_start(c, "w:lang");
+        dx_attr(c, "w:val", "en-US");
+        dx_attr(c, "w:eastAsia", "zh-CN");
+        dx_end(c);
+    }
+    dx_end(c);
+}
+
+void dx_ppr_spacing(const dx *c, dx_ppr *p, const lexp_textstyle *ts)
+{
+    p->has_spacing = 1;
+    p->before = ts->space_before;
+    p->after = ts->space_after;
+    if (c->grid && fabs(ts->line_pitch - c->grid_pitch) < 0.5) {
+        p->line = 240; /* one grid line */
+        p->line_rule = 1;
+    } else {
+        /* Off the grid: an exact pitch, as the PDF sets it. */
+        p->line = ts->line_pitch;
+        p->line_rule = 2;
+        if (c->grid)
+            p->snap = -1;
+    }
+}
+
+/* ---- runs ------------------------------------------------------------------ */
+
+static void t_el(dx *c, const char *s, size_t n)
+{
+    if (!n)
+        return;
+    dx_start(c, "w:t");
+    /* Word and LibreOffice trim unmarked leading/trailing spaces. */
+    if (s[0] == ' ' || s[n - 1] == ' ' || memchr(s, ' ', n))
+        dx_attr(c, "xml:space", "preserve");
+    dx_chars(c, s, n);
+    dx_end(c);
+}
+
+void dx_run(dx *c, const dx_rpr *r, const char *text, size_t n)
+{
+    if (c->failed)
+        return;
+    dx_start(c, "w:r");
+    dx_rpr_write(c, r);
+    /* Line breaks and tabs inside a run are elements of their own. */
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char ch = i < n ? text[i] : 0;
+        if (i < n && ch != '\n' && ch != '\t' && ch != '\r')
+            continue;
+        t_el(c, text + start, i - start);
+        if (i < n && ch == '\n')
+            dx_empty(c, "w:br");
+        else if (i < n && ch == '\t')
+            dx_empty(c, "w:tab");
+        start = i + 1;
+    }
+    dx_end(c);
+}
+
+void dx_tree_run(dx *c, const lexp_run *run, const dx_rpr *base)
+{
+    dx_rpr r = base ? *base : dx_rpr_none();
+    if (run->flags & LEXP_RUN_BOLD)
+        r.bold = 1;
+    if (run->flags & LEXP_RUN_ITALIC)
+        r.italic = 1;
+    if (run->flags & LEXP_RUN_COLOR) {
+        r.has_color = 1;
+        r.color = run->color;
+    }
+    if (run->role >= 0 && run->role < LEXP_ROLE_COUNT)
+        r.role = run->role;
+    dx_run(c, &r, run->text, run->len);
+}
