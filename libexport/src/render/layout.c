@@ -1249,6 +1249,7 @@ static int block_image(LX *lx, const lexp_node *n)
 static const uint32_t palette[] = {0xC0392B, 0x2E86C1, 0xF39C12, 0x27AE60, 0x8E44AD,
                                    0x16A085, 0xD35400, 0x2C3E50, 0x7F8C8D, 0xB7950B};
 #define BAR_COLOR 0x2E86C1
+#define BAR_ROW 1.5 /* a bar's row, in lines of label text */
 
 static int chart_text(LX *lx, const char *s, const lexp_textstyle *ts, double bx, double w,
                       double top, lexp_align align)
@@ -1289,10 +1290,9 @@ static double chart_size(const LX *lx, const lexp_node *n, double *plot_h, doubl
         *r = fmin(lx->aw * 0.22, 80);
         *plot_h = fmax(2 * *r, (double)n->u.chart.n * ls->line_pitch) + 12;
     } else {
-        *plot_h = fmin(lx->aw * 0.32, 150);
+        *plot_h = (double)n->u.chart.n * ls->line_pitch * BAR_ROW + 12;
     }
-    return title_h + *plot_h + (pie ? 0 : 2 * ls->line_pitch) +
-           lx->st->body.line_pitch * 0.5;
+    return title_h + *plot_h + lx->st->body.line_pitch * 0.5;
 }
 
 static int block_chart(LX *lx, const lexp_node *n)
@@ -1327,29 +1327,47 @@ static int block_chart(LX *lx, const lexp_node *n)
     }
     char num[64];
     if (!pie) {
-        double left = lx->aw * 0.06, pw = lx->aw - 2 * left;
-        double base_y = top + plot_h;
-        double head = ls.line_pitch; /* room for the value above the tallest bar */
-        double sw = np > 0 ? pw / np : pw;
-        double bw = fmin(sw * 0.55, 60);
+        /* horizontal bars: a row per category with its label and value
+         * side by side before the bar, so each row reads "label value" as
+         * the text does (and as text extraction finds it) */
+        double pitch = ls.line_pitch * BAR_ROW;
+        double labw = 0, valw = 0;
+        int rc = 0;
+        for (int i = 0; i < np && rc == 0; i++) {
+            labw = fmax(labw, text_width(lx, n->u.chart.labels[i] ? n->u.chart.labels[i] : "",
+                                         &ls, &rc));
+            fmt_value(num, sizeof num, n->u.chart.values[i]);
+            if (rc == 0)
+                valw = fmax(valw, text_width(lx, num, &ls, &rc));
+        }
+        if (rc)
+            return -1;
+        double left = lx->aw * 0.06;
+        labw = fmin(labw, lx->aw * 0.3);
+        double valx = left + labw + ls.size * 0.5;
+        double axis = valx + valw + ls.size * 0.6;
+        double plot_w = lx->aw - axis - left;
         for (int i = 0; i < np; i++) {
             double v = n->u.chart.values[i];
-            double bh = vmax > 0 && v > 0 ? (plot_h - head) * v / vmax : 0;
-            double cx = left + sw * (i + 0.5);
-            if (bh > 0 && add_rect(lx, X + cx - bw / 2, Y + base_y - bh, bw, bh, 0, 0, 0, 1,
+            double row = top + 6 + (double)i * pitch;
+            double bl = vmax > 0 && v > 0 ? plot_w * v / vmax : 0;
+            double bh = pitch * 0.62;
+            if (bl > 0 && add_rect(lx, X + axis, Y + row + (pitch - bh) / 2, bl, bh, 0, 0, 0, 1,
                                    BAR_COLOR))
                 return -1;
-            fmt_value(num, sizeof num, v);
-            if (chart_text(lx, num, &ls, cx - sw / 2, sw, base_y - bh - ls.line_pitch,
-                           LEXP_ALIGN_CENTER))
-                return -1;
             const char *lab = n->u.chart.labels[i] ? n->u.chart.labels[i] : "";
-            if (chart_text(lx, lab, &ls, cx - sw / 2, sw, base_y + 2, LEXP_ALIGN_CENTER))
+            if (chart_text(lx, lab, &ls, left, labw, row + (pitch - ls.line_pitch) / 2,
+                           LEXP_ALIGN_RIGHT))
+                return -1;
+            fmt_value(num, sizeof num, v);
+            if (chart_text(lx, num, &ls, valx, valw + 1, row + (pitch - ls.line_pitch) / 2,
+                           LEXP_ALIGN_LEFT))
                 return -1;
         }
-        if (add_line(lx, X + left, Y + base_y, X + left + pw, Y + base_y, 0.75, 0x404040))
+        if (add_line(lx, X + axis, Y + top + 2, X + axis, Y + top + 10 + np * pitch, 0.75,
+                     0x404040))
             return -1;
-        lx->y = base_y + 2 * ls.line_pitch + 2;
+        lx->y = top + plot_h;
     } else {
         double cx = lx->aw * 0.08 + r, cy = top + plot_h / 2;
         double a = 0;
@@ -1733,6 +1751,18 @@ static int table_place(TB *tb)
             if (table_page_break(tb))
                 return -1;
             body_on_page = 0;
+        } else if (g + 1 < tb->nr && group_end(tb, g + 1) + 1 >= tb->nr && body_on_page >= 2) {
+            /* the last group would be alone on the next page: take this
+             * one along (a total row never stands alone) */
+            double lh = 0;
+            for (int k = g + 1; k < tb->nr; k++)
+                lh += tb->rowh[k];
+            if (lx->y + gh <= lx->ah + EPS && lx->y + gh + lh > lx->ah + EPS &&
+                gh + lh + hh <= lx->ah) {
+                if (table_page_break(tb))
+                    return -1;
+                body_on_page = 0;
+            }
         }
         for (int k = r; k <= g; k++) {
             double h = tb->rowh[k];
@@ -1768,7 +1798,7 @@ static int table_place(TB *tb)
                     break; /* the header leaves no room: give up splitting */
             }
             lx->y += h;
-            body_on_page = 1;
+            body_on_page++;
             for (int i = 0; i < tb->ncells; i++) {
                 tcell *c = &tb->cells[i];
                 if (c->open && c->r + c->rs - 1 <= k && cell_close(tb, c, lx->y, 1))
@@ -1848,7 +1878,10 @@ static int block_table(LX *lx, const lexp_node *n)
     if (t->n && set_text(lx, t, lx->aw, 0, 0, LEXP_ALIGN_CENTER))
         goto done;
     double cap_h = t->n ? (double)lx->ln.n * cs->line_pitch : 0;
-    double first = header_height(&tb) + (tb.nhead < nr ? tb.rowh[tb.nhead] : 0);
+    /* the caption, the header and two rows (or all) start on one page */
+    double first = header_height(&tb);
+    for (int k = tb.nhead; k < nr && k < tb.nhead + 2; k++)
+        first += tb.rowh[k];
     if (ensure_page(lx))
         goto done;
     double gap = lx->st->body.line_pitch * 0.25;
