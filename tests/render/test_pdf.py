@@ -621,6 +621,71 @@ title: 照片
     assert "一页的缩影" in pdf_normalised(pdf)
 
 
+def png_bytes(w, h, ctype, depth, rows, palette=None):
+    """A minimal PNG: IHDR, optional PLTE, one IDAT of unfiltered rows."""
+    import struct
+    import zlib
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\0" + r for r in rows)
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, 0))
+    if palette:
+        out += chunk(b"PLTE", b"".join(bytes(c) for c in palette))
+    return out + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def rendered_colours(pdf):
+    """Pixel colours of page 1 rendered at 36 dpi, with their counts."""
+    r = subprocess.run(["pdftoppm", "-r", "36", "-f", "1", "-l", "1", "-singlefile", pdf],
+                       capture_output=True, check=True)
+    data = r.stdout
+    # binary PPM: P6 w h maxval, then RGB bytes
+    parts = data.split(b"\n", 3)
+    w, h = map(int, parts[1].split())
+    px = parts[3]
+    return collections.Counter(px[i:i + 3] for i in range(0, w * h * 3, 3))
+
+
+@pytest.mark.parametrize("kind", ["rgb", "gray", "palette4", "rgba", "rgb16"])
+def test_png_kinds(kind, tmp):
+    """PNGs go in directly (opaque, ≤ 8 bits) or through libharu (alpha,
+    16 bits) and show their colour."""
+    w, h = 48, 24
+    want = (200, 30, 40)
+    if kind == "rgb":
+        png = png_bytes(w, h, 2, 8, [bytes(want) * w] * h)
+    elif kind == "gray":
+        want = (128, 128, 128)
+        png = png_bytes(w, h, 0, 8, [b"\x80" * w] * h)
+    elif kind == "palette4":
+        png = png_bytes(w, h, 3, 4, [b"\x11" * (w // 2)] * h, palette=[(0, 0, 0), want])
+    elif kind == "rgba":
+        png = png_bytes(w, h, 6, 8, [(bytes(want) + b"\xff") * w] * h)
+    else:
+        png = png_bytes(w, h, 2, 16, [bytes(c for v in want for c in (v, 0)) * w] * h)
+    os.makedirs(os.path.join(tmp, "photos"), exist_ok=True)
+    with open(os.path.join(tmp, "photos", f"{kind}.png"), "wb") as f:
+        f.write(png)
+    tpl = write(tmp, f"png-{kind}.lxt", f"""---
+preset: gbt9704
+title: 图
+---
+![{kind}](photos/{kind}.png){{width=0.5}}
+""")
+    pdf = os.path.join(tmp, f"png-{kind}.pdf")
+    r = run("render", tpl, data_file(tmp), "-f", "pdf", "-o", pdf)
+    assert "placeholder" not in r.stderr, r.stderr
+    colours = rendered_colours(pdf)
+    near = sum(n for c, n in colours.items() if all(abs(a - b) <= 3 for a, b in zip(c, want)))
+    assert near > 500, (kind, colours.most_common(4))
+    if shutil.which("gs"):
+        g = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage",
+                            pdf], capture_output=True, text=True)
+        assert g.returncode == 0 and not (g.stdout + g.stderr).strip(), g.stdout + g.stderr
+
+
 def test_image_is_embedded(showcase):
     r = subprocess.run(["pdfimages", "-list", showcase["pdf"]], capture_output=True, text=True)
     if r.returncode != 0:

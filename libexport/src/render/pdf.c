@@ -447,6 +447,117 @@ static void set_stroke(HPDF_Page pg, uint32_t c)
     HPDF_Page_SetRGBStroke(pg, (HPDF_REAL)r, (HPDF_REAL)g, (HPDF_REAL)b);
 }
 
+/* ---- images ------------------------------------------------------------------ */
+
+static uint32_t be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static HPDF_STATUS write_png_filter(HPDF_Dict obj, HPDF_Stream stream)
+{
+    (void)obj;
+    return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
+}
+
+/* An opaque, non-interlaced PNG goes into the PDF as it is: its IDAT data is a zlib stream of PNG-filtered rows, which
+ * FlateDecode with predictor 15 reads directly. This spares decoding and
+ * deflating the pixels again on every document. Returns NULL (no error)
+ * for anything else, which libharu's loader then handles. */
+static HPDF_Image png_passthrough(PX *px, const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    lexp_error e;
+    lexp_error_clear(&e);
+    if (lexp__read_file(&data, &len, path, 64u * 1024u * 1024u, &e))
+        return NULL;
+    const unsigned char *d = (const unsigned char *)data;
+    HPDF_Image img = NULL;
+    uint32_t w = 0, h = 0;
+    int depth = 0, ctype = -1, ok = len > 33 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0;
+    const unsigned char *plte = NULL;
+    uint32_t nplte = 0;
+    size_t idat = 0;
+    for (size_t p = 8; ok && p + 8 <= len;) {
+        uint32_t n = be32(d + p);
+        const unsigned char *type = d + p + 4;
+        if (n > len - p - 12) {
+            ok = 0;
+            break;
+        }
+        const unsigned char *c = d + p + 8;
+        if (memcmp(type, "IHDR", 4) == 0 && n >= 13) {
+            w = be32(c);
+            h = be32(c + 4);
+            depth = c[8];
+            ctype = c[9];
+            ok = c[10] == 0 && c[11] == 0 && c[12] == 0; /* deflate, adaptive, no interlace */
+        } else if (memcmp(type, "PLTE", 4) == 0) {
+            plte = c;
+            nplte = n / 3;
+        } else if (memcmp(type, "tRNS", 4) == 0) {
+            ok = 0; /* transparency needs a soft mask */
+        } else if (memcmp(type, "IDAT", 4) == 0) {
+            idat += n;
+        } else if (memcmp(type, "IEND", 4) == 0) {
+            break;
+        }
+        p += 12 + n;
+    }
+    int colors = ctype == 0 ? 1 : ctype == 2 ? 3 : ctype == 3 ? 1 : 0;
+    if (!ok || !w || !h || w > 100000 || h > 100000 || !colors || !idat ||
+        (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16) ||
+        (ctype == 3 && (depth > 8 || !plte || nplte == 0 || nplte > 256)) ||
+        (ctype == 2 && depth < 8)) {
+        free(data);
+        return NULL;
+    }
+    HPDF_MMgr mm = px->pdf->mmgr;
+    /* 16 bits per sample came with PDF 1.5 (libharu's loader mixes up the
+     * channels of such files) */
+    if (depth == 16 && px->pdf->pdf_version < HPDF_VER_15)
+        px->pdf->pdf_version = HPDF_VER_15;
+    img = HPDF_DictStream_New(mm, px->pdf->xref);
+    if (!img) {
+        free(data);
+        return NULL;
+    }
+    img->header.obj_class |= HPDF_OSUBCLASS_XOBJECT;
+    img->write_fn = write_png_filter;
+    HPDF_Dict_AddName(img, "Type", "XObject");
+    HPDF_Dict_AddName(img, "Subtype", "Image");
+    HPDF_Dict_AddNumber(img, "Width", (HPDF_INT32)w);
+    HPDF_Dict_AddNumber(img, "Height", (HPDF_INT32)h);
+    HPDF_Dict_AddNumber(img, "BitsPerComponent", depth);
+    if (ctype == 3) {
+        HPDF_Array cs = HPDF_Array_New(mm);
+        HPDF_Dict_Add(img, "ColorSpace", cs);
+        HPDF_Array_AddName(cs, "Indexed");
+        HPDF_Array_AddName(cs, "DeviceRGB");
+        HPDF_Array_AddNumber(cs, (HPDF_INT32)nplte - 1);
+        HPDF_Array_Add(cs, HPDF_Binary_New(mm, (HPDF_BYTE *)plte, nplte * 3));
+    } else {
+        HPDF_Dict_AddName(img, "ColorSpace", ctype == 0 ? "DeviceGray" : "DeviceRGB");
+    }
+    HPDF_Dict parms = HPDF_Dict_New(mm);
+    HPDF_Dict_Add(img, "DecodeParms", parms);
+    HPDF_Dict_AddNumber(parms, "Predictor", 15);
+    HPDF_Dict_AddNumber(parms, "Colors", colors);
+    HPDF_Dict_AddNumber(parms, "BitsPerComponent", depth);
+    HPDF_Dict_AddNumber(parms, "Columns", (HPDF_INT32)w);
+    for (size_t p = 8; p + 8 <= len;) {
+        uint32_t n = be32(d + p);
+        if (memcmp(d + p + 4, "IDAT", 4) == 0)
+            HPDF_Stream_Write(img->stream, d + p + 8, n);
+        if (memcmp(d + p + 4, "IEND", 4) == 0)
+            break;
+        p += 12 + n;
+    }
+    free(data);
+    return img;
+}
+
 static HPDF_Image load_image(PX *px, const char *path)
 {
     for (size_t i = 0; i < px->nimages; i++)
@@ -464,7 +575,7 @@ static HPDF_Image load_image(PX *px, const char *path)
     (void)dot;
     px->soft = 1;
     px->soft_err = 0;
-    if (sig[0] == 0x89 && sig[1] == 'P')
+    if (sig[0] == 0x89 && sig[1] == 'P' && !(img = png_passthrough(px, path)))
         img = HPDF_LoadPngImageFromFile(px->pdf, path);
     else if (sig[0] == 0xFF && sig[1] == 0xD8)
         img = HPDF_LoadJpegImageFromFile(px->pdf, path);
