@@ -278,10 +278,11 @@ static int face_open(face *fc)
     unsigned olen;
     const unsigned char *o = (const unsigned char *)hb_blob_get_data(os2, &olen);
     int cap = 0;
-    if (olen >= 10 && (be16(o + 8) & 0x000F) == 0x0002) {
+    /* fsType: 0x0002 restricted licence, 0x0200 bitmap embedding only */
+    if (olen >= 10 && ((be16(o + 8) & 0x000F) == 0x0002 || (be16(o + 8) & 0x0200))) {
         hb_blob_destroy(os2);
         return fail_face(fc, LEXP_EINVAL,
-                         "its licence forbids embedding (OS/2 fsType: restricted)");
+                         "its licence forbids embedding its outlines (OS/2 fsType)");
     }
     if (olen >= 90 && be16(o) >= 2)
         cap = sbe16(o + 88);
