@@ -108,6 +108,7 @@ static void sub_free(sub_entry *e)
     free((void *)e->s.tounicode_z);
     free((void *)e->s.map_old);
     free((void *)e->s.map_new);
+    free((void *)e->s.extra);
     free(e);
 }
 
@@ -850,8 +851,9 @@ void lexp__fonts_warn(lexp__fonts *f, const lexp_render_options *opt)
         if (nm > 20)
             lexp__sbuf_printf(&b, " and %zu more", nm - 20);
         lexp__warn(opt, NULL,
-                   "no installed font has a glyph for %s: drawn as empty boxes. Install a "
-                   "font that has them and set it with --font ROLE=PATH",
+                   "no installed font has a glyph for %s: drawn as empty boxes (the text "
+                   "layer keeps them). Install a font that has them and set it with --font "
+                   "ROLE=PATH",
                    lexp__sbuf_cstr(&b));
         lexp__sbuf_free(&b);
     }
@@ -913,14 +915,15 @@ static int tounicode(lexp__sbuf *b, const uint32_t *newg, const uint32_t *cps, s
 /* hb-subset the face to the glyphs, and prepare everything the PDF writer
  * embeds. Runs without the cache lock. */
 static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cps, size_t n,
-                        lexp__subset *s, lexp_error *err)
+                        const uint32_t *extra, size_t nextra, lexp__subset *s,
+                        lexp_error *err)
 {
     int rc = -1;
     hb_subset_input_t *in = hb_subset_input_create_or_fail();
     hb_subset_plan_t *plan = NULL;
     hb_face_t *res = NULL, *check = NULL;
     hb_blob_t *blob = NULL;
-    uint32_t *mo = NULL, *mn = NULL, *half = NULL, *tcode = NULL, *tcp = NULL;
+    uint32_t *mo = NULL, *mn = NULL, *half = NULL, *tcode = NULL, *tcp = NULL, *ex = NULL;
     uint16_t *w = NULL;
     unsigned char *cmap = NULL, *fz = NULL, *tz = NULL, *cz = NULL;
     size_t fzl = 0, tzl = 0, czl = 0;
@@ -962,14 +965,15 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
     size_t nvar = 0;
     for (size_t i = 0; i < n; i++)
         nvar += is_wide_punct(cps[i]) != 0;
-    size_t ncid = ng + nvar;
+    size_t ncid = ng + nvar + nextra;
     w = malloc(ncid * sizeof *w);
     half = calloc(ng, sizeof *half);
     mo = malloc((n ? n : 1) * sizeof *mo);
     mn = malloc((n ? n : 1) * sizeof *mn);
-    tcode = malloc((n + nvar + 1) * sizeof *tcode);
-    tcp = malloc((n + nvar + 1) * sizeof *tcp);
-    if (!w || !half || !mo || !mn || !tcode || !tcp)
+    tcode = malloc((n + nvar + nextra + 1) * sizeof *tcode);
+    tcp = malloc((n + nvar + nextra + 1) * sizeof *tcp);
+    ex = malloc((nextra ? nextra : 1) * sizeof *ex);
+    if (!w || !half || !mo || !mn || !tcode || !tcp || !ex)
         goto oom;
     for (unsigned g = 0; g < ng; g++) {
         hb_codepoint_t old = hb_map_get(n2o, g);
@@ -993,6 +997,16 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
             v++;
         }
     }
+    /* characters without a glyph: CIDs showing glyph 0, as wide as the
+     * placeholder box the layout draws for them */
+    size_t extra_cid = v;
+    for (size_t i = 0; i < nextra; i++) {
+        ex[i] = extra[i];
+        w[v] = lexp__char_width(extra[i]) == 2 ? 1000 : 500;
+        tcode[nt] = (uint32_t)v;
+        tcp[nt++] = extra[i];
+        v++;
+    }
     if (tounicode(&tu, tcode, tcp, nt))
         goto oom;
     if (v > ng) {
@@ -1009,6 +1023,8 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
                 cmap[2 * half[g]] = (unsigned char)(g >> 8);
                 cmap[2 * half[g] + 1] = (unsigned char)g;
             }
+        for (size_t c = extra_cid; c < v; c++)
+            cmap[2 * c] = cmap[2 * c + 1] = 0;
         if (deflate_bytes(cmap, v * 2, &cz, &czl))
             goto oom;
     }
@@ -1028,8 +1044,11 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
     s->nmap = (uint32_t)n;
     s->map_old = mo;
     s->map_new = mn;
+    s->nextra = (uint32_t)nextra;
+    s->extra = ex;
+    s->extra_cid = (uint32_t)extra_cid;
     w = NULL;
-    half = mo = mn = NULL;
+    half = mo = mn = ex = NULL;
     fz = tz = cz = NULL;
     rc = 0;
     goto done;
@@ -1046,6 +1065,7 @@ done:
     free(mn);
     free(tcode);
     free(tcp);
+    free(ex);
     free(cmap);
     free(fz);
     free(tz);
@@ -1091,7 +1111,8 @@ static void sub_evict(lexp__fontcache *c)
 }
 
 int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uint32_t *cps,
-                       size_t n, const lexp__subset **out, lexp_error *err)
+                       size_t n, const uint32_t *extra, size_t nextra,
+                       const lexp__subset **out, lexp_error *err)
 {
     *out = NULL;
     if (slot < 0 || slot >= f->nslots)
@@ -1099,16 +1120,21 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
     const face *fc = f->slots[slot];
     if (grow((void **)&f->held, &f->capheld, f->nheld + 1, sizeof *f->held))
         return lexp__error_oom(err);
-    uint32_t *key = malloc((2 * n + 1) * sizeof *key);
+    /* key: glyph/character pairs, a separator no glyph id reaches, extras */
+    size_t nkey = 2 * n + 1 + nextra;
+    uint32_t *key = malloc(nkey * sizeof *key);
     if (!key)
         return lexp__error_oom(err);
     for (size_t i = 0; i < n; i++) {
         key[2 * i] = gids[i];
         key[2 * i + 1] = cps[i];
     }
-    uint64_t h = fnv(key, 2 * n * sizeof *key, 1469598103934665603ull);
+    key[2 * n] = 0xFFFFFFFFu;
+    for (size_t i = 0; i < nextra; i++)
+        key[2 * n + 1 + i] = extra[i];
+    uint64_t h = fnv(key, nkey * sizeof *key, 1469598103934665603ull);
     lexp__engine_lock(f->engine);
-    sub_entry *e = sub_find(f->cache, fc, h, key, 2 * n);
+    sub_entry *e = sub_find(f->cache, fc, h, key, nkey);
     if (e) {
         e->refs++;
         e->stamp = ++f->cache->clock;
@@ -1120,7 +1146,7 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
             free(key);
             return lexp__error_oom(err);
         }
-        if (build_subset(fc, gids, cps, n, &ne->s, err)) {
+        if (build_subset(fc, gids, cps, n, extra, nextra, &ne->s, err)) {
             free(key);
             sub_free(ne);
             return -1;
@@ -1128,7 +1154,7 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
         ne->fc = fc;
         ne->hash = h;
         ne->key = key;
-        ne->nkey = 2 * n;
+        ne->nkey = nkey;
         key = NULL;
         ne->bytes = ne->s.font_zlen + ne->s.tounicode_zlen + ne->s.cidmap_zlen +
                     ne->s.ncid * 2 + ne->s.n * 4 + n * 16 +
@@ -1174,4 +1200,30 @@ uint32_t lexp__subset_glyph(const lexp__subset *s, uint32_t gid)
             hi = mid;
     }
     return (lo < s->nmap && s->map_old[lo] == gid) ? s->map_new[lo] : 0;
+}
+
+uint32_t lexp__subset_extra(const lexp__subset *s, uint32_t cp)
+{
+    size_t lo = 0, hi = s->nextra;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->extra[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < s->nextra && s->extra[lo] == cp) ? s->extra_cid + (uint32_t)lo : 0;
+}
+
+int lexp__fonts_primary(lexp__fonts *f, int role, lexp_error *err)
+{
+    if (role < 0 || role >= LEXP_ROLE_COUNT)
+        role = LEXP_ROLE_SONG;
+    chain *ch = get_chain(f, role, err);
+    if (!ch)
+        return -1;
+    int slot = slot_of(f, ch->faces[0]);
+    if (slot < 0)
+        lexp__error_oom(err);
+    return slot;
 }

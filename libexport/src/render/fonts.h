@@ -72,6 +72,11 @@ typedef struct lexp__subset {
     char tag[7];                 /* six capitals, from the glyph set */
     uint32_t nmap;               /* original glyph → new glyph, sorted */
     const uint32_t *map_old, *map_new;
+    /* Characters no font has, drawn invisibly (over a placeholder box) so
+     * text extraction still finds them: CIDs extra_cid.. show glyph 0. */
+    uint32_t nextra;
+    const uint32_t *extra; /* sorted characters */
+    uint32_t extra_cid;
 } lexp__subset;
 
 /* Start resolving fonts for one render of `doc`. Nothing is looked up until
@@ -91,12 +96,19 @@ int lexp__fonts_count(const lexp__fonts *f);
 const lexp__face_info *lexp__fonts_info(const lexp__fonts *f, int slot);
 
 /* Subset of `slot` holding `n` glyphs (sorted, distinct original glyph
- * ids) with the characters they show (for the ToUnicode map). The result
- * stays valid until lexp__fonts_free. Built once per glyph set and cached. */
+ * ids) with the characters they show (for the ToUnicode map), plus
+ * `nextra` characters without a glyph (sorted, distinct). The result stays
+ * valid until lexp__fonts_free. Built once per glyph set and cached. */
 int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uint32_t *cps,
-                       size_t n, const lexp__subset **out, lexp_error *err);
+                       size_t n, const uint32_t *extra, size_t nextra,
+                       const lexp__subset **out, lexp_error *err);
 /* New glyph id of an original one in a subset (0 if absent). */
 uint32_t lexp__subset_glyph(const lexp__subset *s, uint32_t gid);
+/* The CID of a character without a glyph (0 if absent). */
+uint32_t lexp__subset_extra(const lexp__subset *s, uint32_t cp);
+/* The slot of the first face of a role's chain (for invisible text of
+ * characters no font has). -1 on error. */
+int lexp__fonts_primary(lexp__fonts *f, int role, lexp_error *err);
 
 /* Deliver the warnings collected during the render: roles that fell back to
  * a free font, characters taken from a fallback font, characters no font

@@ -643,11 +643,28 @@ static int emit_line(LX *lx, const text *t, const tline *l, double x, double bas
         }
         const tstyle *s = &t->st[c->st];
         if (c->g.slot < 0) {
+            /* no font has it: a hollow box, with the character as invisible
+             * text of the role's first font so it can still be found */
             double em = s->size;
             double bw = c->adv * 0.8, bh = em * 0.8;
             if (add_rect(lx, x + l->indent + c->x + c->adv * 0.1, base - em * 0.78, bw, bh,
                          em * 0.05, 1, s->color, 0, 0))
                 return -1;
+            int slot = lexp__fonts_primary(lx->F, s->role, lx->err);
+            lexp__litem *it = slot < 0 ? NULL : add_item(lx, LEXP_L_TEXT);
+            if (!it)
+                return -1;
+            it->x = x + l->indent + c->x;
+            it->y = base;
+            it->u.text.slot = slot;
+            it->u.text.size = s->size;
+            it->u.text.color = s->color;
+            it->u.text.invisible = 1;
+            it->u.text.n = 1;
+            it->u.text.g = lexp__arena_zalloc(&lx->L->arena, sizeof(lexp__lglyph));
+            if (!it->u.text.g)
+                return lexp__error_oom(lx->err);
+            it->u.text.g[0].cp = c->cp;
             i++;
             continue;
         }

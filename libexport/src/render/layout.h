@@ -57,6 +57,7 @@ typedef struct lexp__litem {
             float size;
             uint32_t color;
             uint8_t bold, italic;
+            uint8_t invisible; /* characters no font has: text layer only */
             uint32_t n;
             lexp__lglyph *g;
         } text;

@@ -296,23 +296,28 @@ static int embed_fonts(PX *px)
             }
         if (rc == 0 && n > 0) {
             qsort(v, n, sizeof *v, cmp_pair);
-            size_t m = 0;
-            for (size_t i = 0; i < n; i++)
-                if (m == 0 || v[m - 1].gid != v[i].gid)
-                    v[m++] = v[i];
-            uint32_t *gids = malloc(m * sizeof *gids), *cps = malloc(m * sizeof *cps);
-            if (!gids || !cps) {
+            /* glyph 0 marks characters no font has: they go in as extras */
+            size_t ne = 0, m = 0;
+            uint32_t *extra = malloc(n * sizeof *extra);
+            uint32_t *gids = malloc(n * sizeof *gids), *cps = malloc(n * sizeof *cps);
+            if (!gids || !cps || !extra) {
                 rc = lexp__error_oom(px->err);
             } else {
-                for (size_t i = 0; i < m; i++) {
-                    gids[i] = v[i].gid;
-                    cps[i] = v[i].cp;
+                for (size_t i = 0; i < n; i++) {
+                    if (v[i].gid == 0) {
+                        if (ne == 0 || extra[ne - 1] != v[i].cp)
+                            extra[ne++] = v[i].cp;
+                    } else if (m == 0 || gids[m - 1] != v[i].gid) {
+                        gids[m] = v[i].gid;
+                        cps[m++] = v[i].cp;
+                    }
                 }
-                rc = lexp__fonts_subset(px->F, slot, gids, cps, m, &px->subsets[slot],
-                                        px->err);
+                rc = lexp__fonts_subset(px->F, slot, gids, cps, m, extra, ne,
+                                        &px->subsets[slot], px->err);
                 if (rc == 0)
                     rc = make_font(px, slot, px->subsets[slot]);
             }
+            free(extra);
             free(gids);
             free(cps);
         }
@@ -710,7 +715,7 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
     cbuf cb;
     cb.n = 0;
     cb.s = attr->stream;
-    int cur_slot = -1, bold = 0;
+    int cur_slot = -1, mode = 0; /* text rendering mode: 0 fill, 2 bold, 3 invisible */
     double cur_size = -1;
     /* graphics drawn before may have left any fill colour: set it first */
     uint32_t cur_color = 0xFFFFFFFFu;
@@ -746,7 +751,7 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
             cb_str(&cb, " ");
             cb_num(&cb, b);
             cb_str(&cb, " rg\012");
-            if (bold) {
+            if (mode == 2) {
                 cb_num(&cb, r);
                 cb_str(&cb, " ");
                 cb_num(&cb, g);
@@ -756,10 +761,11 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
             }
             cur_color = it->u.text.color;
         }
-        if (it->u.text.bold != bold) {
-            /* no bold faces for Chinese fonts: fill and stroke the outlines */
-            bold = it->u.text.bold;
-            if (bold) {
+        int tr = it->u.text.invisible ? 3 : it->u.text.bold ? 2 : 0;
+        if (tr != mode) {
+            mode = tr;
+            if (mode == 2) {
+                /* no bold faces for Chinese fonts: fill and stroke the outlines */
                 double r, g, b;
                 rgb(cur_color, &r, &g, &b);
                 cb_num(&cb, r);
@@ -771,7 +777,7 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
                 cb_num(&cb, size * 0.03);
                 cb_str(&cb, " w 2 Tr\012");
             } else {
-                cb_str(&cb, "0 Tr\012");
+                cb_str(&cb, mode == 3 ? "3 Tr\012" : "0 Tr\012");
             }
         }
         cb_str(&cb, it->u.text.italic ? "1 0 0.21 1 " : "1 0 0 1 ");
@@ -781,7 +787,9 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         cb_str(&cb, " Tm\012[<");
         double x0 = it->u.text.n ? it->u.text.g[0].x : 0;
         for (uint32_t k = 0; k < it->u.text.n; k++) {
-            uint32_t g = lexp__subset_glyph(s, it->u.text.g[k].gid);
+            uint32_t g = it->u.text.g[k].gid == 0
+                             ? lexp__subset_extra(s, it->u.text.g[k].cp)
+                             : lexp__subset_glyph(s, it->u.text.g[k].gid);
             if (it->u.text.g[k].half && g < s->n && s->half[g])
                 g = s->half[g];
             snprintf(hex, sizeof hex, "%04X", g & 0xFFFF);
@@ -800,7 +808,7 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         (void)x0;
         cb_str(&cb, ">] TJ\012");
     }
-    if (bold)
+    if (mode)
         cb_str(&cb, "0 Tr\012");
     cb_flush(&cb);
     HPDF_Page_EndText(pg);
