@@ -569,7 +569,6 @@ static HPDF_Image load_image(PX *px, const char *path)
         if (strcmp(px->images[i].path, path) == 0)
             return px->images[i].image;
     HPDF_Image img = NULL;
-    const char *dot = strrchr(path, '.');
     FILE *f = fopen(path, "rb");
     unsigned char sig[4] = {0};
     if (f) {
@@ -577,13 +576,15 @@ static HPDF_Image load_image(PX *px, const char *path)
             memset(sig, 0, sizeof sig);
         fclose(f);
     }
-    (void)dot;
     px->soft = 1;
     px->soft_err = 0;
-    if (sig[0] == 0x89 && sig[1] == 'P' && !(img = png_passthrough(px, path)))
-        img = HPDF_LoadPngImageFromFile(px->pdf, path);
-    else if (sig[0] == 0xFF && sig[1] == 0xD8)
-        img = HPDF_LoadJpegImageFromFile(px->pdf, path);
+    if (sig[0] == 0x89 && sig[1] == 'P') {
+        img = png_passthrough(px, path);
+        if (!img)
+            img = HPDF_LoadPngImageFromFile(px->pdf, path);
+    } else if (sig[0] == 0xFF && sig[1] == 0xD8) {
+        img = HPDF_LoadJpegImageFromFile(px->pdf, path); /* copied as DCT data */
+    }
     px->soft = 0;
     if (!img) {
         HPDF_ResetError(px->pdf);
@@ -785,7 +786,6 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         cb_str(&cb, " ");
         cb_num(&cb, ph - it->y);
         cb_str(&cb, " Tm\012[<");
-        double x0 = it->u.text.n ? it->u.text.g[0].x : 0;
         for (uint32_t k = 0; k < it->u.text.n; k++) {
             uint32_t g = it->u.text.g[k].gid == 0
                              ? lexp__subset_extra(s, it->u.text.g[k].cp)
@@ -805,7 +805,6 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
                 }
             }
         }
-        (void)x0;
         cb_str(&cb, ">] TJ\012");
     }
     if (mode)
