@@ -761,6 +761,19 @@ static void space_before(LX *lx, double s)
         lx->y += s;
 }
 
+/* With a line grid (GB/T 9704: 22 lines), text set at the grid's pitch
+ * starts on a grid line, as Word's document grid does: a title, table or
+ * picture before it does not shift the lines that follow. */
+static void snap_to_grid(LX *lx, double pitch)
+{
+    const lexp_style *st = lx->st;
+    if (st->grid_lines <= 0 || lx->page < 0 || fabs(pitch - st->body.line_pitch) > 0.01)
+        return;
+    double k = ceil((lx->y - EPS) / pitch);
+    if (k * pitch > lx->y)
+        lx->y = k * pitch;
+}
+
 /* ---- blocks ------------------------------------------------------------------------ */
 
 static lexp_align resolve_align(lexp_align a, lexp_align dflt)
@@ -796,6 +809,7 @@ static int block_para(LX *lx, const lexp_node *n, const lexp_textstyle *ts, cons
     if (set_text(lx, t, lx->aw, indent_chars * em, 0, align))
         return -1;
     space_before(lx, ts->space_before);
+    snap_to_grid(lx, ts->line_pitch);
     if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 1))
         return -1;
     lx->y += ts->space_after;
@@ -824,6 +838,7 @@ static int block_heading(LX *lx, const lexp_node *n)
     if (ensure_page(lx))
         return -1;
     space_before(lx, ts->space_before);
+    snap_to_grid(lx, ts->line_pitch);
     /* keep the heading with the start of what follows */
     double need = (double)lx->ln.n * ts->line_pitch + next_min(lx, n->next);
     if (need > lx->ah)
