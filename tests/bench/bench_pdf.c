@@ -7,9 +7,12 @@
  *   pdf_brief_warm_ms        per document, 100 briefings in one engine
  *   pdf_brief_months_ms      per document, 100 briefings cycling through
  *                            12 months (a new glyph set most times)
+ *   pdf_brief_noengine_ms    one briefing without an engine (fonts opened,
+ *                            looked up and subset for that document)
  *   pdf_brief_bytes/pages    the 2024-09 briefing
  *   pdf_cli_brief_ms         median wall time of `lexport brief -f pdf`
- *   pdf_table50_ms/pages     a table report of about 50 pages
+ *   pdf_table50_ms/pages     a table report of about 50 pages (cold: in a
+ *                            new engine)
  *   pdf_wholefont_ms/bytes   the same briefing text drawn by libharu with
  *                            HPDF_LoadTTFontFromFile embedding whole fonts
  *                            (what the renderer avoids), for reference
