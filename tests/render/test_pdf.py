@@ -496,6 +496,18 @@ title: 高行
     assert not check_layout(pdf)
 
 
+def test_unbreakable_words_stay_inside(tmp):
+    """Words longer than a line or a column break between characters."""
+    tpl = write(tmp, "words.lxt", "---\npreset: gbt9704\ntitle: 长词\n---\n" + "a" * 3000 +
+                "\n\n| 甲 | 乙 |\n|---|---|\n| " + "x" * 2000 + " | " + "汉" * 800 + " |\n")
+    pdf = os.path.join(tmp, "words.pdf")
+    run("render", tpl, data_file(tmp), "-f", "pdf", "-o", pdf)
+    problems = [p for p in check_layout(pdf) if "outside" in p]
+    assert not problems, problems[:5]
+    got = drop_repeated(pdf_normalised(pdf), "甲乙", ["甲乙"])
+    assert got.count("a") == 3000 and got.count("x") == 2000 and got.count("汉") == 800
+
+
 def test_missing_glyph_warning(tmp):
     # U+1F600 (an emoji) and U+10400: no installed Chinese font has them
     tpl = write(tmp, "missing.lxt", """---

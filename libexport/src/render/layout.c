@@ -1580,13 +1580,23 @@ static void table_columns(TB *tb)
         if (mx[c] < mn[c])
             mx[c] = mn[c];
         smin += mn[c];
-        smax += mx[c];
     }
+    if (smin > W) {
+        /* words wider than the table: no column may claim more than its
+         * share for them (they break between characters instead) */
+        smin = 0;
+        for (int c = 0; c < nc; c++) {
+            mn[c] = fmin(mn[c], W / nc);
+            smin += mn[c];
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        smax += mx[c];
     /* when not everything fits on one line, cap the widths at the level L
      * that fills the table: columns narrower than L are not wrapped at all,
      * wider ones wrap at L (but never below their widest unit) */
     double L = 0;
-    if (smax > W && smin < W) {
+    if (smax > W && smin <= W) {
         double lo = 0, hi = 0;
         for (int c = 0; c < nc; c++)
             hi = fmax(hi, mx[c]);
@@ -1604,12 +1614,10 @@ static void table_columns(TB *tb)
     for (int c = 0; c < nc; c++) {
         if (smax <= W) /* everything fits: share the spare width */
             tb->colw[c] = smax > 0 ? mx[c] + (W - smax) * mx[c] / smax : W / nc;
-        else if (smin < W)
+        else
             tb->colw[c] = fmin(mx[c], fmax(L, mn[c]));
-        else /* too narrow for its words: scale down, words break */
-            tb->colw[c] = mn[c] * W / smin;
     }
-    if (smax > W && smin < W) {
+    if (smax > W) {
         /* give the rounding rest to the widest column */
         double sum = 0;
         int wide = 0;
