@@ -368,6 +368,14 @@ static int doc_info(PX *px, const lexp_doc *doc)
     HPDF_Doc pdf = px->pdf;
     HPDF_SetInfoAttr(pdf, HPDF_INFO_PRODUCER, "libexport " LEXP_VERSION_STRING " (libharu)");
     CHECK(px);
+    /* the language, for screen readers and hyphenation-aware viewers; and
+     * the title rather than the file name in the viewer's window */
+    HPDF_Dict_Add(pdf->catalog, "Lang", HPDF_String_New(pdf->mmgr, "zh-CN", NULL));
+    HPDF_Dict prefs = HPDF_Dict_New(pdf->mmgr);
+    HPDF_Dict_Add(pdf->catalog, "ViewerPreferences", prefs);
+    CHECK(px);
+    HPDF_Dict_AddBoolean(prefs, "DisplayDocTitle", HPDF_TRUE);
+    CHECK(px);
     struct {
         const char *key, *value;
     } kv[] = {{"Title", doc->title},       {"Author", doc->author},
@@ -841,6 +849,9 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
         return lexp__error_oom(px->err);
     HPDF_SetCompressionMode(px->pdf, HPDF_COMP_ALL);
     CHECK(px);
+    /* /Lang and DisplayDocTitle are PDF 1.4 */
+    if (px->pdf->pdf_version < HPDF_VER_14)
+        px->pdf->pdf_version = HPDF_VER_14;
     int rc = embed_fonts(px);
     if (rc)
         return rc;
