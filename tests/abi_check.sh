@@ -4,7 +4,9 @@
 # compiles on its own with -pedantic -Werror as C11 and as C++.
 set -euo pipefail
 LIB=$1 SRC=$2 GEN=$3
-got=$(nm -D --defined-only "$LIB" | awk '{print $3}' | sort)
+# _end, _edata and __bss_start are the linker's own: it exports them as soon as
+# a linked library (libxlsxwriter.so.4 does) exports its own copies.
+got=$(nm -D --defined-only "$LIB" | awk '{print $3}' | grep -vxE '_end|_edata|__bss_start' | sort)
 if ! diff <(echo "$got") "$SRC/libexport/libexport.sym"; then
   echo "exported symbols differ from libexport/libexport.sym (update it if the change is intended)"
   exit 1
