@@ -15,20 +15,6 @@ typedef struct {
     const char *name;
 } conv;
 
-/* Line and column (in characters) of a byte offset, for our own checks. */
-static void position_of(const char *s, size_t off, int *line, int *col)
-{
-    int l = 1;
-    size_t start = 0;
-    for (size_t i = 0; i < off; i++)
-        if (s[i] == '\n') {
-            l++;
-            start = i + 1;
-        }
-    *line = l;
-    *col = (int)lexp__utf8_count(s + start, off - start) + 1;
-}
-
 static int fail_path(conv *c, const lexp_value *v, int code, const char *msg)
 {
     lexp__sbuf p = LEXP__SBUF_INIT;
@@ -129,22 +115,6 @@ static lexp_value *convert(conv *c, json_t *j, const lexp_value *parent, uint32_
     return v;
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    size_t n = (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 static int load(lexp_data **out, const char *text, size_t len, const char *name,
                 const char *path, lexp_error *err)
 {
@@ -166,7 +136,7 @@ static int load(lexp_data **out, const char *text, size_t len, const char *name,
     size_t bad;
     if (!lexp__utf8_valid(text, len, &bad)) {
         int line, col;
-        position_of(text, bad, &line, &col);
+        lexp__line_col(text, bad, &line, &col);
         lexp__error_set(err, LEXP_ESYNTAX, shown, line, col, NULL,
                         "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
                         (unsigned char)text[bad]);
@@ -196,7 +166,7 @@ static int load(lexp_data **out, const char *text, size_t len, const char *name,
     }
     lexp__arena_init(&d->arena);
     d->name = strdup(shown);
-    d->dir = path ? dir_of(path) : strdup(".");
+    d->dir = path ? lexp__dir_of(path) : strdup(".");
     conv c = {d, err, shown};
     d->root = (d->name && d->dir) ? convert(&c, root, NULL, 0, 0) : NULL;
     json_decref(root);

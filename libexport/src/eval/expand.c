@@ -1291,13 +1291,15 @@ static int chart_open(E *e, const lexp_tnode *src, const lexp_line *l)
     V *data = lexp__eval_expr(e, da->value);
     if (!data)
         return -1;
-    if (data->type == LV_OBJ) {
-        /* {"宣传": 3, "培训": 2} */
+    if (data->type == LV_OBJ || data->type == LV_ARR) {
         c->u.chart.n = (int)data->len;
         c->u.chart.labels = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(char *));
         c->u.chart.values = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(double));
         if (!c->u.chart.labels || !c->u.chart.values)
             return lexp__error_oom(e->err), -1;
+    }
+    if (data->type == LV_OBJ) {
+        /* {"宣传": 3, "培训": 2} */
         for (uint32_t i = 0; i < data->len; i++) {
             const lexp_member *m = &data->u.members[i];
             double x;
@@ -1308,11 +1310,6 @@ static int chart_open(E *e, const lexp_tnode *src, const lexp_line *l)
             c->u.chart.values[i] = x;
         }
     } else if (data->type == LV_ARR) {
-        c->u.chart.n = (int)data->len;
-        c->u.chart.labels = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(char *));
-        c->u.chart.values = lexp__arena_zalloc(e->A, (data->len + 1) * sizeof(double));
-        if (!c->u.chart.labels || !c->u.chart.values)
-            return lexp__error_oom(e->err), -1;
         for (uint32_t i = 0; i < data->len; i++) {
             V *it = data->u.items[i];
             V *lv = NULL, *vv = NULL;

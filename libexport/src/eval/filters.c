@@ -545,45 +545,30 @@ static int numbers(E *e, const lexp_expr *site, V *in, V *field, V *dflt, const 
     return 0;
 }
 
-FILTER(sum)
+/* sum, avg, min and max share one pass over the numbers. */
+typedef enum { AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX } aggkind;
+
+static V *aggregate(E *e, const lexp_expr *site, V *in, V *const *args, int nargs,
+                    aggkind kind)
 {
+    static const char *const names[] = {"sum", "avg", "min", "max"};
     double s, mn = 0, mx = 0;
     uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "sum", &s, &c,
-                &mn, &mx))
+    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, names[kind],
+                &s, &c, &mn, &mx))
         return NULL;
-    return lexp__eval_num(e, s);
+    switch (kind) {
+    case AGG_SUM: return lexp__eval_num(e, s);
+    case AGG_AVG: return lexp__eval_num(e, c ? s / c : 0);
+    case AGG_MIN: return c ? lexp__eval_num(e, mn) : &lexp__undef;
+    default: return c ? lexp__eval_num(e, mx) : &lexp__undef;
+    }
 }
 
-FILTER(avg)
-{
-    double s, mn = 0, mx = 0;
-    uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "avg", &s, &c,
-                &mn, &mx))
-        return NULL;
-    return lexp__eval_num(e, c ? s / c : 0);
-}
-
-FILTER(min)
-{
-    double s, mn = 0, mx = 0;
-    uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "min", &s, &c,
-                &mn, &mx))
-        return NULL;
-    return c ? lexp__eval_num(e, mn) : &lexp__undef;
-}
-
-FILTER(max)
-{
-    double s, mn = 0, mx = 0;
-    uint32_t c;
-    if (numbers(e, site, in, nargs ? args[0] : NULL, nargs > 1 ? args[1] : NULL, "max", &s, &c,
-                &mn, &mx))
-        return NULL;
-    return c ? lexp__eval_num(e, mx) : &lexp__undef;
-}
+FILTER(sum) { return aggregate(e, site, in, args, nargs, AGG_SUM); }
+FILTER(avg) { return aggregate(e, site, in, args, nargs, AGG_AVG); }
+FILTER(min) { return aggregate(e, site, in, args, nargs, AGG_MIN); }
+FILTER(max) { return aggregate(e, site, in, args, nargs, AGG_MAX); }
 
 static V *list_of(E *e, V **items, uint32_t n)
 {
@@ -1074,13 +1059,13 @@ FILTER(map)
     return res;
 }
 
-/* compact: the list without missing, null, false and empty items, so
- * optional phrases can be joined: [a, b, c] | compact | join("、") */
-FILTER(compact)
+/* The items `keep` accepts, in order; it sees the items kept so far. */
+static V *select_items(E *e, const lexp_expr *site, V *in, const char *name,
+                       int (*keep)(V *item, V *const *kept, uint32_t nkept))
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "compact", &items, &n))
+    if (want_list(e, site, in, name, &items, &n))
         return NULL;
     V **out = malloc((n ? n : 1) * sizeof *out);
     if (!out) {
@@ -1089,36 +1074,32 @@ FILTER(compact)
     }
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++)
-        if (lexp__v_truthy(items[i]) || items[i]->type == LV_NUM)
+        if (keep(items[i], out, k))
             out[k++] = items[i];
     V *res = list_of(e, out, k);
     free(out);
     return res;
 }
 
-FILTER(unique)
+/* compact: the list without missing, null, false and empty items, so
+ * optional phrases can be joined: [a, b, c] | compact | join("、") */
+static int keep_present(V *item, V *const *kept, uint32_t nkept)
 {
-    V *const *items;
-    uint32_t n;
-    if (want_list(e, site, in, "unique", &items, &n))
-        return NULL;
-    V **out = malloc((n ? n : 1) * sizeof *out);
-    if (!out) {
-        lexp__error_oom(e->err);
-        return NULL;
-    }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        int seen = 0;
-        for (uint32_t j = 0; j < k && !seen; j++)
-            seen = lexp__v_equal(out[j], items[i]);
-        if (!seen)
-            out[k++] = items[i];
-    }
-    V *res = list_of(e, out, k);
-    free(out);
-    return res;
+    (void)kept;
+    (void)nkept;
+    return lexp__v_truthy(item) || item->type == LV_NUM;
 }
+
+static int keep_new(V *item, V *const *kept, uint32_t nkept)
+{
+    for (uint32_t j = 0; j < nkept; j++)
+        if (lexp__v_equal(kept[j], item))
+            return 0;
+    return 1;
+}
+
+FILTER(compact) { return select_items(e, site, in, "compact", keep_present); }
+FILTER(unique) { return select_items(e, site, in, "unique", keep_new); }
 
 FILTER(reverse)
 {

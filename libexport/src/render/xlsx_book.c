@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <xlsxwriter.h>
@@ -638,8 +639,20 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
         return lexp__error_oom(err);
     b->p = *props;
     b->constant_memory = props->constant_memory;
+    /* libxlsxwriter writes every part through a scratch file before zipping.
+     * For ordinary workbooks a RAM-backed directory makes that nearly free
+     * (about 1 ms less per briefing); streamed giant sheets stay on disk so
+     * they do not take memory. $TMPDIR, when set, is always respected. */
     const char *td = getenv("TMPDIR");
-    b->tmpdir = strdup(td && *td ? td : "/tmp");
+    struct stat st;
+    if (!(td && *td)) {
+        if (!props->constant_memory && stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+            access("/dev/shm", W_OK | X_OK) == 0)
+            td = "/dev/shm";
+        else
+            td = "/tmp";
+    }
+    b->tmpdir = strdup(td);
     if (!b->tmpdir) {
         free(b);
         return lexp__error_oom(err);
@@ -660,8 +673,8 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
             b->tmp_path = NULL;
             lexp__xbook_discard(b);
             return lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                   "xlsx: cannot create a temporary file in %s: %s",
-                                   td && *td ? td : "/tmp", strerror(e));
+                                   "xlsx: cannot create a temporary file in %s: %s", td,
+                                   strerror(e));
         }
         close(fd);
         path = b->tmp_path;

@@ -49,17 +49,6 @@ static int is_path(const char *s)
     return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".lxt") == 0);
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    char *d = strndup(path, (size_t)(slash - path));
-    return d;
-}
-
 static int load_uncached(lexp_template **out, const char *name, lexp_error *err)
 {
     if (!is_path(name)) {
@@ -85,7 +74,7 @@ static int load_uncached(lexp_template **out, const char *name, lexp_error *err)
     int rc = lexp__read_file(&src, &len, name, LEXP_TEMPLATE_MAX_BYTES, err);
     if (rc)
         return rc;
-    char *dir = dir_of(name);
+    char *dir = lexp__dir_of(name);
     if (!dir) {
         free(src);
         return lexp__error_oom(err);

@@ -376,66 +376,38 @@ static lexp_expr *parse_primary(X *x)
         x->depth--;
         return e;
     }
-    if (is_op(x, "{")) {
-        /* {"key": value, …}: keys are strings */
-        lexp_expr *e = mk(x, EX_DICT, t.s);
-        if (!e || lex(x))
-            return NULL;
-        lexp_expr *items[128];
-        int n = 0;
-        while (!is_op(x, "}")) {
-            if (n == 128) {
-                perr(x->p, x->cur.s, "object literal longer than 64 fields");
-                return NULL;
-            }
-            if (x->cur.type != K_STR) {
-                perr(x->p, x->cur.s, "expected a quoted key in the object, found %s",
-                     tok_desc(x, b, sizeof b));
-                return NULL;
-            }
-            if (!(items[n++] = parse_primary(x)) || expect_op(x, ":", "after the key"))
-                return NULL;
-            if (!(items[n++] = parse_expr(x)))
-                return NULL;
-            if (is_op(x, ",")) {
-                if (lex(x))
-                    return NULL;
-            } else if (!is_op(x, "}")) {
-                perr(x->p, x->cur.s, "expected ',' or '}' in an object, found %s",
-                     tok_desc(x, b, sizeof b));
-                return NULL;
-            }
-        }
-        if (lex(x))
-            return NULL;
-        e->nargs = n;
-        e->args = lexp__arena_alloc(x->p->A, (size_t)(n ? n : 1) * sizeof *e->args);
-        if (!e->args) {
-            poom(x->p);
-            return NULL;
-        }
-        memcpy(e->args, items, (size_t)n * sizeof *items);
-        return e;
-    }
-    if (is_op(x, "[")) {
-        lexp_expr *e = mk(x, EX_LIST, t.s);
+    if (is_op(x, "{") || is_op(x, "[")) {
+        /* [a, b] and {"key": value, …} (keys are strings): the items are
+         * kept in args, for an object alternating key and value */
+        int dict = is_op(x, "{");
+        const char *closer = dict ? "}" : "]";
+        lexp_expr *e = mk(x, dict ? EX_DICT : EX_LIST, t.s);
         if (!e || lex(x))
             return NULL;
         lexp_expr *items[256];
         int n = 0;
-        while (!is_op(x, "]")) {
-            if (n == 256) {
-                perr(x->p, x->cur.s, "list literal longer than 256 items");
+        while (!is_op(x, closer)) {
+            if (n >= 256 - 1) {
+                perr(x->p, x->cur.s, "%s literal longer than 128 items", dict ? "object" : "list");
                 return NULL;
+            }
+            if (dict) {
+                if (x->cur.type != K_STR) {
+                    perr(x->p, x->cur.s, "expected a quoted key in the object, found %s",
+                         tok_desc(x, b, sizeof b));
+                    return NULL;
+                }
+                if (!(items[n++] = parse_primary(x)) || expect_op(x, ":", "after the key"))
+                    return NULL;
             }
             if (!(items[n++] = parse_expr(x)))
                 return NULL;
             if (is_op(x, ",")) {
                 if (lex(x))
                     return NULL;
-            } else if (!is_op(x, "]")) {
-                perr(x->p, x->cur.s, "expected ',' or ']' in a list, found %s",
-                     tok_desc(x, b, sizeof b));
+            } else if (!is_op(x, closer)) {
+                perr(x->p, x->cur.s, "expected ',' or '%s' in %s, found %s", closer,
+                     dict ? "an object" : "a list", tok_desc(x, b, sizeof b));
                 return NULL;
             }
         }
@@ -2414,16 +2386,10 @@ int lexp__template_parse(lexp_template **out, const char *src, size_t len, const
                                "template is %.1f MB; the limit is %u MB",
                                (double)len / 1048576.0, LEXP_TEMPLATE_MAX_BYTES >> 20);
     size_t bad;
+    int line, col;
     if (!lexp__utf8_valid(src, len, &bad)) {
-        int line = 1;
-        size_t ls = 0;
-        for (size_t i = 0; i < bad; i++)
-            if (src[i] == '\n') {
-                line++;
-                ls = i + 1;
-            }
-        lexp__error_set(err, LEXP_ESYNTAX, shown, line,
-                        (int)lexp__utf8_count(src + ls, bad - ls) + 1, NULL,
+        lexp__line_col(src, bad, &line, &col);
+        lexp__error_set(err, LEXP_ESYNTAX, shown, line, col, NULL,
                         "invalid UTF-8 (byte 0x%02X); save the template as UTF-8",
                         (unsigned char)src[bad]);
         if (err)
@@ -2433,15 +2399,8 @@ int lexp__template_parse(lexp_template **out, const char *src, size_t len, const
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)src[i];
         if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') {
-            int line = 1;
-            size_t ls = 0;
-            for (size_t k = 0; k < i; k++)
-                if (src[k] == '\n') {
-                    line++;
-                    ls = k + 1;
-                }
-            return lexp__error_set(err, LEXP_ESYNTAX, shown, line,
-                                   (int)lexp__utf8_count(src + ls, i - ls) + 1, NULL,
+            lexp__line_col(src, i, &line, &col);
+            return lexp__error_set(err, LEXP_ESYNTAX, shown, line, col, NULL,
                                    "control character 0x%02X in the template; is it a text "
                                    "file?",
                                    c);
@@ -2517,19 +2476,9 @@ int lexp_template_parse(lexp_template **out, const char *src, size_t len, const 
     lexp_error_clear(err);
     if (!out || (!src && len))
         return lexp__error_set(err, LEXP_EINVAL, name, 0, 0, NULL, "invalid argument");
-    char *dir = NULL;
-    if (name && strchr(name, '/')) {
-        dir = strdup(name);
-        if (!dir)
-            return lexp__error_oom(err);
-        *strrchr(dir, '/') = 0;
-        if (!*dir) {
-            free(dir);
-            dir = strdup("/");
-        }
-    } else if (name) {
-        dir = strdup(".");
-    }
+    char *dir = name ? lexp__dir_of(name) : NULL;
+    if (name && !dir)
+        return lexp__error_oom(err);
     int rc = lexp__template_parse(out, src ? src : "", len, name, dir, err);
     free(dir);
     return rc;

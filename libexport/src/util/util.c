@@ -612,6 +612,35 @@ int lexp__weekday(int y, int m, int d)
 
 /* ---- files ------------------------------------------------------------------- */
 
+char *lexp__dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    size_t n = (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+void lexp__line_col(const char *s, size_t off, int *line, int *col)
+{
+    int l = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < off; i++)
+        if (s[i] == '\n') {
+            l++;
+            start = i + 1;
+        }
+    *line = l;
+    *col = (int)lexp__utf8_count(s + start, off - start) + 1;
+}
+
 int lexp__read_file(char **out, size_t *len, const char *path, size_t max,
                     lexp_error *err)
 {

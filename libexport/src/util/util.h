@@ -120,6 +120,11 @@ int lexp__weekday(int y, int m, int d);
 
 /* ---- files ------------------------------------------------------------ */
 
+/* The directory part of a path ("." when it has none); malloc'd. */
+char *lexp__dir_of(const char *path);
+/* 1-based line and column (in characters) of byte `off` of text `s`. */
+void lexp__line_col(const char *s, size_t off, int *line, int *col);
+
 /* Read a whole file, refusing more than `max` bytes (LEXP_ELIMIT).
  * The result is NUL-terminated; free with free(). */
 int lexp__read_file(char **out, size_t *len, const char *path, size_t max,
