@@ -1,0 +1,2154 @@
+/*
+ * Layout: document tree → pages of positioned items (see layout.h).
+ *
+ *   text_*    characters of a paragraph: glyphs, advances, break classes
+ *   break_*   line breaking (Chinese rules) and justification
+ *   flow_*    pages, the cursor, placing lines with widow/orphan control
+ *   block_*   one function per node kind (paragraph, table, chart, …)
+ *
+ * All lengths are points. A paragraph is measured once; its lines are then
+ * placed on pages, so the page parity (mirrored margins) is known only when
+ * a line is committed: line positions stay relative to the type area until
+ * then.
+ */
+#include "layout.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+#define EPS 0.01
+/* The CJK ideographic em box spans 0.12 em below the baseline to 0.88 em
+ * above it; lines centre that box in their pitch. */
+#define EM_ASCENT 0.88
+/* At most this much negative spacing per gap (em) when a line is squeezed
+ * so a closing mark need not start the next line. */
+#define MAX_SQUEEZE 0.025
+/* Padding inside table cells, in em of the cell text. */
+#define CELL_PAD_X 0.4
+#define CELL_PAD_Y 0.25
+
+/* ---- character classes ------------------------------------------------------ */
+
+enum {
+    F_WIDE = 1,   /* full-width: Han, kana, full-width punctuation */
+    F_SPACE = 2,  /* a break opportunity after it; not drawn */
+    F_OPEN = 4,   /* never ends a line */
+    F_CLOSE = 8,  /* never starts a line */
+    F_DASH = 16,  /* —— or ……: the pair never splits */
+    F_NL = 32,    /* forced line break */
+    F_ZW = 64     /* zero width, joins its neighbours */
+};
+
+static int is_close(uint32_t c)
+{
+    switch (c) {
+    case 0x3001: case 0x3002: case 0xFF0C: case 0xFF0E: case 0xFF1A: case 0xFF1B:
+    case 0xFF01: case 0xFF1F: case 0xFF09: case 0xFF3D: case 0xFF5D: case 0x3009:
+    case 0x300B: case 0x300D: case 0x300F: case 0x3011: case 0x3015: case 0x3017:
+    case 0x3019: case 0x301B: case 0x301E: case 0x301F: case 0x2019: case 0x201D:
+    case 0xFF60: case 0x00BB: case 0x203A: case 0x00B7: case 0x30FB: case 0x2027:
+    case 0x3005: case 0x303B: case 0x30FC: case 0xFF05: case 0x2030: case 0x2103:
+    case 0x00B0: case 0x2032: case 0x2033: case 0xFF5E: case 0x301C:
+    case ',': case '.': case ';': case ':': case '?': case '!': case ')': case ']':
+    case '}': case '%':
+        return 1;
+    default:
+        /* small kana never start a line either */
+        return (c >= 0x3041 && c <= 0x3049 && (c & 1)) || c == 0x3063 || c == 0x3083 ||
+               c == 0x3085 || c == 0x3087 || c == 0x308E ||
+               (c >= 0x30A1 && c <= 0x30A9 && (c & 1)) || c == 0x30C3 || c == 0x30E3 ||
+               c == 0x30E5 || c == 0x30E7 || c == 0x30EE || c == 0x30F5 || c == 0x30F6;
+    }
+}
+
+static int is_open(uint32_t c)
+{
+    switch (c) {
+    case 0xFF08: case 0xFF3B: case 0xFF5B: case 0x3008: case 0x300A: case 0x300C:
+    case 0x300E: case 0x3010: case 0x3014: case 0x3016: case 0x3018: case 0x301A:
+    case 0x301D: case 0x2018: case 0x201C: case 0xFF5F: case 0x00AB: case 0x2039:
+    case 0xFF04: case 0xFFE5: case 0xFFE1: case 0xFF0F:
+    case '(': case '[': case '{': case '$':
+        return 1;
+    default: return 0;
+    }
+}
+
+static int is_dash(uint32_t c) { return c == 0x2014 || c == 0x2026 || c == 0x2015; }
+
+/* ---- prepared text ---------------------------------------------------------------- */
+
+typedef struct tstyle {
+    int role;
+    float size;
+    uint32_t color;
+    uint8_t bold, italic;
+} tstyle;
+
+typedef struct tch {
+    uint32_t cp;
+    lexp__glyph g;
+    float adv;    /* advance as laid out, pt */
+    float em;     /* the character's em, pt (size × tracking) */
+    float shrink; /* how much a squeezed line may take from adv */
+    float dx;     /* glyph origin relative to the pen */
+    float x;      /* position in its line, set by justification */
+    uint16_t st;
+    uint8_t fl;
+    uint8_t brk;      /* a line may break before this character */
+    uint8_t half_adj; /* halved next to another mark (whatever the line) */
+    uint8_t half_ln;  /* halved by its line: at the end, or squeezed */
+} tch;
+
+typedef struct text {
+    tch *c;
+    size_t n, cap;
+    tstyle *st;
+    size_t nst, capst;
+} text;
+
+typedef struct tline {
+    size_t s, e;  /* characters [s, e) */
+    float width;  /* width the line occupies as placed */
+    float indent; /* offset of its first character from the box's left */
+    uint8_t last, forced;
+} tline;
+
+typedef struct lines {
+    tline *v;
+    size_t n, cap;
+} lines;
+
+static void text_free(text *t)
+{
+    free(t->c);
+    free(t->st);
+    memset(t, 0, sizeof *t);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 32;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+static int text_style(text *t, const tstyle *s)
+{
+    if (t->nst) {
+        const tstyle *l = &t->st[t->nst - 1];
+        if (l->role == s->role && l->size == s->size && l->color == s->color &&
+            l->bold == s->bold && l->italic == s->italic)
+            return (int)t->nst - 1;
+    }
+    if (grow((void **)&t->st, &t->capst, t->nst + 1, sizeof *t->st))
+        return -1;
+    t->st[t->nst] = *s;
+    return (int)t->nst++;
+}
+
+/* Append UTF-8 text in a style. `track` scales advances (the GB/T 9704
+ * grid). Invalid bytes become U+FFFD. */
+static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const tstyle *style,
+                    double track, lexp_error *err)
+{
+    int si = text_style(t, style);
+    if (si < 0)
+        return lexp__error_oom(err);
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t l = lexp__utf8_decode(s + i, len - i, &cp);
+        if (l == 0) {
+            l = 1;
+            cp = 0xFFFD;
+        }
+        i += l;
+        uint8_t fl = 0;
+        if (cp == '\n' || cp == 0x2028)
+            fl = F_NL;
+        else if (cp == '\t' || cp == ' ' || cp == 0x3000 || cp == 0x00A0 || cp == 0x2002 ||
+                 cp == 0x2003)
+            fl = F_SPACE;
+        else if (cp == 0x200B || cp == 0xFEFF || cp == 0x200D || cp == 0x200C || cp < 0x20 ||
+                 (cp >= 0x7F && cp < 0xA0))
+            continue; /* invisible: drop */
+        if (grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c))
+            return lexp__error_oom(err);
+        tch *c = &t->c[t->n];
+        memset(c, 0, sizeof *c);
+        c->cp = cp;
+        c->st = (uint16_t)si;
+        c->em = (float)(style->size * track);
+        if (fl & F_NL) {
+            c->fl = fl;
+            c->g.slot = -1;
+            t->n++;
+            continue;
+        }
+        if (fl & F_SPACE) {
+            /* spaces are gaps, not glyphs: an ideographic space or em space is
+             * a full em, others the font's space */
+            c->g.slot = -1;
+            c->g.adv = (cp == 0x3000 || cp == 0x2003) ? 1.0f : 0.5f;
+            if (cp != 0x3000 && cp != 0x2003) {
+                lexp__glyph sp;
+                if (lexp__fonts_glyph(F, style->role, ' ', &sp, err))
+                    return -1;
+                if (sp.slot >= 0 && sp.adv > 0)
+                    c->g.adv = cp == 0x2002 ? 0.5f : sp.adv;
+            }
+        } else if (lexp__fonts_glyph(F, style->role, cp, &c->g, err)) {
+            return -1;
+        }
+        c->adv = c->g.adv * c->em;
+        if (lexp__is_cjk(cp) || lexp__char_width(cp) == 2)
+            fl |= F_WIDE;
+        if (lexp__char_width(cp) == 0)
+            fl |= F_ZW;
+        if (is_open(cp))
+            fl |= F_OPEN;
+        if (is_close(cp))
+            fl |= F_CLOSE;
+        if (is_dash(cp))
+            fl |= F_DASH;
+        c->fl = fl;
+        /* only marks with their ink on the left compress: their right half
+         * is dropped, so the glyph never moves */
+        if (c->g.ink == LEXP_INK_LEFT)
+            c->shrink = c->adv * 0.5f;
+        t->n++;
+    }
+    return 0;
+}
+
+static int narrow(const tch *c) { return !(c->fl & (F_WIDE | F_SPACE | F_NL)); }
+
+/* Spacing between a and b may grow when a line is justified. */
+static int expandable(const tch *a, const tch *b)
+{
+    if ((a->fl & F_NL) || (b->fl & F_NL))
+        return 0;
+    if ((a->fl & F_SPACE) || (b->fl & F_SPACE))
+        return 1;
+    if (narrow(a) && narrow(b))
+        return 0; /* inside a Latin word or a number */
+    if ((a->fl & F_DASH) && a->cp == b->cp)
+        return 0; /* inside —— or …… */
+    if (b->fl & F_ZW)
+        return 0;
+    return 1;
+}
+
+/* Compress adjacent full-width punctuation (a pair takes 1.5 em, clreq) and
+ * mark where lines may break. */
+static void text_finish(text *t)
+{
+    for (size_t i = 0; i + 1 < t->n; i++) {
+        tch *a = &t->c[i], *b = &t->c[i + 1];
+        if (a->shrink > 0 && b->g.ink != LEXP_INK_FULL) {
+            a->adv -= a->shrink;
+            a->shrink = 0;
+            a->half_adj = 1;
+        }
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        tch *b = &t->c[i];
+        int brk = 1;
+        if (i == 0) {
+            brk = 0;
+        } else {
+            const tch *a = &t->c[i - 1];
+            if (a->fl & F_NL)
+                brk = 1;
+            else if (b->fl & (F_SPACE | F_NL))
+                brk = 0;
+            else if (a->fl & F_SPACE)
+                brk = 1;
+            else if ((b->fl & F_CLOSE) || (a->fl & F_OPEN) || (b->fl & F_ZW))
+                brk = 0;
+            else if ((a->fl & F_DASH) && a->cp == b->cp)
+                brk = 0;
+            else if (narrow(a) && narrow(b))
+                brk = 0;
+        }
+        b->brk = (uint8_t)brk;
+    }
+}
+
+/* ---- line breaking ------------------------------------------------------------ */
+
+static size_t trim_spaces(const text *t, size_t s, size_t e)
+{
+    while (e > s && (t->c[e - 1].fl & (F_SPACE | F_NL)))
+        e--;
+    return e;
+}
+
+/* Width the last character may give up at a line end: a full-width mark
+ * whose ink is in its left half counts half (GB/T 15834 §5.1.10). */
+static float end_trim(const text *t, size_t s, size_t e)
+{
+    e = trim_spaces(t, s, e);
+    if (e == s)
+        return 0;
+    const tch *c = &t->c[e - 1];
+    return (c->g.ink == LEXP_INK_LEFT && c->shrink > 0) ? c->shrink : 0;
+}
+
+static float natural(const text *t, size_t s, size_t e)
+{
+    e = trim_spaces(t, s, e);
+    float w = 0;
+    for (size_t i = s; i < e; i++)
+        w += t->c[i].adv;
+    return w;
+}
+
+/* How much a line [s, e) could be squeezed: inner punctuation to half
+ * width, then a little negative spacing between characters. */
+static float squeeze(const text *t, size_t s, size_t e)
+{
+    e = trim_spaces(t, s, e);
+    float k = 0;
+    for (size_t i = s; i + 1 < e; i++) {
+        k += t->c[i].shrink;
+        if (expandable(&t->c[i], &t->c[i + 1]))
+            k += (float)MAX_SQUEEZE * t->c[i].em;
+    }
+    return k;
+}
+
+static int push_line(lines *L, size_t s, size_t e, int forced)
+{
+    if (grow((void **)&L->v, &L->cap, L->n + 1, sizeof *L->v))
+        return -1;
+    tline *l = &L->v[L->n++];
+    memset(l, 0, sizeof *l);
+    l->s = s;
+    l->e = e;
+    l->forced = (uint8_t)forced;
+    return 0;
+}
+
+/* Greedy breaking: each line takes as many break units as fit, or one
+ * more when squeezing makes it fit (so a closing mark that would start the
+ * next line is pulled back instead of pushing a character down). */
+static int break_lines(const text *t, double w_first, double w_rest, lines *L)
+{
+    L->n = 0;
+    size_t i = 0;
+    int first = 1;
+    while (i < t->n) {
+        if (!first)
+            while (i < t->n && (t->c[i].fl & F_SPACE))
+                i++;
+        if (i >= t->n)
+            break;
+        double avail = first ? w_first : w_rest;
+        size_t best = 0;
+        int forced = 0;
+        for (size_t k = i + 1; k <= t->n; k++) {
+            if (t->c[k - 1].fl & F_NL) {
+                if (!best || natural(t, i, k) - end_trim(t, i, k) <= avail + EPS)
+                    best = k;
+                forced = best == k;
+                break;
+            }
+            if (k < t->n && !t->c[k].brk)
+                continue;
+            double eff = natural(t, i, k) - end_trim(t, i, k);
+            if (eff <= avail + EPS) {
+                best = k;
+                continue;
+            }
+            if (eff - squeeze(t, i, k) <= avail + EPS)
+                best = k;
+            break;
+        }
+        if (!best) {
+            /* one unit wider than the line: break it between characters */
+            size_t k = i + 1;
+            while (k < t->n && !(t->c[k - 1].fl & F_NL) &&
+                   natural(t, i, k + 1) <= avail + EPS)
+                k++;
+            best = k;
+        }
+        if (push_line(L, i, best, forced))
+            return -1;
+        i = best;
+        first = 0;
+    }
+    if (L->n)
+        L->v[L->n - 1].last = 1;
+    /* no last line of a single character: pull one more down */
+    if (L->n >= 2 && !L->v[L->n - 2].forced) {
+        tline *a = &L->v[L->n - 2], *b = &L->v[L->n - 1];
+        size_t content = 0, wide = 0;
+        for (size_t k = b->s; k < b->e; k++)
+            if (!(t->c[k].fl & (F_SPACE | F_NL | F_CLOSE))) {
+                content++;
+                wide += (t->c[k].fl & F_WIDE) != 0;
+            }
+        if (content == 1 && wide == 1) {
+            size_t k = a->e - 1;
+            while (k > a->s + 1 && !t->c[k].brk)
+                k--;
+            if (k > a->s + 1 && t->c[k].brk &&
+                natural(t, k, b->e) - end_trim(t, k, b->e) <= w_rest + EPS) {
+                a->e = k;
+                b->s = k;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Which marks a squeezed line compresses first (clreq: commas and
+ * enumeration commas before full stops). */
+static int squeeze_rank(uint32_t cp)
+{
+    switch (cp) {
+    case 0xFF0C: case 0x3001: case 0xFF1B: case 0xFF1A: return 0;
+    case 0x201D: case 0x2019: case 0xFF09: case 0x300B: case 0x3011: case 0x300D:
+    case 0x300F: case 0x3015: case 0x3009: return 1;
+    default: return 2;
+    }
+}
+
+/* Position the characters of a line in a box `avail` wide. A line that is
+ * too long first sets its end mark and then inner marks at half width
+ * (each either whole or half, as fonts have one advance per glyph), then
+ * tightens the gaps a little; a short justified line widens its gaps. */
+static void justify(text *t, tline *l, double avail, lexp_align align)
+{
+    size_t e = trim_spaces(t, l->s, l->e);
+    for (size_t i = l->s; i < l->e; i++)
+        t->c[i].half_ln = 0;
+    float nat = natural(t, l->s, l->e);
+    int just = align == LEXP_ALIGN_JUSTIFY && !l->last && !l->forced;
+    double width = nat;
+    if ((just || nat > avail + EPS) && e > l->s && end_trim(t, l->s, l->e) > 0) {
+        width -= t->c[e - 1].shrink;
+        t->c[e - 1].half_ln = 1;
+    }
+    double slack = avail - width;
+    double offset = 0, gap = 0;
+    if ((just || slack < -EPS) && e > l->s) {
+        for (int rank = 0; rank < 3 && slack < -EPS; rank++)
+            for (size_t i = e - 1; i-- > l->s && slack < -EPS;) {
+                tch *c = &t->c[i];
+                if (c->shrink > 0 && !c->half_ln && squeeze_rank(c->cp) == rank) {
+                    c->half_ln = 1;
+                    slack += c->shrink;
+                }
+            }
+        size_t gaps = 0;
+        for (size_t i = l->s; i + 1 < e; i++)
+            gaps += expandable(&t->c[i], &t->c[i + 1]);
+        if (gaps && (just || slack < 0))
+            gap = slack / (double)gaps;
+        width = just || slack < 0 ? avail : avail - slack;
+        if (!just && slack > 0 && align == LEXP_ALIGN_CENTER)
+            offset = slack / 2;
+        else if (!just && slack > 0 && align == LEXP_ALIGN_RIGHT)
+            offset = slack;
+    } else if (slack > 0) {
+        if (align == LEXP_ALIGN_CENTER)
+            offset = slack / 2;
+        else if (align == LEXP_ALIGN_RIGHT)
+            offset = slack;
+    }
+    double x = offset;
+    for (size_t i = l->s; i < l->e; i++) {
+        tch *c = &t->c[i];
+        c->x = (float)(x + c->dx);
+        x += c->adv - (c->half_ln ? c->shrink : 0);
+        if (i + 1 < e && expandable(c, &t->c[i + 1]))
+            x += gap;
+    }
+    l->width = (float)width;
+}
+
+/* ---- layout state ------------------------------------------------------------------ */
+
+typedef struct LX {
+    lexp__layout *L;
+    const lexp_doc *doc;
+    const lexp_style *st;
+    lexp__fonts *F;
+    const lexp_render_options *opt;
+    lexp_error *err;
+    double aw, ah; /* type area */
+    int page;      /* current page, -1 before the first */
+    double y;      /* cursor below the type area's top */
+    int fresh;     /* nothing placed on this page yet */
+    double grid;   /* tracking factor of text at the body size */
+    text tx;       /* scratch paragraph */
+    lines ln;
+} LX;
+
+static double area_x(const LX *lx, int page)
+{
+    /* odd pages (1, 3, …) have the binding margin on the left */
+    return (page % 2 == 0) ? lx->st->margin_inside : lx->st->margin_outside;
+}
+
+static int new_page(LX *lx)
+{
+    lexp__layout *L = lx->L;
+    if (grow((void **)&L->pages, &L->cappages, L->npages + 1, sizeof *L->pages))
+        return lexp__error_oom(lx->err);
+    lexp__lpage *p = &L->pages[L->npages];
+    memset(p, 0, sizeof *p);
+    lx->page = (int)L->npages++;
+    p->area_x = area_x(lx, lx->page);
+    p->area_y = lx->st->margin_top;
+    lx->y = 0;
+    lx->fresh = 1;
+    return 0;
+}
+
+static int ensure_page(LX *lx) { return lx->page < 0 ? new_page(lx) : 0; }
+
+static lexp__litem *add_item(LX *lx, lexp__lkind kind)
+{
+    lexp__lpage *p = &lx->L->pages[lx->page];
+    if (grow((void **)&p->items, &p->cap, p->n + 1, sizeof *p->items)) {
+        lexp__error_oom(lx->err);
+        return NULL;
+    }
+    lexp__litem *it = &p->items[p->n++];
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    lx->fresh = 0;
+    return it;
+}
+
+static double ax(const LX *lx) { return lx->L->pages[lx->page].area_x; }
+static double ay(const LX *lx) { return lx->L->pages[lx->page].area_y; }
+
+static int add_line(LX *lx, double x1, double y1, double x2, double y2, double w,
+                    uint32_t color)
+{
+    lexp__litem *it = add_item(lx, LEXP_L_LINE);
+    if (!it)
+        return -1;
+    it->x = x1;
+    it->y = y1;
+    it->u.line.x2 = x2;
+    it->u.line.y2 = y2;
+    it->u.line.width = w;
+    it->u.line.color = color;
+    return 0;
+}
+
+static int add_rect(LX *lx, double x, double y, double w, double h, double lw, int stroke,
+                    uint32_t scol, int fill, uint32_t fcol)
+{
+    lexp__litem *it = add_item(lx, LEXP_L_RECT);
+    if (!it)
+        return -1;
+    it->x = x;
+    it->y = y;
+    it->u.rect.w = w;
+    it->u.rect.h = h;
+    it->u.rect.width = lw;
+    it->u.rect.do_stroke = (uint8_t)stroke;
+    it->u.rect.stroke = scol;
+    it->u.rect.do_fill = (uint8_t)fill;
+    it->u.rect.fill = fcol;
+    return 0;
+}
+
+static double track_for(const LX *lx, double size)
+{
+    return fabs(size - lx->st->body.size) < 0.01 ? lx->grid : 1.0;
+}
+
+static tstyle tstyle_of(const lexp_textstyle *ts)
+{
+    tstyle s = {ts->role, (float)ts->size, ts->color, (uint8_t)ts->bold, 0};
+    return s;
+}
+
+/* Add a node's runs (bold, colour, role per run) in a base style. */
+static int add_runs(LX *lx, text *t, const lexp_runs *r, const lexp_textstyle *ts, int bold)
+{
+    for (uint32_t i = 0; i < r->n; i++) {
+        const lexp_run *run = &r->v[i];
+        tstyle s = tstyle_of(ts);
+        if (bold || (run->flags & LEXP_RUN_BOLD))
+            s.bold = 1;
+        if (run->flags & LEXP_RUN_ITALIC)
+            s.italic = 1;
+        if (run->flags & LEXP_RUN_COLOR)
+            s.color = run->color;
+        if (run->role >= 0 && run->role < LEXP_ROLE_COUNT)
+            s.role = run->role;
+        if (text_add(lx->F, t, run->text, run->len, &s, track_for(lx, s.size), lx->err))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_str(LX *lx, text *t, const char *s, const lexp_textstyle *ts)
+{
+    if (!s)
+        return 0;
+    tstyle st = tstyle_of(ts);
+    return text_add(lx->F, t, s, strlen(s), &st, track_for(lx, st.size), lx->err);
+}
+
+static float line_size(const text *t, const tline *l)
+{
+    float s = 0;
+    for (size_t i = l->s; i < l->e; i++)
+        if (t->st[t->c[i].st].size > s)
+            s = t->st[t->c[i].st].size;
+    if (s == 0 && t->nst)
+        s = t->st[0].size;
+    return s;
+}
+
+/* Baseline of a line whose box starts at `top` with pitch `pitch`. */
+static double baseline(double top, double pitch, double size)
+{
+    return top + (pitch - size) / 2 + EM_ASCENT * size;
+}
+
+/* Emit one line's glyphs: one item per run of face and style. Characters
+ * no font has become hollow boxes. `x` is the page x of the box's left
+ * edge, `base` the page y of the baseline. */
+static int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
+{
+    size_t i = l->s;
+    while (i < l->e) {
+        const tch *c = &t->c[i];
+        if (c->fl & (F_SPACE | F_NL)) {
+            i++;
+            continue;
+        }
+        const tstyle *s = &t->st[c->st];
+        if (c->g.slot < 0) {
+            /* no font has it: a hollow box, with the character as invisible
+             * text of the role's first font so it can still be found */
+            double em = s->size;
+            double bw = c->adv * 0.8, bh = em * 0.8;
+            if (add_rect(lx, x + l->indent + c->x + c->adv * 0.1, base - em * 0.78, bw, bh,
+                         em * 0.05, 1, s->color, 0, 0))
+                return -1;
+            int slot = lexp__fonts_primary(lx->F, s->role, lx->err);
+            lexp__litem *it = slot < 0 ? NULL : add_item(lx, LEXP_L_TEXT);
+            if (!it)
+                return -1;
+            it->x = x + l->indent + c->x;
+            it->y = base;
+            it->u.text.slot = slot;
+            it->u.text.size = s->size;
+            it->u.text.color = s->color;
+            it->u.text.invisible = 1;
+            it->u.text.n = 1;
+            it->u.text.g = lexp__arena_zalloc(&lx->L->arena, sizeof(lexp__lglyph));
+            if (!it->u.text.g)
+                return lexp__error_oom(lx->err);
+            it->u.text.g[0].cp = c->cp;
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < l->e && !(t->c[j].fl & (F_SPACE | F_NL)) && t->c[j].st == c->st &&
+               t->c[j].g.slot == c->g.slot)
+            j++;
+        lexp__litem *it = add_item(lx, LEXP_L_TEXT);
+        if (!it)
+            return -1;
+        it->x = x + l->indent + c->x;
+        it->y = base;
+        it->u.text.slot = c->g.slot;
+        it->u.text.size = s->size;
+        it->u.text.color = s->color;
+        it->u.text.bold = s->bold;
+        it->u.text.italic = s->italic;
+        it->u.text.n = (uint32_t)(j - i);
+        it->u.text.g = lexp__arena_alloc(&lx->L->arena, (j - i) * sizeof(lexp__lglyph));
+        if (!it->u.text.g)
+            return lexp__error_oom(lx->err);
+        for (size_t k = i; k < j; k++) {
+            it->u.text.g[k - i].gid = t->c[k].g.gid;
+            it->u.text.g[k - i].cp = t->c[k].cp;
+            it->u.text.g[k - i].x = t->c[k].x - c->x;
+            it->u.text.g[k - i].half = t->c[k].half_adj || t->c[k].half_ln;
+        }
+        i = j;
+    }
+    return 0;
+}
+
+/* Break t into lines in a box `w` wide with a first-line indent, and
+ * justify them. `hang` indents the lines after the first. */
+static int set_text(LX *lx, text *t, double w, double indent, double hang, lexp_align align)
+{
+    text_finish(t);
+    if (break_lines(t, w - indent, w - hang, &lx->ln))
+        return lexp__error_oom(lx->err);
+    for (size_t i = 0; i < lx->ln.n; i++) {
+        tline *l = &lx->ln.v[i];
+        double in = i == 0 ? indent : hang;
+        l->indent = (float)in;
+        justify(t, l, w - in, align);
+    }
+    return 0;
+}
+
+/* Place lines of `pitch` in a box at area-relative x `bx`. Lines that do
+ * not fit go to the next page; a paragraph leaves neither its first line
+ * alone at a page's foot nor its last alone at the top of the next. */
+static int place_lines(LX *lx, const text *t, const lines *L, double bx, double pitch,
+                       int widow_control)
+{
+    size_t i = 0, n = L->n;
+    while (i < n) {
+        if (ensure_page(lx))
+            return -1;
+        double room = lx->ah - lx->y + EPS;
+        size_t fit = room > 0 ? (size_t)floor(room / pitch) : 0;
+        size_t left = n - i;
+        if (fit < left && widow_control && left >= 2) {
+            if (fit == 1 && !lx->fresh)
+                fit = 0; /* orphan: move the paragraph's first line on */
+            else if (left - fit == 1 && fit >= 2)
+                fit--; /* widow: take one more line along */
+        }
+        if (fit == 0) {
+            if (lx->fresh)
+                fit = 1; /* taller than a page: place anyway */
+            else {
+                if (new_page(lx))
+                    return -1;
+                continue;
+            }
+        }
+        size_t end = i + (fit < left ? fit : left);
+        for (; i < end; i++) {
+            const tline *l = &L->v[i];
+            double base = baseline(ay(lx) + lx->y, pitch, line_size(t, l));
+            if (emit_line(lx, t, l, ax(lx) + bx, base))
+                return -1;
+            lx->y += pitch;
+        }
+        if (i < n && new_page(lx))
+            return -1;
+    }
+    return 0;
+}
+
+static void space_before(LX *lx, double s)
+{
+    if (lx->page >= 0 && !lx->fresh)
+        lx->y += s;
+}
+
+/* With a line grid (GB/T 9704: 22 lines), text set at the grid's pitch
+ * starts on a grid line, as Word's document grid does: a title, table or
+ * picture before it does not shift the lines that follow. */
+static void snap_to_grid(LX *lx, double pitch)
+{
+    const lexp_style *st = lx->st;
+    if (st->grid_lines <= 0 || lx->page < 0 || fabs(pitch - st->body.line_pitch) > 0.01)
+        return;
+    double k = ceil((lx->y - EPS) / pitch);
+    if (k * pitch > lx->y)
+        lx->y = k * pitch;
+}
+
+/* ---- blocks ------------------------------------------------------------------------ */
+
+static lexp_align resolve_align(lexp_align a, lexp_align dflt)
+{
+    return a == LEXP_ALIGN_DEFAULT ? dflt : a;
+}
+
+static int add_outline(LX *lx, int level, const char *title)
+{
+    lexp__layout *L = lx->L;
+    if (grow((void **)&L->outline, &L->capoutline, L->noutline + 1, sizeof *L->outline))
+        return lexp__error_oom(lx->err);
+    lexp__loutline *o = &L->outline[L->noutline++];
+    o->level = level;
+    o->title = lexp__arena_strdup(&L->arena, title);
+    o->page = lx->page;
+    o->y = ay(lx) + lx->y;
+    return o->title ? 0 : lexp__error_oom(lx->err);
+}
+
+static int block_para(LX *lx, const lexp_node *n, const lexp_textstyle *ts, const char *prefix,
+                      double indent_chars, lexp_align align)
+{
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    if (prefix && add_str(lx, t, prefix, ts))
+        return -1;
+    if (add_runs(lx, t, &n->runs, ts, 0))
+        return -1;
+    if (t->n == 0)
+        return 0;
+    double em = ts->size * track_for(lx, ts->size);
+    if (set_text(lx, t, lx->aw, indent_chars * em, 0, align))
+        return -1;
+    space_before(lx, ts->space_before);
+    snap_to_grid(lx, ts->line_pitch);
+    if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 1))
+        return -1;
+    lx->y += ts->space_after;
+    return 0;
+}
+
+static double next_min(LX *lx, const lexp_node *n);
+
+static int block_heading(LX *lx, const lexp_node *n)
+{
+    int level = n->u.heading.level;
+    if (level < 1)
+        level = 1;
+    if (level > 4)
+        level = 4;
+    const lexp_textstyle *ts = &lx->st->heading[level - 1];
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    const char *num = n->u.heading.number ? n->u.heading.number : "";
+    if (add_str(lx, t, num, ts) || add_runs(lx, t, &n->runs, ts, ts->bold))
+        return -1;
+    double em = ts->size * track_for(lx, ts->size);
+    if (set_text(lx, t, lx->aw, ts->indent_chars * em, 0, resolve_align(ts->align,
+                                                                           LEXP_ALIGN_LEFT)))
+        return -1;
+    if (ensure_page(lx))
+        return -1;
+    space_before(lx, ts->space_before);
+    snap_to_grid(lx, ts->line_pitch);
+    /* keep the heading with the start of what follows */
+    double need = (double)lx->ln.n * ts->line_pitch + next_min(lx, n->next);
+    if (need > lx->ah)
+        need = lx->ah;
+    if (!lx->fresh && lx->y + need > lx->ah + EPS && new_page(lx))
+        return -1;
+    lexp__sbuf title = LEXP__SBUF_INIT;
+    lexp__sbuf_puts(&title, num);
+    lexp__runs_text(&title, &n->runs);
+    int rc = add_outline(lx, level, lexp__sbuf_cstr(&title));
+    lexp__sbuf_free(&title);
+    if (rc || place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 0))
+        return -1;
+    lx->y += ts->space_after;
+    return 0;
+}
+
+/* Centred lines of about equal length (a title's trapezoid). */
+static int set_balanced(LX *lx, text *t, double w)
+{
+    if (set_text(lx, t, w, 0, 0, LEXP_ALIGN_CENTER))
+        return -1;
+    size_t want = lx->ln.n;
+    if (want < 2)
+        return 0;
+    double lo = w / (double)want, hi = w;
+    for (int k = 0; k < 12; k++) {
+        double mid = (lo + hi) / 2;
+        text_finish(t);
+        if (break_lines(t, mid, mid, &lx->ln))
+            return lexp__error_oom(lx->err);
+        if (lx->ln.n > want)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    text_finish(t);
+    if (break_lines(t, hi, hi, &lx->ln))
+        return lexp__error_oom(lx->err);
+    for (size_t i = 0; i < lx->ln.n; i++) {
+        lx->ln.v[i].indent = 0;
+        justify(t, &lx->ln.v[i], w, LEXP_ALIGN_CENTER);
+    }
+    return 0;
+}
+
+static int block_title(LX *lx, const lexp_node *n)
+{
+    const lexp_textstyle *ts = n->u.title.level == 0 ? &lx->st->title : &lx->st->subtitle;
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    if (add_runs(lx, t, &n->runs, ts, ts->bold))
+        return -1;
+    if (t->n == 0)
+        return 0;
+    if (set_balanced(lx, t, lx->aw))
+        return -1;
+    space_before(lx, ts->space_before);
+    if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 0))
+        return -1;
+    lx->y += ts->space_after;
+    return 0;
+}
+
+static int block_list(LX *lx, const lexp_node *n)
+{
+    const lexp_textstyle *ts = &lx->st->list;
+    for (const lexp_node *it = n->first; it; it = it->next) {
+        const char *mark = n->u.list.ordered ? it->u.item.number : "\u2022 ";
+        if (block_para(lx, it, ts, mark, ts->indent_chars,
+                       resolve_align(ts->align, LEXP_ALIGN_JUSTIFY)))
+            return -1;
+    }
+    return 0;
+}
+
+/* One line of text in a style at an area-relative x and box width, on the
+ * current line (no pagination): for masthead and signature lines. */
+static int single_line(LX *lx, const char *s, const lexp_textstyle *ts, double bx, double w,
+                       lexp_align align, double top, double pitch, double *out_width)
+{
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    if (add_str(lx, t, s, ts))
+        return -1;
+    if (t->n == 0)
+        return 0;
+    text_finish(t);
+    lx->ln.n = 0;
+    if (push_line(&lx->ln, 0, t->n, 0))
+        return lexp__error_oom(lx->err);
+    tline *l = &lx->ln.v[0];
+    l->last = 1;
+    justify(t, l, w, align);
+    if (out_width)
+        *out_width = natural(t, 0, t->n);
+    double base = baseline(ay(lx) + top, pitch, ts->size);
+    return emit_line(lx, t, l, ax(lx) + bx, base);
+}
+
+static double text_width(LX *lx, const char *s, const lexp_textstyle *ts, int *rc)
+{
+    text tmp = {0};
+    *rc = add_str(lx, &tmp, s, ts);
+    double w = *rc ? 0 : natural(&tmp, 0, tmp.n);
+    text_free(&tmp);
+    return w;
+}
+
+static int block_masthead(LX *lx, const lexp_node *n)
+{
+    const lexp_style *st = lx->st;
+    if (ensure_page(lx))
+        return -1;
+    if (!lx->fresh && new_page(lx))
+        return -1;
+    double y = st->masthead_top;
+    if (n->u.masthead.note) {
+        if (single_line(lx, n->u.masthead.note, &st->masthead_line, 0, lx->aw,
+                        LEXP_ALIGN_LEFT, y, st->masthead_line.line_pitch, NULL))
+            return -1;
+        y += st->masthead_line.line_pitch;
+    }
+    if (n->u.masthead.title) {
+        /* one line: a long name is set smaller rather than wrapped */
+        lexp_textstyle ts = st->masthead_title;
+        int rc;
+        double w = text_width(lx, n->u.masthead.title, &ts, &rc);
+        if (rc)
+            return -1;
+        if (w > lx->aw && w > 0)
+            ts.size = ts.size * lx->aw / w * 0.98;
+        if (single_line(lx, n->u.masthead.title, &ts, 0, lx->aw, LEXP_ALIGN_CENTER, y,
+                        ts.line_pitch, NULL))
+            return -1;
+        y += ts.line_pitch;
+    }
+    if (n->u.masthead.issue) {
+        y += st->masthead_issue.space_before;
+        if (single_line(lx, n->u.masthead.issue, &st->masthead_issue, 0, lx->aw,
+                        LEXP_ALIGN_CENTER, y, st->masthead_issue.line_pitch, NULL))
+            return -1;
+        y += st->masthead_issue.line_pitch;
+    }
+    if (n->u.masthead.issuer || n->u.masthead.date) {
+        const lexp_textstyle *ts = &st->masthead_line;
+        y += ts->space_before;
+        /* issuer and date one character in from the edges */
+        double em = ts->size * track_for(lx, ts->size);
+        if (n->u.masthead.issuer &&
+            single_line(lx, n->u.masthead.issuer, ts, em, lx->aw - 2 * em, LEXP_ALIGN_LEFT,
+                        y, ts->line_pitch, NULL))
+            return -1;
+        if (n->u.masthead.date &&
+            single_line(lx, n->u.masthead.date, ts, em, lx->aw - 2 * em, LEXP_ALIGN_RIGHT, y,
+                        ts->line_pitch, NULL))
+            return -1;
+        y += ts->line_pitch;
+    }
+    /* the red rule, as wide as the type area */
+    double ry = y + st->masthead_rule / 2 + 2;
+    if (add_line(lx, ax(lx), ay(lx) + ry, ax(lx) + lx->aw, ay(lx) + ry, st->masthead_rule,
+                 st->red))
+        return -1;
+    lx->y = ry + st->masthead_rule / 2 + st->masthead_gap;
+    return 0;
+}
+
+static int block_signature(LX *lx, const lexp_node *n)
+{
+    const lexp_textstyle *ts = &lx->st->signature;
+    const char *who = n->u.signature.issuer, *when = n->u.signature.date;
+    if (!who && !when)
+        return 0;
+    if (ensure_page(lx))
+        return -1;
+    space_before(lx, ts->space_before);
+    int nl = (who != NULL) + (when != NULL);
+    if (lx->y + nl * ts->line_pitch > lx->ah + EPS && new_page(lx))
+        return -1;
+    /* GB/T 9704 without a seal: the issuer two characters in from the
+     * right, the date below starting two characters further right; a
+     * date alone is four characters in. */
+    double em = ts->size * track_for(lx, ts->size);
+    int rc;
+    double ww = who ? text_width(lx, who, ts, &rc) : 0;
+    if (who && rc)
+        return -1;
+    double dw = when ? text_width(lx, when, ts, &rc) : 0;
+    if (when && rc)
+        return -1;
+    double wx = lx->aw - 2 * em - ww;
+    double dx = who ? wx + 2 * em : lx->aw - 4 * em - dw;
+    if (dx + dw > lx->aw)
+        dx = lx->aw - dw;
+    if (who) {
+        if (single_line(lx, who, ts, wx, ww + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch, NULL))
+            return -1;
+        lx->y += ts->line_pitch;
+    }
+    if (when) {
+        if (single_line(lx, when, ts, dx, dw + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch,
+                        NULL))
+            return -1;
+        lx->y += ts->line_pitch;
+    }
+    lx->y += ts->space_after;
+    return 0;
+}
+
+/* 报/送/发 lines between rules at the foot of the page, 共印N份 at the
+ * right, then the optional 印发 line. */
+static int block_distribution(LX *lx, const lexp_node *n)
+{
+    const lexp_style *st = lx->st;
+    const lexp_textstyle *ts = &st->distribution;
+    double em = ts->size * track_for(lx, ts->size);
+    const char *labels[3] = {"报：", "送：", "发："};
+    const char *vals[3] = {n->u.dist.report_to, n->u.dist.send_to, n->u.dist.distribute_to};
+    /* measure first: each entry is a paragraph with a hanging indent */
+    text parts[3];
+    lines pl[3];
+    memset(parts, 0, sizeof parts);
+    memset(pl, 0, sizeof pl);
+    int rc = 0;
+    size_t total_lines = 0;
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        if (!vals[i] || !*vals[i])
+            continue;
+        int r2;
+        double lw = text_width(lx, labels[i], ts, &r2);
+        if (r2 || add_str(lx, &parts[i], labels[i], ts) || add_str(lx, &parts[i], vals[i], ts)) {
+            rc = -1;
+            break;
+        }
+        text_finish(&parts[i]);
+        if (break_lines(&parts[i], lx->aw - 2 * em, lx->aw - 2 * em - lw, &pl[i])) {
+            rc = lexp__error_oom(lx->err);
+            break;
+        }
+        for (size_t k = 0; k < pl[i].n; k++) {
+            pl[i].v[k].indent = (float)(k ? lw : 0);
+            pl[i].v[k].last = 1; /* ragged right, like a list of names */
+            justify(&parts[i], &pl[i].v[k], lx->aw - 2 * em - (k ? lw : 0), LEXP_ALIGN_LEFT);
+        }
+        total_lines += pl[i].n;
+    }
+    char copies[64] = "";
+    if (n->u.dist.copies > 0)
+        snprintf(copies, sizeof copies, "（共印%d份）", n->u.dist.copies);
+    int has_print = n->u.dist.printer || n->u.dist.date;
+    double pitch = ts->line_pitch;
+    double pad = pitch * 0.15;
+    double h = (double)(total_lines + (copies[0] != 0)) * pitch + 2 * pad;
+    if (has_print)
+        h += pitch + 2 * pad;
+    if (rc == 0 && ensure_page(lx))
+        rc = -1;
+    if (rc == 0 && lx->y + h > lx->ah + EPS && !lx->fresh && new_page(lx))
+        rc = -1;
+    if (rc == 0) {
+        double top = lx->ah - h;
+        double x0 = ax(lx), y0 = ay(lx);
+        rc = add_line(lx, x0, y0 + top, x0 + lx->aw, y0 + top, st->dist_rule_outer, 0);
+        double y = top + pad;
+        for (int i = 0; i < 3 && rc == 0; i++)
+            for (size_t k = 0; k < pl[i].n && rc == 0; k++) {
+                double base = baseline(y0 + y, pitch, ts->size);
+                rc = emit_line(lx, &parts[i], &pl[i].v[k], x0 + em, base);
+                y += pitch;
+            }
+        if (rc == 0 && copies[0]) {
+            rc = single_line(lx, copies, ts, em, lx->aw - 2 * em, LEXP_ALIGN_RIGHT, y, pitch,
+                             NULL);
+            y += pitch;
+        }
+        y += pad;
+        if (rc == 0 && has_print) {
+            rc = add_line(lx, x0, y0 + y, x0 + lx->aw, y0 + y, st->dist_rule_inner, 0);
+            y += pad;
+            if (rc == 0 && n->u.dist.printer)
+                rc = single_line(lx, n->u.dist.printer, ts, em, lx->aw - 2 * em,
+                                 LEXP_ALIGN_LEFT, y, pitch, NULL);
+            if (rc == 0 && n->u.dist.date) {
+                char buf[128];
+                snprintf(buf, sizeof buf, "%s印发", n->u.dist.date);
+                rc = single_line(lx, buf, ts, em, lx->aw - 2 * em, LEXP_ALIGN_RIGHT, y, pitch,
+                                 NULL);
+            }
+            y += pitch + pad;
+        }
+        if (rc == 0)
+            rc = add_line(lx, x0, y0 + lx->ah, x0 + lx->aw, y0 + lx->ah, st->dist_rule_outer,
+                          0);
+        lx->y = lx->ah;
+    }
+    for (int i = 0; i < 3; i++) {
+        text_free(&parts[i]);
+        free(pl[i].v);
+    }
+    return rc;
+}
+
+static int block_rule(LX *lx)
+{
+    if (ensure_page(lx))
+        return -1;
+    double pitch = lx->st->body.line_pitch;
+    if (lx->y + pitch > lx->ah + EPS && new_page(lx))
+        return -1;
+    double y = ay(lx) + lx->y + pitch / 2;
+    lx->y += pitch;
+    return add_line(lx, ax(lx), y, ax(lx) + lx->aw, y, lx->st->table_rule, 0);
+}
+
+/* ---- images --------------------------------------------------------------------- */
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Pixel size of a PNG or JPEG file; 0 if neither or unreadable. */
+static int image_size(const char *path, int *w, int *h, const char **why)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *why = "cannot open the file";
+        return 0;
+    }
+    unsigned char b[32];
+    int ok = 0;
+    *why = "not a PNG or JPEG image";
+    if (fread(b, 1, 24, f) == 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
+        memcmp(b + 12, "IHDR", 4) == 0) {
+        *w = (int)rd32(b + 16);
+        *h = (int)rd32(b + 20);
+        ok = *w > 0 && *h > 0;
+    } else if (b[0] == 0xFF && b[1] == 0xD8) {
+        /* walk the JPEG markers to the first frame header */
+        long pos = 2;
+        for (int guard = 0; guard < 4096; guard++) {
+            unsigned char m[9];
+            if (fseek(f, pos, SEEK_SET) != 0 || fread(m, 1, 4, f) != 4 || m[0] != 0xFF)
+                break;
+            int marker = m[1];
+            int len = (m[2] << 8) | m[3];
+            if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
+                marker != 0xCC) {
+                if (fread(m, 1, 5, f) == 5) {
+                    *h = (m[1] << 8) | m[2];
+                    *w = (m[3] << 8) | m[4];
+                    ok = *w > 0 && *h > 0;
+                }
+                break;
+            }
+            if (len < 2)
+                break;
+            pos += 2 + len;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
+/* The size an image is drawn at: its width fraction of the type area, or
+ * its pixels at 96 dpi; a missing image gets a 5:3 box. */
+static int image_box(const LX *lx, const lexp_node *n, double *w, double *h, const char **why)
+{
+    const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
+    int pw = 0, ph = 0;
+    int ok = path && image_size(path, &pw, &ph, why);
+    if (n->u.image.width > 0)
+        *w = lx->aw * (n->u.image.width > 1 ? 1 : n->u.image.width);
+    else
+        *w = ok ? pw * 0.75 : lx->aw * 0.5;
+    if (*w > lx->aw)
+        *w = lx->aw;
+    *h = ok ? *w * ph / pw : *w * 0.6;
+    return ok;
+}
+
+static int block_image(LX *lx, const lexp_node *n)
+{
+    const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
+    const char *why = NULL;
+    double w, h;
+    int ok = image_box(lx, n, &w, &h, &why);
+    if (!ok)
+        lexp__warn(lx->opt, n->u.image.path, "image left out (%s): a placeholder box is drawn",
+                   why ? why : "no path");
+    const lexp_textstyle *cs = &lx->st->caption;
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    if (n->u.image.caption && add_str(lx, t, n->u.image.caption, cs))
+        return -1;
+    if (t->n && set_text(lx, t, lx->aw, 0, 0, LEXP_ALIGN_CENTER))
+        return -1;
+    double cap_h = t->n ? (double)lx->ln.n * cs->line_pitch + cs->space_before : 0;
+    double body_pitch = lx->st->body.line_pitch;
+    if (ensure_page(lx))
+        return -1;
+    double gap = body_pitch * 0.25;
+    if (h + cap_h + 2 * gap > lx->ah) {
+        double k = (lx->ah - cap_h - 2 * gap) / h;
+        h *= k;
+        w *= k;
+    }
+    if (lx->y + h + cap_h + 2 * gap > lx->ah + EPS && !lx->fresh && new_page(lx))
+        return -1;
+    lx->y += lx->fresh ? 0 : gap;
+    double x = ax(lx) + (lx->aw - w) / 2, y = ay(lx) + lx->y;
+    if (ok) {
+        lexp__litem *it = add_item(lx, LEXP_L_IMAGE);
+        if (!it)
+            return -1;
+        it->x = x;
+        it->y = y;
+        it->u.image.w = w;
+        it->u.image.h = h;
+        it->u.image.path = lexp__arena_strdup(&lx->L->arena, path);
+        if (!it->u.image.path)
+            return lexp__error_oom(lx->err);
+    } else {
+        /* a box with its diagonals, so a missing photo is obvious */
+        if (add_rect(lx, x, y, w, h, 0.75, 1, 0x808080, 0, 0) ||
+            add_line(lx, x, y, x + w, y + h, 0.5, 0x808080) ||
+            add_line(lx, x, y + h, x + w, y, 0.5, 0x808080))
+            return -1;
+    }
+    lx->y += h + cs->space_before;
+    if (t->n && place_lines(lx, t, &lx->ln, 0, cs->line_pitch, 0))
+        return -1;
+    lx->y += gap;
+    return 0;
+}
+
+/* ---- charts ---------------------------------------------------------------------- */
+
+static const uint32_t palette[] = {0xC0392B, 0x2E86C1, 0xF39C12, 0x27AE60, 0x8E44AD,
+                                   0x16A085, 0xD35400, 0x2C3E50, 0x7F8C8D, 0xB7950B};
+#define BAR_COLOR 0x2E86C1
+#define BAR_ROW 1.5 /* a bar's row, in lines of label text */
+
+static int chart_text(LX *lx, const char *s, const lexp_textstyle *ts, double bx, double w,
+                      double top, lexp_align align)
+{
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    if (add_str(lx, t, s, ts))
+        return -1;
+    if (t->n == 0)
+        return 0;
+    if (set_text(lx, t, w, 0, 0, align))
+        return -1;
+    for (size_t i = 0; i < lx->ln.n; i++) {
+        double base = baseline(ay(lx) + top + (double)i * ts->line_pitch, ts->line_pitch,
+                               ts->size);
+        if (emit_line(lx, t, &lx->ln.v[i], ax(lx) + bx, base))
+            return -1;
+    }
+    return 0;
+}
+
+static void fmt_value(char *buf, size_t n, double v)
+{
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__fmt_number(&b, v);
+    snprintf(buf, n, "%s", lexp__sbuf_cstr(&b));
+    lexp__sbuf_free(&b);
+}
+
+/* A chart's plot height and pie radius, and its whole height. */
+static double chart_size(const LX *lx, const lexp_node *n, double *plot_h, double *r)
+{
+    const lexp_textstyle *cs = &lx->st->caption, *ls = &lx->st->table;
+    double title_h = n->u.chart.title ? cs->line_pitch + cs->space_before : 0;
+    int pie = n->u.chart.kind == LEXP_CHART_PIE;
+    *r = 0;
+    if (pie) {
+        *r = fmin(lx->aw * 0.22, 80);
+        *plot_h = fmax(2 * *r, (double)n->u.chart.n * ls->line_pitch) + 12;
+    } else {
+        *plot_h = (double)n->u.chart.n * ls->line_pitch * BAR_ROW + 12;
+    }
+    return title_h + *plot_h + lx->st->body.line_pitch * 0.5;
+}
+
+static int block_chart(LX *lx, const lexp_node *n)
+{
+    const lexp_textstyle *cs = &lx->st->caption;
+    lexp_textstyle ls = lx->st->table; /* labels */
+    int np = n->u.chart.n;
+    double body_pitch = lx->st->body.line_pitch;
+    double plot_h, r;
+    int pie = n->u.chart.kind == LEXP_CHART_PIE;
+    double total = chart_size(lx, n, &plot_h, &r);
+    if (ensure_page(lx))
+        return -1;
+    if (lx->y + total > lx->ah + EPS && !lx->fresh && new_page(lx))
+        return -1;
+    lx->y += lx->fresh ? 0 : body_pitch * 0.25;
+    if (n->u.chart.title) {
+        lx->y += cs->space_before;
+        if (chart_text(lx, n->u.chart.title, cs, 0, lx->aw, lx->y, LEXP_ALIGN_CENTER))
+            return -1;
+        lx->y += cs->line_pitch;
+    }
+    double top = lx->y;
+    double X = ax(lx), Y = ay(lx);
+    double vmax = 0, sum = 0;
+    for (int i = 0; i < np; i++) {
+        double v = n->u.chart.values[i];
+        if (v > vmax)
+            vmax = v;
+        if (v > 0)
+            sum += v;
+    }
+    char num[64];
+    if (!pie) {
+        /* horizontal bars: a row per category with its label and value
+         * side by side before the bar, so each row reads "label value" as
+         * the text does (and as text extraction finds it) */
+        double pitch = ls.line_pitch * BAR_ROW;
+        double labw = 0, valw = 0;
+        int rc = 0;
+        for (int i = 0; i < np && rc == 0; i++) {
+            labw = fmax(labw, text_width(lx, n->u.chart.labels[i] ? n->u.chart.labels[i] : "",
+                                         &ls, &rc));
+            fmt_value(num, sizeof num, n->u.chart.values[i]);
+            if (rc == 0)
+                valw = fmax(valw, text_width(lx, num, &ls, &rc));
+        }
+        if (rc)
+            return -1;
+        double left = lx->aw * 0.06;
+        labw = fmin(labw, lx->aw * 0.3);
+        double valx = left + labw + ls.size * 0.5;
+        double axis = valx + valw + ls.size * 0.6;
+        double plot_w = lx->aw - axis - left;
+        for (int i = 0; i < np; i++) {
+            double v = n->u.chart.values[i];
+            double row = top + 6 + (double)i * pitch;
+            double bl = vmax > 0 && v > 0 ? plot_w * v / vmax : 0;
+            double bh = pitch * 0.62;
+            if (bl > 0 && add_rect(lx, X + axis, Y + row + (pitch - bh) / 2, bl, bh, 0, 0, 0, 1,
+                                   BAR_COLOR))
+                return -1;
+            const char *lab = n->u.chart.labels[i] ? n->u.chart.labels[i] : "";
+            if (chart_text(lx, lab, &ls, left, labw, row + (pitch - ls.line_pitch) / 2,
+                           LEXP_ALIGN_RIGHT))
+                return -1;
+            fmt_value(num, sizeof num, v);
+            if (chart_text(lx, num, &ls, valx, valw + 1, row + (pitch - ls.line_pitch) / 2,
+                           LEXP_ALIGN_LEFT))
+                return -1;
+        }
+        if (add_line(lx, X + axis, Y + top + 2, X + axis, Y + top + 10 + np * pitch, 0.75,
+                     0x404040))
+            return -1;
+        lx->y = top + plot_h;
+    } else {
+        double cx = lx->aw * 0.08 + r, cy = top + plot_h / 2;
+        double a = 0;
+        for (int i = 0; i < np && sum > 0; i++) {
+            double v = n->u.chart.values[i];
+            if (v <= 0)
+                continue;
+            double da = 360.0 * v / sum;
+            lexp__litem *it = add_item(lx, LEXP_L_WEDGE);
+            if (!it)
+                return -1;
+            it->x = X + cx;
+            it->y = Y + cy;
+            it->u.wedge.r = r;
+            it->u.wedge.a0 = a;
+            it->u.wedge.a1 = a + da;
+            it->u.wedge.fill = palette[i % (sizeof palette / sizeof *palette)];
+            it->u.wedge.stroke = 0xFFFFFF;
+            a += da;
+        }
+        if (sum <= 0) {
+            /* nothing to divide: an empty circle */
+            lexp__litem *it = add_item(lx, LEXP_L_WEDGE);
+            if (!it)
+                return -1;
+            it->x = X + cx;
+            it->y = Y + cy;
+            it->u.wedge.r = r;
+            it->u.wedge.a0 = 0;
+            it->u.wedge.a1 = 360;
+            it->u.wedge.fill = 0xFFFFFF;
+            it->u.wedge.stroke = 0x808080;
+        }
+        double lx0 = cx + r + lx->aw * 0.08;
+        double ly = cy - (double)np * ls.line_pitch / 2;
+        for (int i = 0; i < np; i++) {
+            double sq = ls.size * 0.8;
+            double rowy = ly + (double)i * ls.line_pitch;
+            if (add_rect(lx, X + lx0, Y + rowy + (ls.line_pitch - sq) / 2, sq, sq, 0, 0, 0, 1,
+                         palette[i % (sizeof palette / sizeof *palette)]))
+                return -1;
+            char buf[512];
+            fmt_value(num, sizeof num, n->u.chart.values[i]);
+            snprintf(buf, sizeof buf, "%s %s", n->u.chart.labels[i] ? n->u.chart.labels[i] : "",
+                     num);
+            if (chart_text(lx, buf, &ls, lx0 + sq * 1.6, lx->aw - lx0 - sq * 1.6, rowy,
+                           LEXP_ALIGN_LEFT))
+                return -1;
+        }
+        lx->y = top + plot_h;
+    }
+    lx->y += body_pitch * 0.25;
+    return 0;
+}
+
+/* ---- tables ---------------------------------------------------------------------- */
+
+typedef struct tcell {
+    const lexp_node *node;
+    int r, c, rs, cs;
+    text t;
+    lines ln;
+    double minw, maxw; /* narrowest (longest unit) and single-line width */
+    double pitch, size;
+    lexp_align align;
+    size_t next;      /* first line not yet drawn */
+    int open;         /* a part of it is on the current page */
+    int reopen;       /* open when a page break came: continues after it */
+    double part_top;  /* where that part began (area y) */
+} tcell;
+
+typedef struct TB {
+    LX *lx;
+    const lexp_node *node;
+    int nr, nc, nhead;
+    tcell *cells;     /* anchors */
+    int ncells;
+    tcell **grid;     /* nr × nc: the anchor covering each slot */
+    double *colw, *colx, *rowh;
+    const lexp_node **rows;
+} TB;
+
+static void cell_text_style(const TB *tb, int r, lexp_textstyle *ts, int *bold)
+{
+    const lexp_style *st = tb->lx->st;
+    int header = r < tb->nhead || tb->rows[r]->u.row.header;
+    *ts = header ? st->table_header : st->table;
+    *bold = tb->rows[r]->u.row.total != 0;
+}
+
+static int table_measure(TB *tb)
+{
+    LX *lx = tb->lx;
+    for (int i = 0; i < tb->ncells; i++) {
+        tcell *c = &tb->cells[i];
+        lexp_textstyle ts;
+        int bold;
+        cell_text_style(tb, c->r, &ts, &bold);
+        c->pitch = ts.line_pitch;
+        c->size = ts.size;
+        if (add_runs(lx, &c->t, &c->node->runs, &ts, bold || ts.bold))
+            return -1;
+        text_finish(&c->t);
+        int header = c->r < tb->nhead || tb->rows[c->r]->u.row.header;
+        lexp_align a = c->node->u.cell.align;
+        if (header)
+            a = LEXP_ALIGN_CENTER;
+        else if (a == LEXP_ALIGN_DEFAULT)
+            a = c->node->u.cell.kind != LEXP_CELL_TEXT ? LEXP_ALIGN_RIGHT : LEXP_ALIGN_LEFT;
+        else if (a == LEXP_ALIGN_JUSTIFY)
+            a = LEXP_ALIGN_LEFT;
+        c->align = a;
+        double unit = 0, maxw = 0, line = 0;
+        for (size_t k = 0; k < c->t.n; k++) {
+            const tch *ch = &c->t.c[k];
+            if (ch->fl & F_NL) {
+                maxw = fmax(maxw, line);
+                line = 0;
+                unit = 0;
+                continue;
+            }
+            if (ch->brk) {
+                c->minw = fmax(c->minw, unit);
+                unit = 0;
+            }
+            unit += ch->adv;
+            line += ch->adv;
+        }
+        c->minw = fmax(c->minw, unit);
+        c->maxw = fmax(maxw, line);
+        double pad = 2 * CELL_PAD_X * ts.size;
+        c->minw += pad;
+        c->maxw += pad;
+    }
+    return 0;
+}
+
+/* Column widths: every column at least its widest unbreakable unit; the
+ * rest of the type width shared in proportion to what each column would
+ * need to set its cells on one line. Spanning cells widen their columns. */
+static void table_columns(TB *tb)
+{
+    int nc = tb->nc;
+    double W = tb->lx->aw;
+    double *mn = calloc((size_t)nc, sizeof *mn), *mx = calloc((size_t)nc, sizeof *mx);
+    if (!mn || !mx) {
+        for (int c = 0; c < nc; c++)
+            tb->colw[c] = W / nc;
+        free(mn);
+        free(mx);
+        return;
+    }
+    for (int i = 0; i < tb->ncells; i++) {
+        tcell *c = &tb->cells[i];
+        if (c->cs == 1) {
+            mn[c->c] = fmax(mn[c->c], c->minw);
+            mx[c->c] = fmax(mx[c->c], c->maxw);
+        }
+    }
+    for (int i = 0; i < tb->ncells; i++) {
+        tcell *c = &tb->cells[i];
+        if (c->cs <= 1)
+            continue;
+        double smin = 0, smax = 0;
+        for (int k = c->c; k < c->c + c->cs; k++) {
+            smin += mn[k];
+            smax += mx[k];
+        }
+        for (int k = c->c; k < c->c + c->cs; k++) {
+            if (c->minw > smin)
+                mn[k] += (c->minw - smin) / c->cs;
+            if (c->maxw > smax)
+                mx[k] += (c->maxw - smax) / c->cs;
+        }
+    }
+    double smin = 0, smax = 0;
+    for (int c = 0; c < nc; c++) {
+        if (mx[c] < mn[c])
+            mx[c] = mn[c];
+        smin += mn[c];
+    }
+    if (smin > W) {
+        /* words wider than the table: no column may claim more than its
+         * share for them (they break between characters instead) */
+        smin = 0;
+        for (int c = 0; c < nc; c++) {
+            mn[c] = fmin(mn[c], W / nc);
+            smin += mn[c];
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        smax += mx[c];
+    /* when not everything fits on one line, cap the widths at the level L
+     * that fills the table: columns narrower than L are not wrapped at all,
+     * wider ones wrap at L (but never below their widest unit) */
+    double L = 0;
+    if (smax > W && smin <= W) {
+        double lo = 0, hi = 0;
+        for (int c = 0; c < nc; c++)
+            hi = fmax(hi, mx[c]);
+        for (int k = 0; k < 50; k++) {
+            double mid = (lo + hi) / 2, f = 0;
+            for (int c = 0; c < nc; c++)
+                f += fmin(mx[c], fmax(mid, mn[c]));
+            if (f > W)
+                hi = mid;
+            else
+                lo = mid;
+        }
+        L = lo;
+    }
+    for (int c = 0; c < nc; c++) {
+        if (smax <= W) /* everything fits: share the spare width */
+            tb->colw[c] = smax > 0 ? mx[c] + (W - smax) * mx[c] / smax : W / nc;
+        else
+            tb->colw[c] = fmin(mx[c], fmax(L, mn[c]));
+    }
+    if (smax > W) {
+        /* give the rounding rest to the widest column */
+        double sum = 0;
+        int wide = 0;
+        for (int c = 0; c < nc; c++) {
+            sum += tb->colw[c];
+            if (tb->colw[c] > tb->colw[wide])
+                wide = c;
+        }
+        tb->colw[wide] += W - sum;
+    }
+    double x = 0;
+    for (int c = 0; c < nc; c++) {
+        tb->colx[c] = x;
+        x += tb->colw[c];
+    }
+    free(mn);
+    free(mx);
+}
+
+static double span_width(const TB *tb, const tcell *c)
+{
+    double w = 0;
+    for (int k = c->c; k < c->c + c->cs && k < tb->nc; k++)
+        w += tb->colw[k];
+    return w;
+}
+
+static int table_rows(TB *tb)
+{
+    LX *lx = tb->lx;
+    for (int i = 0; i < tb->ncells; i++) {
+        tcell *c = &tb->cells[i];
+        double padx = CELL_PAD_X * c->size;
+        double w = span_width(tb, c) - 2 * padx;
+        if (break_lines(&c->t, w, w, &c->ln))
+            return lexp__error_oom(lx->err);
+        for (size_t k = 0; k < c->ln.n; k++) {
+            c->ln.v[k].last = 1; /* cells are not justified */
+            justify(&c->t, &c->ln.v[k], w, c->align);
+        }
+    }
+    for (int r = 0; r < tb->nr; r++)
+        tb->rowh[r] = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < tb->ncells; i++) {
+            tcell *c = &tb->cells[i];
+            if ((pass == 0) != (c->rs == 1))
+                continue;
+            double need = (double)(c->ln.n ? c->ln.n : 1) * c->pitch + 2 * CELL_PAD_Y * c->size;
+            double have = 0;
+            int last = c->r + c->rs - 1 < tb->nr ? c->r + c->rs - 1 : tb->nr - 1;
+            for (int r = c->r; r <= last; r++)
+                have += tb->rowh[r];
+            if (need > have)
+                tb->rowh[last] += need - have;
+        }
+    return 0;
+}
+
+/* Draw the part of cell c on this page, from part_top to `bottom`: its
+ * borders, and as many of its remaining lines as fit (all of them,
+ * centred vertically, when the cell ends here and nothing was drawn). */
+static int cell_close(TB *tb, tcell *c, double bottom, int final)
+{
+    LX *lx = tb->lx;
+    double x = tb->colx[c->c], w = span_width(tb, c);
+    double top = c->part_top, h = bottom - top;
+    const lexp_style *st = lx->st;
+    if (add_rect(lx, ax(lx) + x, ay(lx) + top, w, h, st->table_rule, 1, 0, 0, 0))
+        return -1;
+    double pady = CELL_PAD_Y * c->size, padx = CELL_PAD_X * c->size;
+    size_t left = c->ln.n - c->next;
+    size_t fit = (size_t)floor((h - 2 * pady + EPS) / c->pitch);
+    if (final && fit < left)
+        fit = left; /* never lose text: the last part shows the rest */
+    if (fit > left)
+        fit = left;
+    double y = top + pady;
+    if (final && c->next == 0)
+        y = top + (h - (double)left * c->pitch) / 2;
+    for (size_t k = 0; k < fit; k++) {
+        const tline *l = &c->ln.v[c->next + k];
+        double base = baseline(ay(lx) + y + (double)k * c->pitch, c->pitch, c->size);
+        if (emit_line(lx, &c->t, l, ax(lx) + x + padx, base))
+            return -1;
+    }
+    c->next += fit;
+    c->open = 0;
+    return 0;
+}
+
+static int draw_header(TB *tb)
+{
+    LX *lx = tb->lx;
+    for (int r = 0; r < tb->nhead; r++) {
+        for (int i = 0; i < tb->ncells; i++) {
+            tcell *c = &tb->cells[i];
+            if (c->r != r)
+                continue;
+            double h = 0;
+            for (int k = r; k < r + c->rs && k < tb->nhead; k++)
+                h += tb->rowh[k];
+            c->part_top = lx->y;
+            c->next = 0;
+            if (cell_close(tb, c, lx->y + h, 1))
+                return -1;
+        }
+        lx->y += tb->rowh[r];
+    }
+    return 0;
+}
+
+/* Close the open parts on this page, start a page, repeat the header and
+ * reopen the parts of cells that continue. */
+static int table_page_break(TB *tb)
+{
+    LX *lx = tb->lx;
+    for (int i = 0; i < tb->ncells; i++) {
+        tcell *c = &tb->cells[i];
+        c->reopen = c->open;
+        if (c->open && cell_close(tb, c, lx->y, 0))
+            return -1;
+    }
+    if (new_page(lx) || draw_header(tb))
+        return -1;
+    for (int i = 0; i < tb->ncells; i++) {
+        tcell *c = &tb->cells[i];
+        if (c->reopen) {
+            c->open = 1;
+            c->part_top = lx->y;
+        }
+    }
+    return 0;
+}
+
+static double header_height(const TB *tb)
+{
+    double h = 0;
+    for (int r = 0; r < tb->nhead; r++)
+        h += tb->rowh[r];
+    return h;
+}
+
+/* Last row of the group that rowspans tie to row r. */
+static int group_end(const TB *tb, int r)
+{
+    int end = r;
+    for (int k = r; k <= end; k++)
+        for (int c = 0; c < tb->nc; c++) {
+            tcell *x = tb->grid[k * tb->nc + c];
+            if (x && x->r + x->rs - 1 > end)
+                end = x->r + x->rs - 1;
+        }
+    return end < tb->nr ? end : tb->nr - 1;
+}
+
+static int table_place(TB *tb)
+{
+    LX *lx = tb->lx;
+    double hh = header_height(tb);
+    double minline = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
+    int r = tb->nhead;
+    int body_on_page = 0;
+    while (r < tb->nr) {
+        /* rows tied by rowspans move to the next page together if they fit */
+        int g = group_end(tb, r);
+        double gh = 0;
+        for (int k = r; k <= g; k++)
+            gh += tb->rowh[k];
+        if (lx->y + gh > lx->ah + EPS && body_on_page && gh + hh <= lx->ah) {
+            if (table_page_break(tb))
+                return -1;
+            body_on_page = 0;
+        } else if (g + 1 < tb->nr && group_end(tb, g + 1) + 1 >= tb->nr && body_on_page >= 2) {
+            /* the last group would be alone on the next page: take this
+             * one along (a total row never stands alone) */
+            double lh = 0;
+            for (int k = g + 1; k < tb->nr; k++)
+                lh += tb->rowh[k];
+            if (lx->y + gh <= lx->ah + EPS && lx->y + gh + lh > lx->ah + EPS &&
+                gh + lh + hh <= lx->ah) {
+                if (table_page_break(tb))
+                    return -1;
+                body_on_page = 0;
+            }
+        }
+        for (int k = r; k <= g; k++) {
+            double h = tb->rowh[k];
+            /* a row that fits on a page is never split */
+            if (lx->y + h > lx->ah + EPS && body_on_page &&
+                (h + hh <= lx->ah || lx->ah - lx->y < minline)) {
+                if (table_page_break(tb))
+                    return -1;
+                body_on_page = 0;
+            }
+            for (int i = 0; i < tb->ncells; i++) {
+                tcell *c = &tb->cells[i];
+                if (c->r == k) {
+                    c->open = 1;
+                    c->part_top = lx->y;
+                }
+            }
+            /* taller than a page: what fits here, the rest after the header */
+            while (lx->y + h > lx->ah + EPS) {
+                lx->y = lx->ah;
+                if (table_page_break(tb))
+                    return -1;
+                body_on_page = 0;
+                double rest = 0;
+                for (int i = 0; i < tb->ncells; i++) {
+                    tcell *c = &tb->cells[i];
+                    if (c->open)
+                        rest = fmax(rest, (double)(c->ln.n - c->next) * c->pitch +
+                                              2 * CELL_PAD_Y * c->size);
+                }
+                h = fmax(rest, minline);
+                if (h + hh > lx->ah && lx->ah - lx->y < minline)
+                    break; /* the header leaves no room: give up splitting */
+            }
+            lx->y += h;
+            body_on_page++;
+            for (int i = 0; i < tb->ncells; i++) {
+                tcell *c = &tb->cells[i];
+                if (c->open && c->r + c->rs - 1 <= k && cell_close(tb, c, lx->y, 1))
+                    return -1;
+            }
+        }
+        r = g + 1;
+    }
+    return 0;
+}
+
+static int block_table(LX *lx, const lexp_node *n)
+{
+    int nc = n->u.table.ncols, nr = lexp__table_rows(n);
+    if (nc <= 0 || nr <= 0)
+        return 0;
+    TB tb;
+    memset(&tb, 0, sizeof tb);
+    tb.lx = lx;
+    tb.node = n;
+    tb.nr = nr;
+    tb.nc = nc;
+    int rc = -1;
+    tb.rows = calloc((size_t)nr, sizeof *tb.rows);
+    tb.grid = calloc((size_t)nr * (size_t)nc, sizeof *tb.grid);
+    tb.cells = calloc((size_t)nr * (size_t)nc, sizeof *tb.cells);
+    tb.colw = calloc((size_t)nc, sizeof *tb.colw);
+    tb.colx = calloc((size_t)nc, sizeof *tb.colx);
+    tb.rowh = calloc((size_t)nr, sizeof *tb.rowh);
+    if (!tb.rows || !tb.grid || !tb.cells || !tb.colw || !tb.colx || !tb.rowh) {
+        lexp__error_oom(lx->err);
+        goto done;
+    }
+    int r = 0;
+    for (const lexp_node *row = n->first; row && r < nr; row = row->next, r++)
+        tb.rows[r] = row;
+    /* header rows: the leading rows marked as such */
+    tb.nhead = n->u.table.header_rows;
+    if (tb.nhead <= 0)
+        while (tb.nhead < nr && tb.rows[tb.nhead]->u.row.header)
+            tb.nhead++;
+    if (tb.nhead >= nr)
+        tb.nhead = 0; /* a table of headers only: nothing to repeat */
+    for (r = 0; r < nr; r++)
+        for (int c = 0; c < nc; c++) {
+            const lexp_node *cell = lexp__table_cell(n, r, c);
+            if (!cell || cell->u.cell.covered)
+                continue;
+            tcell *tc = &tb.cells[tb.ncells++];
+            tc->node = cell;
+            tc->r = r;
+            tc->c = c;
+            tc->cs = cell->u.cell.colspan > 1 ? cell->u.cell.colspan : 1;
+            tc->rs = cell->u.cell.rowspan > 1 ? cell->u.cell.rowspan : 1;
+            if (c + tc->cs > nc)
+                tc->cs = nc - c;
+            if (r + tc->rs > nr)
+                tc->rs = nr - r;
+            if (r < tb.nhead && r + tc->rs > tb.nhead)
+                tc->rs = tb.nhead - r; /* spans do not leave the header */
+            for (int rr = r; rr < r + tc->rs; rr++)
+                for (int cc = c; cc < c + tc->cs; cc++)
+                    if (!tb.grid[rr * nc + cc])
+                        tb.grid[rr * nc + cc] = tc;
+        }
+    if (table_measure(&tb))
+        goto done;
+    table_columns(&tb);
+    if (table_rows(&tb))
+        goto done;
+    /* the caption above the table, kept with the header and first row */
+    const lexp_textstyle *cs = &lx->st->caption;
+    text *t = &lx->tx;
+    t->n = t->nst = 0;
+    if (n->u.table.caption && add_str(lx, t, n->u.table.caption, cs))
+        goto done;
+    if (t->n && set_text(lx, t, lx->aw, 0, 0, LEXP_ALIGN_CENTER))
+        goto done;
+    double cap_h = t->n ? (double)lx->ln.n * cs->line_pitch : 0;
+    /* the caption, the header and two rows (or all) start on one page */
+    double first = header_height(&tb);
+    for (int k = tb.nhead; k < nr && k < tb.nhead + 2; k++)
+        first += tb.rowh[k];
+    if (ensure_page(lx))
+        goto done;
+    double gap = lx->st->body.line_pitch * 0.25;
+    space_before(lx, t->n ? cs->space_before : gap);
+    /* a first row taller than a page is split anyway: start it here when a
+     * few of its lines fit */
+    double minline = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
+    if (first > lx->ah)
+        first = header_height(&tb) + 3 * minline;
+    if (!lx->fresh && lx->y + cap_h + first > lx->ah + EPS && new_page(lx))
+        goto done;
+    if (t->n && place_lines(lx, t, &lx->ln, 0, cs->line_pitch, 0))
+        goto done;
+    if (t->n)
+        lx->y += cs->space_after * 0.25;
+    if (draw_header(&tb) || table_place(&tb))
+        goto done;
+    lx->y += gap;
+    rc = 0;
+done:
+    for (int i = 0; i < tb.ncells; i++) {
+        text_free(&tb.cells[i].t);
+        free(tb.cells[i].ln.v);
+    }
+    free(tb.rows);
+    free(tb.grid);
+    free(tb.cells);
+    free(tb.colw);
+    free(tb.colx);
+    free(tb.rowh);
+    return rc;
+}
+
+/* How much of the block after a heading must fit below it. */
+static double next_min(LX *lx, const lexp_node *n)
+{
+    const lexp_style *st = lx->st;
+    if (!n)
+        return 0;
+    double pad = 2 * CELL_PAD_Y * st->table.size;
+    switch (n->type) {
+    case LEXP_N_PARAGRAPH: return 2 * st->body.line_pitch;
+    case LEXP_N_LIST: return 2 * st->list.line_pitch;
+    case LEXP_N_HEADING: {
+        int lv = n->u.heading.level < 1 ? 1 : n->u.heading.level > 4 ? 4 : n->u.heading.level;
+        return st->heading[lv - 1].line_pitch + 2 * st->body.line_pitch;
+    }
+    case LEXP_N_TABLE:
+        /* caption, header row and a first row */
+        return (n->u.table.caption ? st->caption.line_pitch + st->caption.space_before : 0) +
+               2 * (st->table_header.line_pitch + pad) + st->body.line_pitch * 0.25;
+    case LEXP_N_IMAGE: {
+        double w, h;
+        const char *why;
+        image_box(lx, n, &w, &h, &why);
+        return h + (n->u.image.caption ? st->caption.line_pitch : 0) +
+               st->body.line_pitch * 0.5;
+    }
+    case LEXP_N_CHART: {
+        double ph, r;
+        return chart_size(lx, n, &ph, &r);
+    }
+    default: return st->body.line_pitch;
+    }
+}
+
+/* ---- page numbers ------------------------------------------------------------------- */
+
+static int page_numbers(LX *lx)
+{
+    const lexp_style *st = lx->st;
+    if (!lx->doc->page_numbers || st->pagenum == LEXP_PAGENUM_NONE)
+        return 0;
+    lexp_textstyle ts = st->body;
+    ts.role = st->pagenum_role;
+    ts.size = st->pagenum_size;
+    ts.line_pitch = st->pagenum_size;
+    size_t np = lx->L->npages;
+    for (size_t p = 0; p < np; p++) {
+        lx->page = (int)p;
+        char buf[64];
+        snprintf(buf, sizeof buf, "\u2014 %zu \u2014", p + 1);
+        /* the number line's top 7 mm below the type area (GB/T 9704):
+         * odd pages right, even pages left, one character in */
+        double top = lx->ah + st->pagenum_gap;
+        double em = ts.size;
+        lexp_align a = LEXP_ALIGN_CENTER;
+        if (st->pagenum == LEXP_PAGENUM_GBT9704)
+            a = p % 2 == 0 ? LEXP_ALIGN_RIGHT : LEXP_ALIGN_LEFT;
+        double inset = st->pagenum == LEXP_PAGENUM_GBT9704 ? em : 0;
+        /* place the em box's top at `top`: pitch = size centres nothing */
+        if (single_line(lx, buf, &ts, inset, lx->aw - 2 * inset, a, top, ts.size, NULL))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the document ------------------------------------------------------------------- */
+
+static int block(LX *lx, const lexp_node *n)
+{
+    const lexp_style *st = lx->st;
+    switch (n->type) {
+    case LEXP_N_TITLE: return block_title(lx, n);
+    case LEXP_N_HEADING: return block_heading(lx, n);
+    case LEXP_N_PARAGRAPH: {
+        lexp_align a = resolve_align(n->u.para.align, resolve_align(st->body.align,
+                                                                     LEXP_ALIGN_JUSTIFY));
+        double indent = n->u.para.indent;
+        if (a == LEXP_ALIGN_CENTER || a == LEXP_ALIGN_RIGHT)
+            indent = 0;
+        return block_para(lx, n, &st->body, NULL, indent, a);
+    }
+    case LEXP_N_LIST: return block_list(lx, n);
+    case LEXP_N_TABLE: return block_table(lx, n);
+    case LEXP_N_IMAGE: return block_image(lx, n);
+    case LEXP_N_CHART: return block_chart(lx, n);
+    case LEXP_N_PAGEBREAK:
+        if (lx->page >= 0 && !lx->fresh)
+            return new_page(lx);
+        return 0;
+    case LEXP_N_RULE: return block_rule(lx);
+    case LEXP_N_MASTHEAD: return block_masthead(lx, n);
+    case LEXP_N_SIGNATURE: return block_signature(lx, n);
+    case LEXP_N_DISTRIBUTION: return block_distribution(lx, n);
+    default: return 0;
+    }
+}
+
+void lexp__layout_free(lexp__layout *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->npages; i++)
+        free(l->pages[i].items);
+    free(l->pages);
+    free(l->outline);
+    lexp__arena_free(&l->arena);
+    free(l);
+}
+
+static void lx_init(LX *lx, lexp__layout *L, const lexp_doc *doc, lexp__fonts *F,
+                    const lexp_render_options *opt, lexp_error *err)
+{
+    memset(lx, 0, sizeof *lx);
+    lx->L = L;
+    lx->doc = doc;
+    lx->st = L->style;
+    lx->F = F;
+    lx->opt = opt;
+    lx->err = err;
+    lx->aw = lexp__style_text_width(lx->st);
+    lx->ah = lexp__style_text_height(lx->st);
+    lx->page = -1;
+    lx->grid = 1.0;
+    if (lx->st->grid_chars > 0 && lx->st->body.size > 0)
+        lx->grid = lx->aw / lx->st->grid_chars / lx->st->body.size;
+}
+
+int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
+                     const lexp_render_options *opt, lexp_error *err)
+{
+    *out = NULL;
+    lexp__layout *L = calloc(1, sizeof *L);
+    if (!L)
+        return lexp__error_oom(err);
+    lexp__arena_init(&L->arena);
+    L->style = lexp__style_for(doc->preset);
+    L->page_w = L->style->page_w;
+    L->page_h = L->style->page_h;
+    LX lx;
+    lx_init(&lx, L, doc, fonts, opt, err);
+    int rc = 0;
+    for (const lexp_node *n = doc->root->first; n && rc == 0; n = n->next)
+        rc = block(&lx, n);
+    if (rc == 0)
+        rc = ensure_page(&lx);
+    if (rc == 0)
+        rc = page_numbers(&lx);
+    text_free(&lx.tx);
+    free(lx.ln.v);
+    if (rc) {
+        if (!lexp__error_is_set(err))
+            lexp__error_oom(err);
+        lexp__layout_free(L);
+        return rc < 0 ? rc : -1;
+    }
+    *out = L;
+    return 0;
+}
+
+int lexp__layout_break_text(lexp__fonts *fonts, const char *s, int role, double size,
+                            double width, double indent, int justify_, char **out_lines,
+                            double *widths, int max, lexp_error *err)
+{
+    text t = {0};
+    lines L = {0};
+    tstyle st = {role, (float)size, 0, 0, 0};
+    int n = -1;
+    if (text_add(fonts, &t, s, strlen(s), &st, 1.0, err))
+        goto done;
+    text_finish(&t);
+    if (break_lines(&t, width - indent, width, &L)) {
+        lexp__error_oom(err);
+        goto done;
+    }
+    for (size_t i = 0; i < L.n; i++) {
+        tline *l = &L.v[i];
+        double in = i == 0 ? indent : 0;
+        justify(&t, l, width - in, justify_ ? LEXP_ALIGN_JUSTIFY : LEXP_ALIGN_LEFT);
+        if ((int)i < max) {
+            lexp__sbuf b = LEXP__SBUF_INIT;
+            for (size_t k = l->s; k < l->e; k++) {
+                char u[4];
+                lexp__sbuf_put(&b, u, lexp__utf8_encode(t.c[k].cp, u));
+            }
+            out_lines[i] = strdup(lexp__sbuf_cstr(&b));
+            lexp__sbuf_free(&b);
+            /* where the last glyph's advance ends */
+            size_t e = trim_spaces(&t, l->s, l->e);
+            const tch *c = e > l->s ? &t.c[e - 1] : NULL;
+            widths[i] = in + (c ? c->x - c->dx + c->adv - (c->half_ln ? c->shrink : 0) : 0);
+        }
+    }
+    n = (int)L.n;
+done:
+    text_free(&t);
+    free(L.v);
+    return n;
+}

@@ -1,0 +1,126 @@
+/*
+ * The layout engine of the fixed-layout renderers: it turns a document tree
+ * into pages of positioned glyphs, lines, boxes, images and pie wedges.
+ * It measures with the fonts' own advances (fonts.h) and knows nothing of
+ * PDF or libharu, so any fixed-layout output can draw its result.
+ *
+ * What it does (DESIGN §5, §6; domain conventions §1, §2, §4):
+ *  - Chinese line breaking: closing punctuation never starts a line,
+ *    opening punctuation never ends one, —— and …… stay whole, Latin words
+ *    and numbers such as "53.1%" stay whole; a full-width mark at a line end
+ *    counts half its width and adjacent marks are compressed; lines are
+ *    justified by spreading the slack between characters, except a
+ *    paragraph's last line; a last line of a single character takes one
+ *    more character from the line above.
+ *  - GB/T 9704 grid: body text at the body size is tracked so that 28
+ *    characters fill the 156 mm type area; 22 lines fill its 225 mm.
+ *  - Headings, lists, titles, tables (column widths from content, spans,
+ *    header rows repeated on every page, rows split cleanly), images,
+ *    bar and pie charts, 简报 masthead, signature, distribution block at
+ *    the foot of the last page, page numbers.
+ *
+ * Coordinates are PostScript points with the origin at the top-left corner
+ * of the page and y growing downwards. Text items give the baseline.
+ */
+#ifndef LEXP_LAYOUT_H
+#define LEXP_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../doc/doc.h"
+#include "../doc/style.h"
+#include "fonts.h"
+
+typedef enum lexp__lkind {
+    LEXP_L_TEXT,  /* glyphs of one face, size and colour on one baseline */
+    LEXP_L_LINE,  /* a straight line */
+    LEXP_L_RECT,  /* a rectangle, stroked and/or filled */
+    LEXP_L_IMAGE, /* an image file scaled into a box */
+    LEXP_L_WEDGE  /* a pie slice */
+} lexp__lkind;
+
+typedef struct lexp__lglyph {
+    uint32_t gid; /* glyph in the face of the item's slot */
+    uint32_t cp;  /* the character it shows */
+    float x;      /* pen position relative to the item's x */
+    uint8_t half; /* a full-width mark set at half its advance */
+} lexp__lglyph;
+
+typedef struct lexp__litem {
+    lexp__lkind kind;
+    double x, y; /* text: baseline origin; line: start; rect/image: top-left;
+                    wedge: centre */
+    union {
+        struct {
+            int slot; /* lexp__fonts face */
+            float size;
+            uint32_t color;
+            uint8_t bold, italic;
+            uint8_t invisible; /* characters no font has: text layer only */
+            uint32_t n;
+            lexp__lglyph *g;
+        } text;
+        struct {
+            double x2, y2, width;
+            uint32_t color;
+        } line;
+        struct {
+            double w, h, width;
+            uint32_t stroke, fill;
+            uint8_t do_stroke, do_fill;
+        } rect;
+        struct {
+            double w, h;
+            const char *path;
+        } image;
+        struct {
+            double r;
+            double a0, a1; /* degrees, clockwise from twelve o'clock */
+            uint32_t fill, stroke;
+        } wedge;
+    } u;
+} lexp__litem;
+
+typedef struct lexp__lpage {
+    lexp__litem *items;
+    size_t n, cap;
+    double area_x, area_y; /* the type area's top-left corner on this page */
+} lexp__lpage;
+
+/* A bookmark: a heading and where it landed. */
+typedef struct lexp__loutline {
+    int level;         /* 1–4 */
+    const char *title; /* number and text, UTF-8 */
+    int page;          /* 0-based */
+    double y;          /* top of the heading's first line */
+} lexp__loutline;
+
+typedef struct lexp__layout {
+    lexp__arena arena;
+    const lexp_style *style;
+    double page_w, page_h;
+    lexp__lpage *pages;
+    size_t npages, cappages;
+    lexp__loutline *outline;
+    size_t noutline, capoutline;
+} lexp__layout;
+
+/* Lay out a document. Warnings (missing images) go to opt->warn; fonts'
+ * warnings are left to lexp__fonts_warn. */
+int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
+                     const lexp_render_options *opt, lexp_error *err);
+void lexp__layout_free(lexp__layout *l);
+
+/* ---- exposed for unit tests ---------------------------------------------- */
+
+/* Break and justify one paragraph of plain text in `role` at `size` into
+ * lines `width` wide (first line indented by `indent`), as the body text is
+ * set. Returns the number of lines (or -1 on error); each line's text (its
+ * characters, UTF-8, one string per line) and natural/placed widths are
+ * written to the caller's arrays up to `max` lines. */
+int lexp__layout_break_text(lexp__fonts *fonts, const char *text, int role, double size,
+                            double width, double indent, int justify, char **lines,
+                            double *widths, int max, lexp_error *err);
+
+#endif
