@@ -19,7 +19,7 @@ BUILD_DEPS=(build-essential cmake pkg-config
   libxlsxwriter-dev zlib1g-dev libpng-dev
   fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-arphic-uming fonts-wqy-zenhei)
 TEST_DEPS=(python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
-  libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv)
+  libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript)
 
 install() {
   local missing=()

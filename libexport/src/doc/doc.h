@@ -94,6 +94,7 @@ typedef struct lexp_node lexp_node;
 
 struct lexp_node {
     lexp_ntype type;
+    unsigned formats; /* 0: every format; else bits (1u << LEXP_FORMAT_*) from ::: only */
     lexp_node *parent, *first, *last, *next, *prev;
     const char *src_file; /* template that produced the node */
     int line, col;        /* its position there */
@@ -211,6 +212,19 @@ lexp_node *lexp__row_add(struct lexp_doc *d, lexp_node *table);
 lexp_node *lexp__cell_add(struct lexp_doc *d, lexp_node *row, const char *text);
 
 /* ---- reading ------------------------------------------------------------- */
+
+/* Whether a top-level node is rendered in `format`. The text view shows
+ * what the printed documents (PDF, DOCX) show. */
+static inline int lexp__node_shown(const lexp_node *n, int format)
+{
+    unsigned f = n->formats;
+    if (f == 0)
+        return 1;
+    if (format == LEXP_FORMAT_TXT)
+        f |= (f >> LEXP_FORMAT_PDF & 1u) << LEXP_FORMAT_TXT |
+             (f >> LEXP_FORMAT_DOCX & 1u) << LEXP_FORMAT_TXT;
+    return (f >> format) & 1u;
+}
 
 /* Concatenated text of a node's runs into b. */
 void lexp__runs_text(lexp__sbuf *b, const lexp_runs *r);

@@ -711,6 +711,7 @@ typedef struct lexp_asm {
     lexp_align align;     /* from center/right/left */
     int noindent;
     int titles; /* lines seen in a title block */
+    unsigned formats; /* inside ::: only: the formats of new blocks */
     runbuf rb, rb2;
 } lexp_asm;
 
@@ -722,6 +723,13 @@ static int close_all(E *e)
     as->para = NULL;
     as->list = NULL;
     return as->table ? finish_table(e) : 0;
+}
+
+/* Append a block to the document, marked with the formats it is for. */
+static void place(E *e, lexp_node *n)
+{
+    n->formats = e->as->formats;
+    lexp__node_append(e->as->container, n);
 }
 
 static lexp_node *new_node(E *e, lexp_ntype t, const lexp_tnode *src)
@@ -791,7 +799,7 @@ static int text_line(E *e, const lexp_tnode *src, const lexp_line *l)
         if (!t)
             return -1;
         t->u.title.level = as->titles++ > 0;
-        lexp__node_append(as->container, t);
+        place(e, t);
         return add_runs(e, t, rb);
     }
     if (as->para) {
@@ -812,7 +820,7 @@ static int text_line(E *e, const lexp_tnode *src, const lexp_line *l)
                         as->align == LEXP_ALIGN_RIGHT)
                            ? 0
                            : 2;
-    lexp__node_append(as->container, p);
+    place(e, p);
     as->para = p;
     return add_runs(e, p, rb);
 }
@@ -860,7 +868,7 @@ static int heading_line(E *e, const lexp_tnode *src, const lexp_line *l)
         if (!h->u.heading.number)
             return lexp__error_oom(e->err), -1;
     }
-    lexp__node_append(as->container, h);
+    place(e, h);
     return add_runs(e, h, rb);
 }
 
@@ -938,7 +946,7 @@ static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
         t->src_file = src->file;
         t->line = src->line;
         t->col = src->col;
-        lexp__node_append(as->container, t);
+        place(e, t);
         as->table = t;
         as->header_marked = 0;
     }
@@ -1360,7 +1368,7 @@ static int chart_open(E *e, const lexp_tnode *src, const lexp_line *l)
         return lexp__eval_fail(e, da->value, data, "chart data must be a list or an object"),
                -1;
     }
-    lexp__node_append(e->as->container, c);
+    place(e, c);
     return 0;
 }
 
@@ -1406,7 +1414,7 @@ static int image_line(E *e, const lexp_tnode *src, const lexp_line *l)
                    -1;
         n->u.image.width = x;
     }
-    lexp__node_append(as->container, n);
+    place(e, n);
     return 0;
 }
 
@@ -1427,7 +1435,7 @@ static int list_item(E *e, const lexp_tnode *src, const lexp_line *l)
         if (!li)
             return -1;
         li->u.list.ordered = ordered;
-        lexp__node_append(as->container, li);
+        place(e, li);
         as->list = li;
         as->list_ordered = ordered;
     }
@@ -1476,7 +1484,7 @@ static int eval_line(E *e, const lexp_tnode *n)
         lexp_node *b = new_node(e, l->kind == L_PAGEBREAK ? LEXP_N_PAGEBREAK : LEXP_N_RULE, n);
         if (!b)
             return -1;
-        lexp__node_append(as->container, b);
+        place(e, b);
         return 0;
     }
     case L_OPEN:
@@ -1502,6 +1510,7 @@ static int eval_line(E *e, const lexp_tnode *n)
         case B_LEFT: as->align = LEXP_ALIGN_LEFT; return 0;
         case B_NOINDENT: as->noindent = 1; return 0;
         case B_TITLE: as->titles = 0; return 0;
+        case B_ONLY: as->formats = l->formats; return 0;
         default: return 0;
         }
     case L_CLOSE:
@@ -1510,10 +1519,12 @@ static int eval_line(E *e, const lexp_tnode *n)
         if (as->special) {
             if (special_defaults(e, as->special))
                 return -1;
-            lexp__node_append(as->container, as->special);
+            place(e, as->special);
             as->special = NULL;
         }
-        as->block = -1;
+        if (l->block == B_ONLY)
+            as->formats = 0;
+        as->block = as->formats ? B_ONLY : -1; /* back in the enclosing only block */
         as->align = LEXP_ALIGN_DEFAULT;
         as->noindent = 0;
         return 0;

@@ -378,6 +378,8 @@ int dx_write_document(dx *c)
     dx_start(c, "w:body");
     int last_table = 0;
     for (const lexp_node *n = c->doc->root->first; n && !c->failed; n = n->next) {
+        if (!lexp__node_shown(n, LEXP_FORMAT_DOCX))
+            continue;
         if (n->type == LEXP_N_TABLE && last_table && !n->u.table.caption) {
             /* Two adjacent tables would merge into one. */
             styled_para(c, DX_ST_RULE, NULL);

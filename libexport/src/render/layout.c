@@ -2096,7 +2096,8 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
     lx_init(&lx, L, doc, fonts, opt, err);
     int rc = 0;
     for (const lexp_node *n = doc->root->first; n && rc == 0; n = n->next)
-        rc = block(&lx, n);
+        if (lexp__node_shown(n, LEXP_FORMAT_PDF))
+            rc = block(&lx, n);
     if (rc == 0)
         rc = ensure_page(&lx);
     if (rc == 0)

@@ -143,6 +143,8 @@ int lexp__render_txt(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
 {
     (void)opt;
     for (const lexp_node *n = doc->root->first; n; n = n->next) {
+        if (!lexp__node_shown(n, LEXP_FORMAT_TXT))
+            continue;
         switch (n->type) {
         case LEXP_N_TITLE:
         case LEXP_N_PARAGRAPH:

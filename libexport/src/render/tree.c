@@ -44,6 +44,16 @@ static const char *base(const char *path)
 
 static void pos(lexp__sbuf *b, const lexp_doc *doc, const lexp_node *n)
 {
+    if (n->formats) {
+        lexp__sbuf_puts(b, " only=\"");
+        int first = 1;
+        for (int f = 0; f < 4; f++)
+            if (n->formats >> f & 1u) {
+                lexp__sbuf_printf(b, "%s%s", first ? "" : ",", lexp_format_name(f));
+                first = 0;
+            }
+        lexp__sbuf_putc(b, '"');
+    }
     if (n->line <= 0)
         return;
     if (n->src_file && doc->src_file && strcmp(n->src_file, doc->src_file) != 0)

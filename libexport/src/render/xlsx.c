@@ -43,6 +43,8 @@ typedef struct walk {
 static int collect(walk *w, const lexp_node *n)
 {
     for (; n; n = n->next) {
+        if (!lexp__node_shown(n, LEXP_FORMAT_XLSX))
+            continue;
         if (n->type == LEXP_N_HEADING)
             w->heading = n;
         if (n->type == LEXP_N_TITLE || n->type == LEXP_N_MASTHEAD)
@@ -273,6 +275,8 @@ static int write_text_sheet(lexp__xbook *book, const lexp_doc *doc, const walk *
         return rc;
     lexp__sbuf b = LEXP__SBUF_INIT;
     for (const lexp_node *n = doc->root->first; n && !rc; n = n->next) {
+        if (!lexp__node_shown(n, LEXP_FORMAT_XLSX))
+            continue;
         switch (n->type) {
         case LEXP_N_TITLE:
             lexp__node_text(&b, n);

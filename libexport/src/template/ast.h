@@ -88,7 +88,7 @@ typedef enum {
 
 typedef enum {
     B_MASTHEAD, B_SIGNATURE, B_DISTRIBUTION, B_CHART, B_CENTER, B_RIGHT, B_LEFT,
-    B_NOINDENT, B_TITLE
+    B_NOINDENT, B_TITLE, B_ONLY
 } lexp_bkind;
 
 typedef struct lexp_attr {
@@ -113,6 +113,7 @@ typedef struct lexp_line {
     const char *key;     /* L_FIELD: canonical field name */
     lexp_attr *attrs;    /* L_OPEN chart / L_IMAGE: key=expr */
     int nattrs;
+    unsigned formats;    /* L_OPEN only: the formats, bits (1u << LEXP_FORMAT_*) */
 } lexp_line;
 
 typedef struct lexp_branch {

@@ -1505,7 +1505,7 @@ static int block_line(P *p, stack *st, const char *s, const char *e)
                   {"distribution", B_DISTRIBUTION}, {"chart", B_CHART},
                   {"center", B_CENTER},         {"right", B_RIGHT},
                   {"left", B_LEFT},             {"noindent", B_NOINDENT},
-                  {"title", B_TITLE}};
+                  {"title", B_TITLE},           {"only", B_ONLY}};
     int kind = -1;
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
         if (strlen(blocks[i].name) == nl && memcmp(blocks[i].name, name, nl) == 0)
@@ -1513,9 +1513,12 @@ static int block_line(P *p, stack *st, const char *s, const char *e)
     if (kind < 0)
         return perr(p, name,
                     "unknown block '%.*s'; expected title, masthead, signature, distribution, "
-                    "chart, center, right, left or noindent",
+                    "chart, center, right, left, noindent or only",
                     (int)nl, name);
-    if (current_block(st) >= 0)
+    /* Blocks do not nest, except inside '::: only', which only marks the
+     * formats of what it holds. */
+    int cur = current_block(st);
+    if (cur >= 0 && (cur != B_ONLY || kind == B_ONLY))
         return perr(p, at, "blocks cannot be nested here: close the open block with ':::' "
                            "first");
     lexp_line *l = new_line(p, L_OPEN);
@@ -1546,6 +1549,26 @@ static int block_line(P *p, stack *st, const char *s, const char *e)
                 has_data = 1;
         if (!has_data)
             return perr(p, at, "a chart needs data=EXPR (a list to draw)");
+    } else if (kind == B_ONLY) {
+        /* ::: only xlsx | ::: only pdf, docx — content for some formats */
+        while (s < e) {
+            const char *w = s;
+            while (s < e && !is_ws(*s) && *s != ',')
+                s++;
+            char fmt[16];
+            size_t wl = (size_t)(s - w);
+            snprintf(fmt, sizeof fmt, "%.*s", (int)(wl < 15 ? wl : 15), w);
+            int f = wl ? lexp_format_from_name(fmt) : -1;
+            if (f < 0 || f == LEXP_FORMAT_TREE)
+                return perr(p, w, "'::: only' takes formats among pdf, docx, xlsx and txt, "
+                                  "found '%.*s'",
+                            (int)wl, w);
+            l->formats |= 1u << f;
+            while (s < e && (is_ws(*s) || *s == ','))
+                s++;
+        }
+        if (!l->formats)
+            return perr(p, at, "'::: only' needs the formats it is for, e.g. '::: only xlsx'");
     } else if (s < e) {
         return perr(p, s, "unexpected text after '::: %.*s'", (int)nl, name);
     }
