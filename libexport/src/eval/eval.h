@@ -38,6 +38,8 @@ typedef struct lexp_eval {
     lexp__sbuf pool[4]; /* reusable buffers for filter results */
     int npool;
     const char *fmt_src, *fmt_copy; /* last date pattern copied into the arena */
+    uint32_t *hints;  /* per EX_ATTR node: where its key was found last time */
+    uint32_t nhints;
 } lexp_eval;
 
 /* A cleared buffer from the evaluator's pool (or a new one), and its

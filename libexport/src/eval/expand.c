@@ -163,7 +163,10 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
     case LV_UNDEF:
     case LV_NULL: return &lexp__undef; /* a.b.c on missing data is just missing */
     case LV_OBJ: {
-        V *v = lexp__v_get(base, name, n);
+        /* records of a ledger share their key order: look where the key was
+         * found last time first */
+        V *v = x->slot < e->nhints ? lexp__v_get_hint(base, name, n, &e->hints[x->slot])
+                                   : lexp__v_get(base, name, n);
         return v ? v : &lexp__undef;
     }
     case LV_LOOP: {
@@ -1653,6 +1656,8 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     e.err = err;
     e.as = &as;
     e.opt = opt;
+    e.hints = t->nslots ? calloc(t->nslots, sizeof *e.hints) : NULL;
+    e.nhints = e.hints ? t->nslots : 0;
     d->preset = (lexp_preset)t->preset;
     d->numbering = t->numbering;
     d->page_numbers = t->page_numbers;
@@ -1700,6 +1705,7 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     if (rc == 0)
         rc = close_all(&e);
     free(e.binds);
+    free(e.hints);
     lexp__sbuf_free(&e.scratch);
     for (int i = 0; i < e.npool; i++)
         lexp__sbuf_free(&e.pool[i]);

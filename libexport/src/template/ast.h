@@ -57,6 +57,7 @@ struct lexp_expr {
     int nargs;
     const lexp_value *lit;
     const lexp_filter_def *filter;
+    uint32_t slot; /* EX_ATTR: index of its lookup hint in the evaluator */
 };
 
 typedef enum {
@@ -161,6 +162,7 @@ struct lexp_template {
     int font_index[LEXP_ROLE_COUNT];
     /* body */
     lexp_tnode *body;
+    uint32_t nslots; /* EX_ATTR nodes, for the evaluator's lookup hints */
 };
 
 /* Filters: defined in eval/filters.c, looked up by the parser so an

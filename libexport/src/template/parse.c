@@ -455,6 +455,7 @@ static lexp_expr *parse_postfix(X *x, lexp_expr *e)
                     return NULL;
                 a->name = x->cur.s;
                 a->nlen = (uint32_t)x->cur.n;
+                a->slot = x->p->t->nslots++;
             }
             a->a = e;
             e = a;
