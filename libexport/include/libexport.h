@@ -341,6 +341,31 @@ LEXP_EXPORT int lexp_write_file(const char *path, const void *bytes, size_t size
 LEXP_EXPORT int lexp_brief(lexp_buf *out, const lexp_data *data, const char *month,
                            const lexp_render_options *opt, lexp_error *err);
 
+/* ------------------------------------------------------------------ */
+/** @name Office templates */
+
+/**
+ * Fill an office template: a Word (.docx) or Excel (.xlsx) file whose text
+ * carries the same `{{ expr | filter }}` and `{% … %}` tags as .lxt
+ * templates. In Word, `{%p … %}` is a statement whose whole paragraph is
+ * removed and `{%tr … %}` one whose whole table row is removed: rows between
+ * `{%tr for x in xs %}` and `{%tr endfor %}` repeat once per item. Tags may
+ * be split across runs in any way Word or WPS splits them. In Excel,
+ * `{%tr for %}` and `{%tr endfor %}` sit in cells of their own rows.
+ * The result has the template's type (`opt->format` is ignored). Hostile
+ * files (zip bombs, XML entities, oversized parts) are refused with
+ * LEXP_ELIMIT or LEXP_ESYNTAX; errors in tags give the part, paragraph or
+ * cell, and column.
+ */
+LEXP_EXPORT int lexp_fill(lexp_buf *out, const char *template_path, const lexp_data *data,
+                          const lexp_render_options *opt, lexp_error *err);
+
+/** lexp_fill with the template in memory; `name` (e.g. "form.docx") gives
+ *  the type by its extension and is used in errors. */
+LEXP_EXPORT int lexp_fill_memory(lexp_buf *out, const void *bytes, size_t size, const char *name,
+                                 const lexp_data *data, const lexp_render_options *opt,
+                                 lexp_error *err);
+
 /** 1 if `month` is a valid "YYYY-MM" (year 1900–9999), else 0. */
 LEXP_EXPORT int lexp_month_valid(const char *month);
 

@@ -47,6 +47,17 @@ typedef struct lexp_eval {
 lexp__sbuf lexp__eval_buf(lexp_eval *e);
 void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b);
 
+/* A standalone evaluator, for templates that are not .lxt (office
+ * documents): the data's variables and the period variables of `opt`, a
+ * lookup hint for every field access of `t`, values in arena `A`. */
+int lexp__eval_open(lexp_eval *e, lexp__arena *A, const lexp_template *t, const lexp_data *data,
+                    const lexp_render_options *opt, lexp_error *err);
+void lexp__eval_close(lexp_eval *e);
+/* Bind a variable in the innermost scope; unwind with e->nbinds = mark. */
+int lexp__eval_bind(lexp_eval *e, const char *name, uint32_t n, const lexp_value *v);
+/* The value of `loop` in iteration index0 of length (for loop.index …). */
+const lexp_value *lexp__eval_loop(lexp_eval *e, uint32_t index0, uint32_t length);
+
 /* Evaluate an expression. NULL on error (err set). */
 const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x);
 

@@ -138,7 +138,7 @@ static V *lookup(E *e, const char *name, uint32_t n)
     return v ? v : &lexp__undef;
 }
 
-static int bind(E *e, const char *name, uint32_t n, V *val)
+int lexp__eval_bind(lexp_eval *e, const char *name, uint32_t n, const lexp_value *val)
 {
     if (e->nbinds == e->capbinds) {
         size_t cap = e->capbinds ? e->capbinds * 2 : 32;
@@ -585,8 +585,8 @@ static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
     lv->u.loop = loop;
     loop->length = len;
     size_t mark = e->nbinds;
-    if (bind(e, "loop", 4, lv) || bind(e, n->name, n->nlen, &lexp__undef) ||
-        (n->name2 && bind(e, n->name2, n->n2len, &lexp__undef)))
+    if (lexp__eval_bind(e, "loop", 4, lv) || lexp__eval_bind(e, n->name, n->nlen, &lexp__undef) ||
+        (n->name2 && lexp__eval_bind(e, n->name2, n->n2len, &lexp__undef)))
         return -1;
     size_t vars = e->nbinds;
     int rc = 0;
@@ -615,7 +615,7 @@ static int run_set(E *e, const lexp_tnode *n)
     V *v = lexp__eval_expr(e, n->expr);
     if (!v)
         return -1;
-    return bind(e, n->name, n->nlen, v);
+    return lexp__eval_bind(e, n->name, n->nlen, v);
 }
 
 static int eval_line(E *e, const lexp_tnode *n);
@@ -1533,6 +1533,53 @@ static int eval_line(E *e, const lexp_tnode *n)
         return 0;
     default: return 0;
     }
+}
+
+/* ==================================================================== */
+/* a standalone evaluator                                                 */
+
+static int period_vars(E *e, const lexp_render_options *opt);
+
+int lexp__eval_open(lexp_eval *e, lexp__arena *A, const lexp_template *t, const lexp_data *data,
+                    const lexp_render_options *opt, lexp_error *err)
+{
+    lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
+    memset(e, 0, sizeof *e);
+    e->A = A;
+    e->root = data->root;
+    e->data_name = data->name;
+    e->err = err;
+    e->opt = opt ? opt : &defaults;
+    e->hints = t && t->nslots ? calloc(t->nslots, sizeof *e->hints) : NULL;
+    e->nhints = e->hints ? t->nslots : 0;
+    int rc = period_vars(e, opt ? opt : &defaults);
+    e->opt = opt; /* the defaults live on this stack frame only */
+    return rc;
+}
+
+void lexp__eval_close(lexp_eval *e)
+{
+    free(e->binds);
+    free(e->hints);
+    lexp__sbuf_free(&e->scratch);
+    for (int i = 0; i < e->npool; i++)
+        lexp__sbuf_free(&e->pool[i]);
+    memset(e, 0, sizeof *e);
+}
+
+const lexp_value *lexp__eval_loop(lexp_eval *e, uint32_t index0, uint32_t length)
+{
+    lexp_loop *loop = lexp__arena_zalloc(e->A, sizeof *loop);
+    lexp_value *lv = lexp__arena_zalloc(e->A, sizeof *lv);
+    if (!loop || !lv) {
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    loop->index0 = index0;
+    loop->length = length;
+    lv->type = LV_LOOP;
+    lv->u.loop = loop;
+    return lv;
 }
 
 /* ==================================================================== */

@@ -165,6 +165,36 @@ struct lexp_template {
     uint32_t nslots; /* EX_ATTR nodes, for the evaluator's lookup hints */
 };
 
+/* ---- single tags, for templates that are not .lxt (office documents) ---- */
+
+typedef enum {
+    TAG_EXPR,   /* {{ expr }} */
+    TAG_FOR,    /* for name[, name2] in expr */
+    TAG_IF,     /* if expr */
+    TAG_ELIF,   /* elif expr */
+    TAG_ELSE,
+    TAG_ENDFOR,
+    TAG_ENDIF,
+    TAG_SET     /* set name = expr */
+} lexp_tagkind;
+
+typedef struct lexp_tag {
+    lexp_tagkind kind;
+    lexp_expr *expr;
+    const char *name, *name2;
+    uint32_t nlen, n2len;
+} lexp_tag;
+
+/* An empty template that owns the parsed tags of an office document (its
+ * arena and lookup slots). Free with lexp_template_free. */
+lexp_template *lexp__template_host(const char *name);
+
+/* Parse the inner text of one tag, text[off, off+n), of a {{ }} (is_stmt 0)
+ * or {% %} (is_stmt 1) tag. `text` is the line (paragraph, cell) the tag
+ * sits in: errors give `line` and the column within it. */
+int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n, int is_stmt,
+                    const char *file, int line, lexp_tag *out, lexp_error *err);
+
 /* Filters: defined in eval/filters.c, looked up by the parser so an
  * unknown filter is a parse error with a position. */
 struct lexp_eval;

@@ -2396,6 +2396,112 @@ void lexp__template_ref(lexp_template *t)
     pthread_mutex_unlock(&t->refs_lock);
 }
 
+lexp_template *lexp__template_host(const char *name)
+{
+    lexp_template *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    lexp__arena_init(&t->arena);
+    pthread_mutex_init(&t->refs_lock, NULL);
+    t->refs = 1;
+    t->numbering = 1;
+    t->page_numbers = 1;
+    t->show_title = -1;
+    t->name = strdup(name ? name : "<template>");
+    t->src = strdup("");
+    if (!t->name || !t->src) {
+        tpl_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n, int is_stmt,
+                    const char *file, int line, lexp_tag *out, lexp_error *err)
+{
+    P p = {0};
+    p.t = host;
+    p.A = &host->arena;
+    p.file = file ? file : host->name;
+    p.err = err;
+    p.line = line;
+    p.line_start = text;
+    memset(out, 0, sizeof *out);
+    const char *s = text + off;
+    if (!is_stmt) {
+        out->kind = TAG_EXPR;
+        out->expr = parse_expr_span(&p, s, n);
+        return out->expr ? 0 : (err && err->code ? err->code : LEXP_ESYNTAX);
+    }
+    X x;
+    char b[64];
+    if (xinit(&x, &p, s, n))
+        return err->code;
+    static const struct {
+        const char *word;
+        lexp_tagkind kind;
+    } words[] = {{"for", TAG_FOR},       {"if", TAG_IF},       {"elif", TAG_ELIF},
+                 {"else", TAG_ELSE},     {"endfor", TAG_ENDFOR}, {"endif", TAG_ENDIF},
+                 {"set", TAG_SET}};
+    int k = -1;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (is_kw(&x, words[i].word))
+            k = (int)i;
+    if (k < 0) {
+        perr(&p, x.cur.s, "expected a statement (for, if, elif, else, endfor, endif, set), "
+                          "found %s",
+             tok_desc(&x, b, sizeof b));
+        return LEXP_ESYNTAX;
+    }
+    out->kind = words[k].kind;
+    if (lex(&x))
+        return LEXP_ESYNTAX;
+    switch (out->kind) {
+    case TAG_FOR:
+    case TAG_SET:
+        if (x.cur.type != K_IDENT) {
+            perr(&p, x.cur.s, "expected a variable name, found %s", tok_desc(&x, b, sizeof b));
+            return LEXP_ESYNTAX;
+        }
+        out->name = x.cur.s;
+        out->nlen = (uint32_t)x.cur.n;
+        if (lex(&x))
+            return LEXP_ESYNTAX;
+        if (out->kind == TAG_FOR && is_op(&x, ",")) {
+            if (lex(&x))
+                return LEXP_ESYNTAX;
+            if (x.cur.type != K_IDENT) {
+                perr(&p, x.cur.s, "expected a second loop variable after ',', found %s",
+                     tok_desc(&x, b, sizeof b));
+                return LEXP_ESYNTAX;
+            }
+            out->name2 = x.cur.s;
+            out->n2len = (uint32_t)x.cur.n;
+            if (lex(&x))
+                return LEXP_ESYNTAX;
+        }
+        if (out->kind == TAG_FOR ? !is_kw(&x, "in") : !is_op(&x, "=")) {
+            perr(&p, x.cur.s, "expected '%s', found %s", out->kind == TAG_FOR ? "in" : "=",
+                 tok_desc(&x, b, sizeof b));
+            return LEXP_ESYNTAX;
+        }
+        if (lex(&x))
+            return LEXP_ESYNTAX;
+        /* fall through */
+    case TAG_IF:
+    case TAG_ELIF:
+        if (!(out->expr = parse_expr(&x)))
+            return err && err->code ? err->code : LEXP_ESYNTAX;
+        break;
+    default: break;
+    }
+    if (x.cur.type != K_EOF) {
+        perr(&p, x.cur.s, "expected the end of the tag, found %s", tok_desc(&x, b, sizeof b));
+        return LEXP_ESYNTAX;
+    }
+    return 0;
+}
+
 /* Parse with an optional directory for includes. */
 int lexp__template_parse(lexp_template **out, const char *src, size_t len, const char *name,
                          const char *dir, lexp_error *err);
