@@ -17,36 +17,45 @@
 #define TS(role_, size_, bold_, color_, align_, indent_, pitch_, before_, after_) \
     {(role_), (size_), (bold_), (color_), (align_), (indent_), (pitch_), (before_), (after_)}
 
+/* What the GB/T 9704 page and the 简报 share: the page, the grid, page
+ * numbers and every text style but the titles and the masthead. */
+#define GB_SHARED \
+    .page_w = LEXP_MM(210.0), \
+    .page_h = LEXP_MM(297.0), \
+    .margin_top = LEXP_MM(37.0), \
+    .margin_bottom = LEXP_MM(35.0), \
+    .margin_inside = LEXP_MM(28.0), \
+    .margin_outside = LEXP_MM(26.0), \
+    .grid_lines = 22, \
+    .grid_chars = 28, \
+    .pagenum = LEXP_PAGENUM_GBT9704, \
+    .pagenum_size = 14, \
+    .pagenum_role = LEXP_ROLE_SONG, \
+    .pagenum_gap = LEXP_MM(7.0), \
+    .body = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_JUSTIFY, 2, GB_PITCH, 0, 0), \
+    .heading = {TS(LEXP_ROLE_HEI, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0), \
+                TS(LEXP_ROLE_KAI, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0), \
+                TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0), \
+                TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0)}, \
+    .list = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_JUSTIFY, 2, GB_PITCH, 0, 0), \
+    .table = TS(LEXP_ROLE_FANGSONG, 12, 0, BLACK, LEXP_ALIGN_LEFT, 0, 18, 0, 0), \
+    .table_header = TS(LEXP_ROLE_HEI, 12, 0, BLACK, LEXP_ALIGN_CENTER, 0, 18, 0, 0), \
+    .caption = TS(LEXP_ROLE_KAI, 14, 0, BLACK, LEXP_ALIGN_CENTER, 0, 22, 4, 8), \
+    .signature = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_RIGHT, 0, GB_PITCH, \
+                    GB_PITCH, 0), \
+    .distribution = TS(LEXP_ROLE_FANGSONG, 14, 0, BLACK, LEXP_ALIGN_LEFT, 0, 24, 0, 0), \
+    .red = RED, \
+    .table_rule = 0.5, \
+    .dist_rule_outer = LEXP_MM(0.35), \
+    .dist_rule_inner = LEXP_MM(0.25)
+
 static const lexp_style gbt9704 = {
+    GB_SHARED,
     .preset = LEXP_PRESET_GBT9704,
     .name = "gbt9704",
-    .page_w = LEXP_MM(210.0),
-    .page_h = LEXP_MM(297.0),
-    .margin_top = LEXP_MM(37.0),
-    .margin_bottom = LEXP_MM(35.0),
-    .margin_inside = LEXP_MM(28.0),
-    .margin_outside = LEXP_MM(26.0),
-    .grid_lines = 22,
-    .grid_chars = 28,
-    .pagenum = LEXP_PAGENUM_GBT9704,
-    .pagenum_size = 14,
-    .pagenum_role = LEXP_ROLE_SONG,
-    .pagenum_gap = LEXP_MM(7.0),
-    .body = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_JUSTIFY, 2, GB_PITCH, 0, 0),
     .title = TS(LEXP_ROLE_XIAOBIAOSONG, 22, 0, BLACK, LEXP_ALIGN_CENTER, 0, GB_PITCH * 1.25,
                 0, GB_PITCH),
     .subtitle = TS(LEXP_ROLE_KAI, 16, 0, BLACK, LEXP_ALIGN_CENTER, 0, GB_PITCH, 0, GB_PITCH),
-    .heading = {TS(LEXP_ROLE_HEI, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0),
-                TS(LEXP_ROLE_KAI, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0),
-                TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0),
-                TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0)},
-    .list = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_JUSTIFY, 2, GB_PITCH, 0, 0),
-    .table = TS(LEXP_ROLE_FANGSONG, 12, 0, BLACK, LEXP_ALIGN_LEFT, 0, 18, 0, 0),
-    .table_header = TS(LEXP_ROLE_HEI, 12, 0, BLACK, LEXP_ALIGN_CENTER, 0, 18, 0, 0),
-    .caption = TS(LEXP_ROLE_KAI, 14, 0, BLACK, LEXP_ALIGN_CENTER, 0, 22, 4, 8),
-    .signature = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_RIGHT, 0, GB_PITCH,
-                    GB_PITCH, 0),
-    .distribution = TS(LEXP_ROLE_FANGSONG, 14, 0, BLACK, LEXP_ALIGN_LEFT, 0, 24, 0, 0),
     .masthead_title = TS(LEXP_ROLE_XIAOBIAOSONG, 36, 0, RED, LEXP_ALIGN_CENTER, 0, 48, 0, 0),
     .masthead_issue = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_CENTER, 0, GB_PITCH, 0,
                          0),
@@ -54,43 +63,16 @@ static const lexp_style gbt9704 = {
     .masthead_top = LEXP_MM(10.0),
     .masthead_rule = 1.5,
     .masthead_gap = GB_PITCH,
-    .red = RED,
-    .table_rule = 0.5,
-    .dist_rule_outer = LEXP_MM(0.35),
-    .dist_rule_inner = LEXP_MM(0.25),
 };
 
 static const lexp_style briefing = {
+    GB_SHARED,
     .preset = LEXP_PRESET_BRIEFING,
     .name = "briefing",
-    .page_w = LEXP_MM(210.0),
-    .page_h = LEXP_MM(297.0),
-    .margin_top = LEXP_MM(37.0),
-    .margin_bottom = LEXP_MM(35.0),
-    .margin_inside = LEXP_MM(28.0),
-    .margin_outside = LEXP_MM(26.0),
-    .grid_lines = 22,
-    .grid_chars = 28,
-    .pagenum = LEXP_PAGENUM_GBT9704,
-    .pagenum_size = 14,
-    .pagenum_role = LEXP_ROLE_SONG,
-    .pagenum_gap = LEXP_MM(7.0),
-    .body = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_JUSTIFY, 2, GB_PITCH, 0, 0),
     .title = TS(LEXP_ROLE_XIAOBIAOSONG, 22, 0, BLACK, LEXP_ALIGN_CENTER, 0, GB_PITCH * 1.25,
                 0, GB_PITCH * 0.5),
     .subtitle = TS(LEXP_ROLE_KAI, 16, 0, BLACK, LEXP_ALIGN_CENTER, 0, GB_PITCH, 0,
                    GB_PITCH * 0.5),
-    .heading = {TS(LEXP_ROLE_HEI, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0),
-                TS(LEXP_ROLE_KAI, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0),
-                TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0),
-                TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_LEFT, 2, GB_PITCH, 0, 0)},
-    .list = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_JUSTIFY, 2, GB_PITCH, 0, 0),
-    .table = TS(LEXP_ROLE_FANGSONG, 12, 0, BLACK, LEXP_ALIGN_LEFT, 0, 18, 0, 0),
-    .table_header = TS(LEXP_ROLE_HEI, 12, 0, BLACK, LEXP_ALIGN_CENTER, 0, 18, 0, 0),
-    .caption = TS(LEXP_ROLE_KAI, 14, 0, BLACK, LEXP_ALIGN_CENTER, 0, 22, 4, 8),
-    .signature = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_RIGHT, 0, GB_PITCH,
-                    GB_PITCH, 0),
-    .distribution = TS(LEXP_ROLE_FANGSONG, 14, 0, BLACK, LEXP_ALIGN_LEFT, 0, 24, 0, 0),
     /* the 报头 takes about the top third of page 1 (domain conventions §2) */
     .masthead_title = TS(LEXP_ROLE_XIAOBIAOSONG, 40, 0, RED, LEXP_ALIGN_CENTER, 0, 56, 0, 0),
     .masthead_issue = TS(LEXP_ROLE_FANGSONG, 16, 0, BLACK, LEXP_ALIGN_CENTER, 0, GB_PITCH, 6,
@@ -99,10 +81,6 @@ static const lexp_style briefing = {
     .masthead_top = LEXP_MM(12.0),
     .masthead_rule = 2.0,
     .masthead_gap = GB_PITCH * 0.5,
-    .red = RED,
-    .table_rule = 0.5,
-    .dist_rule_outer = LEXP_MM(0.35),
-    .dist_rule_inner = LEXP_MM(0.25),
 };
 
 #define PL_PITCH 21.0 /* 12 pt text at about 1.5 lines, as reports are printed */
