@@ -787,6 +787,10 @@ static void put_char(lexp__sbuf *b, uint32_t cp)
 
 void lexp__fonts_warn(lexp__fonts *f, const lexp_render_options *opt)
 {
+    /* Substitutions are said in one line: on a machine without the Windows
+     * fonts every role falls back, and five warnings per run would bury the
+     * ones that matter. */
+    lexp__sbuf subst = LEXP__SBUF_INIT;
     for (int r = 0; r < LEXP_ROLE_COUNT; r++) {
         chain *ch = &f->chains[r];
         if (!ch->used || ch->n == 0)
@@ -808,12 +812,14 @@ void lexp__fonts_warn(lexp__fonts *f, const lexp_render_options *opt)
             if (strcasecmp(names[ch->first_name], free_families[i]) == 0)
                 is_free = 1;
         if (is_free || ch->first_name >= proper_names(r))
-            lexp__warn(opt, fc->path,
-                       "role %s: %s is not installed; using %s%s. Set another font "
-                       "with --font %s=PATH",
-                       lexp__role_name(r), names[0], names[ch->first_name],
-                       is_free ? " (a free substitute)" : "", lexp__role_name(r));
+            lexp__sbuf_printf(&subst, "%srole %s: %s is not installed; using %s%s",
+                              subst.len ? "; " : "", lexp__role_name(r), names[0],
+                              names[ch->first_name], is_free ? " (a free substitute)" : "");
     }
+    if (subst.len)
+        lexp__warn(opt, NULL, "%s. Set other fonts with --font ROLE=PATH",
+                   lexp__sbuf_cstr(&subst));
+    lexp__sbuf_free(&subst);
     /* characters taken from a later font of a chain, grouped per font */
     for (size_t i = 0; i < f->nfb; i++) {
         if (f->fb[i].slot < 0)
