@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -763,6 +764,12 @@ static int read_back(lexp__sbuf *out, const char *path, lexp_error *err)
     return rc;
 }
 
+/* libxlsxwriter 1.1.4 formats the creation date with gmtime(), whose result
+ * lives in one static buffer of the C library: two workbooks closed at once
+ * could swap dates. This lock is the library's one piece of shared state;
+ * it guards that call and holds no data. */
+static pthread_mutex_t gmtime_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int lexp__xbook_close(lexp__xbook *b, lexp__sbuf *out, lexp_error *err)
 {
     if (b->open) {
@@ -770,7 +777,9 @@ int lexp__xbook_close(lexp__xbook *b, lexp__sbuf *out, lexp_error *err)
         return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
                                "xlsx: a worksheet was not finished");
     }
+    pthread_mutex_lock(&gmtime_lock);
     lxw_error e = workbook_close(b->wb);
+    pthread_mutex_unlock(&gmtime_lock);
     b->wb = NULL;
     int rc = 0;
     if (e)
