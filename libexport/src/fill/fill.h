@@ -105,6 +105,10 @@ int fx_pkg_write(fx_ctx *c, lexp_buf *out);
 
 /* ---- fill_xml.c --------------------------------------------------------- */
 
+/* Where a DOCTYPE or ENTITY declaration is (outside comments), or NULL. */
+const char *fx_find_doctype(const char *s, size_t n);
+/* The content type of a part from [Content_Types].xml (malloc'd), or NULL. */
+char *fx_content_type(fx_ctx *c, const char *part);
 /* Parse a part: no network, no DTD, no entities, depth-capped. NULL on error. */
 xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e);
 /* Serialise a changed part into its entry. */

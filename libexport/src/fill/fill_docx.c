@@ -1271,15 +1271,27 @@ int fx_docx(fx_ctx *c)
         if (strcmp(rels[i].type, "officeDocument") == 0)
             main = rels[i].target;
     fx_entry *doc = fx_pkg_find(&c->pkg, main ? main : "word/document.xml");
-    if (!doc) {
-        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0,
-                         "not a Word document: the package has no %s%s",
-                         main ? main : "word/document.xml",
-                         fx_pkg_find(&c->pkg, "xl/workbook.xml") ? " (it is an Excel workbook)"
-                                                                 : "");
+    char *ct = doc ? fx_content_type(c, doc->name) : NULL;
+    if (lexp__error_is_set(c->err)) {
         fx_rels_free(rels, n);
+        free(ct);
+        return c->err->code;
+    }
+    int word = doc && (ct ? strstr(ct, "wordprocessingml") || strstr(ct, "ms-word")
+                          : strncmp(doc->name, "word/", 5) == 0);
+    if (!word) {
+        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                         "not a Word document: %s%s",
+                         doc ? "its main part is not a Word body" : "it has no word/document.xml",
+                         (ct && strstr(ct, "spreadsheetml")) ||
+                                 fx_pkg_find(&c->pkg, "xl/workbook.xml")
+                             ? " (it is an Excel workbook: name it .xlsx)"
+                             : "");
+        fx_rels_free(rels, n);
+        free(ct);
         return rc;
     }
+    free(ct);
     char *main_name = strdup(doc->name);
     fx_rels_free(rels, n);
     if (!main_name)

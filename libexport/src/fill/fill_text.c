@@ -117,7 +117,7 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
                                        text[i + 1] == '#')) {
             char kind = text[i + 1];
             char closer = kind == '{' ? '}' : kind;
-            size_t open = i, tag_j = j;
+            size_t open = i;
             int open_col = col;
             norm[j++] = text[i++];
             norm[j++] = text[i++];
@@ -130,7 +130,7 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             }
             size_t inner_j = j;
             char quote = 0; /* '"', '\'', or 'D'/'S' for curly quotes */
-            size_t close_i = 0, close_j = 0;
+            size_t close_j = 0;
             int found = 0;
             while (i < n) {
                 uint32_t cp = (unsigned char)text[i];
@@ -145,7 +145,6 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
                 if (kind == '#') {
                     if (text[i] == '#' && i + 1 < n && text[i + 1] == '}') {
                         found = 1;
-                        close_i = i;
                         close_j = j;
                         break;
                     }
@@ -185,7 +184,6 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
                 }
                 if (text[i] == closer && i + 1 < n && text[i + 1] == '}') {
                     found = 1;
-                    close_i = i;
                     close_j = j;
                     break;
                 }
@@ -212,9 +210,8 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
                 const char *cl = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
                 rc = fx_fail(c, LEXP_ESYNTAX, line, open_col,
                              "'%s' is not closed in %s: expected '%s' (a tag opens and closes "
-                             "in one %s)",
-                             o, what, cl,
-                             strstr(what, "cell") ? "cell" : strstr(what, "paragraph") ? "paragraph" : "text");
+                             "in one paragraph or cell)",
+                             o, what, cl);
                 break;
             }
             size_t inner_end_j = close_j;
@@ -227,8 +224,6 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             norm[j++] = text[i++];
             norm[j++] = text[i++];
             col += 2;
-            (void)close_i;
-            (void)tag_j;
             /* literal text before the tag */
             size_t le = open;
             if (trim_prev)
@@ -314,8 +309,10 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             tg->scope = 0;
         }
         if ((rc = lexp__tag_parse(c->host, norm, off, len, is_stmt, c->name, line, &tg->t,
-                                  c->err)))
+                                  c->err))) {
+            fx_locate(c);
             break;
+        }
         if (!is_stmt)
             tg->t.kind = TAG_EXPR;
     }
@@ -337,7 +334,6 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
     free(T.v);
     free(T.inner);
     free(T.inner_len);
-    (void)scope_open;
     return rc;
 }
 
@@ -385,6 +381,20 @@ static const char *tag_word(int kind)
     case TAG_ENDIF: return "endif";
     case TAG_SET: return "set";
     default: return "?";
+    }
+}
+
+/* Why a block must open and close in one list, for the messages. */
+static const char *same_list(int scope)
+{
+    switch (scope) {
+    case 'p':
+        return " (a {%p %} block opens and closes among the paragraphs of one body, table "
+               "cell, header or footer)";
+    case 't': return " (a {%tr %} block opens and closes among the rows of one table)";
+    default:
+        return " (inline statements open and close in one paragraph or cell; {%p %} repeats "
+               "paragraphs and {%tr %} table rows)";
     }
 }
 
@@ -449,8 +459,8 @@ int fx_build_tag(fx_builder *b, const fx_tag *t, fx_op **loop)
     case TAG_ELIF:
     case TAG_ELSE:
         if (!top)
-            return misplaced(b, t, "without an open '%s if %%}' in %s", scope_open(t->scope),
-                             b->where);
+            return misplaced(b, t, "without an open '%s if %%}' in %s%s", scope_open(t->scope),
+                             b->where, same_list(t->scope));
         if (top->op->kind == OP_FOR) {
             if (t->t.kind == TAG_ELIF)
                 return misplaced(b, t, "inside a for loop: elif belongs to if");
@@ -481,8 +491,8 @@ int fx_build_tag(fx_builder *b, const fx_tag *t, fx_op **loop)
     case TAG_ENDIF: {
         int want = t->t.kind == TAG_ENDFOR ? OP_FOR : OP_IF;
         if (!top)
-            return misplaced(b, t, "without an open '%s %s %%}' in %s", scope_open(t->scope),
-                             want == OP_FOR ? "for" : "if", b->where);
+            return misplaced(b, t, "without an open '%s %s %%}' in %s%s", scope_open(t->scope),
+                             want == OP_FOR ? "for" : "if", b->where, same_list(t->scope));
         if (top->op->kind != want)
             return misplaced(b, t, "found where '%s %s %%}' was expected, to close the '%s %s "
                                    "%%}' at %d:%d",
@@ -513,9 +523,9 @@ int fx_build_end(fx_builder *b, fx_op **out)
         const fx_tag *t = b->st[b->depth - 1].op->tag;
         int is_for = b->st[b->depth - 1].op->kind == OP_FOR;
         return fx_fail(b->c, LEXP_ESYNTAX, t->line, t->col,
-                       "'%s %s %%}' is not closed: expected '%s %s %%}' before the end of %s",
+                       "'%s %s %%}' is not closed: expected '%s %s %%}' before the end of %s%s",
                        scope_open(t->scope), is_for ? "for" : "if", scope_open(t->scope),
-                       is_for ? "endfor" : "endif", b->where);
+                       is_for ? "endfor" : "endif", b->where, same_list(t->scope));
     }
     *out = b->root;
     return 0;
@@ -607,7 +617,17 @@ static int run_for(fx_ctx *c, const fx_op *op, const fx_runner *r)
     return rc ? -1 : 0;
 }
 
+static int run_list(fx_ctx *c, const fx_op *op, const fx_runner *r);
+
 int fx_run(fx_ctx *c, const fx_op *op, const fx_runner *r)
+{
+    if (run_list(c, op, r) == 0)
+        return 0;
+    fx_locate(c); /* while the part and cell are still known */
+    return -1;
+}
+
+static int run_list(fx_ctx *c, const fx_op *op, const fx_runner *r)
 {
     for (; op; op = op->next) {
         switch (op->kind) {

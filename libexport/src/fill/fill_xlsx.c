@@ -1305,6 +1305,8 @@ static int sheet_generate(xs_book *B, xs_sheet *s)
         s->sheetData->children = s->sheetData->last = NULL;
         fx_runner r = {gen_leaf, gen_iter, &g};
         rc = fx_run(c, s->items, &r);
+        if (rc)
+            fx_locate(c); /* names the cell while it is known */
         while (old) {
             xmlNodePtr next = old->next;
             old->parent = NULL;
@@ -1313,9 +1315,10 @@ static int sheet_generate(xs_book *B, xs_sheet *s)
             old = next;
         }
     }
-    c->cell_row = 0;
-    if (rc == 0)
+    if (rc == 0) {
+        c->cell_row = 0;
         rc = header_footer(&g);
+    }
     fx_eval_end(c);
     lexp__sbuf_free(&g.text);
     if (rc)
@@ -1948,14 +1951,26 @@ static int book_fill(xs_book *B)
         if (strcmp(rels[i].type, "officeDocument") == 0)
             main = rels[i].target;
     fx_entry *wb = fx_pkg_find(&c->pkg, main ? main : "xl/workbook.xml");
-    if (!wb) {
-        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "not an Excel workbook: the package has no %s%s",
-                         main ? main : "xl/workbook.xml",
-                         fx_pkg_find(&c->pkg, "word/document.xml") ? " (it is a Word document)"
-                                                                   : "");
+    char *ct = wb ? fx_content_type(c, wb->name) : NULL;
+    if (lexp__error_is_set(c->err)) {
         fx_rels_free(rels, n);
+        free(ct);
+        return c->err->code;
+    }
+    int excel = wb && (ct ? strstr(ct, "spreadsheetml") || strstr(ct, "ms-excel")
+                          : strncmp(wb->name, "xl/", 3) == 0);
+    if (!excel) {
+        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "not an Excel workbook: %s%s",
+                         wb ? "its main part is not a workbook" : "it has no xl/workbook.xml",
+                         (ct && strstr(ct, "wordprocessingml")) ||
+                                 fx_pkg_find(&c->pkg, "word/document.xml")
+                             ? " (it is a Word document: name it .docx)"
+                             : "");
+        fx_rels_free(rels, n);
+        free(ct);
         return rc;
     }
+    free(ct);
     fx_rels_free(rels, n);
     B->wb_part = strdup(wb->name);
     if (!B->wb_part)

@@ -11,6 +11,7 @@
 #include <libxml/xmlsave.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fill.h"
 
@@ -45,7 +46,7 @@ void fx_text_of(const xmlNode *n, lexp__sbuf *b)
 
 /* A DOCTYPE (or an entity declaration, which needs one) anywhere outside
  * comments and CDATA sections. */
-static const char *find_doctype(const char *s, size_t n)
+const char *fx_find_doctype(const char *s, size_t n)
 {
     const char *end = s + n;
     for (const char *p = s; p + 2 < end; p++) {
@@ -70,7 +71,7 @@ static const char *find_doctype(const char *s, size_t n)
     return NULL;
 }
 
-static int depth_ok(fx_ctx *c, const fx_entry *e, xmlNodePtr root)
+static int depth_ok(fx_ctx *c, xmlNodePtr root)
 {
     /* iterative: a hostile part must not exhaust the stack here either */
     int depth = 1;
@@ -80,8 +81,8 @@ static int depth_ok(fx_ctx *c, const fx_entry *e, xmlNodePtr root)
             n = n->children;
             if (++depth > FX_MAX_DEPTH)
                 return fx_fail(c, LEXP_ELIMIT, 0, 0,
-                               "%s nests elements more than %d deep (line %ld); refused",
-                               e->name, FX_MAX_DEPTH, (long)xmlGetLineNo(n));
+                               "elements nest more than %d deep (XML line %ld); refused",
+                               FX_MAX_DEPTH, (long)xmlGetLineNo(n));
             continue;
         }
         while (n != root && !n->next) {
@@ -98,18 +99,14 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
 {
     const char *s = (const char *)e->data;
     if (e->len > INT32_MAX) {
-        fx_fail(c, LEXP_ELIMIT, 0, 0, "%s is too large to parse", e->name);
+        fx_fail(c, LEXP_ELIMIT, 0, 0, "entry %s is too large to parse", e->name);
         return NULL;
     }
-    const char *dt = find_doctype(s, e->len);
-    if (dt) {
-        int line, col;
-        lexp__line_col(s, (size_t)(dt - s), &line, &col);
-        fx_fail(c, LEXP_ESYNTAX, 0, 0,
-                "%s:%d:%d: the part has a '<!' declaration (DOCTYPE or ENTITY); Office "
-                "parts never do, and entity declarations are refused: they can expand "
-                "without bound",
-                e->name, line, col);
+    const char *saved = c->part;
+    c->part = e->name; /* messages name the part */
+    c->located = 0;
+    if (fx_find_doctype(s, e->len)) { /* fx_pkg_open refused these already */
+        fx_fail(c, LEXP_ESYNTAX, 0, 0, "the part has a DOCTYPE or ENTITY declaration");
         return NULL;
     }
     xmlInitParser(); /* idempotent; guarded by libxml2's own lock */
@@ -124,8 +121,8 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
     if (!doc || !ctxt->wellFormed) {
         xmlErrorPtr xe = xmlCtxtGetLastError(ctxt);
         if (xe && xe->message && strstr(xe->message, "Excessive depth")) {
-            fx_fail(c, LEXP_ELIMIT, 0, 0, "%s nests elements more than %d deep (line %d); "
-                    "refused", e->name, FX_MAX_DEPTH, xe->line);
+            fx_fail(c, LEXP_ELIMIT, 0, 0, "elements nest more than %d deep (XML line %d); "
+                    "refused", FX_MAX_DEPTH, xe->line);
             if (doc)
                 xmlFreeDoc(doc);
             xmlFreeParserCtxt(ctxt);
@@ -138,7 +135,7 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
             while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
                 msg[--l] = 0;
         }
-        fx_fail(c, LEXP_ESYNTAX, 0, 0, "%s:%d: not well-formed XML: %s", e->name,
+        fx_fail(c, LEXP_ESYNTAX, 0, 0, "not well-formed XML (XML line %d): %s",
                 xe ? xe->line : 0, msg);
         if (doc)
             xmlFreeDoc(doc);
@@ -148,14 +145,15 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
     xmlFreeParserCtxt(ctxt);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!root || doc->intSubset || doc->extSubset) {
-        fx_fail(c, LEXP_ESYNTAX, 0, 0, "%s has no root element", e->name);
+        fx_fail(c, LEXP_ESYNTAX, 0, 0, "the part has no root element");
         xmlFreeDoc(doc);
         return NULL;
     }
-    if (depth_ok(c, e, root)) {
+    if (depth_ok(c, root)) {
         xmlFreeDoc(doc);
         return NULL;
     }
+    c->part = saved;
     return doc;
 }
 
@@ -440,4 +438,38 @@ int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
     *out = v;
     *nout = n;
     return 0;
+}
+
+char *fx_content_type(fx_ctx *c, const char *part)
+{
+    fx_entry *e = fx_pkg_find(&c->pkg, "[Content_Types].xml");
+    if (!e)
+        return NULL;
+    xmlDocPtr doc = fx_xml_parse(c, e);
+    if (!doc)
+        return NULL;
+    const char *ext = strrchr(part, '.');
+    char *found = NULL, *dflt = NULL;
+    for (xmlNodePtr k = xmlDocGetRootElement(doc)->children; k; k = k->next) {
+        const xmlChar *ct = fx_attr(k, "ContentType");
+        if (!ct)
+            continue;
+        const xmlChar *name = fx_attr(k, "PartName");
+        if (fx_is(k, "Override") && name &&
+            strcasecmp((const char *)name + (name[0] == '/'), part) == 0) {
+            free(found);
+            found = strdup((const char *)ct);
+        }
+        const xmlChar *x = fx_attr(k, "Extension");
+        if (fx_is(k, "Default") && x && ext && strcasecmp((const char *)x, ext + 1) == 0) {
+            free(dflt);
+            dflt = strdup((const char *)ct);
+        }
+    }
+    xmlFreeDoc(doc);
+    if (found) {
+        free(dflt);
+        return found;
+    }
+    return dflt;
 }

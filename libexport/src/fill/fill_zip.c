@@ -210,6 +210,27 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
             return rc;
         }
     free(sorted);
+    /* Office never declares a DOCTYPE; one may hide entity expansion for the
+     * next reader even in a part this fill would not touch */
+    for (int i = 0; i < p->n; i++) {
+        fx_entry *e = &p->e[i];
+        size_t nl = strlen(e->name);
+        if (!(nl > 4 && (strcmp(e->name + nl - 4, ".xml") == 0 ||
+                         strcmp(e->name + nl - 4, ".vml") == 0)) &&
+            !(nl > 5 && strcmp(e->name + nl - 5, ".rels") == 0))
+            continue;
+        const char *dt = fx_find_doctype((const char *)e->data, e->len);
+        if (dt) {
+            int line, col;
+            lexp__line_col((const char *)e->data, (size_t)(dt - (const char *)e->data), &line,
+                           &col);
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                           "entry %s has a '<!' declaration (DOCTYPE or ENTITY) at XML line "
+                           "%d; Office parts never do, and entity declarations are refused: "
+                           "they can expand without bound",
+                           e->name, line);
+        }
+    }
     return 0;
 }
 
