@@ -646,6 +646,18 @@ static int table_regions(dx *x, xmlNodePtr tbl, dx_info *ti)
             dx_info *ci = R.cells[i]->_private;
             fx_op *s = R.scope[ci->region];
             ci->region_loop = s ? s->id : 0;
+            /* generation must reach the cell to mark its copy: the rows
+             * (and wrappers) above it are walked, not copied whole */
+            for (xmlNodePtr a = R.cells[i]->parent; a && a != tbl; a = a->parent) {
+                dx_info *ai = info(x, a);
+                if (!ai) {
+                    rc = -1;
+                    break;
+                }
+                ai->dyn = 1;
+                if (ai->kind == K_COPY)
+                    ai->kind = K_PASS;
+            }
         }
         ti->vmerge = 1;
         ti->dyn = 1;

@@ -646,6 +646,7 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
                            row->r);
         row->tag = rowtag;
         row->tag_cell = cell;
+        s->tags = 1;
         cell->kind = XC_COPY;
         return 0;
     }
