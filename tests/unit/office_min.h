@@ -53,15 +53,9 @@ static unsigned char *om_zip(const om_part *parts, int n, size_t *len)
 #define OM_R "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #define OM_PR "http://schemas.openxmlformats.org/package/2006/relationships"
 
-/* A .docx whose body holds `body` (w:p and w:tbl elements). */
-static unsigned char *om_docx(const char *body, size_t *len)
+/* A .docx whose word/document.xml is `doc`. */
+static unsigned char *om_docx_doc(const char *doc, size_t *len)
 {
-    size_t n = strlen(body) + 512;
-    char *doc = malloc(n);
-    snprintf(doc, n,
-             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-             "<w:document xmlns:w=\"" OM_W "\"><w:body>%s<w:sectPr/></w:body></w:document>",
-             body);
     om_part parts[] = {
         {"[Content_Types].xml",
          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas."
@@ -75,22 +69,26 @@ static unsigned char *om_docx(const char *body, size_t *len)
          "<Relationship Id=\"rId1\" Type=\"" OM_R "/officeDocument\" "
          "Target=\"word/document.xml\"/></Relationships>"},
         {"word/document.xml", doc}};
-    unsigned char *z = om_zip(parts, 3, len);
+    return om_zip(parts, 3, len);
+}
+
+/* A .docx whose body holds `body` (w:p and w:tbl elements). */
+static unsigned char *om_docx(const char *body, size_t *len)
+{
+    size_t n = strlen(body) + 512;
+    char *doc = malloc(n);
+    snprintf(doc, n,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+             "<w:document xmlns:w=\"" OM_W "\"><w:body>%s<w:sectPr/></w:body></w:document>",
+             body);
+    unsigned char *z = om_docx_doc(doc, len);
     free(doc);
     return z;
 }
 
-/* A .xlsx with one sheet "S" whose sheetData holds `rows`; `after` goes
- * after sheetData (mergeCells …). */
-static unsigned char *om_xlsx(const char *rows, const char *after, size_t *len)
+/* A .xlsx with one sheet "S" whose part is `sheet`. */
+static unsigned char *om_xlsx_sheet(const char *sheet, size_t *len)
 {
-    size_t n = strlen(rows) + strlen(after) + 512;
-    char *sheet = malloc(n);
-    snprintf(sheet, n,
-             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-             "<worksheet xmlns=\"" OM_S "\"><dimension ref=\"A1\"/><sheetData>%s</sheetData>%s"
-             "</worksheet>",
-             rows, after);
     om_part parts[] = {
         {"[Content_Types].xml",
          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas."
@@ -113,7 +111,21 @@ static unsigned char *om_xlsx(const char *rows, const char *after, size_t *len)
          "<Relationship Id=\"rId1\" Type=\"" OM_R "/worksheet\" "
          "Target=\"worksheets/sheet1.xml\"/></Relationships>"},
         {"xl/worksheets/sheet1.xml", sheet}};
-    unsigned char *z = om_zip(parts, 5, len);
+    return om_zip(parts, 5, len);
+}
+
+/* A .xlsx with one sheet "S" whose sheetData holds `rows`; `after` goes
+ * after sheetData (mergeCells …). */
+static unsigned char *om_xlsx(const char *rows, const char *after, size_t *len)
+{
+    size_t n = strlen(rows) + strlen(after) + 512;
+    char *sheet = malloc(n);
+    snprintf(sheet, n,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+             "<worksheet xmlns=\"" OM_S "\"><dimension ref=\"A1\"/><sheetData>%s</sheetData>%s"
+             "</worksheet>",
+             rows, after);
+    unsigned char *z = om_xlsx_sheet(sheet, len);
     free(sheet);
     return z;
 }
