@@ -17,7 +17,7 @@ typedef struct om_part {
 } om_part;
 
 /* Zip the parts; returns malloc'd bytes (NULL on failure). */
-static unsigned char *om_zip(const om_part *parts, int n, size_t *len)
+static inline unsigned char *om_zip(const om_part *parts, int n, size_t *len)
 {
     zip_error_t ze;
     zip_error_init(&ze);
@@ -54,7 +54,7 @@ static unsigned char *om_zip(const om_part *parts, int n, size_t *len)
 #define OM_PR "http://schemas.openxmlformats.org/package/2006/relationships"
 
 /* A .docx whose word/document.xml is `doc`. */
-static unsigned char *om_docx_doc(const char *doc, size_t *len)
+static inline unsigned char *om_docx_doc(const char *doc, size_t *len)
 {
     om_part parts[] = {
         {"[Content_Types].xml",
@@ -73,7 +73,7 @@ static unsigned char *om_docx_doc(const char *doc, size_t *len)
 }
 
 /* A .docx whose body holds `body` (w:p and w:tbl elements). */
-static unsigned char *om_docx(const char *body, size_t *len)
+static inline unsigned char *om_docx(const char *body, size_t *len)
 {
     size_t n = strlen(body) + 512;
     char *doc = malloc(n);
@@ -87,7 +87,7 @@ static unsigned char *om_docx(const char *body, size_t *len)
 }
 
 /* A .xlsx with one sheet "S" whose part is `sheet`. */
-static unsigned char *om_xlsx_sheet(const char *sheet, size_t *len)
+static inline unsigned char *om_xlsx_sheet(const char *sheet, size_t *len)
 {
     om_part parts[] = {
         {"[Content_Types].xml",
@@ -116,7 +116,7 @@ static unsigned char *om_xlsx_sheet(const char *sheet, size_t *len)
 
 /* A .xlsx with one sheet "S" whose sheetData holds `rows`; `after` goes
  * after sheetData (mergeCells …). */
-static unsigned char *om_xlsx(const char *rows, const char *after, size_t *len)
+static inline unsigned char *om_xlsx(const char *rows, const char *after, size_t *len)
 {
     size_t n = strlen(rows) + strlen(after) + 512;
     char *sheet = malloc(n);
@@ -131,7 +131,7 @@ static unsigned char *om_xlsx(const char *rows, const char *after, size_t *len)
 }
 
 /* One entry of a zip in memory, NUL-terminated (malloc'd), or NULL. */
-static char *om_read(const unsigned char *zip, size_t len, const char *name)
+static inline char *om_read(const unsigned char *zip, size_t len, const char *name)
 {
     zip_error_t ze;
     zip_error_init(&ze);
