@@ -25,19 +25,19 @@
 #include "../render/render.h"
 #include "../template/ast.h"
 
-/* ---- limits (documented in libexport.h and templates/README.md) ------ */
+/* ---- limits (public in libexport.h, listed in templates/README.md) ---- */
 
-#define FX_MAX_FILE (256u * 1024u * 1024u)  /* the template file itself */
-#define FX_MAX_ENTRIES 2000                 /* entries in the package */
-#define FX_MAX_ENTRY (64u * 1024u * 1024u)  /* one entry, uncompressed */
-#define FX_MAX_TOTAL (256u * 1024u * 1024u) /* all entries, uncompressed */
+#define FX_MAX_FILE LEXP_FILL_MAX_FILE
+#define FX_MAX_ENTRIES LEXP_FILL_MAX_ENTRIES
+#define FX_MAX_ENTRY LEXP_FILL_MAX_ENTRY
+#define FX_MAX_TOTAL LEXP_FILL_MAX_TOTAL
 /* Deflate cannot shrink real content more than about 1:1000, and Office
  * XML rarely beyond 1:50; a large entry above this ratio is a bomb. */
-#define FX_MAX_RATIO 200
+#define FX_MAX_RATIO LEXP_FILL_MAX_RATIO
 #define FX_RATIO_FLOOR (1024u * 1024u) /* the ratio applies above this size */
-#define FX_MAX_DEPTH 128               /* XML element nesting */
-#define FX_MAX_NODES 5000000u          /* XML nodes created while filling */
-#define FX_MAX_NEST 64                 /* nested statements in one list */
+#define FX_MAX_DEPTH LEXP_FILL_MAX_DEPTH
+#define FX_MAX_NODES LEXP_FILL_MAX_NODES
+#define FX_MAX_NEST LEXP_TEMPLATE_MAX_DEPTH /* nested statements in one list */
 #define FX_XLSX_MAX_ROWS 1048576u
 #define FX_XLSX_MAX_COLS 16384u
 #define FX_XLSX_MAX_CELL_CHARS 32767u
