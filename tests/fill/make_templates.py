@@ -254,6 +254,44 @@ def typed_xlsx(path):
     return path
 
 
+def objects_xlsx(path):
+    """A block under a table (ListObject), a chart over its column, a
+    conditional format, a data validation, a hyperlink, a page break and a
+    note row below: everything that refers to rows."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.pagebreak import Break
+    from openpyxl.worksheet.table import Table
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = "标题"
+    ws["A2"], ws["B2"] = "活动", "人次"
+    ws["A3"] = "{%tr for a in activities | limit(5) %}"
+    ws["A4"], ws["B4"] = "{{ a.title }}", "{{ a.participants }}"
+    ws["A5"] = "{%tr endfor %}"
+    ws["A6"], ws["B6"] = "合计", "=SUM(B4:B4)"
+    ws["A8"] = "备注"
+    ws.add_table(Table(displayName="T1", ref="A2:B5"))
+    ch = BarChart()
+    ch.add_data(Reference(ws, min_col=2, min_row=2, max_row=5), titles_from_data=True)
+    ch.set_categories(Reference(ws, min_col=1, min_row=4, max_row=4))
+    ws.add_chart(ch, "D8")
+    ws.conditional_formatting.add("B4", FormulaRule(formula=["$B4>100"],
+                                                    fill=PatternFill("solid", start_color="FFFF00")))
+    dv = DataValidation(type="whole", operator="greaterThan", formula1="0")
+    ws.add_data_validation(dv)
+    dv.add("B4")
+    ws["A4"].hyperlink = "https://example.com"
+    ws.row_breaks.append(Break(id=6))
+    wb.save(path)
+    return path
+
+
 def simple_xlsx(path, cells):
     from openpyxl import Workbook
     wb = Workbook()
@@ -270,6 +308,7 @@ ALL = {
     "blocks.docx": blocks_docx,
     "stats.xlsx": stats_xlsx,
     "typed.xlsx": typed_xlsx,
+    "objects.xlsx": objects_xlsx,
 }
 
 

@@ -299,8 +299,7 @@ def test_a_template_without_tags_comes_back_unchanged(tmp_path):
     assert all(a.read(n) == b.read(n) for n in a.namelist())
 
 
-@pytest.mark.parametrize("name", ["form.docx", "table.docx", "blocks.docx", "stats.xlsx",
-                                  "typed.xlsx"])
+@pytest.mark.parametrize("name", sorted(mt.ALL))
 def test_same_input_same_bytes(tpl, tmp_path, name):
     a = fill(tpl[name], tmp_path / ("a." + name))
     b = fill(tpl[name], tmp_path / ("b." + name))
@@ -431,6 +430,30 @@ def test_xlsx_if_rows_and_nested_loops(tmp_path):
             assert ws[f"A{r}"].value == "多项"
             r += 1
     assert ws[f"A{r}"].value == f"=SUM(D1:D{r - 1})"
+
+
+def test_xlsx_tables_charts_formats_links_breaks_and_pictures_move(tpl, tmp_path):
+    out = fill(tpl["objects.xlsx"], tmp_path / "o.xlsx")
+    z = zipfile.ZipFile(out)
+    n = 5
+    last = 2 + n  # the five copies are rows 3..7
+    table = etree.fromstring(z.read("xl/tables/table1.xml"))
+    assert table.get("ref") == f"A2:B{last}"
+    assert table.find(MAIN + "autoFilter").get("ref") == f"A2:B{last}"
+    chart = z.read("xl/charts/chart1.xml").decode()
+    assert f"'S'!$B$3:$B${last}" in chart  # the series grew with the rows
+    assert "'S'!$A$3" in chart             # an absolute cell: the first copy
+    sheet = etree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    cf = sheet.find(MAIN + "conditionalFormatting")
+    assert cf.get("sqref") == f"B3:B{last}" and cf.find(f".//{MAIN}formula").text == "$B3>100"
+    assert sheet.find(f".//{MAIN}dataValidation").get("sqref") == f"B3:B{last}"
+    assert sheet.find(f".//{MAIN}hyperlink").get("ref") == f"A3:A{last}"
+    assert sheet.find(f".//{MAIN}brk").get("id") == str(last + 1)  # under the total
+    drawing = etree.fromstring(z.read("xl/drawings/drawing1.xml"))
+    xdr = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+    assert drawing.find(f".//{xdr}from/{xdr}row").text == str(last + 3 - 1)  # 0-based
+    ws = openpyxl.load_workbook(out).active
+    assert ws[f"B{last + 1}"].value == f"=SUM(B3:B{last})" and ws[f"A{last + 3}"].value == "备注"
 
 
 def test_xlsx_header_and_footer_are_filled(tmp_path):

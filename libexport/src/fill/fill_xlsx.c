@@ -2075,7 +2075,7 @@ static int book_fill(xs_book *B)
     if (rc == 0 && B->any_moved)
         for (int i = 0; i < c->pkg.n && rc == 0; i++) {
             fx_entry *e = &c->pkg.e[i];
-            if (strncmp(e->name, "xl/charts/chart", 15) == 0 && strstr((const char *)e->data, ":f>"))
+            if (strncmp(e->name, "xl/charts/chart", 15) == 0 && strstr((const char *)e->data, "f>"))
                 rc = with_part(B, NULL, e->name, chart_fn);
         }
     for (int i = 0; i < B->nsheets && rc == 0; i++) {
