@@ -9,8 +9,10 @@ split over runs with different formatting, Word's curly quotes inside tags,
 proofing marks and bookmarks between the pieces of a tag.
 """
 import copy
+import io
 import os
 import sys
+import zipfile
 
 from docx import Document
 from docx.oxml import OxmlElement
@@ -180,6 +182,60 @@ def blocks_docx(path):
     return path
 
 
+WNS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+       'xmlns:v="urn:schemas-microsoft-com:vml"')
+
+
+def parts_docx(path):
+    """Tags in a hyperlink (split), a tracked insertion, a text box, a
+    footnote; trimming, an escaped brace and a comment."""
+    from docx.oxml import parse_xml
+    d = Document()
+    p = d.add_paragraph("链接：")
+    p._p.append(parse_xml(
+        f'<w:hyperlink {WNS} w:anchor="x"><w:r><w:rPr><w:u w:val="single"/></w:rPr>'
+        '<w:t>{{ commu</w:t></w:r><w:r><w:t>nity.name }}</w:t></w:r></w:hyperlink>'))
+    p = d.add_paragraph()
+    p._p.append(parse_xml(f'<w:ins {WNS} w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z">'
+                          '<w:r><w:t>插入{{ community.street }}</w:t></w:r></w:ins>'))
+    p._p.append(parse_xml(f'<w:del {WNS} w:id="2" w:author="a" w:date="2024-01-01T00:00:00Z">'
+                          '<w:r><w:delText>删除{{ x }}</w:delText></w:r></w:del>'))
+    p = d.add_paragraph("外：{{ community.district }}")
+    p._p.append(parse_xml(
+        f'<w:r {WNS}><w:pict><v:shape style="width:100pt;height:30pt"><v:textbox><w:txbxContent>'
+        '<w:p><w:r><w:t>框：{{ community.city }}</w:t></w:r></w:p></w:txbxContent></v:textbox>'
+        '</v:shape></w:pict></w:r>'))
+    p = d.add_paragraph()
+    p.add_run("A   {{- community.grids -}}   B")._r.find(qn("w:t")).set(
+        "{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    d.add_paragraph("字面：\\{{ 不是标签 }}")
+    p = d.add_paragraph("{# 注释 #}正文")
+    p._p.append(parse_xml(f'<w:r {WNS}><w:footnoteReference w:id="1"/></w:r>'))
+    d.save(path)
+    # a footnotes part, its relationship and content type
+    footnotes = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {WNS}>'
+                 '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+                 '</w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>脚注：{{ community.province }}'
+                 '</w:t></w:r></w:p></w:footnote></w:footnotes>')
+    src = open(path, "rb").read()
+    zin = zipfile.ZipFile(io.BytesIO(src))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if i.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdFn" Type="http://'
+                                    b'schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                    b'footnotes" Target="footnotes.xml"/></Relationships>')
+            if i.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/word/footnotes.xml" '
+                                    b'ContentType="application/vnd.openxmlformats-officedocument.'
+                                    b'wordprocessingml.footnotes+xml"/></Types>')
+            z.writestr(i, data)
+        z.writestr(zipfile.ZipInfo("word/footnotes.xml", (2024, 9, 1, 0, 0, 0)), footnotes)
+    return path
+
+
 def simple_docx(path, *paragraphs):
     doc = Document()
     for p in paragraphs:
@@ -306,6 +362,7 @@ ALL = {
     "form.docx": form_docx,
     "table.docx": table_docx,
     "blocks.docx": blocks_docx,
+    "parts.docx": parts_docx,
     "stats.xlsx": stats_xlsx,
     "typed.xlsx": typed_xlsx,
     "objects.xlsx": objects_xlsx,

@@ -121,6 +121,27 @@ def test_headers_and_footers_are_filled(tpl, tmp_path):
     assert s.footer.paragraphs[0].text == "第9期"  # issue, from --month 2024-09
 
 
+def test_tags_in_links_revisions_text_boxes_and_footnotes(tpl, tmp_path):
+    out = fill(tpl["parts.docx"], tmp_path / "p.docx")
+    body = part(out, "word/document.xml").find(W + "body")
+    ps = body.findall(W + "p")
+    link = ps[0].find(W + "hyperlink")
+    assert wtext(link) == "秦渠社区" and len(link.findall(W + "r")) == 1
+    assert link.find(f"{W}r/{W}rPr/{W}u") is not None  # the run where the tag started
+    assert wtext(ps[1].find(W + "ins")) == "插入胜利镇"
+    assert "".join(t.text for t in ps[1].iter(W + "delText")) == "删除{{ x }}"  # deleted text
+    box = ps[2].find(f".//{W}txbxContent")
+    assert wtext(box) == "框：吴忠市"
+    assert wtext(ps[2]) == "外：利通区框：吴忠市"
+    assert wtext(ps[3]) == "A7B"                 # {{- -}} took the spaces
+    assert wtext(ps[4]) == "字面：{{ 不是标签 }}"  # \{ is a literal brace
+    assert wtext(ps[5]) == "正文" and ps[5].find(f".//{W}footnoteReference") is not None
+    notes = part(out, "word/footnotes.xml")
+    assert "脚注：宁夏回族自治区" in wtext(notes)
+    a, b = zipfile.ZipFile(tpl["parts.docx"]), zipfile.ZipFile(out)
+    assert a.getinfo("word/footnotes.xml").date_time == b.getinfo("word/footnotes.xml").date_time
+
+
 def test_paragraph_blocks_repeat_paragraphs_and_tables(tpl, tmp_path):
     out = fill(tpl["blocks.docx"], tmp_path / "b.docx")
     d = docx.Document(str(out))
@@ -378,6 +399,14 @@ def test_xlsx_values_keep_their_types(tpl, tmp_path):
                    "A4": (None, "n"), "A5": (0.7, "n"), "A6": (True, "b"),
                    "A7": ("2024年9月30日", "s"), "A8": ("回族、满族、蒙古族", "s"),
                    "A9": ("plain text, no tags", "s"), "A10": (42, "n")}
+
+
+def test_xlsx_comments_escapes_and_trimming(tmp_path):
+    p = mt.simple_xlsx(str(tmp_path / "c.xlsx"), {
+        "A1": "{# 说明 #}正文", "A2": "\\{{ 字面 }}", "A3": "  {{- community.grids -}}  ",
+        "A4": "{{ community.grids }} {# 个 #}"})
+    ws = openpyxl.load_workbook(fill(p, tmp_path / "o.xlsx")).active
+    assert [ws[f"A{i}"].value for i in range(1, 5)] == ["正文", "{{ 字面 }}", 7, 7]
 
 
 def test_xlsx_merges_inside_a_block_repeat_per_row(tmp_path):

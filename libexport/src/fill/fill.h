@@ -178,6 +178,7 @@ typedef struct fx_scan {
     int ntags;
     fx_lit *lits; /* in order, interleaved with tags by position */
     int nlits;
+    int escapes;  /* a \{ was dropped: the text differs from the literal */
 } fx_scan;
 
 /* Find the tags of `text` (a paragraph or a cell; `what` names it in

@@ -374,7 +374,7 @@ static int compile_para(dx *x, xmlNodePtr p)
     if (!all_space(text, tlen) || ninline)
         if ((rc = count_content(x, p)))
             goto done;
-    if (ninline == 0) {
+    if (sc.ntags == 0 && !sc.escapes) {
         /* no tags of its own: copy it, filling whatever it nests */
         rc = compile_children(x, p, pi);
         goto done;

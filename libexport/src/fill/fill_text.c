@@ -328,6 +328,7 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
                 memcpy(out->lits, L.v, (size_t)L.n * sizeof *L.v);
             out->ntags = T.n;
             out->nlits = L.n;
+            out->escapes = escaped;
         }
     }
     free(L.v);

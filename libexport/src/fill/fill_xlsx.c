@@ -650,10 +650,10 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
         cell->kind = XC_COPY;
         return 0;
     }
-    if (!nexpr && !ninline)
-        return 0; /* only comments or braces: plain text */
+    if (!sc.ntags && !sc.escapes)
+        return 0; /* braces, but no tag: plain text */
     s->tags = 1;
-    if (nexpr == 1 && !ninline && !lit) {
+    if (nexpr == 1 && !ninline && !lit && !sc.escapes) {
         fx_op *op = lexp__arena_zalloc(&c->A, sizeof *op);
         if (!op)
             return fx_oom(c);
