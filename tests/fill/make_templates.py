@@ -369,9 +369,18 @@ ALL = {
 }
 
 
+# templates that must fail (tests/memcheck.sh runs them too)
+BAD = {
+    "bad-filter.docx": lambda p: simple_docx(p, "x", "{{ community.name | nope }}"),
+    "bad-block.docx": lambda p: simple_docx(p, "{%p for a in activities %}", "{{ a.title }}"),
+    "bad-eval.xlsx": lambda p: simple_xlsx(p, {"A1": "{%tr for a in activities %}",
+                                               "A2": "{{ a.title * 2 }}", "A3": "{%tr endfor %}"}),
+}
+
+
 def main(outdir):
     os.makedirs(outdir, exist_ok=True)
-    for name, fn in ALL.items():
+    for name, fn in list(ALL.items()) + list(BAD.items()):
         print(fn(os.path.join(outdir, name)))
 
 
