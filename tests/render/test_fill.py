@@ -566,6 +566,20 @@ def test_template_errors_name_part_paragraph_and_column(tmp_path, make, pattern)
     err_case(tmp_path, make, pattern)
 
 
+def test_a_block_tag_never_takes_a_section_break_with_it(tmp_path):
+    def make(tmp):
+        d = docx.Document()
+        d.add_paragraph("{%p for a in activities %}")
+        d.add_paragraph("{{ a.title }}")
+        p = d.add_paragraph("{%p endfor %}")
+        p._p.get_or_add_pPr().append(docx.oxml.OxmlElement("w:sectPr"))
+        d.add_paragraph("next section")
+        path = str(tmp / "t.docx")
+        d.save(path)
+        return path
+    err_case(tmp_path, make, r":3:1: error: word/document\.xml: this paragraph ends a section")
+
+
 def test_paragraph_blocks_must_stay_in_one_container(tmp_path):
     def make(tmp):
         d = docx.Document()

@@ -343,6 +343,14 @@ static int compile_para(dx *x, xmlNodePtr p)
                          nscoped > 1 ? "another such tag" : ninline ? "other tags" : "text");
             goto done;
         }
+        xmlNodePtr ppr = fx_child(p, "pPr");
+        if (ppr && fx_child(ppr, "sectPr")) {
+            rc = fx_fail(c, LEXP_ESYNTAX, scoped->line, scoped->col,
+                         "this paragraph ends a section (it holds the section's page setup) "
+                         "and would be removed with its tag; put the tag in a paragraph of "
+                         "its own before the section break");
+            goto done;
+        }
         if (scoped->scope == 'p') {
             pi->marker = 'p';
             pi->tag = scoped;
