@@ -263,6 +263,30 @@ def test_a_label_merged_down_over_a_loop_spans_every_copy(tmp_path):
                     [("合计", None), ("6", None)]]
 
 
+def test_row_and_paragraph_conditions(tmp_path):
+    d = docx.Document()
+    t = d.add_table(rows=7, cols=2)
+    for r, (a, b) in enumerate([("人口", "{{ community.population }}"),
+                                ("{%tr if community.population > 100000 %}", ""),
+                                ("大", "x"), ("{%tr elif community.population > 10000 %}", ""),
+                                ("中", "{%tr set n = 1 %}"), ("{%tr else %}", ""), ("小", "")]):
+        mt.set_cell(t.cell(r, 0), a)
+        if b:
+            mt.set_cell(t.cell(r, 1), b)
+    mt.set_cell(t.cell(4, 1), "y")
+    t.add_row()
+    mt.set_cell(t.rows[7].cells[0], "{%tr endif %}")
+    for text in ["{%p if false %}", "甲", "{%p elif community.grids == 7 %}", "乙",
+                 "{%p else %}", "丙", "{%p endif %}"]:
+        d.add_paragraph(text)
+    d.save(str(tmp_path / "c.docx"))
+    out = fill(str(tmp_path / "c.docx"), tmp_path / "o.docx")
+    dd = docx.Document(str(out))
+    assert [[c.text for c in r.cells] for r in dd.tables[0].rows] == [["人口", "12130"],
+                                                                      ["中", "y"]]
+    assert [p.text for p in dd.paragraphs] == ["乙"]
+
+
 def test_empty_blocks_leave_a_valid_document(tmp_path):
     d = docx.Document()
     t = d.add_table(rows=3, cols=1)

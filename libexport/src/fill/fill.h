@@ -234,7 +234,6 @@ typedef struct fx_frame {
 
 typedef struct fx_builder {
     fx_ctx *c;
-    int scope;           /* the tags this list takes: 0, 'p' or 't' */
     const char *where;   /* "this paragraph", "this table" … for messages */
     fx_op *root;
     fx_op **tail;
@@ -243,7 +242,7 @@ typedef struct fx_builder {
     int *next_id; /* loop ids */
 } fx_builder;
 
-void fx_build_init(fx_builder *b, fx_ctx *c, int scope, const char *where, int *next_id);
+void fx_build_init(fx_builder *b, fx_ctx *c, const char *where, int *next_id);
 fx_op *fx_build_item(fx_builder *b, fx_opkind kind); /* appended, zeroed */
 /* Add a statement. *loop (may be NULL) receives the loop the tag's own
  * paragraph or row belongs to: the one around the statement. */

@@ -395,7 +395,7 @@ static int compile_para(dx *x, xmlNodePtr p)
             goto done;
         }
         fx_builder b;
-        fx_build_init(&b, c, 0, "this paragraph", &x->next_loop);
+        fx_build_init(&b, c, "this paragraph", &x->next_loop);
         int li = 0, ti = 0;
         for (int l = 0; l < para->nleaves && rc == 0; l++) {
             if (!para->slot[l]) {
@@ -544,7 +544,6 @@ typedef struct regions {
     int *col_region; /* by grid column: the open region */
     int ncols;
     fx_op **scope;   /* by region: the loop scoping it (LCA of its rows' loops) */
-    int *scoped;     /* by region: scope computed at least once */
     int n, cap;
     xmlNodePtr *cells;
     int ncells, capcells;
@@ -595,12 +594,9 @@ static int region_cell(dx *x, xmlNodePtr tc, void *p)
         if (R->n + 1 >= R->cap) {
             int cap = R->cap ? R->cap * 2 : 16;
             fx_op **s = realloc(R->scope, (size_t)cap * sizeof *s);
-            if (s)
-                R->scope = s;
-            int *sd = s ? realloc(R->scoped, (size_t)cap * sizeof *sd) : NULL;
-            if (!sd)
+            if (!s)
                 return fx_oom(x->c);
-            R->scoped = sd;
+            R->scope = s;
             R->cap = cap;
         }
         region = ++R->n;
@@ -674,7 +670,6 @@ static int table_regions(dx *x, xmlNodePtr tbl, dx_info *ti)
     }
     free(R.col_region);
     free(R.scope);
-    free(R.scoped);
     free(R.cells);
     return rc;
 }
@@ -700,7 +695,7 @@ static int compile(dx *x, xmlNodePtr n)
         return 0;
     /* statements over the children */
     fx_builder b;
-    fx_build_init(&b, x->c, 0, describe(n), &x->next_loop);
+    fx_build_init(&b, x->c, describe(n), &x->next_loop);
     for (xmlNodePtr k = n->children; k; k = k->next) {
         dx_info *ki = k->_private;
         if (ki && ki->marker) {

@@ -340,11 +340,10 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
 
 /* ---- statement structure ------------------------------------------------- */
 
-void fx_build_init(fx_builder *b, fx_ctx *c, int scope, const char *where, int *next_id)
+void fx_build_init(fx_builder *b, fx_ctx *c, const char *where, int *next_id)
 {
     memset(b, 0, sizeof *b);
     b->c = c;
-    b->scope = scope;
     b->where = where;
     b->tail = &b->root;
     b->next_id = next_id;

@@ -669,7 +669,7 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
         return fx_oom(c);
     fx_builder b;
     int ids = 0;
-    fx_build_init(&b, c, 0, "this cell", &ids);
+    fx_build_init(&b, c, "this cell", &ids);
     int li = 0, ti = 0;
     while (li < sc.nlits || ti < sc.ntags) {
         int take_tag = ti < sc.ntags && (li >= sc.nlits || sc.tags[ti].start < sc.lits[li].start);
@@ -903,7 +903,7 @@ static int sheet_structure(xs_book *B, xs_sheet *s)
 {
     fx_ctx *c = B->c;
     fx_builder b;
-    fx_build_init(&b, c, 't', "this sheet", &s->nloops);
+    fx_build_init(&b, c, "this sheet", &s->nloops);
     s->trow_loop = calloc((size_t)s->max_trow + 2, sizeof *s->trow_loop);
     if (!s->trow_loop)
         return fx_oom(c);
@@ -1816,7 +1816,7 @@ static int chart_fn(xs_book *B, xs_sheet *s, xmlNodePtr root, int *changed)
 /* ==================================================================== */
 /* the workbook                                                           */
 
-static int workbook_adjust(xs_book *B, fx_entry *wb, xmlDocPtr doc, const char *calc_chain)
+static int workbook_adjust(xs_book *B, fx_entry *wb, xmlDocPtr doc)
 {
     fx_ctx *c = B->c;
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -1862,7 +1862,6 @@ static int workbook_adjust(xs_book *B, fx_entry *wb, xmlDocPtr doc, const char *
     }
     if (set_attr(c, calc, "fullCalcOnLoad", "1"))
         return -1;
-    (void)calc_chain;
     return fx_xml_store(c, wb, doc);
 }
 
@@ -2088,7 +2087,7 @@ static int book_fill(xs_book *B)
     if (rc == 0 && B->any_changed) {
         c->part = wb->name;
         c->located = 0;
-        rc = workbook_adjust(B, wb, wdoc, chain);
+        rc = workbook_adjust(B, wb, wdoc);
     }
     if (rc == 0 && B->any_moved && chain)
         rc = drop_calc_chain(B, B->wb_part, chain);
