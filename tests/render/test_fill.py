@@ -402,6 +402,28 @@ def test_xlsx_row_loop_moves_everything_below(tpl, tmp_path):
     assert s2["B2"].value == f"=SUM('台账'!C{first}:C{last})"
 
 
+def test_xlsx_shared_formulas_in_another_sheet_follow_the_rows(tpl, tmp_path):
+    # Excel writes a formula dragged down as a shared one: its first cell
+    # holds the text, the others only point at it
+    src = zipfile.ZipFile(tpl["stats.xlsx"])
+    sheet2 = src.read("xl/worksheets/sheet2.xml").decode()
+    rows = "".join(f'<row r="{r}"><c r="B{r}"><f t="shared" si="0"' +
+                   (' ref="B1:B3">\'台账\'!C4</f>' if r == 1 else "/>") + "<v>1</v></c></row>"
+                   for r in (1, 2, 3))
+    sheet2 = re.sub(r"<sheetData>.*</sheetData>", "<sheetData>" + rows + "</sheetData>", sheet2)
+    p = str(tmp_path / "shared.xlsx")
+    rezip(tpl["stats.xlsx"], p, replace={"xl/worksheets/sheet2.xml": sheet2.encode()})
+    out = fill(p, tmp_path / "o.xlsx")
+    ws = openpyxl.load_workbook(out)["汇总"]
+    n = len(SEPT)
+    # C4 is the block's row: its first copy; C5 was the {%tr endfor %} row, C6
+    # the total: both now stand at the total's row
+    assert [ws[f"B{r}"].value for r in (1, 2, 3)] == ["='台账'!C3", f"='台账'!C{3 + n}",
+                                                      f"='台账'!C{3 + n}"]
+    x = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode()
+    assert 't="shared"' not in x and "<v>" not in x
+
+
 def test_xlsx_formulas_lose_cached_values_and_recalculate(tpl, tmp_path):
     out = fill(tpl["stats.xlsx"], tmp_path / "s.xlsx")
     z = zipfile.ZipFile(out)
