@@ -351,6 +351,14 @@ def test_same_input_same_bytes(tpl, tmp_path, name):
     assert open(a, "rb").read() == open(b, "rb").read()
 
 
+def test_full_width_braces_get_a_warning(tmp_path):
+    p = mt.simple_docx(str(tmp_path / "w.docx"), "正文", "社区：｛｛ community.name ｝｝")
+    r = lx("fill", p, DATA, "-o", tmp_path / "o.docx")
+    assert r.returncode == 0
+    assert re.search(r"w\.docx: warning: word/document\.xml: paragraph 2: full-width braces",
+                     r.stderr), r.stderr
+
+
 def test_values_with_control_characters_stay_valid_xml(tmp_path):
     data = tmp_path / "d.json"
     data.write_text(json.dumps({"community": {"name": "秦\u0001渠\u0008社区\uffff", "x": "a\tb"}}),

@@ -23,7 +23,12 @@
 
 int fx_maybe_tags(const char *s, size_t n)
 {
-    return memchr(s, '{', n) != NULL || memchr(s, '}', n) != NULL;
+    if (memchr(s, '{', n) || memchr(s, '}', n))
+        return 1;
+    for (const char *p = s; (p = memchr(p, '\xEF', (size_t)(s + n - p))) && p + 2 < s + n; p++)
+        if ((unsigned char)p[1] == 0xBD && (unsigned char)p[2] == 0x9B) /* ｛, to warn about */
+            return 1;
+    return 0;
 }
 
 static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
@@ -87,10 +92,33 @@ static const char *scope_open(int scope)
     return scope == 'p' ? "{%p" : scope == 't' ? "{%tr" : "{%";
 }
 
+/* Chinese input methods type full-width braces: ｛｛ looks like a tag but is
+ * text. Say so rather than leave the user wondering. */
+static void warn_fullwidth(fx_ctx *c, const char *text, size_t n, int line)
+{
+    static const char FW_OPEN[] = "\xEF\xBD\x9B";   /* ｛ */
+    static const char FW_PCT[] = "\xEF\xBC\x85";    /* ％ */
+    for (size_t i = 0; i + 3 < n; i++) {
+        if (memcmp(text + i, FW_OPEN, 3) != 0)
+            continue;
+        const char *nx = text + i + 3;
+        size_t left = n - i - 3;
+        if (*nx == '{' || *nx == '%' ||
+            (left >= 3 && (memcmp(nx, FW_OPEN, 3) == 0 || memcmp(nx, FW_PCT, 3) == 0))) {
+            lexp__warn(c->opt, c->name,
+                       "%s: %s %d: full-width braces (｛｛ or ｛％) are text, not a tag; type "
+                       "{{ }} or {%% %%} with the input method in English mode",
+                       c->part ? c->part : "", c->sheet ? "row" : "paragraph", line);
+            return;
+        }
+    }
+}
+
 int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *what,
                  fx_scan *out)
 {
     memset(out, 0, sizeof *out);
+    warn_fullwidth(c, text, n, line);
     char *norm = lexp__arena_alloc(&c->A, n + 1);
     if (!norm)
         return fx_oom(c);
