@@ -539,6 +539,16 @@ def test_xlsx_tables_charts_formats_links_breaks_and_pictures_move(tpl, tmp_path
     assert ws[f"B{last + 1}"].value == f"=SUM(B3:B{last})" and ws[f"A{last + 3}"].value == "备注"
 
 
+def test_xlsx_empty_rows_inside_a_block_repeat_with_it(tmp_path):
+    p = mt.simple_xlsx(str(tmp_path / "g.xlsx"), {
+        "A1": "{%tr for a in [1, 2] %}", "A2": "{{ a }}", "B4": "=A2",
+        "A5": "{%tr endfor %}", "A7": "=COUNT(A1:A5)"})
+    ws = openpyxl.load_workbook(fill(p, tmp_path / "o.xlsx")).active
+    assert [ws[f"A{r}"].value for r in range(1, 8)] == [1, None, None, 2, None, None, None]
+    assert ws["B3"].value == "=A1" and ws["B6"].value == "=A4"  # the same iteration's row
+    assert ws["A8"].value == "=COUNT(A1:A6)"
+
+
 def test_xlsx_header_and_footer_are_filled(tmp_path):
     p = mt.simple_xlsx(str(tmp_path / "h.xlsx"), {"A1": "x"})
     wb = openpyxl.load_workbook(p)
