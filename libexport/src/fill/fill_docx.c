@@ -844,9 +844,9 @@ static int count_row(dx *x, xmlNodePtr tr, void *p)
     return 0;
 }
 
-/* Word wants a table to have a row, a cell (and a few other containers)
- * to have a paragraph, and a cell to end with one. Blocks that repeated
- * zero times can leave them without. */
+/* Word wants a table to have a row, and a cell (and the body, a header, a
+ * note, a text box) to end with a paragraph, not a table. Blocks that
+ * repeated zero times can leave them without. */
 static int fix_container(dx *x, xmlNodePtr n, int *drop)
 {
     *drop = 0;
@@ -856,8 +856,7 @@ static int fix_container(dx *x, xmlNodePtr n, int *drop)
         *drop = rows == 0;
         return 0;
     }
-    int cell = is_w(n, "tc");
-    if (!(cell || is_w(n, "body") || is_w(n, "hdr") || is_w(n, "ftr") ||
+    if (!(is_w(n, "tc") || is_w(n, "body") || is_w(n, "hdr") || is_w(n, "ftr") ||
           is_w(n, "footnote") || is_w(n, "endnote") || is_w(n, "txbxContent") ||
           is_w(n, "comment")))
         return 0;
@@ -868,7 +867,7 @@ static int fix_container(dx *x, xmlNodePtr n, int *drop)
         else if (is_w(k, "p") || is_w(k, "tbl") || is_w(k, "sdt") || is_w(k, "customXml"))
             last = k;
     }
-    if (last && !(cell && is_w(last, "tbl")))
+    if (last && !is_w(last, "tbl"))
         return 0;
     xmlNodePtr p = fx_new_elem(&x->k, n, n, "p");
     if (!p)
