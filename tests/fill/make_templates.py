@@ -164,6 +164,9 @@ def blocks_docx(path):
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("（一般活动）")
     doc.add_paragraph("{%p endif %}")
+    photo = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "samples", "photos", "0920.png")
+    doc.add_picture(photo, width=Pt(60))  # repeated: its drawing id must not be
     t = doc.add_table(rows=2, cols=2)
     t.style = "Table Grid"
     set_cell(t.cell(0, 0), "地点")

@@ -149,7 +149,8 @@ def test_paragraph_blocks_repeat_paragraphs_and_tables(tpl, tmp_path):
     assert texts[0] == "秦渠社区九月活动"
     expect = []
     for i, a in enumerate(SEPT, 1):
-        expect += [f"{i}. {a['title']}", "（重点活动）" if a.get("highlight") else "（一般活动）"]
+        expect += [f"{i}. {a['title']}", "（重点活动）" if a.get("highlight") else "（一般活动）",
+                   ""]  # the picture's paragraph
     assert texts[1:1 + len(expect)] == expect
     assert texts[1 + len(expect):] == ["没有其他活动。", "户数3986"]
     assert len(d.tables) == len(SEPT)
@@ -158,6 +159,9 @@ def test_paragraph_blocks_repeat_paragraphs_and_tables(tpl, tmp_path):
         assert t.rows[1].cells[1].text == str(a["participants"])
     body = part(out, "word/document.xml").find(W + "body")
     assert body[-1].tag == W + "sectPr"  # the section properties stay last
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    ids = [e.get("id") for e in body.iter(wp + "docPr")]
+    assert len(ids) == len(SEPT) == len(set(ids))  # one picture per item, ids unique
 
 
 def test_row_loop_keeps_header_totals_and_removes_marker_rows(tpl, tmp_path):
