@@ -1101,7 +1101,6 @@ static int gen_para(dx *x, xmlNodePtr parent, xmlNodePtr p)
      * one copy of that unit each */
     int i = 0;
     while (rc == 0 && i < pr.n) {
-        int start = i;
         int l0 = pr.v[i].leaf;
         xmlNodePtr unit = para->unit[l0];
         int last = l0;
@@ -1121,7 +1120,6 @@ static int gen_para(dx *x, xmlNodePtr parent, xmlNodePtr p)
             last = l;
             i++;
         }
-        (void)start;
         rc = copy_unit(x, &pr, out, unit);
     }
     free(pr.v);

@@ -881,13 +881,9 @@ static int sheet_compile(xs_book *B, xs_sheet *s)
                 xs_hf *v = rc ? NULL : realloc(s->hf, (size_t)(s->nhf + 1) * sizeof *v);
                 if (!rc && !v)
                     rc = fx_oom(c);
-                if (!rc) {
+                if (!rc) { /* a lone value is text here too */
                     s->hf = v;
-                    fx_op *prog = cell.prog;
-                    if (cell.kind == XC_TYPED) { /* one value: still text here */
-                        prog = cell.prog;
-                    }
-                    s->hf[s->nhf++] = (xs_hf){k, prog};
+                    s->hf[s->nhf++] = (xs_hf){k, cell.prog};
                     s->tags = 1;
                 }
             }
