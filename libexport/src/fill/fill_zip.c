@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "fill.h"
@@ -40,10 +41,11 @@ static void dos_time(time_t t, zip_uint16_t *dtime, zip_uint16_t *ddate)
                             tm.tm_mday);
 }
 
+/* Part names compare without regard to ASCII case (OPC). */
 static int by_name(const void *a, const void *b)
 {
     const fx_entry *x = *(const fx_entry *const *)a, *y = *(const fx_entry *const *)b;
-    return strcmp(x->name, y->name);
+    return strcasecmp(x->name, y->name);
 }
 
 static int read_entry(fx_ctx *c, zip_t *za, zip_uint64_t i, const zip_stat_t *st,
@@ -203,7 +205,7 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
         sorted[i] = &p->e[i];
     qsort(sorted, (size_t)p->n, sizeof *sorted, by_name);
     for (int i = 1; i < p->n; i++)
-        if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
+        if (strcasecmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
             int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "the zip archive has two entries named %s",
                              sorted[i]->name);
             free(sorted);
@@ -258,7 +260,7 @@ fx_entry *fx_pkg_find(fx_pkg *p, const char *name)
     if (name[0] == '/')
         name++;
     for (int i = 0; i < p->n; i++)
-        if (strcmp(p->e[i].name, name) == 0)
+        if (strcasecmp(p->e[i].name, name) == 0)
             return &p->e[i];
     return NULL;
 }
