@@ -750,6 +750,15 @@ def test_hostile_files_are_refused_quickly_and_write_nothing(tpl, tmp_path, kind
     assert r.seconds < 10
 
 
+def test_month_and_date_set_the_period_variables(tmp_path):
+    p = mt.simple_docx(str(tmp_path / "d.docx"), "{{ date | cn_date }}，{{ month }}，第{{ issue }}期")
+    r = lx("fill", p, DATA, "-o", tmp_path / "o.docx", "--month", "2024-09", "--date", "2024-10-08")
+    assert r.returncode == 0, r.stderr
+    assert docx.Document(str(tmp_path / "o.docx")).paragraphs[0].text == \
+        "二〇二四年十月八日，2024-09，第9期"
+    assert lx("fill", p, DATA, "-o", tmp_path / "o.docx", "--month", "2024-13").returncode == 2
+
+
 def test_io_and_usage_errors(tpl, tmp_path):
     r = lx("fill", tmp_path / "missing.docx", DATA, "-o", tmp_path / "o.docx")
     assert r.returncode == 3 and "missing.docx" in r.stderr
