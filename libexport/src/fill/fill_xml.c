@@ -22,6 +22,8 @@ int fx_is(const xmlNode *n, const char *name)
 
 const xmlChar *fx_attr(const xmlNode *n, const char *name)
 {
+    if (!n || n->type != XML_ELEMENT_NODE)
+        return NULL;
     for (const xmlAttr *a = n->properties; a; a = a->next)
         if (strcmp((const char *)a->name, name) == 0)
             return a->children && a->children->type == XML_TEXT_NODE ? a->children->content
@@ -115,8 +117,9 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
         fx_oom(c);
         return NULL;
     }
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-               XML_PARSE_BIG_LINES | XML_PARSE_COMPACT;
+    /* not XML_PARSE_COMPACT: it stores short texts where the tree code
+     * expects pointers, and the filler changes the tree */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, s, (int)e->len, e->name, NULL, opts);
     if (!doc || !ctxt->wellFormed) {
         xmlErrorPtr xe = xmlCtxtGetLastError(ctxt);
