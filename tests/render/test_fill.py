@@ -588,6 +588,29 @@ def test_libreoffice_opens_and_computes_every_output(tpl, tmp_path):
     assert all(a["title"][:6] in txt.replace("\n", "") for a in SEPT)
 
 
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_templates_saved_by_libreoffice_fill_the_same(tpl, tmp_path):
+    # another producer: its own XML layout (whitespace between elements,
+    # shared strings, its own run structure)
+    prof = "file:///tmp/lo-profile-fill"
+    lo = tmp_path / "lo"
+    for name, filt in [("form.docx", "docx:MS Word 2007 XML"), ("table.docx", "docx:MS Word 2007 XML"),
+                       ("stats.xlsx", "xlsx:Calc MS Excel 2007 XML")]:
+        r = subprocess.run(["soffice", f"-env:UserInstallation={prof}", "--headless", "--convert-to",
+                            filt, "--outdir", str(lo), tpl[name]], capture_output=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+    d = docx.Document(str(fill(str(lo / "form.docx"), tmp_path / "f.docx")))
+    assert [p.text for p in d.paragraphs[:3]] == ["社区：秦渠社区", "人口：12130人",
+                                                  f"九月活动{len(SEPT)}场"]
+    d = docx.Document(str(fill(str(lo / "table.docx"), tmp_path / "t.docx")))
+    assert len(d.tables[0].rows) == len(SEPT) + 2
+    assert vmerge_rows(d.tables[1]._tbl)[1:] == vmerge_rows(
+        docx.Document(str(fill(tpl["table.docx"], tmp_path / "t0.docx"))).tables[1]._tbl)[1:]
+    ws = openpyxl.load_workbook(fill(str(lo / "stats.xlsx"), tmp_path / "s.xlsx")).worksheets[0]
+    n = len(SEPT)
+    assert ws[f"C{3 + n}"].value == f"=SUM(C3:C{2 + n})" and ws["C3"].value == SEPT[0]["participants"]
+
+
 # ==================================================================== errors
 
 def err_case(tmp_path, make, pattern, code=1):
