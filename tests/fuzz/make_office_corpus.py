@@ -71,10 +71,17 @@ SHEETS = {
 }
 
 
-def package(kind, main):
+def pretty(xml):
+    """Whitespace between elements, as LibreOffice and others write parts."""
+    return xml.replace("><", ">\n  <")
+
+
+def package(kind, main, indent=False):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         def add(name, data):
+            if indent and not name.endswith("document.xml"):  # w:t text stays as it is
+                data = pretty(data)
             z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
         if kind == "docx":
             add("[Content_Types].xml", f'<Types xmlns="{CT}"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
@@ -97,6 +104,10 @@ def main():
         open(os.path.join(OUT, f"xlsx_{name}"), "wb").write(b"\x03" + xml.encode())
     open(os.path.join(OUT, "pkg_docx"), "wb").write(b"\x00" + package("docx", DOCS["rows"]))
     open(os.path.join(OUT, "pkg_xlsx"), "wb").write(b"\x01" + package("xlsx", SHEETS["block"]))
+    open(os.path.join(OUT, "pkg_docx_indented"), "wb").write(
+        b"\x00" + package("docx", DOCS["pblocks"], indent=True))
+    open(os.path.join(OUT, "pkg_xlsx_indented"), "wb").write(
+        b"\x01" + package("xlsx", SHEETS["nested"], indent=True))
 
 
 if __name__ == "__main__":
