@@ -60,6 +60,12 @@ def wtext(el):
 
 
 @pytest.fixture(scope="module")
+def lo_profile(tmp_path_factory):
+    """A LibreOffice profile of our own: no clash with a running instance."""
+    return "file://" + str(tmp_path_factory.mktemp("lo-profile"))
+
+
+@pytest.fixture(scope="module")
 def tpl(tmp_path_factory):
     d = tmp_path_factory.mktemp("templates")
     return {name: fn(str(d / name)) for name, fn in mt.ALL.items()}
@@ -569,9 +575,9 @@ def test_xlsx_header_and_footer_are_filled(tmp_path):
 # ==================================================================== LibreOffice
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
-def test_libreoffice_opens_and_computes_every_output(tpl, tmp_path):
+def test_libreoffice_opens_and_computes_every_output(tpl, tmp_path, lo_profile):
     outs = [fill(tpl[n], tmp_path / ("out-" + n)) for n in mt.ALL]
-    prof = "file:///tmp/lo-profile-fill"
+    prof = lo_profile
     r = subprocess.run(["soffice", f"-env:UserInstallation={prof}", "--headless", "--convert-to",
                         "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, outs)],
                        capture_output=True, text=True, timeout=180)
@@ -589,10 +595,10 @@ def test_libreoffice_opens_and_computes_every_output(tpl, tmp_path):
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
-def test_templates_saved_by_libreoffice_fill_the_same(tpl, tmp_path):
+def test_templates_saved_by_libreoffice_fill_the_same(tpl, tmp_path, lo_profile):
     # another producer: its own XML layout (whitespace between elements,
     # shared strings, its own run structure)
-    prof = "file:///tmp/lo-profile-fill"
+    prof = lo_profile
     lo = tmp_path / "lo"
     for name, filt in [("form.docx", "docx:MS Word 2007 XML"), ("table.docx", "docx:MS Word 2007 XML"),
                        ("stats.xlsx", "xlsx:Calc MS Excel 2007 XML")]:
