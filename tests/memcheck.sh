@@ -36,5 +36,21 @@ run 1 check "$T/bad.json"
 printf -- '{%% for x in activities %%}\n' >"$T/bad.lxt"
 run 1 render "$T/bad.lxt" "$DATA" -o "$T/x.txt"
 run 2 brief "$DATA" --month 2024-13 -o "$T"
+# office templates, built for this run (python-docx and openpyxl)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+if "$PY" "$ROOT/tests/fill/make_templates.py" "$T/fill" >/dev/null 2>&1; then
+  for f in "$T"/fill/*.docx "$T"/fill/*.xlsx; do
+    case "$(basename "$f")" in
+      bad-*) run 1 fill "$f" "$DATA" -o "$T/filled-$(basename "$f")" ;;
+      *) run 0 fill "$f" "$DATA" --month 2024-09 -o "$T/filled-$(basename "$f")" ;;
+    esac
+  done
+  head -c 3000 "$T/fill/form.docx" >"$T/truncated.docx"
+  run 1 fill "$T/truncated.docx" "$DATA" -o "$T/x.docx"
+  formats="$formats fill"
+else
+  echo "memcheck: python3-docx/python3-openpyxl are missing; lexport fill not checked"
+fi
 [ "$fail" -eq 0 ] && echo "valgrind: no errors ($formats)"
 exit "$fail"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "libexport.h"
@@ -26,15 +27,18 @@ static const char *usage_text =
     "        any template (a built-in name or a .lxt file) in any format;\n"
     "        FORMAT is pdf, docx, xlsx, txt or tree (default: from OUT's extension);\n"
     "        -o - writes to standard output\n"
+    "  fill OFFICE_TEMPLATE DATA -o OUT [--month YYYY-MM] [--date YYYY-MM-DD]\n"
+    "        fill a Word (.docx) or Excel (.xlsx) file whose text holds {{ }} and\n"
+    "        {% %} tags; OUT has the template's type (-o - writes to standard output)\n"
     "  check DATA      validate data against the contract and list every problem\n"
     "  templates       list the built-in templates\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
     "\n"
-    "options of brief and render:\n"
+    "options of brief, render and fill:\n"
     "  --date YYYY-MM-DD        document date (default: last day of the month)\n"
     "  --font ROLE=PATH[:INDEX] font file for a role: song, fangsong, hei, kai,\n"
-    "                           xiaobiaosong (may be repeated)\n"
+    "                           xiaobiaosong (may be repeated; not for fill)\n"
     "\n"
     "exit status: 0 success, 1 bad data or template (nothing is written),\n"
     "2 usage error, 3 input/output error\n";
@@ -344,6 +348,68 @@ done:
     return rc;
 }
 
+/* The office type of a file name: its extension, lower case ("docx"), or "". */
+static const char *office_ext(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return "";
+    if (strcasecmp(dot, ".docx") == 0)
+        return "docx";
+    if (strcasecmp(dot, ".xlsx") == 0)
+        return "xlsx";
+    return dot + 1;
+}
+
+static int cmd_fill(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, 2, &a, 2);
+    if (rc)
+        return rc;
+    if (a.npos != 2 || !a.out || a.format || a.nfonts) {
+        int n = a.nfonts;
+        free_args(&a);
+        if (a.format)
+            return usage_error("fill takes no -f: the output has the template's type");
+        if (n)
+            return usage_error("fill takes no --font: an office template keeps its own fonts");
+        if (a.npos != 2)
+            return usage_error("fill needs OFFICE_TEMPLATE and DATA");
+        return usage_error("fill needs -o OUT (use -o - for standard output)");
+    }
+    const char *type = office_ext(a.pos[0]);
+    if (strcmp(type, "docx") != 0 && strcmp(type, "xlsx") != 0) {
+        free_args(&a);
+        return usage_error("OFFICE_TEMPLATE must be a .docx or .xlsx file, found '%s'",
+                           a.pos[0]);
+    }
+    if (strcmp(a.out, "-") != 0 && strcmp(office_ext(a.out), type) != 0) {
+        free_args(&a);
+        return usage_error("OUT must be a .%s file like its template, found '%s'", type, a.out);
+    }
+    lexp_error err;
+    lexp_data *d = NULL;
+    lexp_buf out = LEXP_BUF_INIT;
+    if ((rc = load_data(&d, a.pos[1])))
+        goto done;
+    lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
+    setup_options(&o, &a, NULL);
+    rc = lexp_fill(&out, a.pos[0], d, &o, &err);
+    if (rc) {
+        print_error(&err);
+        rc = exit_for(rc);
+        goto done;
+    }
+    rc = write_out(a.out, &out);
+done:
+    lexp_buf_dispose(&out);
+    lexp_data_free(d);
+    free_args(&a);
+    return rc;
+}
+
 static int make_dir(const char *dir)
 {
     struct stat st;
@@ -460,7 +526,9 @@ int main(int argc, char **argv)
         return cmd_render(argc, argv);
     if (strcmp(cmd, "brief") == 0)
         return cmd_brief(argc, argv);
-    if (strcmp(cmd, "fill") == 0 || strcmp(cmd, "batch") == 0) {
+    if (strcmp(cmd, "fill") == 0)
+        return cmd_fill(argc, argv);
+    if (strcmp(cmd, "batch") == 0) {
         fprintf(stderr, "lexport: '%s' is not available in this version; use 'render' with a "
                         ".lxt template\n", cmd);
         return EXIT_USAGE;

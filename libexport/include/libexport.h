@@ -344,6 +344,16 @@ LEXP_EXPORT int lexp_brief(lexp_buf *out, const lexp_data *data, const char *mon
 /* ------------------------------------------------------------------ */
 /** @name Office templates */
 
+/** Limits applied while reading an office template (not configurable per
+ *  call). A package over them is refused with LEXP_ELIMIT. */
+#define LEXP_FILL_MAX_FILE (256u * 1024u * 1024u)  /**< the template file */
+#define LEXP_FILL_MAX_ENTRIES 2000                 /**< entries in the zip */
+#define LEXP_FILL_MAX_ENTRY (64u * 1024u * 1024u)  /**< one entry, inflated */
+#define LEXP_FILL_MAX_TOTAL (256u * 1024u * 1024u) /**< all entries, inflated */
+#define LEXP_FILL_MAX_RATIO 200  /**< inflated:compressed, for entries over 1 MB */
+#define LEXP_FILL_MAX_DEPTH 128  /**< XML element nesting in a part */
+#define LEXP_FILL_MAX_NODES 5000000u /**< XML nodes the filled parts may have */
+
 /**
  * Fill an office template: a Word (.docx) or Excel (.xlsx) file whose text
  * carries the same `{{ expr | filter }}` and `{% … %}` tags as .lxt
@@ -352,10 +362,40 @@ LEXP_EXPORT int lexp_brief(lexp_buf *out, const lexp_data *data, const char *mon
  * `{%tr for x in xs %}` and `{%tr endfor %}` repeat once per item. Tags may
  * be split across runs in any way Word or WPS splits them. In Excel,
  * `{%tr for %}` and `{%tr endfor %}` sit in cells of their own rows.
- * The result has the template's type (`opt->format` is ignored). Hostile
- * files (zip bombs, XML entities, oversized parts) are refused with
- * LEXP_ELIMIT or LEXP_ESYNTAX; errors in tags give the part, paragraph or
- * cell, and column.
+ * The result has the template's type (`opt->format` is ignored; `month`,
+ * `date` and `warn` are used). templates/README.md ("Office templates")
+ * describes the tags, what moves with repeated rows and the limits.
+ *
+ * Parts without tags are copied unchanged (their compressed bytes, too);
+ * the output keeps the template's entry order and timestamps, so the same
+ * input gives the same bytes.
+ *
+ * Errors: `file` is the template's path (or `name`); `line` is the
+ * paragraph within the part (Word: every w:p counts, in document order,
+ * from 1) or the template's row (Excel); `column` is the character within
+ * that paragraph's or cell's text; the message starts with the part and,
+ * in Excel, the cell. lexp_error_format then gives
+ *
+ *     form.docx:12:5: error: word/document.xml: unknown filter 'foo' …
+ *     table.xlsx:4:3: error: xl/worksheets/sheet1.xml: cell B4 of sheet “表1”: …
+ *
+ * Codes: LEXP_ESYNTAX for malformed tags, statements that do not nest, and
+ * files that are not a sound package (not a zip, truncated, encrypted, a
+ * DOCTYPE or entity declaration in any part, ill-formed XML in a part
+ * with tags, a workbook named .docx); LEXP_EEVAL (or LEXP_EDATA) for
+ * evaluation errors, with the data path; LEXP_ELIMIT for the limits above
+ * (zip bombs, deep nesting) and evaluation limits; LEXP_EIO when the file
+ * cannot be read; LEXP_EINVAL for a name that is not .docx or .xlsx.
+ * On failure `out` is left empty.
+ *
+ * @code
+ *   lexp_buf out = LEXP_BUF_INIT;
+ *   lexp_render_options opt = LEXP_RENDER_OPTIONS_INIT;
+ *   opt.month = "2024-09";
+ *   if (lexp_fill(&out, "form.docx", data, &opt, &err) == 0)
+ *       lexp_write_file("filled.docx", out.ptr, out.size, &err);
+ *   lexp_buf_dispose(&out);
+ * @endcode
  */
 LEXP_EXPORT int lexp_fill(lexp_buf *out, const char *template_path, const lexp_data *data,
                           const lexp_render_options *opt, lexp_error *err);

@@ -9,6 +9,7 @@ the source checkout this package sits in (``build*/libexport.so``); the system
     >>> pdf = libexport.render("briefing", "samples/qinqu.json", "pdf", month="2024-09")
     >>> libexport.brief("samples/qinqu.json", "2024-09", "out")
     ['out/briefing-2024-09.pdf', 'out/briefing-2024-09.docx', 'out/briefing-2024-09.xlsx']
+    >>> libexport.fill("form.docx", "samples/qinqu.json", "filled.docx", month="2024-09")
 
 Every failure raises :class:`Error` with ``.message``, ``.file``, ``.line``,
 ``.column`` and ``.path`` (a data path such as ``activities[3].participants``).
@@ -27,7 +28,7 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Unio
 
 __all__ = [
     "Error", "LibraryNotFound", "RenderWarning", "Problem",
-    "render", "render_file", "brief", "check", "templates", "version", "library_path",
+    "render", "render_file", "brief", "fill", "check", "templates", "version", "library_path",
 ]
 
 DataLike = Union[Mapping[str, Any], str, "os.PathLike[str]", bytes, bytearray]
@@ -172,6 +173,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "lexp_builtin_description": (cp, [sz]),
         "lexp_render": (i, [P(_Buf), vp, vp, P(_Options), E]),
         "lexp_brief": (i, [P(_Buf), vp, cp, P(_Options), E]),
+        "lexp_fill": (i, [P(_Buf), cp, vp, P(_Options), E]),
+        "lexp_fill_memory": (i, [P(_Buf), vp, sz, cp, vp, P(_Options), E]),
         "lexp_write_file": (i, [cp, vp, sz, E]),
         "lexp_buf_dispose": (None, [P(_Buf)]),
         "lexp_month_valid": (i, [cp]),
@@ -424,6 +427,57 @@ def brief(data: DataLike, month: str, outdir: Union[str, "os.PathLike[str]"] = "
         _write(p, content)
         paths.append(p)
     return paths
+
+
+OFFICE_TYPES = (".docx", ".xlsx")
+
+
+def fill(template: Union[str, "os.PathLike[str]", bytes], data: DataLike,
+         path: Optional[Union[str, "os.PathLike[str]"]] = None, *,
+         month: Optional[str] = None, date: Optional[str] = None,
+         name: Optional[str] = None,
+         on_warning: Optional[Callable[[Error], None]] = None) -> bytes:
+    """Fill an office template (a ``.docx`` or ``.xlsx`` file whose text holds
+    ``{{ }}`` and ``{% %}`` tags; see templates/README.md) and return the
+    filled file's bytes, of the template's type.
+
+    ``template`` is a path, or the file's bytes with ``name`` (e.g.
+    ``"form.docx"``) giving the type. ``data`` is a dict, a JSON path or JSON
+    bytes. With ``path`` the result is also written there atomically (its
+    extension must match the template's): on failure nothing is written and
+    an existing file is left as it was. ``month``/``date`` set the period
+    variables as for :func:`render`.
+    """
+    lib = _load()
+    if isinstance(template, (bytes, bytearray)):
+        if not name:
+            raise Error("fill(bytes, …) needs name= (e.g. 'form.docx') to know the type",
+                        code=_ERR_INVAL)
+        kind = os.path.splitext(name)[1].lower()
+    else:
+        kind = os.path.splitext(os.fspath(template))[1].lower()
+    if path is not None and kind in OFFICE_TYPES and \
+            os.path.splitext(os.fspath(path))[1].lower() != kind:
+        raise Error(f"{os.fspath(path)!r}: the output of a {kind} template is a {kind} file",
+                    code=_ERR_INVAL)
+    call = _Call("txt", month, date, None, None, on_warning)
+    with _Data(data) as d:
+        buf, err = _Buf(), _Error()
+        if isinstance(template, (bytes, bytearray)):
+            raw = bytes(template)
+            rc = lib.lexp_fill_memory(ctypes.byref(buf), raw, len(raw), name.encode("utf-8"),
+                                      d.handle, ctypes.byref(call.opt), ctypes.byref(err))
+        else:
+            rc = lib.lexp_fill(ctypes.byref(buf), os.fsencode(template), d.handle,
+                               ctypes.byref(call.opt), ctypes.byref(err))
+        if rc:
+            lib.lexp_buf_dispose(ctypes.byref(buf))
+            raise _raise(err)
+        out = _take(buf)
+    call.deliver_warnings()
+    if path is not None:
+        _write(path, out)
+    return out
 
 
 def check(data: DataLike) -> List[Problem]:

@@ -1,0 +1,303 @@
+/*
+ * Office templates (lexp_fill): a .docx or .xlsx package whose text holds
+ * {{ }} and {% %} tags, filled with data into a package of the same type.
+ *
+ *   fill.c       entry points, type dispatch, error locations
+ *   fill_zip.c   reading the package under limits; writing it back
+ *   fill_xml.c   parsing parts safely, serialising, copying nodes
+ *   fill_text.c  finding tags in a paragraph's or cell's text, statement
+ *                structure (for/if/set) and running it against the data
+ *   fill_docx.c  Word: healing split tags, {%p %} and {%tr %} blocks
+ *   fill_xlsx.c  Excel: cells, row blocks, everything that refers to rows
+ *   fill_ref.c   Excel formulas: finding and rewriting cell references
+ *
+ * One fill owns all of its state (fx_ctx); nothing is shared between
+ * fills except the immutable data, so fills run in parallel.
+ */
+#ifndef LEXP_FILL_H
+#define LEXP_FILL_H
+
+#include <libxml/tree.h>
+#include <stdint.h>
+#include <zip.h>
+
+#include "../eval/eval.h"
+#include "../render/render.h"
+#include "../template/ast.h"
+
+/* ---- limits (public in libexport.h, listed in templates/README.md) ---- */
+
+#define FX_MAX_FILE LEXP_FILL_MAX_FILE
+#define FX_MAX_ENTRIES LEXP_FILL_MAX_ENTRIES
+#define FX_MAX_ENTRY LEXP_FILL_MAX_ENTRY
+#define FX_MAX_TOTAL LEXP_FILL_MAX_TOTAL
+/* Deflate cannot shrink real content more than about 1:1000, and Office
+ * XML rarely beyond 1:50; a large entry above this ratio is a bomb. */
+#define FX_MAX_RATIO LEXP_FILL_MAX_RATIO
+#define FX_RATIO_FLOOR (1024u * 1024u) /* the ratio applies above this size */
+#define FX_MAX_DEPTH LEXP_FILL_MAX_DEPTH
+#define FX_MAX_NODES LEXP_FILL_MAX_NODES
+#define FX_MAX_NEST LEXP_TEMPLATE_MAX_DEPTH /* nested statements in one list */
+#define FX_XLSX_MAX_ROWS 1048576u
+#define FX_XLSX_MAX_COLS 16384u
+#define FX_XLSX_MAX_CELL_CHARS 32767u
+
+/* ---- the package ------------------------------------------------------- */
+
+typedef struct fx_entry {
+    char *name;
+    unsigned char *data; /* uncompressed bytes (NUL-terminated), owned */
+    size_t len;
+    zip_uint16_t dtime, ddate; /* DOS time of the template's entry */
+    int dir;                   /* a directory entry */
+    /* set by the filler */
+    unsigned char *out; /* new content (xmlFree'd if out_xml, else free'd) */
+    size_t outlen;
+    int out_xml;
+    int removed;
+} fx_entry;
+
+typedef struct fx_pkg {
+    zip_source_t *src;
+    zip_t *za; /* kept open: unchanged entries are copied without recompressing */
+    fx_entry *e;
+    int n;
+} fx_pkg;
+
+/* ---- one fill ---------------------------------------------------------- */
+
+typedef struct fx_ctx {
+    const char *name; /* the template's name, for errors (err->file) */
+    const lexp_data *data;
+    const lexp_render_options *opt;
+    lexp_error *err;
+    lexp_template *host; /* owns parsed tags */
+    lexp__arena A;       /* compiled structure, scratch */
+    lexp_eval ev;
+    int ev_open;
+    fx_pkg pkg;
+    /* where we are, for messages */
+    const char *part;
+    const char *sheet; /* XLSX: the sheet's name, and the template cell */
+    uint32_t cell_row, cell_col; /* 0: not in a cell */
+    int located;   /* the error message already names the part */
+    uint64_t nodes;
+} fx_ctx;
+
+/* Errors: set an error at a position in the current part (line = paragraph
+ * or row, col = character), and add the part to a message once. */
+int fx_fail(fx_ctx *c, int code, int line, int col, const char *fmt, ...) LEXP_PRINTF(5, 6);
+void fx_locate(fx_ctx *c);
+int fx_oom(fx_ctx *c);
+
+/* Open/close the evaluator (fresh variables for each part). */
+int fx_eval_begin(fx_ctx *c);
+void fx_eval_end(fx_ctx *c);
+
+/* ---- fill_zip.c --------------------------------------------------------- */
+
+int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size);
+void fx_pkg_close(fx_pkg *p);
+fx_entry *fx_pkg_find(fx_pkg *p, const char *name);
+/* Replace an entry's content with bytes owned by the package from now on. */
+void fx_pkg_set(fx_entry *e, unsigned char *bytes, size_t len, int is_xml);
+int fx_pkg_write(fx_ctx *c, lexp_buf *out);
+
+/* ---- fill_xml.c --------------------------------------------------------- */
+
+/* Where a DOCTYPE or ENTITY declaration is (outside comments), or NULL. */
+const char *fx_find_doctype(const char *s, size_t n);
+/* The content type of a part from [Content_Types].xml (malloc'd), or NULL. */
+char *fx_content_type(fx_ctx *c, const char *part);
+/* Parse a part: no network, no DTD, no entities, depth-capped. NULL on error. */
+xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e);
+/* Serialise a changed part into its entry. */
+int fx_xml_store(fx_ctx *c, fx_entry *e, xmlDocPtr doc);
+/* 1 if `n` is an element with local name `name` (any namespace). */
+int fx_is(const xmlNode *n, const char *name);
+/* The text content of an element's direct text children, into b. */
+void fx_text_of(const xmlNode *n, lexp__sbuf *b);
+/* An attribute value by local name (borrowed, or NULL). */
+const xmlChar *fx_attr(const xmlNode *n, const char *name);
+/* First child element with this local name. */
+xmlNodePtr fx_child(const xmlNode *n, const char *name);
+
+/* Copying nodes inside one document. Namespaces declared on the root stay
+ * shared; others are looked up in the new parent's scope, so copies carry
+ * no redundant declarations. */
+typedef struct fx_copier {
+    fx_ctx *c;
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    /* Word: in a repeated copy, bookmarks are left out, w14 ids dropped and
+     * drawing ids renumbered (Word rejects duplicates). */
+    int repeat;
+    int word;
+    unsigned max_docpr;
+} fx_copier;
+
+xmlNodePtr fx_copy_shallow(fx_copier *k, xmlNodePtr parent, const xmlNode *src);
+xmlNodePtr fx_copy_deep(fx_copier *k, xmlNodePtr parent, const xmlNode *src);
+/* Append a text node holding n bytes of s to parent. */
+int fx_add_text(fx_copier *k, xmlNodePtr parent, const char *s, size_t n);
+/* A new element in the namespace of `like`, appended to parent. */
+xmlNodePtr fx_new_elem(fx_copier *k, xmlNodePtr parent, const xmlNode *like, const char *name);
+/* Count nodes created; fails when FX_MAX_NODES is passed. */
+int fx_count_nodes(fx_ctx *c, uint64_t n);
+/* Remove characters XML 1.0 cannot hold (controls other than tab/newline,
+ * U+FFFE/U+FFFF) in place; returns the new length. */
+size_t fx_xml_clean(char *s, size_t n);
+
+/* Relationships of a part: Id, Type (its last path segment) and Target
+ * resolved against the part's folder. */
+typedef struct fx_rel {
+    char *id, *type, *target;
+} fx_rel;
+int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *n);
+void fx_rels_free(fx_rel *r, int n);
+
+/* ---- fill_text.c -------------------------------------------------------- */
+
+/* A tag found in a text. */
+typedef struct fx_tag {
+    int scope;      /* 0 inline, 'p' paragraph, 't' table row */
+    int comment;    /* {# #} */
+    size_t start;   /* whole tag [start, end) in the original text */
+    size_t end;
+    int line, col;  /* where its '{' is (col in characters) */
+    lexp_tag t;     /* parsed content (not for comments) */
+} fx_tag;
+
+/* What is around the tags: literal text with escapes and trimming applied. */
+typedef struct fx_lit {
+    size_t start, len; /* in the original text */
+} fx_lit;
+
+typedef struct fx_scan {
+    fx_tag *tags;
+    int ntags;
+    fx_lit *lits; /* in order, interleaved with tags by position */
+    int nlits;
+    int escapes;  /* a \{ was dropped: the text differs from the literal */
+} fx_scan;
+
+/* Find the tags of `text` (a paragraph or a cell; `what` names it in
+ * messages). Smart quotes and odd spaces inside tags are read as ASCII.
+ * Returns 0 (scan filled, arrays in c->A), or an error. */
+int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *what,
+                 fx_scan *out);
+/* Quick test: could this text hold a tag at all? */
+int fx_maybe_tags(const char *s, size_t n);
+
+typedef enum {
+    OP_TEXT, /* literal text of a slot */
+    OP_EXPR, /* {{ expr }} */
+    OP_LEAF, /* a leaf (a run's tab, drawing …; a node of a list) */
+    OP_GAP,  /* XLSX: rows that are absent from the template (empty) */
+    OP_FOR,
+    OP_IF,
+    OP_SET
+} fx_opkind;
+
+typedef struct fx_op fx_op;
+typedef struct fx_branch fx_branch;
+struct fx_branch {
+    const lexp_expr *cond; /* NULL for else */
+    fx_op *body;
+    fx_branch *next;
+};
+
+struct fx_op {
+    uint8_t kind;
+    int slot;           /* OP_TEXT, OP_EXPR: slot; OP_LEAF: leaf index */
+    const char *s;      /* OP_TEXT */
+    uint32_t n;
+    xmlNodePtr node;    /* OP_LEAF in a list: the node */
+    uint32_t gap_from;  /* OP_GAP: first template row, and count in n */
+    const fx_tag *tag;  /* the statement or expression */
+    fx_op *body, *else_body;
+    fx_branch *br;      /* OP_IF */
+    fx_op *next;
+    /* OP_FOR */
+    int id;     /* 1-based, unique in the part */
+    fx_op *up;  /* the loop this one runs in (same list), or NULL */
+    int depth;  /* loops around it, in the same list */
+};
+
+/* Builds a statement tree from a sequence of items and tags. */
+typedef struct fx_frame {
+    fx_op *op;
+    fx_op **tail;   /* where the enclosing list continues after the statement */
+    fx_branch *last; /* OP_IF: the latest branch */
+    int in_else;    /* after {% else %} */
+} fx_frame;
+
+typedef struct fx_builder {
+    fx_ctx *c;
+    const char *where;   /* "this paragraph", "this table" … for messages */
+    fx_op *root;
+    fx_op **tail;
+    fx_frame st[FX_MAX_NEST];
+    int depth;
+    int *next_id; /* loop ids */
+} fx_builder;
+
+void fx_build_init(fx_builder *b, fx_ctx *c, const char *where, int *next_id);
+fx_op *fx_build_item(fx_builder *b, fx_opkind kind); /* appended, zeroed */
+/* Add a statement. *loop (may be NULL) receives the loop the tag's own
+ * paragraph or row belongs to: the one around the statement. */
+int fx_build_tag(fx_builder *b, const fx_tag *t, fx_op **loop);
+/* The loop new items are in (innermost for, not in its else), or NULL. */
+fx_op *fx_build_loop(const fx_builder *b);
+int fx_build_end(fx_builder *b, fx_op **out);
+/* 1 if the list holds statements (for/if/set) anywhere. */
+int fx_has_statements(const fx_op *list);
+
+/* Running a statement tree. Leaves go to `leaf`; loops announce each
+ * iteration to `iter` (index, or -1 after the last). */
+typedef struct fx_runner {
+    int (*leaf)(fx_ctx *c, const fx_op *op, void *p);
+    int (*iter)(fx_ctx *c, const fx_op *loop, int64_t index, void *p);
+    void *p;
+} fx_runner;
+
+int fx_run(fx_ctx *c, const fx_op *list, const fx_runner *r);
+/* Evaluate an OP_EXPR: the value (NULL on error). */
+const lexp_value *fx_eval(fx_ctx *c, const fx_op *op);
+/* The text of a value, appended to b. */
+int fx_value_text(fx_ctx *c, const fx_op *op, const lexp_value *v, lexp__sbuf *b);
+
+/* ---- fill_docx.c / fill_xlsx.c ------------------------------------------ */
+
+int fx_docx(fx_ctx *c);
+int fx_xlsx(fx_ctx *c);
+
+/* ---- fill_ref.c ------------------------------------------------------------ */
+
+/* A cell reference or range inside a formula, as the rewriter sees it. */
+typedef struct fx_ref {
+    const char *sheet; /* NULL: the formula's own sheet */
+    size_t sheet_len;
+    int external;      /* [1]Sheet!A1: another workbook, never touched */
+    int kind;          /* 'c' cell, 'r' cell range, 'R' row range, 'C' column range */
+    uint32_t row[2], col[2];
+    int rabs[2], cabs[2];
+} fx_ref;
+
+/* Called for each reference; returns 0 and may change rows/cols (row 0 in
+ * the result means #REF!), or -1 to stop with an error. */
+typedef int (*fx_ref_fn)(fx_ref *r, void *p);
+
+/* Rewrite the references of a formula into out. *changed is set when the
+ * text differs. */
+int fx_formula_map(const char *f, size_t n, fx_ref_fn fn, void *p, lexp__sbuf *out,
+                   int *changed);
+/* Shift relative references by (drow, dcol), as Excel does when a formula
+ * is copied (shared formulas). */
+int fx_formula_shift(const char *f, size_t n, int64_t drow, int64_t dcol, lexp__sbuf *out);
+/* "B12" → row 12, column 2 (1-based); 0 if malformed. */
+int fx_cell_parse(const char *s, size_t n, uint32_t *row, uint32_t *col);
+/* Column letters of a 1-based column. */
+void fx_col_name(uint32_t col, char out[4]);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * XML parts: parsing them safely, writing them back, copying nodes.
+ *
+ * Office parts never declare a DOCTYPE, so any part that does is refused
+ * before libxml2 sees it: no entity can expand (billion laughs) and no DTD
+ * or external entity is ever loaded. libxml2 runs without network access,
+ * without entity substitution and without its "huge" mode, and its messages
+ * are collected instead of printed. Element nesting is capped.
+ */
+#include <libxml/parser.h>
+#include <libxml/xmlsave.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fill.h"
+
+int fx_is(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+const xmlChar *fx_attr(const xmlNode *n, const char *name)
+{
+    if (!n || n->type != XML_ELEMENT_NODE)
+        return NULL;
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (strcmp((const char *)a->name, name) == 0)
+            return a->children && a->children->type == XML_TEXT_NODE ? a->children->content
+                                                                      : (const xmlChar *)"";
+    return NULL;
+}
+
+xmlNodePtr fx_child(const xmlNode *n, const char *name)
+{
+    for (xmlNodePtr k = n->children; k; k = k->next)
+        if (fx_is(k, name))
+            return k;
+    return NULL;
+}
+
+void fx_text_of(const xmlNode *n, lexp__sbuf *b)
+{
+    for (const xmlNode *k = n->children; k; k = k->next)
+        if ((k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) && k->content)
+            lexp__sbuf_puts(b, (const char *)k->content);
+}
+
+/* A DOCTYPE (or an entity declaration, which needs one) anywhere outside
+ * comments and CDATA sections. */
+const char *fx_find_doctype(const char *s, size_t n)
+{
+    const char *end = s + n;
+    for (const char *p = s; p + 2 < end; p++) {
+        if (p[0] != '<' || p[1] != '!')
+            continue;
+        if (p + 4 <= end && memcmp(p, "<!--", 4) == 0) {
+            const char *q = p + 4;
+            while (q + 3 <= end && memcmp(q, "-->", 3) != 0)
+                q++;
+            p = q;
+            continue;
+        }
+        if (p + 9 <= end && memcmp(p, "<![CDATA[", 9) == 0) {
+            const char *q = p + 9;
+            while (q + 3 <= end && memcmp(q, "]]>", 3) != 0)
+                q++;
+            p = q;
+            continue;
+        }
+        return p;
+    }
+    return NULL;
+}
+
+static int depth_ok(fx_ctx *c, xmlNodePtr root)
+{
+    /* iterative: a hostile part must not exhaust the stack here either */
+    int depth = 1;
+    xmlNodePtr n = root;
+    for (;;) {
+        if (n->type == XML_ELEMENT_NODE && n->children) {
+            n = n->children;
+            if (++depth > FX_MAX_DEPTH)
+                return fx_fail(c, LEXP_ELIMIT, 0, 0,
+                               "elements nest more than %d deep (XML line %ld); refused",
+                               FX_MAX_DEPTH, (long)xmlGetLineNo(n));
+            continue;
+        }
+        while (n != root && !n->next) {
+            n = n->parent;
+            depth--;
+        }
+        if (n == root)
+            return 0;
+        n = n->next;
+    }
+}
+
+xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
+{
+    const char *s = (const char *)e->data;
+    if (e->len > INT32_MAX) {
+        fx_fail(c, LEXP_ELIMIT, 0, 0, "entry %s is too large to parse", e->name);
+        return NULL;
+    }
+    const char *saved = c->part;
+    c->part = e->name; /* messages name the part */
+    c->located = 0;
+    if (fx_find_doctype(s, e->len)) { /* fx_pkg_open refused these already */
+        fx_fail(c, LEXP_ESYNTAX, 0, 0, "the part has a DOCTYPE or ENTITY declaration");
+        return NULL;
+    }
+    xmlInitParser(); /* idempotent; guarded by libxml2's own lock */
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        fx_oom(c);
+        return NULL;
+    }
+    /* not XML_PARSE_COMPACT: it stores short texts where the tree code
+     * expects pointers, and the filler changes the tree */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
+    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, s, (int)e->len, e->name, NULL, opts);
+    if (!doc || !ctxt->wellFormed) {
+        xmlErrorPtr xe = xmlCtxtGetLastError(ctxt);
+        if (xe && xe->message && strstr(xe->message, "Excessive depth")) {
+            fx_fail(c, LEXP_ELIMIT, 0, 0, "elements nest more than %d deep (XML line %d); "
+                    "refused", FX_MAX_DEPTH, xe->line);
+            if (doc)
+                xmlFreeDoc(doc);
+            xmlFreeParserCtxt(ctxt);
+            return NULL;
+        }
+        char msg[200] = "not well-formed";
+        if (xe && xe->message) {
+            snprintf(msg, sizeof msg, "%s", xe->message);
+            size_t l = strlen(msg);
+            while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+                msg[--l] = 0;
+        }
+        fx_fail(c, LEXP_ESYNTAX, 0, 0, "not well-formed XML (XML line %d): %s",
+                xe ? xe->line : 0, msg);
+        if (doc)
+            xmlFreeDoc(doc);
+        xmlFreeParserCtxt(ctxt);
+        return NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (!root || doc->intSubset || doc->extSubset) {
+        fx_fail(c, LEXP_ESYNTAX, 0, 0, "the part has no root element");
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    if (depth_ok(c, root)) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    c->part = saved;
+    return doc;
+}
+
+int fx_xml_store(fx_ctx *c, fx_entry *e, xmlDocPtr doc)
+{
+    xmlChar *mem = NULL;
+    int len = 0;
+    xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
+    if (!mem || len <= 0) {
+        if (mem)
+            xmlFree(mem);
+        return fx_fail(c, LEXP_EBACKEND, 0, 0, "libxml2: cannot write %s", e->name);
+    }
+    fx_pkg_set(e, mem, (size_t)len, 1);
+    return 0;
+}
+
+size_t fx_xml_clean(char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+            continue;
+        /* U+FFFE and U+FFFF: EF BF BE / EF BF BF */
+        if (ch == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF)) {
+            i += 2;
+            continue;
+        }
+        s[o++] = s[i];
+    }
+    return o;
+}
+
+/* ---- copying ----------------------------------------------------------- */
+
+int fx_count_nodes(fx_ctx *c, uint64_t n)
+{
+    c->nodes += n;
+    if (c->nodes > FX_MAX_NODES)
+        return fx_fail(c, LEXP_ELIMIT, 0, 0,
+                       "the filled document would have more than %u XML nodes; is a loop "
+                       "running over a very large list?",
+                       FX_MAX_NODES);
+    return 0;
+}
+
+static xmlNsPtr map_ns(fx_copier *k, xmlNodePtr node, xmlNsPtr ns)
+{
+    if (!ns)
+        return NULL;
+    /* declared on the root, which every copy lives under: share it */
+    for (xmlNsPtr r = k->root->nsDef; r; r = r->next)
+        if (r == ns)
+            return ns;
+    if (ns == k->doc->oldNs)
+        return ns;
+    xmlNsPtr found = xmlSearchNs(k->doc, node, ns->prefix);
+    if (found && xmlStrEqual(found->href, ns->href))
+        return found;
+    return xmlNewNs(node, ns->href, ns->prefix);
+}
+
+static int is_w14_id(const xmlAttr *a)
+{
+    return a->ns && a->ns->prefix && strcmp((const char *)a->ns->prefix, "w14") == 0 &&
+           (strcmp((const char *)a->name, "paraId") == 0 ||
+            strcmp((const char *)a->name, "textId") == 0);
+}
+
+xmlNodePtr fx_copy_shallow(fx_copier *k, xmlNodePtr parent, const xmlNode *src)
+{
+    if (fx_count_nodes(k->c, 1))
+        return NULL;
+    xmlNodePtr n = xmlNewDocNode(k->doc, NULL, src->name, NULL);
+    if (!n) {
+        fx_oom(k->c);
+        return NULL;
+    }
+    xmlAddChild(parent, n);
+    for (xmlNsPtr d = src->nsDef; d; d = d->next)
+        if (!xmlNewNs(n, d->href, d->prefix)) {
+            fx_oom(k->c);
+            return NULL;
+        }
+    n->ns = map_ns(k, n, src->ns);
+    for (const xmlAttr *a = src->properties; a; a = a->next) {
+        if (k->repeat && k->word && is_w14_id(a))
+            continue;
+        const xmlChar *v = a->children && a->children->type == XML_TEXT_NODE
+                               ? a->children->content
+                               : (const xmlChar *)"";
+        char num[16];
+        if (k->repeat && k->word && fx_is(src, "docPr") && strcmp((const char *)a->name, "id") == 0) {
+            snprintf(num, sizeof num, "%u", ++k->max_docpr);
+            v = (const xmlChar *)num;
+        }
+        if (!xmlNewNsProp(n, map_ns(k, n, a->ns), a->name, v)) {
+            fx_oom(k->c);
+            return NULL;
+        }
+    }
+    return n;
+}
+
+int fx_add_text(fx_copier *k, xmlNodePtr parent, const char *s, size_t n)
+{
+    if (fx_count_nodes(k->c, 1))
+        return -1;
+    xmlNodePtr t = xmlNewDocTextLen(k->doc, (const xmlChar *)s, (int)n);
+    if (!t)
+        return fx_oom(k->c);
+    xmlAddChild(parent, t);
+    return 0;
+}
+
+xmlNodePtr fx_new_elem(fx_copier *k, xmlNodePtr parent, const xmlNode *like, const char *name)
+{
+    if (fx_count_nodes(k->c, 1))
+        return NULL;
+    xmlNodePtr n = xmlNewDocNode(k->doc, NULL, (const xmlChar *)name, NULL);
+    if (!n) {
+        fx_oom(k->c);
+        return NULL;
+    }
+    xmlAddChild(parent, n);
+    n->ns = like ? map_ns(k, n, like->ns) : NULL;
+    return n;
+}
+
+static int skip_in_repeat(const fx_copier *k, const xmlNode *src)
+{
+    return k->repeat && k->word &&
+           (fx_is(src, "bookmarkStart") || fx_is(src, "bookmarkEnd"));
+}
+
+xmlNodePtr fx_copy_deep(fx_copier *k, xmlNodePtr parent, const xmlNode *src)
+{
+    switch (src->type) {
+    case XML_ELEMENT_NODE: {
+        if (skip_in_repeat(k, src))
+            return parent; /* nothing added; not an error */
+        xmlNodePtr n = fx_copy_shallow(k, parent, src);
+        if (!n)
+            return NULL;
+        for (const xmlNode *ch = src->children; ch; ch = ch->next)
+            if (!fx_copy_deep(k, n, ch))
+                return NULL;
+        return n;
+    }
+    case XML_TEXT_NODE:
+        if (fx_add_text(k, parent, (const char *)src->content,
+                        src->content ? strlen((const char *)src->content) : 0))
+            return NULL;
+        return parent;
+    default: {
+        if (fx_count_nodes(k->c, 1))
+            return NULL;
+        xmlNodePtr n = xmlDocCopyNode((xmlNodePtr)src, k->doc, 1);
+        if (!n) {
+            fx_oom(k->c);
+            return NULL;
+        }
+        xmlAddChild(parent, n);
+        return n;
+    }
+    }
+}
+
+/* ---- relationships ------------------------------------------------------ */
+
+void fx_rels_free(fx_rel *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(r[i].id);
+        free(r[i].type);
+        free(r[i].target);
+    }
+    free(r);
+}
+
+/* Resolve a relationship target against the folder of `part`, folding
+ * "." and ".." segments. malloc'd. */
+static char *resolve(const char *part, const char *target)
+{
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    if (target[0] == '/') {
+        lexp__sbuf_puts(&b, target + 1);
+    } else {
+        const char *slash = strrchr(part, '/');
+        if (slash)
+            lexp__sbuf_put(&b, part, (size_t)(slash - part + 1));
+        lexp__sbuf_puts(&b, target);
+    }
+    lexp__sbuf_cstr(&b);
+    if (b.oom || !b.ptr) {
+        lexp__sbuf_free(&b);
+        return NULL;
+    }
+    char *segs[64];
+    int nseg = 0;
+    for (char *p = b.ptr;;) {
+        char *q = strchr(p, '/');
+        if (q)
+            *q = 0;
+        if (strcmp(p, "..") == 0) {
+            if (nseg)
+                nseg--;
+        } else if (*p && strcmp(p, ".") != 0 && nseg < 64) {
+            segs[nseg++] = p;
+        }
+        if (!q)
+            break;
+        p = q + 1;
+    }
+    lexp__sbuf r = LEXP__SBUF_INIT;
+    for (int i = 0; i < nseg; i++) {
+        if (i)
+            lexp__sbuf_putc(&r, '/');
+        lexp__sbuf_puts(&r, segs[i]);
+    }
+    lexp__sbuf_free(&b);
+    lexp__sbuf_cstr(&r);
+    if (r.oom || !r.ptr) {
+        lexp__sbuf_free(&r);
+        return NULL;
+    }
+    return r.ptr;
+}
+
+int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    /* word/document.xml → word/_rels/document.xml.rels; "" → _rels/.rels */
+    char name[512];
+    const char *slash = strrchr(part, '/');
+    if (slash)
+        snprintf(name, sizeof name, "%.*s/_rels/%s.rels", (int)(slash - part), part, slash + 1);
+    else
+        snprintf(name, sizeof name, "_rels/%s.rels", part);
+    fx_entry *e = fx_pkg_find(&c->pkg, name);
+    if (!e)
+        return 0;
+    xmlDocPtr doc = fx_xml_parse(c, e);
+    if (!doc)
+        return -1;
+    int cap = 0, n = 0, rc = 0;
+    fx_rel *v = NULL;
+    for (xmlNodePtr r = xmlDocGetRootElement(doc)->children; r; r = r->next) {
+        if (!fx_is(r, "Relationship"))
+            continue;
+        const xmlChar *id = fx_attr(r, "Id"), *type = fx_attr(r, "Type"),
+                      *target = fx_attr(r, "Target"), *mode = fx_attr(r, "TargetMode");
+        if (!id || !type || !target || (mode && strcmp((const char *)mode, "External") == 0))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            fx_rel *nv = realloc(v, (size_t)cap * sizeof *nv);
+            if (!nv) {
+                rc = fx_oom(c);
+                break;
+            }
+            v = nv;
+        }
+        const char *t = strrchr((const char *)type, '/');
+        v[n].id = strdup((const char *)id);
+        v[n].type = strdup(t ? t + 1 : (const char *)type);
+        v[n].target = resolve(part, (const char *)target);
+        n++;
+        if (!v[n - 1].id || !v[n - 1].type || !v[n - 1].target) {
+            rc = fx_oom(c);
+            break;
+        }
+    }
+    xmlFreeDoc(doc);
+    if (rc) {
+        fx_rels_free(v, n);
+        return rc;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+char *fx_content_type(fx_ctx *c, const char *part)
+{
+    fx_entry *e = fx_pkg_find(&c->pkg, "[Content_Types].xml");
+    if (!e)
+        return NULL;
+    xmlDocPtr doc = fx_xml_parse(c, e);
+    if (!doc)
+        return NULL;
+    const char *ext = strrchr(part, '.');
+    char *found = NULL, *dflt = NULL;
+    for (xmlNodePtr k = xmlDocGetRootElement(doc)->children; k; k = k->next) {
+        const xmlChar *ct = fx_attr(k, "ContentType");
+        if (!ct)
+            continue;
+        const xmlChar *name = fx_attr(k, "PartName");
+        if (fx_is(k, "Override") && name &&
+            strcasecmp((const char *)name + (name[0] == '/'), part) == 0) {
+            free(found);
+            found = strdup((const char *)ct);
+        }
+        const xmlChar *x = fx_attr(k, "Extension");
+        if (fx_is(k, "Default") && x && ext && strcasecmp((const char *)x, ext + 1) == 0) {
+            free(dflt);
+            dflt = strdup((const char *)ct);
+        }
+    }
+    xmlFreeDoc(doc);
+    if (found) {
+        free(dflt);
+        return found;
+    }
+    return dflt;
+}

@@ -1,0 +1,365 @@
+/*
+ * The package: reading a .docx/.xlsx zip under limits, writing it back.
+ *
+ * Reading decompresses every entry once, counting the bytes as they come
+ * (declared sizes can lie): each entry and the whole package are capped,
+ * and so is the compression ratio of large entries, so a zip bomb costs at
+ * most FX_MAX_TOTAL bytes and the time to inflate them. Encrypted entries,
+ * unknown compression methods and duplicate names are refused.
+ *
+ * Writing keeps the template's entry order and each entry's timestamp (as
+ * DOS fields, so the time zone cannot shift them). Entries the filler did
+ * not change are copied with their compressed bytes as they were; changed
+ * ones are deflated at a fixed level. Same input, same bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "fill.h"
+
+/* As in the DOCX renderer (docx_zip.c): level 1 is several times faster
+ * than the default on XML for a few per cent of size; tiny parts are
+ * stored, since a fresh zlib state costs more than they save. */
+#define FX_ZIP_LEVEL 1
+#define FX_ZIP_STORE_BELOW 4096
+
+static void dos_time(time_t t, zip_uint16_t *dtime, zip_uint16_t *ddate)
+{
+    struct tm tm;
+    /* libzip turned the entry's DOS fields into local time with mktime;
+     * localtime gives the same fields back in any time zone. */
+    if (t <= 0 || !localtime_r(&t, &tm) || tm.tm_year + 1900 < 1980 ||
+        tm.tm_year + 1900 > 2107) {
+        *dtime = 0;
+        *ddate = (zip_uint16_t)((0 << 9) | (1 << 5) | 1); /* 1980-01-01 */
+        return;
+    }
+    *dtime = (zip_uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
+    *ddate = (zip_uint16_t)(((tm.tm_year + 1900 - 1980) << 9) | ((tm.tm_mon + 1) << 5) |
+                            tm.tm_mday);
+}
+
+/* Part names compare without regard to ASCII case (OPC). */
+static int by_name(const void *a, const void *b)
+{
+    const fx_entry *x = *(const fx_entry *const *)a, *y = *(const fx_entry *const *)b;
+    return strcasecmp(x->name, y->name);
+}
+
+static int read_entry(fx_ctx *c, zip_t *za, zip_uint64_t i, const zip_stat_t *st,
+                      fx_entry *e, uint64_t *total)
+{
+    zip_file_t *zf = zip_fopen_index(za, i, 0);
+    if (!zf)
+        return fx_fail(c, LEXP_ESYNTAX, 0, 0, "entry %s cannot be read: %s", e->name,
+                       zip_strerror(za));
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    uint64_t comp = (st->valid & ZIP_STAT_COMP_SIZE) ? st->comp_size : 0;
+    char tmp[65536];
+    int rc = 0;
+    for (;;) {
+        zip_int64_t got = zip_fread(zf, tmp, sizeof tmp);
+        if (got < 0) {
+            zip_error_t *ze = zip_file_get_error(zf);
+            rc = fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                         "entry %s is damaged (%s); the file may be truncated", e->name,
+                         zip_error_strerror(ze));
+            break;
+        }
+        if (got == 0)
+            break;
+        if (b.len + (size_t)got > FX_MAX_ENTRY) {
+            rc = fx_fail(c, LEXP_ELIMIT, 0, 0,
+                         "entry %s expands to more than %u MB, the limit for one part",
+                         e->name, FX_MAX_ENTRY >> 20);
+            break;
+        }
+        if (*total + (uint64_t)got > FX_MAX_TOTAL) {
+            rc = fx_fail(c, LEXP_ELIMIT, 0, 0,
+                         "the package expands to more than %u MB (at entry %s), the limit",
+                         FX_MAX_TOTAL >> 20, e->name);
+            break;
+        }
+        *total += (uint64_t)got;
+        lexp__sbuf_put(&b, tmp, (size_t)got);
+        if (b.oom) {
+            rc = fx_oom(c);
+            break;
+        }
+        if (b.len > FX_RATIO_FLOOR && b.len / (comp ? comp : 1) > FX_MAX_RATIO) {
+            rc = fx_fail(c, LEXP_ELIMIT, 0, 0,
+                         "entry %s expands more than %d times (%llu compressed bytes to over "
+                         "%zu): refused as a zip bomb",
+                         e->name, FX_MAX_RATIO, (unsigned long long)comp, b.len);
+            break;
+        }
+    }
+    zip_fclose(zf);
+    if (rc) {
+        lexp__sbuf_free(&b);
+        return rc;
+    }
+    lexp__sbuf_cstr(&b); /* parts are handed to parsers as C strings too */
+    if (b.oom) {
+        lexp__sbuf_free(&b);
+        return fx_oom(c);
+    }
+    e->data = (unsigned char *)b.ptr;
+    e->len = b.len;
+    if (!e->data) {
+        e->data = (unsigned char *)calloc(1, 1);
+        if (!e->data)
+            return fx_oom(c);
+    }
+    return 0;
+}
+
+int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
+{
+    fx_pkg *p = &c->pkg;
+    const unsigned char *u = bytes;
+    static const unsigned char ole[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    if (size >= 8 && memcmp(u, ole, 8) == 0)
+        return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                       "this is an old binary Word/Excel file (.doc/.xls) or a "
+                       "password-protected document, not a .docx/.xlsx package: save it as "
+                       ".docx or .xlsx without a password");
+    if (size < 4 || u[0] != 'P' || u[1] != 'K')
+        return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                       "not a zip archive: .docx and .xlsx files are zip packages (is the "
+                       "file damaged or of another type?)");
+    zip_error_t ze;
+    zip_error_init(&ze);
+    p->src = zip_source_buffer_create(bytes, size, 0, &ze);
+    if (!p->src) {
+        zip_error_fini(&ze);
+        return fx_oom(c);
+    }
+    p->za = zip_open_from_source(p->src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    if (!p->za) {
+        int zc = zip_error_code_zip(&ze);
+        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "%s (%s)",
+                         zc == ZIP_ER_NOZIP ? "not a zip archive, or one whose directory is "
+                                              "missing (a truncated file?)"
+                                            : "the zip archive is damaged or truncated",
+                         zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        zip_source_free(p->src);
+        p->src = NULL;
+        return rc;
+    }
+    zip_error_fini(&ze);
+    zip_int64_t n = zip_get_num_entries(p->za, 0);
+    if (n <= 0)
+        return fx_fail(c, LEXP_ESYNTAX, 0, 0, "the zip archive is empty");
+    if (n > FX_MAX_ENTRIES)
+        return fx_fail(c, LEXP_ELIMIT, 0, 0,
+                       "the package has %lld entries; the limit is %d (Office files have "
+                       "a few dozen)",
+                       (long long)n, FX_MAX_ENTRIES);
+    p->e = calloc((size_t)n, sizeof *p->e);
+    if (!p->e)
+        return fx_oom(c);
+    p->n = (int)n;
+    uint64_t total = 0;
+    for (zip_int64_t i = 0; i < n; i++) {
+        fx_entry *e = &p->e[i];
+        zip_stat_t st;
+        zip_stat_init(&st);
+        if (zip_stat_index(p->za, (zip_uint64_t)i, 0, &st) < 0 || !(st.valid & ZIP_STAT_NAME))
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0, "entry %lld of the zip archive is unreadable",
+                           (long long)i);
+        e->name = strdup(st.name);
+        if (!e->name)
+            return fx_oom(c);
+        if (!e->name[0])
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0, "the zip archive has an entry without a name");
+        if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                           "entry %s is encrypted: password-protected files cannot be filled",
+                           e->name);
+        if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE &&
+            st.comp_method != ZIP_CM_DEFLATE)
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                           "entry %s uses compression method %d; Office packages use "
+                           "deflate or none",
+                           e->name, (int)st.comp_method);
+        if ((st.valid & ZIP_STAT_SIZE) && st.size > FX_MAX_ENTRY)
+            return fx_fail(c, LEXP_ELIMIT, 0, 0,
+                           "entry %s declares %llu MB; the limit for one part is %u MB",
+                           e->name, (unsigned long long)(st.size >> 20), FX_MAX_ENTRY >> 20);
+        dos_time((st.valid & ZIP_STAT_MTIME) ? st.mtime : 0, &e->dtime, &e->ddate);
+        size_t nl = strlen(e->name);
+        e->dir = e->name[nl - 1] == '/';
+        int rc = read_entry(c, p->za, (zip_uint64_t)i, &st, e, &total);
+        if (rc)
+            return rc;
+    }
+    /* two entries of one name would make the result ambiguous */
+    fx_entry **sorted = malloc((size_t)n * sizeof *sorted);
+    if (!sorted)
+        return fx_oom(c);
+    for (int i = 0; i < p->n; i++)
+        sorted[i] = &p->e[i];
+    qsort(sorted, (size_t)p->n, sizeof *sorted, by_name);
+    for (int i = 1; i < p->n; i++)
+        if (strcasecmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
+            int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "the zip archive has two entries named %s",
+                             sorted[i]->name);
+            free(sorted);
+            return rc;
+        }
+    free(sorted);
+    /* Office never declares a DOCTYPE; one may hide entity expansion for the
+     * next reader even in a part this fill would not touch */
+    for (int i = 0; i < p->n; i++) {
+        fx_entry *e = &p->e[i];
+        size_t nl = strlen(e->name);
+        if (!(nl > 4 && (strcmp(e->name + nl - 4, ".xml") == 0 ||
+                         strcmp(e->name + nl - 4, ".vml") == 0)) &&
+            !(nl > 5 && strcmp(e->name + nl - 5, ".rels") == 0))
+            continue;
+        const char *dt = fx_find_doctype((const char *)e->data, e->len);
+        if (dt) {
+            int line, col;
+            lexp__line_col((const char *)e->data, (size_t)(dt - (const char *)e->data), &line,
+                           &col);
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                           "entry %s has a '<!' declaration (DOCTYPE or ENTITY) at XML line "
+                           "%d; Office parts never do, and entity declarations are refused: "
+                           "they can expand without bound",
+                           e->name, line);
+        }
+    }
+    return 0;
+}
+
+void fx_pkg_close(fx_pkg *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        fx_entry *e = &p->e[i];
+        free(e->name);
+        free(e->data);
+        if (e->out_xml)
+            xmlFree(e->out);
+        else
+            free(e->out);
+    }
+    free(p->e);
+    if (p->za)
+        zip_discard(p->za); /* also frees the source */
+    else if (p->src)
+        zip_source_free(p->src);
+    memset(p, 0, sizeof *p);
+}
+
+fx_entry *fx_pkg_find(fx_pkg *p, const char *name)
+{
+    if (name[0] == '/')
+        name++;
+    for (int i = 0; i < p->n; i++)
+        if (strcasecmp(p->e[i].name, name) == 0)
+            return &p->e[i];
+    return NULL;
+}
+
+void fx_pkg_set(fx_entry *e, unsigned char *bytes, size_t len, int is_xml)
+{
+    if (e->out_xml)
+        xmlFree(e->out);
+    else
+        free(e->out);
+    e->out = bytes;
+    e->outlen = len;
+    e->out_xml = is_xml;
+}
+
+static int zfail(fx_ctx *c, const char *what, const char *msg)
+{
+    return fx_fail(c, LEXP_EBACKEND, 0, 0, "libzip: %s: %s", what, msg ? msg : "failed");
+}
+
+int fx_pkg_write(fx_ctx *c, lexp_buf *out)
+{
+    fx_pkg *p = &c->pkg;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
+    if (!za) {
+        int rc = zfail(c, "creating the archive", zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        if (src)
+            zip_source_free(src);
+        return rc;
+    }
+    zip_error_fini(&ze);
+    zip_source_keep(src); /* read the result back after zip_close */
+    int rc = 0;
+    for (int i = 0; i < p->n && rc == 0; i++) {
+        fx_entry *e = &p->e[i];
+        if (e->removed)
+            continue;
+        zip_int64_t idx;
+        if (e->dir) {
+            idx = zip_dir_add(za, e->name, 0);
+        } else {
+            zip_source_t *s = e->out ? zip_source_buffer(za, e->out, e->outlen, 0)
+                                     : zip_source_zip(za, p->za, (zip_uint64_t)i, 0, 0, -1);
+            idx = s ? zip_file_add(za, e->name, s, 0) : -1;
+            if (idx < 0 && s)
+                zip_source_free(s);
+        }
+        if (idx < 0) {
+            rc = zfail(c, e->name, zip_strerror(za));
+            break;
+        }
+        zip_uint64_t k = (zip_uint64_t)idx;
+        if (e->out) {
+            int store = e->outlen < FX_ZIP_STORE_BELOW;
+            if (zip_set_file_compression(za, k, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+                                         store ? 0 : FX_ZIP_LEVEL) < 0)
+                rc = zfail(c, e->name, zip_strerror(za));
+        }
+        if (rc == 0 && zip_file_set_dostime(za, k, e->dtime, e->ddate, 0) < 0)
+            rc = zfail(c, e->name, zip_strerror(za));
+    }
+    if (rc == 0 && zip_close(za) < 0)
+        rc = zfail(c, "writing the archive", zip_strerror(za));
+    if (rc) {
+        zip_discard(za);
+        zip_source_free(src);
+        return rc;
+    }
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    if (zip_source_open(src) < 0) {
+        rc = zfail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
+    } else {
+        zip_int64_t len = -1;
+        if (zip_source_seek(src, 0, SEEK_END) == 0)
+            len = zip_source_tell(src);
+        if (len < 0 || zip_source_seek(src, 0, SEEK_SET) < 0) {
+            rc = zfail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
+        } else if (lexp__sbuf_grow(&b, (size_t)len + 1)) {
+            rc = fx_oom(c);
+        } else {
+            zip_int64_t got = zip_source_read(src, b.ptr, (zip_uint64_t)len);
+            if (got != len)
+                rc = zfail(c, "reading the archive back",
+                           zip_error_strerror(zip_source_error(src)));
+            else
+                b.len = (size_t)len;
+        }
+        zip_source_close(src);
+    }
+    zip_source_free(src);
+    if (rc) {
+        lexp__sbuf_free(&b);
+        return rc;
+    }
+    out->ptr = (unsigned char *)b.ptr;
+    out->size = b.len;
+    return 0;
+}
