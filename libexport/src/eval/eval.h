@@ -55,6 +55,11 @@ int lexp__eval_open(lexp_eval *e, lexp__arena *A, const lexp_template *t, const 
 void lexp__eval_close(lexp_eval *e);
 /* Bind a variable in the innermost scope; unwind with e->nbinds = mark. */
 int lexp__eval_bind(lexp_eval *e, const char *name, uint32_t n, const lexp_value *v);
+/* How many times `for` runs over `it`: the items of a list or the members
+ * of an object, none for a missing value. Anything else, or two loop
+ * variables over a list, is an error at `at` (-1). */
+int lexp__eval_loop_len(lexp_eval *e, const lexp_expr *at, const lexp_value *it, int two_names,
+                        uint32_t *len);
 /* The value of `loop` in iteration index0 of length (for loop.index …). */
 const lexp_value *lexp__eval_loop(lexp_eval *e, uint32_t index0, uint32_t length);
 

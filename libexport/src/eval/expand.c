@@ -552,27 +552,33 @@ static int rb_put(E *e, runbuf *r, const char *s, size_t n)
 
 static int run_list(E *e, const lexp_tnode *n, runbuf *rb);
 
-static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
+int lexp__eval_loop_len(lexp_eval *e, const lexp_expr *at, const lexp_value *it, int two_names,
+                        uint32_t *len)
 {
-    V *it = lexp__eval_expr(e, n->expr);
-    if (!it)
-        return -1;
-    uint32_t len;
     if (it->type == LV_ARR || it->type == LV_OBJ) {
-        len = it->len;
+        *len = it->len;
     } else if (it->type == LV_UNDEF || it->type == LV_NULL) {
-        len = 0;
+        *len = 0;
     } else {
         lexp__sbuf d = LEXP__SBUF_INIT;
         lexp__v_describe(&d, it);
-        lexp__eval_fail(e, n->expr, it, "cannot loop over %s; expected a list",
-                        lexp__sbuf_cstr(&d));
+        lexp__eval_fail(e, at, it, "cannot loop over %s; expected a list", lexp__sbuf_cstr(&d));
         lexp__sbuf_free(&d);
         return -1;
     }
-    if (n->name2 && it->type == LV_ARR)
-        return lexp__eval_fail(e, n->expr, it, "'for k, v in …' needs an object, found a list"),
-               -1;
+    if (two_names && it->type == LV_ARR) {
+        lexp__eval_fail(e, at, it, "'for k, v in …' needs an object, found a list");
+        return -1;
+    }
+    return 0;
+}
+
+static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
+{
+    V *it = lexp__eval_expr(e, n->expr);
+    uint32_t len;
+    if (!it || lexp__eval_loop_len(e, n->expr, it, n->name2 != NULL, &len))
+        return -1;
     if (len == 0)
         return n->else_body ? run_list(e, n->else_body, rb) : 0;
     lexp_loop *loop = lexp__arena_zalloc(e->A, sizeof *loop);

@@ -154,6 +154,23 @@ typedef struct fx_rel {
     char *id, *type, *target;
 } fx_rel;
 int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *n);
+
+/* What the main part of a package must be, to tell a Word document from a
+ * workbook (and say so when a file carries the other's extension). */
+typedef struct fx_kind {
+    const char *what;         /* "a Word document" */
+    const char *part;         /* the usual main part: "word/document.xml" */
+    const char *prefix;       /* its folder, when no content type is declared */
+    const char *ct[2];        /* words of its content type */
+    const char *not_main;     /* "its main part is not a Word body" */
+    const char *other_ct;     /* the other kind's content type word … */
+    const char *other_part;   /* … and main part */
+    const char *other_hint;   /* " (it is an Excel workbook: name it .xlsx)" */
+} fx_kind;
+
+/* The name of the package's main part (malloc'd), from the package
+ * relationships; NULL with an error when it is not of `kind`. */
+char *fx_main_part(fx_ctx *c, const fx_kind *kind);
 void fx_rels_free(fx_rel *r, int n);
 
 /* ---- fill_text.c -------------------------------------------------------- */

@@ -1272,42 +1272,19 @@ static int fill_part(fx_ctx *c, fx_entry *e)
     return rc;
 }
 
+static const fx_kind word_kind = {
+    "a Word document", "word/document.xml", "word/", {"wordprocessingml", "ms-word"},
+    "its main part is not a Word body", "spreadsheetml", "xl/workbook.xml",
+    " (it is an Excel workbook: name it .xlsx)"};
+
 int fx_docx(fx_ctx *c)
 {
+    char *main_name = fx_main_part(c, &word_kind);
+    if (!main_name)
+        return c->err->code;
+    fx_entry *doc = fx_pkg_find(&c->pkg, main_name);
     fx_rel *rels = NULL;
     int n = 0;
-    if (fx_rels_read(c, "", &rels, &n))
-        return c->err->code;
-    const char *main = NULL;
-    for (int i = 0; i < n; i++)
-        if (strcmp(rels[i].type, "officeDocument") == 0)
-            main = rels[i].target;
-    fx_entry *doc = fx_pkg_find(&c->pkg, main ? main : "word/document.xml");
-    char *ct = doc ? fx_content_type(c, doc->name) : NULL;
-    if (lexp__error_is_set(c->err)) {
-        fx_rels_free(rels, n);
-        free(ct);
-        return c->err->code;
-    }
-    int word = doc && (ct ? strstr(ct, "wordprocessingml") || strstr(ct, "ms-word")
-                          : strncmp(doc->name, "word/", 5) == 0);
-    if (!word) {
-        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0,
-                         "not a Word document: %s%s",
-                         doc ? "its main part is not a Word body" : "it has no word/document.xml",
-                         (ct && strstr(ct, "spreadsheetml")) ||
-                                 fx_pkg_find(&c->pkg, "xl/workbook.xml")
-                             ? " (it is an Excel workbook: name it .xlsx)"
-                             : "");
-        fx_rels_free(rels, n);
-        free(ct);
-        return rc;
-    }
-    free(ct);
-    char *main_name = strdup(doc->name);
-    fx_rels_free(rels, n);
-    if (!main_name)
-        return fx_oom(c);
     int rc = fill_part(c, doc);
     /* headers, footers, footnotes and endnotes of the main part */
     if (rc == 0 && fx_rels_read(c, main_name, &rels, &n) == 0) {

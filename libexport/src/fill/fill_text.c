@@ -590,25 +590,9 @@ static int run_for(fx_ctx *c, const fx_op *op, const fx_runner *r)
     lexp_eval *e = &c->ev;
     const lexp_tag *t = &op->tag->t;
     const lexp_value *it = lexp__eval_expr(e, t->expr);
-    if (!it)
-        return -1;
     uint32_t len;
-    if (it->type == LV_ARR || it->type == LV_OBJ) {
-        len = it->len;
-    } else if (it->type == LV_UNDEF || it->type == LV_NULL) {
-        len = 0;
-    } else {
-        lexp__sbuf d = LEXP__SBUF_INIT;
-        lexp__v_describe(&d, it);
-        lexp__eval_fail(e, t->expr, it, "cannot loop over %s; expected a list",
-                        lexp__sbuf_cstr(&d));
-        lexp__sbuf_free(&d);
+    if (!it || lexp__eval_loop_len(e, t->expr, it, t->name2 != NULL, &len))
         return -1;
-    }
-    if (t->name2 && it->type == LV_ARR) {
-        lexp__eval_fail(e, t->expr, it, "'for k, v in …' needs an object, found a list");
-        return -1;
-    }
     if (len == 0)
         return op->else_body ? fx_run(c, op->else_body, r) : 0;
     const lexp_value *lv = lexp__eval_loop(e, 0, len);

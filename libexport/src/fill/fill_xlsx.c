@@ -2024,42 +2024,20 @@ static void book_free(xs_book *B)
     free(B->wb_part);
 }
 
+static const fx_kind excel_kind = {
+    "an Excel workbook", "xl/workbook.xml", "xl/", {"spreadsheetml", "ms-excel"},
+    "its main part is not a workbook", "wordprocessingml", "word/document.xml",
+    " (it is a Word document: name it .docx)"};
+
 static int book_fill(xs_book *B)
 {
     fx_ctx *c = B->c;
     fx_rel *rels = NULL;
     int n = 0;
-    if (fx_rels_read(c, "", &rels, &n))
-        return -1;
-    const char *main = NULL;
-    for (int i = 0; i < n; i++)
-        if (strcmp(rels[i].type, "officeDocument") == 0)
-            main = rels[i].target;
-    fx_entry *wb = fx_pkg_find(&c->pkg, main ? main : "xl/workbook.xml");
-    char *ct = wb ? fx_content_type(c, wb->name) : NULL;
-    if (lexp__error_is_set(c->err)) {
-        fx_rels_free(rels, n);
-        free(ct);
-        return c->err->code;
-    }
-    int excel = wb && (ct ? strstr(ct, "spreadsheetml") || strstr(ct, "ms-excel")
-                          : strncmp(wb->name, "xl/", 3) == 0);
-    if (!excel) {
-        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "not an Excel workbook: %s%s",
-                         wb ? "its main part is not a workbook" : "it has no xl/workbook.xml",
-                         (ct && strstr(ct, "wordprocessingml")) ||
-                                 fx_pkg_find(&c->pkg, "word/document.xml")
-                             ? " (it is a Word document: name it .docx)"
-                             : "");
-        fx_rels_free(rels, n);
-        free(ct);
-        return rc;
-    }
-    free(ct);
-    fx_rels_free(rels, n);
-    B->wb_part = strdup(wb->name);
+    B->wb_part = fx_main_part(c, &excel_kind);
     if (!B->wb_part)
-        return fx_oom(c);
+        return -1;
+    fx_entry *wb = fx_pkg_find(&c->pkg, B->wb_part);
     if (fx_rels_read(c, B->wb_part, &rels, &n))
         return -1;
     char *sst = NULL, *chain = NULL;

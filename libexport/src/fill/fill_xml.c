@@ -476,3 +476,33 @@ char *fx_content_type(fx_ctx *c, const char *part)
     }
     return dflt;
 }
+
+char *fx_main_part(fx_ctx *c, const fx_kind *k)
+{
+    fx_rel *rels = NULL;
+    int n = 0;
+    if (fx_rels_read(c, "", &rels, &n))
+        return NULL;
+    const char *main = NULL;
+    for (int i = 0; i < n; i++)
+        if (strcmp(rels[i].type, "officeDocument") == 0)
+            main = rels[i].target;
+    fx_entry *e = fx_pkg_find(&c->pkg, main ? main : k->part);
+    char *ct = e ? fx_content_type(c, e->name) : NULL;
+    char *name = NULL;
+    if (!lexp__error_is_set(c->err)) {
+        int ok = e && (ct ? strstr(ct, k->ct[0]) || strstr(ct, k->ct[1])
+                          : strncmp(e->name, k->prefix, strlen(k->prefix)) == 0);
+        if (!ok)
+            fx_fail(c, LEXP_ESYNTAX, 0, 0, "not %s: %s%s", k->what,
+                    e ? k->not_main : "it has no main part",
+                    (ct && strstr(ct, k->other_ct)) || fx_pkg_find(&c->pkg, k->other_part)
+                        ? k->other_hint
+                        : "");
+        else if (!(name = strdup(e->name)))
+            fx_oom(c);
+    }
+    fx_rels_free(rels, n);
+    free(ct);
+    return name;
+}

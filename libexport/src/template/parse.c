@@ -1034,6 +1034,37 @@ static int add_branch(P *p, frame *f, lexp_expr *cond)
 
 static int parse_include(P *p, stack *st, const char *name, size_t nlen, const char *at);
 
+/* The rest of a for statement after "for": NAME [, NAME2] in EXPR. */
+static int loop_head(P *p, X *x, const char **name, uint32_t *nlen, const char **name2,
+                     uint32_t *n2len, lexp_expr **expr)
+{
+    char b[64];
+    if (x->cur.type != K_IDENT)
+        return perr(p, x->cur.s, "expected a loop variable name after 'for', found %s",
+                    tok_desc(x, b, sizeof b));
+    *name = x->cur.s;
+    *nlen = (uint32_t)x->cur.n;
+    if (lex(x))
+        return -1;
+    if (is_op(x, ",")) {
+        if (lex(x))
+            return -1;
+        if (x->cur.type != K_IDENT)
+            return perr(p, x->cur.s, "expected a second loop variable after ',', found %s",
+                        tok_desc(x, b, sizeof b));
+        *name2 = x->cur.s;
+        *n2len = (uint32_t)x->cur.n;
+        if (lex(x))
+            return -1;
+    }
+    if (!is_kw(x, "in"))
+        return perr(p, x->cur.s, "expected 'in' in the for statement, found %s",
+                    tok_desc(x, b, sizeof b));
+    if (lex(x) || !(*expr = parse_expr(x)))
+        return -1;
+    return 0;
+}
+
 /* Handle one statement tag. `inline_` is set inside a content line. */
 static int statement(P *p, stack *st, const seg *sg, int inline_)
 {
@@ -1049,30 +1080,8 @@ static int statement(P *p, stack *st, const seg *sg, int inline_)
     frame *top = &st->v[st->n - 1];
     if (is_kw(&x, "for")) {
         lexp_tnode *n = tnode(p, T_FOR, at);
-        if (!n || lex(&x))
-            return -1;
-        if (x.cur.type != K_IDENT)
-            return perr(p, x.cur.s, "expected a loop variable name after 'for', found %s",
-                        tok_desc(&x, b, sizeof b));
-        n->name = x.cur.s;
-        n->nlen = (uint32_t)x.cur.n;
-        if (lex(&x))
-            return -1;
-        if (is_op(&x, ",")) {
-            if (lex(&x))
-                return -1;
-            if (x.cur.type != K_IDENT)
-                return perr(p, x.cur.s, "expected a second loop variable after ',', found %s",
-                            tok_desc(&x, b, sizeof b));
-            n->name2 = x.cur.s;
-            n->n2len = (uint32_t)x.cur.n;
-            if (lex(&x))
-                return -1;
-        }
-        if (!is_kw(&x, "in"))
-            return perr(p, x.cur.s, "expected 'in' in the for statement, found %s",
-                        tok_desc(&x, b, sizeof b));
-        if (lex(&x) || !(n->expr = parse_expr(&x)))
+        if (!n || lex(&x) ||
+            loop_head(p, &x, &n->name, &n->nlen, &n->name2, &n->n2len, &n->expr))
             return -1;
         if (x.cur.type != K_EOF)
             return perr(p, x.cur.s, "expected '%%}' after the for statement, found %s",
@@ -2458,6 +2467,9 @@ int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n,
         return LEXP_ESYNTAX;
     switch (out->kind) {
     case TAG_FOR:
+        if (loop_head(&p, &x, &out->name, &out->nlen, &out->name2, &out->n2len, &out->expr))
+            return LEXP_ESYNTAX;
+        break;
     case TAG_SET:
         if (x.cur.type != K_IDENT) {
             perr(&p, x.cur.s, "expected a variable name, found %s", tok_desc(&x, b, sizeof b));
@@ -2467,22 +2479,8 @@ int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n,
         out->nlen = (uint32_t)x.cur.n;
         if (lex(&x))
             return LEXP_ESYNTAX;
-        if (out->kind == TAG_FOR && is_op(&x, ",")) {
-            if (lex(&x))
-                return LEXP_ESYNTAX;
-            if (x.cur.type != K_IDENT) {
-                perr(&p, x.cur.s, "expected a second loop variable after ',', found %s",
-                     tok_desc(&x, b, sizeof b));
-                return LEXP_ESYNTAX;
-            }
-            out->name2 = x.cur.s;
-            out->n2len = (uint32_t)x.cur.n;
-            if (lex(&x))
-                return LEXP_ESYNTAX;
-        }
-        if (out->kind == TAG_FOR ? !is_kw(&x, "in") : !is_op(&x, "=")) {
-            perr(&p, x.cur.s, "expected '%s', found %s", out->kind == TAG_FOR ? "in" : "=",
-                 tok_desc(&x, b, sizeof b));
+        if (!is_op(&x, "=")) {
+            perr(&p, x.cur.s, "expected '=', found %s", tok_desc(&x, b, sizeof b));
             return LEXP_ESYNTAX;
         }
         if (lex(&x))
