@@ -60,8 +60,18 @@ int lexp__eval_bind(lexp_eval *e, const char *name, uint32_t n, const lexp_value
  * variables over a list, is an error at `at` (-1). */
 int lexp__eval_loop_len(lexp_eval *e, const lexp_expr *at, const lexp_value *it, int two_names,
                         uint32_t *len);
-/* The value of `loop` in iteration index0 of length (for loop.index …). */
-const lexp_value *lexp__eval_loop(lexp_eval *e, uint32_t index0, uint32_t length);
+/* The variables of a for loop: bound once by lexp__eval_loop_begin, set for
+ * iteration i by lexp__eval_loop_step (which also forgets what the body set
+ * in the iteration before), dropped with e->nbinds = lv.mark. */
+typedef struct lexp_loopvars {
+    size_t mark, vars;
+    lexp_loop *loop;
+    const lexp_value *it;
+    int two; /* for k, v in object */
+} lexp_loopvars;
+int lexp__eval_loop_begin(lexp_eval *e, lexp_loopvars *lv, const lexp_value *it, uint32_t len,
+                          const char *name, uint32_t nlen, const char *name2, uint32_t n2len);
+int lexp__eval_loop_step(lexp_eval *e, lexp_loopvars *lv, uint32_t i);
 
 /* Evaluate an expression. NULL on error (err set). */
 const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x);

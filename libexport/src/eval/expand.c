@@ -581,38 +581,13 @@ static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
         return -1;
     if (len == 0)
         return n->else_body ? run_list(e, n->else_body, rb) : 0;
-    lexp_loop *loop = lexp__arena_zalloc(e->A, sizeof *loop);
-    lexp_value *lv = lexp__arena_zalloc(e->A, sizeof *lv);
-    if (!loop || !lv) {
-        lexp__error_oom(e->err);
+    lexp_loopvars lv;
+    if (lexp__eval_loop_begin(e, &lv, it, len, n->name, n->nlen, n->name2, n->n2len))
         return -1;
-    }
-    lv->type = LV_LOOP;
-    lv->u.loop = loop;
-    loop->length = len;
-    size_t mark = e->nbinds;
-    if (lexp__eval_bind(e, "loop", 4, lv) || lexp__eval_bind(e, n->name, n->nlen, &lexp__undef) ||
-        (n->name2 && lexp__eval_bind(e, n->name2, n->n2len, &lexp__undef)))
-        return -1;
-    size_t vars = e->nbinds;
     int rc = 0;
-    for (uint32_t i = 0; i < len && rc == 0; i++) {
-        loop->index0 = i;
-        e->nbinds = vars; /* a set inside the body lasts one iteration */
-        if (it->type == LV_ARR) {
-            e->binds[mark + 1].val = it->u.items[i];
-        } else {
-            const lexp_member *m = &it->u.members[i];
-            V *key = lexp__eval_str(e, m->key, m->klen);
-            if (!key)
-                return -1;
-            e->binds[mark + 1].val = key;
-            if (n->name2)
-                e->binds[mark + 2].val = m->val;
-        }
-        rc = run_list(e, n->body, rb);
-    }
-    e->nbinds = mark;
+    for (uint32_t i = 0; i < len && rc == 0; i++)
+        rc = lexp__eval_loop_step(e, &lv, i) ? -1 : run_list(e, n->body, rb);
+    e->nbinds = lv.mark;
     return rc;
 }
 
@@ -1573,19 +1548,45 @@ void lexp__eval_close(lexp_eval *e)
     memset(e, 0, sizeof *e);
 }
 
-const lexp_value *lexp__eval_loop(lexp_eval *e, uint32_t index0, uint32_t length)
+int lexp__eval_loop_begin(lexp_eval *e, lexp_loopvars *lv, const lexp_value *it, uint32_t len,
+                          const char *name, uint32_t nlen, const char *name2, uint32_t n2len)
 {
     lexp_loop *loop = lexp__arena_zalloc(e->A, sizeof *loop);
-    lexp_value *lv = lexp__arena_zalloc(e->A, sizeof *lv);
-    if (!loop || !lv) {
+    lexp_value *v = lexp__arena_zalloc(e->A, sizeof *v);
+    if (!loop || !v) {
         lexp__error_oom(e->err);
-        return NULL;
+        return -1;
     }
-    loop->index0 = index0;
-    loop->length = length;
-    lv->type = LV_LOOP;
-    lv->u.loop = loop;
-    return lv;
+    v->type = LV_LOOP;
+    v->u.loop = loop;
+    loop->length = len;
+    lv->mark = e->nbinds;
+    lv->loop = loop;
+    lv->it = it;
+    lv->two = name2 != NULL;
+    if (lexp__eval_bind(e, "loop", 4, v) || lexp__eval_bind(e, name, nlen, &lexp__undef) ||
+        (name2 && lexp__eval_bind(e, name2, n2len, &lexp__undef)))
+        return -1;
+    lv->vars = e->nbinds;
+    return 0;
+}
+
+int lexp__eval_loop_step(lexp_eval *e, lexp_loopvars *lv, uint32_t i)
+{
+    lv->loop->index0 = i;
+    e->nbinds = lv->vars; /* a set inside the body lasts one iteration */
+    if (lv->it->type == LV_ARR) {
+        e->binds[lv->mark + 1].val = lv->it->u.items[i];
+        return 0;
+    }
+    const lexp_member *m = &lv->it->u.members[i];
+    V *key = lexp__eval_str(e, m->key, m->klen);
+    if (!key)
+        return -1;
+    e->binds[lv->mark + 1].val = key;
+    if (lv->two)
+        e->binds[lv->mark + 2].val = m->val;
+    return 0;
 }
 
 /* ==================================================================== */

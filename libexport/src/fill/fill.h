@@ -279,6 +279,8 @@ typedef struct fx_runner {
 } fx_runner;
 
 int fx_run(fx_ctx *c, const fx_op *list, const fx_runner *r);
+/* The innermost loop that holds both a and b (NULL: none). */
+fx_op *fx_lca(fx_op *a, fx_op *b);
 /* Evaluate an OP_EXPR: the value (NULL on error). */
 const lexp_value *fx_eval(fx_ctx *c, const fx_op *op);
 /* The text of a value, appended to b. */

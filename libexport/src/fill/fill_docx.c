@@ -552,21 +552,6 @@ typedef struct regions {
     int any;
 } regions;
 
-static fx_op *lca(fx_op *a, fx_op *b)
-{
-    while (a && b && a != b) {
-        if (a->depth > b->depth)
-            a = a->up;
-        else if (b->depth > a->depth)
-            b = b->up;
-        else {
-            a = a->up;
-            b = b->up;
-        }
-    }
-    return a == b ? a : NULL;
-}
-
 static int region_cell(dx *x, xmlNodePtr tc, void *p)
 {
     regions *R = p;
@@ -589,7 +574,7 @@ static int region_cell(dx *x, xmlNodePtr tc, void *p)
     int region = 0;
     if (vm == 'c' && R->col_region[col]) {
         region = R->col_region[col];
-        R->scope[region] = lca(R->scope[region], R->row_loop);
+        R->scope[region] = fx_lca(R->scope[region], R->row_loop);
     } else if (vm) {
         if (R->n + 1 >= R->cap) {
             int cap = R->cap ? R->cap * 2 : 16;

@@ -595,41 +595,39 @@ static int run_for(fx_ctx *c, const fx_op *op, const fx_runner *r)
         return -1;
     if (len == 0)
         return op->else_body ? fx_run(c, op->else_body, r) : 0;
-    const lexp_value *lv = lexp__eval_loop(e, 0, len);
-    if (!lv)
+    lexp_loopvars lv;
+    if (lexp__eval_loop_begin(e, &lv, it, len, t->name, t->nlen, t->name2, t->n2len))
         return -1;
-    lexp_loop *loop = lv->u.loop;
-    size_t mark = e->nbinds;
-    if (lexp__eval_bind(e, "loop", 4, lv) || lexp__eval_bind(e, t->name, t->nlen, &lexp__undef) ||
-        (t->name2 && lexp__eval_bind(e, t->name2, t->n2len, &lexp__undef)))
-        return -1;
-    size_t vars = e->nbinds;
     int rc = 0;
     for (uint32_t i = 0; i < len && rc == 0; i++) {
-        loop->index0 = i;
-        e->nbinds = vars; /* a set inside the body lasts one iteration */
-        if (it->type == LV_ARR) {
-            e->binds[mark + 1].val = it->u.items[i];
-        } else {
-            const lexp_member *m = &it->u.members[i];
-            const lexp_value *key = lexp__eval_str(e, m->key, m->klen);
-            if (!key)
-                return -1;
-            e->binds[mark + 1].val = key;
-            if (t->name2)
-                e->binds[mark + 2].val = m->val;
-        }
+        if (lexp__eval_loop_step(e, &lv, i))
+            return -1;
         if (r->iter && (rc = r->iter(c, op, i, r->p)))
             break;
         rc = fx_run(c, op->body, r);
     }
     if (rc == 0 && r->iter)
         rc = r->iter(c, op, -1, r->p);
-    e->nbinds = mark;
+    e->nbinds = lv.mark;
     return rc ? -1 : 0;
 }
 
 static int run_list(fx_ctx *c, const fx_op *op, const fx_runner *r);
+
+fx_op *fx_lca(fx_op *a, fx_op *b)
+{
+    while (a && b && a != b) {
+        if (a->depth > b->depth)
+            a = a->up;
+        else if (b->depth > a->depth)
+            b = b->up;
+        else {
+            a = a->up;
+            b = b->up;
+        }
+    }
+    return a == b ? a : NULL;
+}
 
 int fx_run(fx_ctx *c, const fx_op *op, const fx_runner *r)
 {

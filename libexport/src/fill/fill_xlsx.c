@@ -186,21 +186,6 @@ static int looks_quoted(const char *s, const char *formula_start)
 /* ==================================================================== */
 /* the row mapping                                                        */
 
-static fx_op *lca(fx_op *a, fx_op *b)
-{
-    while (a && b && a != b) {
-        if (a->depth > b->depth)
-            a = a->up;
-        else if (b->depth > a->depth)
-            b = b->up;
-        else {
-            a = a->up;
-            b = b->up;
-        }
-    }
-    return a == b ? a : NULL;
-}
-
 static fx_op *loop_of(const xs_sheet *s, uint32_t t)
 {
     return t >= 1 && t <= s->max_trow ? s->trow_loop[t] : NULL;
@@ -218,7 +203,7 @@ static void scope_of(const xs_sheet *s, const xs_pos *ctx, uint32_t t, int abs, 
     *L = NULL;
     if (!ctx || abs)
         return;
-    const fx_op *l = lca(loop_of(s, ctx->trow), loop_of(s, t));
+    const fx_op *l = fx_lca(loop_of(s, ctx->trow), loop_of(s, t));
     if (!l)
         return;
     uint32_t it = ctx->iter;
@@ -312,45 +297,37 @@ static uint32_t seg_query(const xs_sheet *s, uint32_t l, uint32_t r, int want_ma
     return res;
 }
 
-/* The first output row made from template rows [r1, r2] in [a, b). */
-static uint32_t lower(const xs_sheet *s, uint32_t r1, uint32_t r2, uint32_t a, uint32_t b,
-                      const fx_op *L)
+/* The first (last) output row made from template rows [r1, r2] in [a, b). */
+static uint32_t bound(const xs_sheet *s, uint32_t r1, uint32_t r2, uint32_t a, uint32_t b,
+                      const fx_op *L, int last)
 {
     uint32_t hi = r2 < s->max_trow ? r2 : s->max_trow;
     if (r1 > hi)
         return NONE;
     if (!L)
-        return seg_query(s, r1, hi, 0);
+        return seg_query(s, r1, hi, last);
     uint32_t best = NONE;
     uint32_t lo = r1 > s->body_lo[L->id] ? r1 : s->body_lo[L->id];
     if (hi > s->body_hi[L->id])
         hi = s->body_hi[L->id];
     for (uint32_t t = lo; t <= hi && t >= 1; t++) {
-        uint32_t v = first_in(s, t, a, b);
-        if (v < best)
+        uint32_t v = last ? last_in(s, t, a, b) : first_in(s, t, a, b);
+        if (v != NONE && (best == NONE || (last ? v > best : v < best)))
             best = v;
     }
     return best;
 }
 
+static uint32_t lower(const xs_sheet *s, uint32_t r1, uint32_t r2, uint32_t a, uint32_t b,
+                      const fx_op *L)
+{
+    return bound(s, r1, r2, a, b, L, 0);
+}
+
 static uint32_t upper(const xs_sheet *s, uint32_t r1, uint32_t r2, uint32_t a, uint32_t b,
                       const fx_op *L)
 {
-    uint32_t hi = r2 < s->max_trow ? r2 : s->max_trow;
-    if (r1 > hi)
-        return NONE;
-    if (!L)
-        return seg_query(s, r1, hi, 1);
-    uint32_t best = NONE;
-    uint32_t lo = r1 > s->body_lo[L->id] ? r1 : s->body_lo[L->id];
-    if (hi > s->body_hi[L->id])
-        hi = s->body_hi[L->id];
-    for (uint32_t t = lo; t <= hi && t >= 1; t++) {
-        uint32_t v = last_in(s, t, a, b);
-        if (v != NONE && (best == NONE || v > best))
-            best = v;
-    }
-    return best;
+    return bound(s, r1, r2, a, b, L, 1);
 }
 
 static int64_t shift_of(const xs_sheet *s) { return (int64_t)s->nout - (int64_t)s->max_trow; }
@@ -1591,7 +1568,7 @@ static int adj_merges(xs_book *B, xs_sheet *s, xmlNodePtr n)
             r1 = r2;
             r2 = t;
         }
-        const fx_op *L = r2 <= s->max_trow ? lca(loop_of(s, r1), loop_of(s, r2)) : NULL;
+        const fx_op *L = r2 <= s->max_trow ? fx_lca(loop_of(s, r1), loop_of(s, r2)) : NULL;
         if (!L) {
             uint32_t lo, hi;
             if (!map_range(s, r1, 1, r2, 1, NULL, &lo, &hi))
