@@ -121,6 +121,9 @@ void fx_text_of(const xmlNode *n, lexp__sbuf *b);
 const xmlChar *fx_attr(const xmlNode *n, const char *name);
 /* First child element with this local name. */
 xmlNodePtr fx_child(const xmlNode *n, const char *name);
+/* The node after n in document order, staying inside root (NULL at the
+ * end); with descend 0 the children of n are skipped. */
+xmlNodePtr fx_walk_next(xmlNodePtr n, xmlNodePtr root, int descend);
 
 /* Copying nodes inside one document. Namespaces declared on the root stay
  * shared; others are looked up in the new parent's scope, so copies carry

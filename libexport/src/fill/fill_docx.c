@@ -1178,15 +1178,7 @@ static unsigned max_docpr(xmlNodePtr root)
             if (v > m && v < 0x7fffffff)
                 m = (unsigned)v;
         }
-        if (n->type == XML_ELEMENT_NODE && n->children) {
-            n = n->children;
-            continue;
-        }
-        while (n != root && !n->next)
-            n = n->parent;
-        if (n == root)
-            break;
-        n = n->next;
+        n = fx_walk_next(n, root, 1);
     }
     return m;
 }

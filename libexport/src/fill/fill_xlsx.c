@@ -216,32 +216,37 @@ static void scope_of(const xs_sheet *s, const xs_pos *ctx, uint32_t t, int abs, 
     *L = l;
 }
 
-static uint32_t first_in(const xs_sheet *s, uint32_t t, uint32_t a, uint32_t b)
+/* Index of the first of the sorted output rows of template row t that is
+ * not below x. */
+static uint32_t rows_from(const xs_sheet *s, uint32_t t, uint32_t x, const uint32_t **v,
+                          uint32_t *n)
 {
-    const uint32_t *v = s->csr + s->csr_start[t];
-    uint32_t n = s->csr_start[t + 1] - s->csr_start[t], lo = 0, hi = n;
+    *v = s->csr + s->csr_start[t];
+    *n = s->csr_start[t + 1] - s->csr_start[t];
+    uint32_t lo = 0, hi = *n;
     while (lo < hi) {
         uint32_t m = lo + (hi - lo) / 2;
-        if (v[m] < a)
+        if ((*v)[m] < x)
             lo = m + 1;
         else
             hi = m;
     }
-    return lo < n && v[lo] < b ? v[lo] : NONE;
+    return lo;
+}
+
+/* The first (last) output row of template row t within [a, b). */
+static uint32_t first_in(const xs_sheet *s, uint32_t t, uint32_t a, uint32_t b)
+{
+    const uint32_t *v;
+    uint32_t n, i = rows_from(s, t, a, &v, &n);
+    return i < n && v[i] < b ? v[i] : NONE;
 }
 
 static uint32_t last_in(const xs_sheet *s, uint32_t t, uint32_t a, uint32_t b)
 {
-    const uint32_t *v = s->csr + s->csr_start[t];
-    uint32_t n = s->csr_start[t + 1] - s->csr_start[t], lo = 0, hi = n;
-    while (lo < hi) {
-        uint32_t m = lo + (hi - lo) / 2;
-        if (v[m] < b)
-            lo = m + 1;
-        else
-            hi = m;
-    }
-    return lo > 0 && v[lo - 1] >= a ? v[lo - 1] : NONE;
+    const uint32_t *v;
+    uint32_t n, i = rows_from(s, t, b, &v, &n);
+    return i > 0 && v[i - 1] >= a ? v[i - 1] : NONE;
 }
 
 /* Segment trees over template rows: the first and last output row each
@@ -1861,15 +1866,7 @@ static int chart_fn(xs_book *B, xs_sheet *s, xmlNodePtr root, int *changed)
             }
             free(src);
         }
-        if (n->type == XML_ELEMENT_NODE && n->children && !fx_is(n, "f")) {
-            n = n->children;
-            continue;
-        }
-        while (n != root && !n->next)
-            n = n->parent;
-        if (n == root)
-            break;
-        n = n->next;
+        n = fx_walk_next(n, root, !fx_is(n, "f"));
     }
     lexp__sbuf_free(&out);
     return rc;

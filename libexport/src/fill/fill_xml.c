@@ -506,3 +506,12 @@ char *fx_main_part(fx_ctx *c, const fx_kind *k)
     free(ct);
     return name;
 }
+
+xmlNodePtr fx_walk_next(xmlNodePtr n, xmlNodePtr root, int descend)
+{
+    if (descend && n->type == XML_ELEMENT_NODE && n->children)
+        return n->children;
+    while (n != root && !n->next)
+        n = n->parent;
+    return n == root ? NULL : n->next;
+}

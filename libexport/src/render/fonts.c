@@ -389,21 +389,6 @@ struct lexp__fonts {
     size_t nheld, capheld;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 16;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 int lexp__fonts_new(lexp__fonts **out, const lexp_doc *doc, const lexp_render_options *opt,
                     lexp_error *err)
 {
@@ -476,7 +461,7 @@ static int slot_of(lexp__fonts *f, face *fc)
         if (f->slots[i] == fc)
             return i;
     size_t cap = (size_t)f->capslots;
-    if (grow((void **)&f->slots, &cap, (size_t)f->nslots + 1, sizeof *f->slots))
+    if (lexp__grow((void **)&f->slots, &cap, (size_t)f->nslots + 1, sizeof *f->slots))
         return -1;
     f->capslots = (int)cap;
     f->slots[f->nslots] = fc;
@@ -702,7 +687,7 @@ static int add_missing(lexp__fonts *f, uint32_t cp)
     for (size_t i = 0; i < f->nmissing; i++)
         if (f->missing[i] == cp)
             return 0;
-    if (grow((void **)&f->missing, &f->capmissing, f->nmissing + 1, sizeof *f->missing))
+    if (lexp__grow((void **)&f->missing, &f->capmissing, f->nmissing + 1, sizeof *f->missing))
         return -1;
     f->missing[f->nmissing++] = cp;
     return 0;
@@ -746,7 +731,7 @@ int lexp__fonts_glyph(lexp__fonts *f, int role, uint32_t cp, lexp__glyph *out,
             }
         }
         if (k > 0) {
-            if (grow((void **)&f->fb, &f->capfb, f->nfb + 1, sizeof *f->fb))
+            if (lexp__grow((void **)&f->fb, &f->capfb, f->nfb + 1, sizeof *f->fb))
                 return lexp__error_oom(err);
             f->fb[f->nfb++] = (fallback_rec){role, slot, cp};
         }
@@ -1124,7 +1109,7 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
     if (slot < 0 || slot >= f->nslots)
         return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "bad font slot");
     const face *fc = f->slots[slot];
-    if (grow((void **)&f->held, &f->capheld, f->nheld + 1, sizeof *f->held))
+    if (lexp__grow((void **)&f->held, &f->capheld, f->nheld + 1, sizeof *f->held))
         return lexp__error_oom(err);
     /* key: glyph/character pairs, a separator no glyph id reaches, extras */
     size_t nkey = 2 * n + 1 + nextra;

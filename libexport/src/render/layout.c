@@ -130,21 +130,6 @@ static void text_free(text *t)
     memset(t, 0, sizeof *t);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 32;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 static int text_style(text *t, const tstyle *s)
 {
     if (t->nst) {
@@ -153,7 +138,7 @@ static int text_style(text *t, const tstyle *s)
             l->bold == s->bold && l->italic == s->italic)
             return (int)t->nst - 1;
     }
-    if (grow((void **)&t->st, &t->capst, t->nst + 1, sizeof *t->st))
+    if (lexp__grow((void **)&t->st, &t->capst, t->nst + 1, sizeof *t->st))
         return -1;
     t->st[t->nst] = *s;
     return (int)t->nst++;
@@ -185,7 +170,7 @@ static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const ts
         else if (cp == 0x200B || cp == 0xFEFF || cp == 0x200D || cp == 0x200C || cp < 0x20 ||
                  (cp >= 0x7F && cp < 0xA0))
             continue; /* invisible: drop */
-        if (grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c))
+        if (lexp__grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c))
             return lexp__error_oom(err);
         tch *c = &t->c[t->n];
         memset(c, 0, sizeof *c);
@@ -333,7 +318,7 @@ static float squeeze(const text *t, size_t s, size_t e)
 
 static int push_line(lines *L, size_t s, size_t e, int forced)
 {
-    if (grow((void **)&L->v, &L->cap, L->n + 1, sizeof *L->v))
+    if (lexp__grow((void **)&L->v, &L->cap, L->n + 1, sizeof *L->v))
         return -1;
     tline *l = &L->v[L->n++];
     memset(l, 0, sizeof *l);
@@ -509,7 +494,7 @@ static double area_x(const LX *lx, int page)
 static int new_page(LX *lx)
 {
     lexp__layout *L = lx->L;
-    if (grow((void **)&L->pages, &L->cappages, L->npages + 1, sizeof *L->pages))
+    if (lexp__grow((void **)&L->pages, &L->cappages, L->npages + 1, sizeof *L->pages))
         return lexp__error_oom(lx->err);
     lexp__lpage *p = &L->pages[L->npages];
     memset(p, 0, sizeof *p);
@@ -526,7 +511,7 @@ static int ensure_page(LX *lx) { return lx->page < 0 ? new_page(lx) : 0; }
 static lexp__litem *add_item(LX *lx, lexp__lkind kind)
 {
     lexp__lpage *p = &lx->L->pages[lx->page];
-    if (grow((void **)&p->items, &p->cap, p->n + 1, sizeof *p->items)) {
+    if (lexp__grow((void **)&p->items, &p->cap, p->n + 1, sizeof *p->items)) {
         lexp__error_oom(lx->err);
         return NULL;
     }
@@ -784,7 +769,7 @@ static lexp_align resolve_align(lexp_align a, lexp_align dflt)
 static int add_outline(LX *lx, int level, const char *title)
 {
     lexp__layout *L = lx->L;
-    if (grow((void **)&L->outline, &L->capoutline, L->noutline + 1, sizeof *L->outline))
+    if (lexp__grow((void **)&L->outline, &L->capoutline, L->noutline + 1, sizeof *L->outline))
         return lexp__error_oom(lx->err);
     lexp__loutline *o = &L->outline[L->noutline++];
     o->level = level;

@@ -104,6 +104,21 @@ char *lexp__arena_printf(lexp__arena *a, const char *fmt, ...)
     return p;
 }
 
+int lexp__grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
 /* ---- sbuf --------------------------------------------------------------- */
 
 int lexp__sbuf_grow(lexp__sbuf *b, size_t extra)

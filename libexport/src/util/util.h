@@ -40,6 +40,10 @@ char *lexp__arena_strndup(lexp__arena *a, const char *s, size_t n);
 char *lexp__arena_strdup(lexp__arena *a, const char *s);
 char *lexp__arena_printf(lexp__arena *a, const char *fmt, ...) LEXP_PRINTF(2, 3);
 
+/* Make room for `need` elements of `elem` bytes in the malloc'd array *p
+ * of capacity *cap (doubling). 0, or -1 when out of memory. */
+int lexp__grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* ---- sbuf: growable byte buffer ------------------------------------ */
 
 typedef struct lexp__sbuf {
