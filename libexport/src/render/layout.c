@@ -4,14 +4,15 @@
  *   text_*    characters of a paragraph: glyphs, advances, break classes
  *   break_*   line breaking (Chinese rules) and justification
  *   flow_*    pages, the cursor, placing lines with widow/orphan control
- *   block_*   one function per node kind (paragraph, table, chart, …)
+ *   block_*   pictures, charts and tables (the text blocks, masthead,
+ *             signature, 版记 and page numbers are in layout_blocks.c)
  *
  * All lengths are points. A paragraph is measured once; its lines are then
  * placed on pages, so the page parity (mirrored margins) is known only when
  * a line is committed: line positions stay relative to the type area until
  * then.
  */
-#include "layout.h"
+#include "layout_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,28 +21,11 @@
 
 #include "render.h"
 
-#define EPS 0.01
-/* The CJK ideographic em box spans 0.12 em below the baseline to 0.88 em
- * above it; lines centre that box in their pitch. */
-#define EM_ASCENT 0.88
 /* At most this much negative spacing per gap (em) when a line is squeezed
  * so a closing mark need not start the next line. */
 #define MAX_SQUEEZE 0.025
-/* Padding inside table cells, in em of the cell text. */
-#define CELL_PAD_X 0.4
-#define CELL_PAD_Y 0.25
 
 /* ---- character classes ------------------------------------------------------ */
-
-enum {
-    F_WIDE = 1,   /* full-width: Han, kana, full-width punctuation */
-    F_SPACE = 2,  /* a break opportunity after it; not drawn */
-    F_OPEN = 4,   /* never ends a line */
-    F_CLOSE = 8,  /* never starts a line */
-    F_DASH = 16,  /* —— or ……: the pair never splits */
-    F_NL = 32,    /* forced line break */
-    F_ZW = 64     /* zero width, joins its neighbours */
-};
 
 static int is_close(uint32_t c)
 {
@@ -82,48 +66,8 @@ static int is_dash(uint32_t c) { return c == 0x2014 || c == 0x2026 || c == 0x201
 
 /* ---- prepared text ---------------------------------------------------------------- */
 
-typedef struct tstyle {
-    int role;
-    float size;
-    uint32_t color;
-    uint8_t bold, italic;
-} tstyle;
 
-typedef struct tch {
-    uint32_t cp;
-    lexp__glyph g;
-    float adv;    /* advance as laid out, pt */
-    float em;     /* the character's em, pt (size × tracking) */
-    float shrink; /* how much a squeezed line may take from adv */
-    float dx;     /* glyph origin relative to the pen */
-    float x;      /* position in its line, set by justification */
-    uint16_t st;
-    uint8_t fl;
-    uint8_t brk;      /* a line may break before this character */
-    uint8_t half_adj; /* halved next to another mark (whatever the line) */
-    uint8_t half_ln;  /* halved by its line: at the end, or squeezed */
-} tch;
-
-typedef struct text {
-    tch *c;
-    size_t n, cap;
-    tstyle *st;
-    size_t nst, capst;
-} text;
-
-typedef struct tline {
-    size_t s, e;  /* characters [s, e) */
-    float width;  /* width the line occupies as placed */
-    float indent; /* offset of its first character from the box's left */
-    uint8_t last, forced;
-} tline;
-
-typedef struct lines {
-    tline *v;
-    size_t n, cap;
-} lines;
-
-static void text_free(text *t)
+void text_free(text *t)
 {
     free(t->c);
     free(t->st);
@@ -239,7 +183,7 @@ static int expandable(const tch *a, const tch *b)
 
 /* Compress adjacent full-width punctuation (a pair takes 1.5 em, clreq) and
  * mark where lines may break. */
-static void text_finish(text *t)
+void text_finish(text *t)
 {
     for (size_t i = 0; i + 1 < t->n; i++) {
         tch *a = &t->c[i], *b = &t->c[i + 1];
@@ -293,7 +237,7 @@ static float end_trim(const text *t, size_t s, size_t e)
     return (c->g.ink == LEXP_INK_LEFT && c->shrink > 0) ? c->shrink : 0;
 }
 
-static float natural(const text *t, size_t s, size_t e)
+float natural(const text *t, size_t s, size_t e)
 {
     e = trim_spaces(t, s, e);
     float w = 0;
@@ -316,7 +260,7 @@ static float squeeze(const text *t, size_t s, size_t e)
     return k;
 }
 
-static int push_line(lines *L, size_t s, size_t e, int forced)
+int push_line(lines *L, size_t s, size_t e, int forced)
 {
     if (lexp__grow((void **)&L->v, &L->cap, L->n + 1, sizeof *L->v))
         return -1;
@@ -331,7 +275,7 @@ static int push_line(lines *L, size_t s, size_t e, int forced)
 /* Greedy breaking: each line takes as many break units as fit, or one
  * more when squeezing makes it fit (so a closing mark that would start the
  * next line is pulled back instead of pushing a character down). */
-static int break_lines(const text *t, double w_first, double w_rest, lines *L)
+int break_lines(const text *t, double w_first, double w_rest, lines *L)
 {
     L->n = 0;
     size_t i = 0;
@@ -417,7 +361,7 @@ static int squeeze_rank(uint32_t cp)
  * too long first sets its end mark and then inner marks at half width
  * (each either whole or half, as fonts have one advance per glyph), then
  * tightens the gaps a little; a short justified line widens its gaps. */
-static void justify(text *t, tline *l, double avail, lexp_align align)
+void justify(text *t, tline *l, double avail, lexp_align align)
 {
     size_t e = trim_spaces(t, l->s, l->e);
     for (size_t i = l->s; i < l->e; i++)
@@ -469,21 +413,6 @@ static void justify(text *t, tline *l, double avail, lexp_align align)
 
 /* ---- layout state ------------------------------------------------------------------ */
 
-typedef struct LX {
-    lexp__layout *L;
-    const lexp_doc *doc;
-    const lexp_style *st;
-    lexp__fonts *F;
-    const lexp_render_options *opt;
-    lexp_error *err;
-    double aw, ah; /* type area */
-    int page;      /* current page, -1 before the first */
-    double y;      /* cursor below the type area's top */
-    int fresh;     /* nothing placed on this page yet */
-    double grid;   /* tracking factor of text at the body size */
-    text tx;       /* scratch paragraph */
-    lines ln;
-} LX;
 
 static double area_x(const LX *lx, int page)
 {
@@ -491,7 +420,7 @@ static double area_x(const LX *lx, int page)
     return (page % 2 == 0) ? lx->st->margin_inside : lx->st->margin_outside;
 }
 
-static int new_page(LX *lx)
+int new_page(LX *lx)
 {
     lexp__layout *L = lx->L;
     if (lexp__grow((void **)&L->pages, &L->cappages, L->npages + 1, sizeof *L->pages))
@@ -506,9 +435,9 @@ static int new_page(LX *lx)
     return 0;
 }
 
-static int ensure_page(LX *lx) { return lx->page < 0 ? new_page(lx) : 0; }
+int ensure_page(LX *lx) { return lx->page < 0 ? new_page(lx) : 0; }
 
-static lexp__litem *add_item(LX *lx, lexp__lkind kind)
+lexp__litem *add_item(LX *lx, lexp__lkind kind)
 {
     lexp__lpage *p = &lx->L->pages[lx->page];
     if (lexp__grow((void **)&p->items, &p->cap, p->n + 1, sizeof *p->items)) {
@@ -522,10 +451,8 @@ static lexp__litem *add_item(LX *lx, lexp__lkind kind)
     return it;
 }
 
-static double ax(const LX *lx) { return lx->L->pages[lx->page].area_x; }
-static double ay(const LX *lx) { return lx->L->pages[lx->page].area_y; }
 
-static int add_line(LX *lx, double x1, double y1, double x2, double y2, double w,
+int add_line(LX *lx, double x1, double y1, double x2, double y2, double w,
                     uint32_t color)
 {
     lexp__litem *it = add_item(lx, LEXP_L_LINE);
@@ -540,7 +467,7 @@ static int add_line(LX *lx, double x1, double y1, double x2, double y2, double w
     return 0;
 }
 
-static int add_rect(LX *lx, double x, double y, double w, double h, double lw, int stroke,
+int add_rect(LX *lx, double x, double y, double w, double h, double lw, int stroke,
                     uint32_t scol, int fill, uint32_t fcol)
 {
     lexp__litem *it = add_item(lx, LEXP_L_RECT);
@@ -558,7 +485,7 @@ static int add_rect(LX *lx, double x, double y, double w, double h, double lw, i
     return 0;
 }
 
-static double track_for(const LX *lx, double size)
+double track_for(const LX *lx, double size)
 {
     return fabs(size - lx->st->body.size) < 0.01 ? lx->grid : 1.0;
 }
@@ -570,7 +497,7 @@ static tstyle tstyle_of(const lexp_textstyle *ts)
 }
 
 /* Add a node's runs (bold, colour, role per run) in a base style. */
-static int add_runs(LX *lx, text *t, const lexp_runs *r, const lexp_textstyle *ts, int bold)
+int add_runs(LX *lx, text *t, const lexp_runs *r, const lexp_textstyle *ts, int bold)
 {
     for (uint32_t i = 0; i < r->n; i++) {
         const lexp_run *run = &r->v[i];
@@ -589,7 +516,7 @@ static int add_runs(LX *lx, text *t, const lexp_runs *r, const lexp_textstyle *t
     return 0;
 }
 
-static int add_str(LX *lx, text *t, const char *s, const lexp_textstyle *ts)
+int add_str(LX *lx, text *t, const char *s, const lexp_textstyle *ts)
 {
     if (!s)
         return 0;
@@ -609,7 +536,7 @@ static float line_size(const text *t, const tline *l)
 }
 
 /* Baseline of a line whose box starts at `top` with pitch `pitch`. */
-static double baseline(double top, double pitch, double size)
+double baseline(double top, double pitch, double size)
 {
     return top + (pitch - size) / 2 + EM_ASCENT * size;
 }
@@ -617,7 +544,7 @@ static double baseline(double top, double pitch, double size)
 /* Emit one line's glyphs: one item per run of face and style. Characters
  * no font has become hollow boxes. `x` is the page x of the box's left
  * edge, `base` the page y of the baseline. */
-static int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
+int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
 {
     size_t i = l->s;
     while (i < l->e) {
@@ -684,7 +611,7 @@ static int emit_line(LX *lx, const text *t, const tline *l, double x, double bas
 
 /* Break t into lines in a box `w` wide with a first-line indent, and
  * justify them. `hang` indents the lines after the first. */
-static int set_text(LX *lx, text *t, double w, double indent, double hang, lexp_align align)
+int set_text(LX *lx, text *t, double w, double indent, double hang, lexp_align align)
 {
     text_finish(t);
     if (break_lines(t, w - indent, w - hang, &lx->ln))
@@ -701,7 +628,7 @@ static int set_text(LX *lx, text *t, double w, double indent, double hang, lexp_
 /* Place lines of `pitch` in a box at area-relative x `bx`. Lines that do
  * not fit go to the next page; a paragraph leaves neither its first line
  * alone at a page's foot nor its last alone at the top of the next. */
-static int place_lines(LX *lx, const text *t, const lines *L, double bx, double pitch,
+int place_lines(LX *lx, const text *t, const lines *L, double bx, double pitch,
                        int widow_control)
 {
     size_t i = 0, n = L->n;
@@ -740,7 +667,7 @@ static int place_lines(LX *lx, const text *t, const lines *L, double bx, double 
     return 0;
 }
 
-static void space_before(LX *lx, double s)
+void space_before(LX *lx, double s)
 {
     if (lx->page >= 0 && !lx->fresh)
         lx->y += s;
@@ -749,7 +676,7 @@ static void space_before(LX *lx, double s)
 /* With a line grid (GB/T 9704: 22 lines), text set at the grid's pitch
  * starts on a grid line, as Word's document grid does: a title, table or
  * picture before it does not shift the lines that follow. */
-static void snap_to_grid(LX *lx, double pitch)
+void snap_to_grid(LX *lx, double pitch)
 {
     const lexp_style *st = lx->st;
     if (st->grid_lines <= 0 || lx->page < 0 || fabs(pitch - st->body.line_pitch) > 0.01)
@@ -761,383 +688,6 @@ static void snap_to_grid(LX *lx, double pitch)
 
 /* ---- blocks ------------------------------------------------------------------------ */
 
-static lexp_align resolve_align(lexp_align a, lexp_align dflt)
-{
-    return a == LEXP_ALIGN_DEFAULT ? dflt : a;
-}
-
-static int add_outline(LX *lx, int level, const char *title)
-{
-    lexp__layout *L = lx->L;
-    if (lexp__grow((void **)&L->outline, &L->capoutline, L->noutline + 1, sizeof *L->outline))
-        return lexp__error_oom(lx->err);
-    lexp__loutline *o = &L->outline[L->noutline++];
-    o->level = level;
-    o->title = lexp__arena_strdup(&L->arena, title);
-    o->page = lx->page;
-    o->y = ay(lx) + lx->y;
-    return o->title ? 0 : lexp__error_oom(lx->err);
-}
-
-static int block_para(LX *lx, const lexp_node *n, const lexp_textstyle *ts, const char *prefix,
-                      double indent_chars, lexp_align align)
-{
-    text *t = &lx->tx;
-    t->n = t->nst = 0;
-    if (prefix && add_str(lx, t, prefix, ts))
-        return -1;
-    if (add_runs(lx, t, &n->runs, ts, 0))
-        return -1;
-    if (t->n == 0)
-        return 0;
-    double em = ts->size * track_for(lx, ts->size);
-    if (set_text(lx, t, lx->aw, indent_chars * em, 0, align))
-        return -1;
-    space_before(lx, ts->space_before);
-    snap_to_grid(lx, ts->line_pitch);
-    if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 1))
-        return -1;
-    lx->y += ts->space_after;
-    return 0;
-}
-
-static double next_min(LX *lx, const lexp_node *n);
-
-static int block_heading(LX *lx, const lexp_node *n)
-{
-    int level = n->u.heading.level;
-    if (level < 1)
-        level = 1;
-    if (level > 4)
-        level = 4;
-    const lexp_textstyle *ts = &lx->st->heading[level - 1];
-    text *t = &lx->tx;
-    t->n = t->nst = 0;
-    const char *num = n->u.heading.number ? n->u.heading.number : "";
-    if (add_str(lx, t, num, ts) || add_runs(lx, t, &n->runs, ts, ts->bold))
-        return -1;
-    double em = ts->size * track_for(lx, ts->size);
-    if (set_text(lx, t, lx->aw, ts->indent_chars * em, 0, resolve_align(ts->align,
-                                                                           LEXP_ALIGN_LEFT)))
-        return -1;
-    if (ensure_page(lx))
-        return -1;
-    space_before(lx, ts->space_before);
-    snap_to_grid(lx, ts->line_pitch);
-    /* keep the heading with the start of what follows */
-    double need = (double)lx->ln.n * ts->line_pitch + next_min(lx, n->next);
-    if (need > lx->ah)
-        need = lx->ah;
-    if (!lx->fresh && lx->y + need > lx->ah + EPS && new_page(lx))
-        return -1;
-    lexp__sbuf title = LEXP__SBUF_INIT;
-    lexp__sbuf_puts(&title, num);
-    lexp__runs_text(&title, &n->runs);
-    int rc = add_outline(lx, level, lexp__sbuf_cstr(&title));
-    lexp__sbuf_free(&title);
-    if (rc || place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 0))
-        return -1;
-    lx->y += ts->space_after;
-    return 0;
-}
-
-/* Centred lines of about equal length (a title's trapezoid). */
-static int set_balanced(LX *lx, text *t, double w)
-{
-    if (set_text(lx, t, w, 0, 0, LEXP_ALIGN_CENTER))
-        return -1;
-    size_t want = lx->ln.n;
-    if (want < 2)
-        return 0;
-    double lo = w / (double)want, hi = w;
-    for (int k = 0; k < 12; k++) {
-        double mid = (lo + hi) / 2;
-        text_finish(t);
-        if (break_lines(t, mid, mid, &lx->ln))
-            return lexp__error_oom(lx->err);
-        if (lx->ln.n > want)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    text_finish(t);
-    if (break_lines(t, hi, hi, &lx->ln))
-        return lexp__error_oom(lx->err);
-    for (size_t i = 0; i < lx->ln.n; i++) {
-        lx->ln.v[i].indent = 0;
-        justify(t, &lx->ln.v[i], w, LEXP_ALIGN_CENTER);
-    }
-    return 0;
-}
-
-static int block_title(LX *lx, const lexp_node *n)
-{
-    const lexp_textstyle *ts = n->u.title.level == 0 ? &lx->st->title : &lx->st->subtitle;
-    text *t = &lx->tx;
-    t->n = t->nst = 0;
-    if (add_runs(lx, t, &n->runs, ts, ts->bold))
-        return -1;
-    if (t->n == 0)
-        return 0;
-    if (set_balanced(lx, t, lx->aw))
-        return -1;
-    space_before(lx, ts->space_before);
-    if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 0))
-        return -1;
-    lx->y += ts->space_after;
-    return 0;
-}
-
-static int block_list(LX *lx, const lexp_node *n)
-{
-    const lexp_textstyle *ts = &lx->st->list;
-    for (const lexp_node *it = n->first; it; it = it->next) {
-        const char *mark = n->u.list.ordered ? it->u.item.number : "\u2022 ";
-        if (block_para(lx, it, ts, mark, ts->indent_chars,
-                       resolve_align(ts->align, LEXP_ALIGN_JUSTIFY)))
-            return -1;
-    }
-    return 0;
-}
-
-/* One line of text in a style at an area-relative x and box width, on the
- * current line (no pagination): for masthead and signature lines. */
-static int single_line(LX *lx, const char *s, const lexp_textstyle *ts, double bx, double w,
-                       lexp_align align, double top, double pitch, double *out_width)
-{
-    text *t = &lx->tx;
-    t->n = t->nst = 0;
-    if (add_str(lx, t, s, ts))
-        return -1;
-    if (t->n == 0)
-        return 0;
-    text_finish(t);
-    lx->ln.n = 0;
-    if (push_line(&lx->ln, 0, t->n, 0))
-        return lexp__error_oom(lx->err);
-    tline *l = &lx->ln.v[0];
-    l->last = 1;
-    justify(t, l, w, align);
-    if (out_width)
-        *out_width = natural(t, 0, t->n);
-    double base = baseline(ay(lx) + top, pitch, ts->size);
-    return emit_line(lx, t, l, ax(lx) + bx, base);
-}
-
-static double text_width(LX *lx, const char *s, const lexp_textstyle *ts, int *rc)
-{
-    text tmp = {0};
-    *rc = add_str(lx, &tmp, s, ts);
-    double w = *rc ? 0 : natural(&tmp, 0, tmp.n);
-    text_free(&tmp);
-    return w;
-}
-
-static int block_masthead(LX *lx, const lexp_node *n)
-{
-    const lexp_style *st = lx->st;
-    if (ensure_page(lx))
-        return -1;
-    if (!lx->fresh && new_page(lx))
-        return -1;
-    double y = st->masthead_top;
-    if (n->u.masthead.note) {
-        if (single_line(lx, n->u.masthead.note, &st->masthead_line, 0, lx->aw,
-                        LEXP_ALIGN_LEFT, y, st->masthead_line.line_pitch, NULL))
-            return -1;
-        y += st->masthead_line.line_pitch;
-    }
-    if (n->u.masthead.title) {
-        /* one line: a long name is set smaller rather than wrapped */
-        lexp_textstyle ts = st->masthead_title;
-        int rc;
-        double w = text_width(lx, n->u.masthead.title, &ts, &rc);
-        if (rc)
-            return -1;
-        if (w > lx->aw && w > 0)
-            ts.size = ts.size * lx->aw / w * 0.98;
-        if (single_line(lx, n->u.masthead.title, &ts, 0, lx->aw, LEXP_ALIGN_CENTER, y,
-                        ts.line_pitch, NULL))
-            return -1;
-        y += ts.line_pitch;
-    }
-    if (n->u.masthead.issue) {
-        y += st->masthead_issue.space_before;
-        if (single_line(lx, n->u.masthead.issue, &st->masthead_issue, 0, lx->aw,
-                        LEXP_ALIGN_CENTER, y, st->masthead_issue.line_pitch, NULL))
-            return -1;
-        y += st->masthead_issue.line_pitch;
-    }
-    if (n->u.masthead.issuer || n->u.masthead.date) {
-        const lexp_textstyle *ts = &st->masthead_line;
-        y += ts->space_before;
-        /* issuer and date one character in from the edges */
-        double em = ts->size * track_for(lx, ts->size);
-        if (n->u.masthead.issuer &&
-            single_line(lx, n->u.masthead.issuer, ts, em, lx->aw - 2 * em, LEXP_ALIGN_LEFT,
-                        y, ts->line_pitch, NULL))
-            return -1;
-        if (n->u.masthead.date &&
-            single_line(lx, n->u.masthead.date, ts, em, lx->aw - 2 * em, LEXP_ALIGN_RIGHT, y,
-                        ts->line_pitch, NULL))
-            return -1;
-        y += ts->line_pitch;
-    }
-    /* the red rule, as wide as the type area */
-    double ry = y + st->masthead_rule / 2 + 2;
-    if (add_line(lx, ax(lx), ay(lx) + ry, ax(lx) + lx->aw, ay(lx) + ry, st->masthead_rule,
-                 st->red))
-        return -1;
-    lx->y = ry + st->masthead_rule / 2 + st->masthead_gap;
-    return 0;
-}
-
-static int block_signature(LX *lx, const lexp_node *n)
-{
-    const lexp_textstyle *ts = &lx->st->signature;
-    const char *who = n->u.signature.issuer, *when = n->u.signature.date;
-    if (!who && !when)
-        return 0;
-    if (ensure_page(lx))
-        return -1;
-    space_before(lx, ts->space_before);
-    int nl = (who != NULL) + (when != NULL);
-    if (lx->y + nl * ts->line_pitch > lx->ah + EPS && new_page(lx))
-        return -1;
-    /* GB/T 9704 without a seal: the issuer two characters in from the
-     * right, the date below starting two characters further right; a
-     * date alone is four characters in. */
-    double em = ts->size * track_for(lx, ts->size);
-    int rc;
-    double ww = who ? text_width(lx, who, ts, &rc) : 0;
-    if (who && rc)
-        return -1;
-    double dw = when ? text_width(lx, when, ts, &rc) : 0;
-    if (when && rc)
-        return -1;
-    double wx = lx->aw - 2 * em - ww;
-    double dx = who ? wx + 2 * em : lx->aw - 4 * em - dw;
-    if (dx + dw > lx->aw)
-        dx = lx->aw - dw;
-    if (who) {
-        if (single_line(lx, who, ts, wx, ww + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch, NULL))
-            return -1;
-        lx->y += ts->line_pitch;
-    }
-    if (when) {
-        if (single_line(lx, when, ts, dx, dw + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch,
-                        NULL))
-            return -1;
-        lx->y += ts->line_pitch;
-    }
-    lx->y += ts->space_after;
-    return 0;
-}
-
-/* 报/送/发 lines between rules at the foot of the page, 共印N份 at the
- * right, then the optional 印发 line. */
-static int block_distribution(LX *lx, const lexp_node *n)
-{
-    const lexp_style *st = lx->st;
-    const lexp_textstyle *ts = &st->distribution;
-    double em = ts->size * track_for(lx, ts->size);
-    const char *labels[3] = {"报：", "送：", "发："};
-    const char *vals[3] = {n->u.dist.report_to, n->u.dist.send_to, n->u.dist.distribute_to};
-    /* measure first: each entry is a paragraph with a hanging indent */
-    text parts[3];
-    lines pl[3];
-    memset(parts, 0, sizeof parts);
-    memset(pl, 0, sizeof pl);
-    int rc = 0;
-    size_t total_lines = 0;
-    for (int i = 0; i < 3 && rc == 0; i++) {
-        if (!vals[i] || !*vals[i])
-            continue;
-        int r2;
-        double lw = text_width(lx, labels[i], ts, &r2);
-        if (r2 || add_str(lx, &parts[i], labels[i], ts) || add_str(lx, &parts[i], vals[i], ts)) {
-            rc = -1;
-            break;
-        }
-        text_finish(&parts[i]);
-        if (break_lines(&parts[i], lx->aw - 2 * em, lx->aw - 2 * em - lw, &pl[i])) {
-            rc = lexp__error_oom(lx->err);
-            break;
-        }
-        for (size_t k = 0; k < pl[i].n; k++) {
-            pl[i].v[k].indent = (float)(k ? lw : 0);
-            pl[i].v[k].last = 1; /* ragged right, like a list of names */
-            justify(&parts[i], &pl[i].v[k], lx->aw - 2 * em - (k ? lw : 0), LEXP_ALIGN_LEFT);
-        }
-        total_lines += pl[i].n;
-    }
-    char copies[64] = "";
-    if (n->u.dist.copies > 0)
-        snprintf(copies, sizeof copies, "（共印%d份）", n->u.dist.copies);
-    int has_print = n->u.dist.printer || n->u.dist.date;
-    double pitch = ts->line_pitch;
-    double pad = pitch * 0.15;
-    double h = (double)(total_lines + (copies[0] != 0)) * pitch + 2 * pad;
-    if (has_print)
-        h += pitch + 2 * pad;
-    if (rc == 0 && ensure_page(lx))
-        rc = -1;
-    if (rc == 0 && lx->y + h > lx->ah + EPS && !lx->fresh && new_page(lx))
-        rc = -1;
-    if (rc == 0) {
-        double top = lx->ah - h;
-        double x0 = ax(lx), y0 = ay(lx);
-        rc = add_line(lx, x0, y0 + top, x0 + lx->aw, y0 + top, st->dist_rule_outer, 0);
-        double y = top + pad;
-        for (int i = 0; i < 3 && rc == 0; i++)
-            for (size_t k = 0; k < pl[i].n && rc == 0; k++) {
-                double base = baseline(y0 + y, pitch, ts->size);
-                rc = emit_line(lx, &parts[i], &pl[i].v[k], x0 + em, base);
-                y += pitch;
-            }
-        if (rc == 0 && copies[0]) {
-            rc = single_line(lx, copies, ts, em, lx->aw - 2 * em, LEXP_ALIGN_RIGHT, y, pitch,
-                             NULL);
-            y += pitch;
-        }
-        y += pad;
-        if (rc == 0 && has_print) {
-            rc = add_line(lx, x0, y0 + y, x0 + lx->aw, y0 + y, st->dist_rule_inner, 0);
-            y += pad;
-            if (rc == 0 && n->u.dist.printer)
-                rc = single_line(lx, n->u.dist.printer, ts, em, lx->aw - 2 * em,
-                                 LEXP_ALIGN_LEFT, y, pitch, NULL);
-            if (rc == 0 && n->u.dist.date) {
-                char buf[128];
-                snprintf(buf, sizeof buf, "%s印发", n->u.dist.date);
-                rc = single_line(lx, buf, ts, em, lx->aw - 2 * em, LEXP_ALIGN_RIGHT, y, pitch,
-                                 NULL);
-            }
-            y += pitch + pad;
-        }
-        if (rc == 0)
-            rc = add_line(lx, x0, y0 + lx->ah, x0 + lx->aw, y0 + lx->ah, st->dist_rule_outer,
-                          0);
-        lx->y = lx->ah;
-    }
-    for (int i = 0; i < 3; i++) {
-        text_free(&parts[i]);
-        free(pl[i].v);
-    }
-    return rc;
-}
-
-static int block_rule(LX *lx)
-{
-    if (ensure_page(lx))
-        return -1;
-    double pitch = lx->st->body.line_pitch;
-    if (lx->y + pitch > lx->ah + EPS && new_page(lx))
-        return -1;
-    double y = ay(lx) + lx->y + pitch / 2;
-    lx->y += pitch;
-    return add_line(lx, ax(lx), y, ax(lx) + lx->aw, y, lx->st->table_rule, 0);
-}
 
 /* ---- images --------------------------------------------------------------------- */
 
@@ -1941,7 +1491,7 @@ done:
 }
 
 /* How much of the block after a heading must fit below it. */
-static double next_min(LX *lx, const lexp_node *n)
+double next_min(LX *lx, const lexp_node *n)
 {
     const lexp_style *st = lx->st;
     if (!n)
@@ -1973,36 +1523,6 @@ static double next_min(LX *lx, const lexp_node *n)
     }
 }
 
-/* ---- page numbers ------------------------------------------------------------------- */
-
-static int page_numbers(LX *lx)
-{
-    const lexp_style *st = lx->st;
-    if (!lx->doc->page_numbers || st->pagenum == LEXP_PAGENUM_NONE)
-        return 0;
-    lexp_textstyle ts = st->body;
-    ts.role = st->pagenum_role;
-    ts.size = st->pagenum_size;
-    ts.line_pitch = st->pagenum_size;
-    size_t np = lx->L->npages;
-    for (size_t p = 0; p < np; p++) {
-        lx->page = (int)p;
-        char buf[64];
-        snprintf(buf, sizeof buf, "\u2014 %zu \u2014", p + 1);
-        /* the number line's top 7 mm below the type area (GB/T 9704):
-         * odd pages right, even pages left, one character in */
-        double top = lx->ah + st->pagenum_gap;
-        double em = ts.size;
-        lexp_align a = LEXP_ALIGN_CENTER;
-        if (st->pagenum == LEXP_PAGENUM_GBT9704)
-            a = p % 2 == 0 ? LEXP_ALIGN_RIGHT : LEXP_ALIGN_LEFT;
-        double inset = st->pagenum == LEXP_PAGENUM_GBT9704 ? em : 0;
-        /* place the em box's top at `top`: pitch = size centres nothing */
-        if (single_line(lx, buf, &ts, inset, lx->aw - 2 * inset, a, top, ts.size, NULL))
-            return -1;
-    }
-    return 0;
-}
 
 /* ---- the document ------------------------------------------------------------------- */
 
