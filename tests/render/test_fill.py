@@ -686,8 +686,9 @@ def test_paragraph_blocks_must_stay_in_one_container(tmp_path):
         p = str(tmp / "t.docx")
         d.save(p)
         return p
-    err_case(tmp_path, make, r"without an open '\{%p for %\}' in this table cell \(a \{%p %\} "
-                             r"block opens and closes among the paragraphs of one body")
+    err_case(tmp_path, make, r":2:1: error: word/document\.xml: '\{%p endfor %\}' is in this table "
+                             r"cell, but the '\{%p for %\}' it belongs to \(at 1:1\) is in the "
+                             r"document body")
 
 
 # ==================================================================== hostile files

@@ -81,6 +81,10 @@ typedef struct fx_ctx {
     const char *sheet; /* XLSX: the sheet's name, and the template cell */
     uint32_t cell_row, cell_col; /* 0: not in a cell */
     int located;   /* the error message already names the part */
+    /* Word: offsets of the text being scanned where one w:t ends and the
+     * next begins; {%- and -%} trim spaces up to them, not across (docxtpl
+     * takes the runs between instead) */
+    const uint8_t *stops;
     uint64_t nodes;
 } fx_ctx;
 
@@ -185,6 +189,7 @@ typedef struct fx_tag {
     size_t start;   /* whole tag [start, end) in the original text */
     size_t end;
     int line, col;  /* where its '{' is (col in characters) */
+    uint8_t trim_l, trim_r; /* {%- and -%} */
     lexp_tag t;     /* parsed content (not for comments) */
 } fx_tag;
 
@@ -216,7 +221,11 @@ typedef enum {
     OP_GAP,  /* XLSX: rows that are absent from the template (empty) */
     OP_FOR,
     OP_IF,
-    OP_SET
+    OP_SET,
+    /* Word flows (a block spanning paragraphs, cells or rows): */
+    OP_OPEN,  /* a copy of node opens here … */
+    OP_CLOSE, /* … and the latest one open closes */
+    OP_TAG    /* a statement tag not yet built into the tree */
 } fx_opkind;
 
 typedef struct fx_op fx_op;
@@ -232,7 +241,8 @@ struct fx_op {
     int slot;           /* OP_TEXT, OP_EXPR: slot; OP_LEAF: leaf index */
     const char *s;      /* OP_TEXT */
     uint32_t n;
-    xmlNodePtr node;    /* OP_LEAF in a list: the node */
+    xmlNodePtr node;    /* OP_LEAF in a list, OP_OPEN, OP_CLOSE: the node */
+    const void *para;   /* Word: the paragraph a TEXT, EXPR or LEAF op is of */
     uint32_t gap_from;  /* OP_GAP: first template row, and count in n */
     const fx_tag *tag;  /* the statement or expression */
     fx_op *body, *else_body;
@@ -260,10 +270,12 @@ typedef struct fx_builder {
     fx_frame st[FX_MAX_NEST];
     int depth;
     int *next_id; /* loop ids */
+    int word;     /* Word: inline blocks may span paragraphs (messages say so) */
 } fx_builder;
 
 void fx_build_init(fx_builder *b, fx_ctx *c, const char *where, int *next_id);
 fx_op *fx_build_item(fx_builder *b, fx_opkind kind); /* appended, zeroed */
+void fx_build_add(fx_builder *b, fx_op *op);          /* append an existing item */
 /* Add a statement. *loop (may be NULL) receives the loop the tag's own
  * paragraph or row belongs to: the one around the statement. */
 int fx_build_tag(fx_builder *b, const fx_tag *t, fx_op **loop);

@@ -1,89 +1,43 @@
 /*
  * Word templates: word/document.xml, its headers, footers, footnotes and
- * endnotes.
- *
- * A part is compiled once, then generated into the same XML document:
+ * endnotes; compiling a part.
  *
  * - Paragraphs. The text of a paragraph is the text of its w:t elements
  *   ("slots"), whatever runs, hyperlinks, proofing marks or bookmarks lie
  *   between them. Tags are found in that text, so a tag split over runs by
  *   Word or WPS is still one tag; its output goes to the run where it
- *   starts, with that run's formatting. The paragraph becomes a program of
- *   literal pieces, values and other run content ("leaves": tabs, pictures,
- *   breaks) with inline statements around them. Running it gives a stream
- *   of (leaf, text); each stretch of the stream that stays inside one
- *   top-level child of the paragraph (a run, a hyperlink) in document order
- *   becomes one copy of that child. So an inline loop that spans two runs
- *   repeats both runs, each with its own formatting.
+ *   starts, with that run's formatting. A paragraph becomes a list of
+ *   tokens: literal pieces, values, other run content ("leaves": tabs,
+ *   pictures, breaks) and statement tags. When its statements open and
+ *   close inside it, they are built into its own program.
  * - Lists. A paragraph holding only a {%p … %} tag and a table row holding
  *   a {%tr … %} tag are statements over their siblings: the items of their
  *   parent's child list (body, table cell, table, header …). They are not
  *   output themselves.
- * - Vertical merges. A merged region of a table (w:vMerge restart and the
- *   continuing cells below it) belongs to the innermost row loop that holds
- *   all of its rows; each iteration of that loop gets its own region, and a
- *   region that reaches into a loop's {%tr endfor %} row spans all the rows
- *   the loop makes. After a table is generated its merge marks are set from
- *   these regions, so a region never merges into a copy made for another
- *   iteration, and none starts with a "continue".
+ * - Flows. A statement opened in one paragraph and closed in a later one
+ *   (docxtpl's plain {% if %} … {% endif %} over several paragraphs, cells
+ *   or rows) means what it means in docxtpl: the XML between the tags
+ *   repeats or goes. The paragraphs it crosses, and the cells, rows and
+ *   tables around them up to the list that holds both ends, become tokens
+ *   of that list: "open this element", "close it", with the paragraphs'
+ *   tokens between. Every branch of a block must close what it opens (a
+ *   loop from the middle of one paragraph to the middle of another closes
+ *   one paragraph and opens one), so any number of iterations gives a
+ *   well-formed document; a block from a body paragraph into a table cell
+ *   is refused. {%- at the start of a paragraph and -%} at its end join it
+ *   with the paragraph before or after, as in docxtpl.
  *
- * Every element of the template that needs more than a plain copy carries
- * a dx_info in its _private field.
+ * Tables and merges: fill_docx_table.c; generating: fill_docx_gen.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "fill.h"
-
-enum { K_COPY = 0, K_PASS, K_LIST, K_PARA };
-
-typedef struct dx_para dx_para;
-
-typedef struct dx_info {
-    uint8_t kind;
-    uint8_t dyn;     /* needs more than a plain copy */
-    uint8_t marker;  /* 'p' or 't': a statement's paragraph or row; not output */
-    uint8_t vmerge;  /* w:tbl: set merge marks after generating it */
-    int leaf;        /* inside a paragraph: leaf index, -1 none, -2 dropped */
-    int lo, hi;      /* inside a paragraph: the leaves below */
-    fx_op *items;    /* K_LIST: the children; K_PARA: the program */
-    dx_para *para;   /* K_PARA */
-    const fx_tag *tag; /* marker: its tag */
-    int content;     /* w:tr: paragraphs with text or tags in it */
-    fx_op *loop;     /* w:tr: the row loop it is generated in */
-    int region;      /* w:tc: vertical merge region (0: none) */
-    int region_loop; /* w:tc: loop id scoping the region (0: none) */
-} dx_info;
-
-struct dx_para {
-    int nleaves;
-    xmlNodePtr *leaf;  /* leaf nodes */
-    xmlNodePtr *unit;  /* the top-level child each leaf is in */
-    uint8_t *slot;     /* 1 for w:t */
-};
-
-/* The tag of an output cell in a merge region (in its _private). */
-typedef struct dx_cellmark {
-    int region;
-    uint64_t key;
-} dx_cellmark;
-
-typedef struct dx {
-    fx_ctx *c;
-    int para_no;
-    int next_loop; /* loop ids */
-    /* generation */
-    fx_copier k;
-    uint64_t *serial; /* current iteration serial of each loop, by id */
-    int64_t *index;   /* current iteration index of each loop, by id */
-    uint64_t serials;
-    int nloops;
-} dx;
+#include "fill_docx.h"
 
 static const char W_NS[] = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 static const char W_NS_STRICT[] = "http://purl.oclc.org/ooxml/wordprocessingml/main";
 
-static int is_w(const xmlNode *n, const char *name)
+int dx_is_w(const xmlNode *n, const char *name)
 {
     if (!fx_is(n, name) || !n->ns || !n->ns->href)
         return 0;
@@ -91,7 +45,7 @@ static int is_w(const xmlNode *n, const char *name)
     return strcmp(h, W_NS) == 0 || strcmp(h, W_NS_STRICT) == 0;
 }
 
-static int in_w(const xmlNode *n)
+int dx_in_w(const xmlNode *n)
 {
     if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href)
         return 0;
@@ -99,7 +53,7 @@ static int in_w(const xmlNode *n)
     return strcmp(h, W_NS) == 0 || strcmp(h, W_NS_STRICT) == 0;
 }
 
-static dx_info *info(dx *x, xmlNodePtr n)
+dx_info *dx_info_of(dx *x, xmlNodePtr n)
 {
     if (n->_private)
         return n->_private;
@@ -113,13 +67,22 @@ static dx_info *info(dx *x, xmlNodePtr n)
     return i;
 }
 
+long dx_wval(const xmlNode *n, const char *child, long dflt)
+{
+    xmlNodePtr k = n ? fx_child(n, child) : NULL;
+    const xmlChar *v = k ? fx_attr(k, "val") : NULL;
+    return v ? strtol((const char *)v, NULL, 10) : dflt;
+}
+
 static const char *describe(const xmlNode *n)
 {
     static const struct {
         const char *name, *what;
-    } names[] = {{"body", "the document body"},
+    } names[] = {{"document", "the document"},
+                 {"body", "the document body"},
                  {"tc", "this table cell"},
                  {"tbl", "this table"},
+                 {"tr", "this table row"},
                  {"hdr", "this header"},
                  {"ftr", "this footer"},
                  {"footnote", "this footnote"},
@@ -133,10 +96,107 @@ static const char *describe(const xmlNode *n)
     return "this part of the document";
 }
 
+/* ---- tokens ------------------------------------------------------------ */
+
+typedef struct toks {
+    fx_op **v;
+    int n, cap;
+} toks;
+
+static int tok_push(dx *x, toks *T, fx_op *op)
+{
+    if (T->n == T->cap) {
+        int cap = T->cap ? T->cap * 2 : 16;
+        fx_op **v = realloc(T->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return fx_oom(x->c);
+        T->v = v;
+        T->cap = cap;
+    }
+    T->v[T->n++] = op;
+    return 0;
+}
+
+static fx_op *tok_new(dx *x, toks *T, int kind, xmlNodePtr node)
+{
+    fx_op *op = lexp__arena_zalloc(&x->c->A, sizeof *op);
+    if (!op) {
+        fx_oom(x->c);
+        return NULL;
+    }
+    op->kind = (uint8_t)kind;
+    op->node = node;
+    return tok_push(x, T, op) ? NULL : op;
+}
+
+/* Move the tokens into the arena. */
+static int tok_done(dx *x, toks *T, fx_op ***out, int *n)
+{
+    *out = NULL;
+    *n = T->n;
+    if (T->n) {
+        *out = lexp__arena_alloc(&x->c->A, (size_t)T->n * sizeof **out);
+        if (!*out) {
+            free(T->v);
+            return fx_oom(x->c);
+        }
+        memcpy(*out, T->v, (size_t)T->n * sizeof **out);
+    }
+    free(T->v);
+    memset(T, 0, sizeof *T);
+    return 0;
+}
+
+/* 1 when the statement tags among the tokens open and close among them. */
+static int tags_balance(fx_op *const *t, int n)
+{
+    uint8_t st[FX_MAX_NEST];
+    int d = 0;
+    for (int i = 0; i < n; i++) {
+        if (t[i]->kind != OP_TAG)
+            continue;
+        switch (t[i]->tag->t.kind) {
+        case TAG_FOR:
+        case TAG_IF:
+            if (d == FX_MAX_NEST)
+                return 1; /* the builder reports it */
+            st[d++] = (uint8_t)t[i]->tag->t.kind;
+            break;
+        case TAG_ELIF:
+        case TAG_ELSE:
+            if (!d)
+                return 0;
+            break;
+        case TAG_ENDFOR:
+            if (!d || st[--d] != TAG_FOR)
+                return 0;
+            break;
+        case TAG_ENDIF:
+            if (!d || st[--d] != TAG_IF)
+                return 0;
+            break;
+        default: break;
+        }
+    }
+    return d == 0;
+}
+
+/* A line break in a run (what {%- and -%} take with them). */
+static int is_break(const xmlNode *leaf)
+{
+    if (dx_is_w(leaf, "cr"))
+        return 1;
+    if (!dx_is_w(leaf, "br"))
+        return 0;
+    const xmlChar *t = fx_attr(leaf, "type");
+    return !t || strcmp((const char *)t, "textWrapping") == 0;
+}
+
 /* ==================================================================== */
 /* compiling                                                              */
 
 static int compile(dx *x, xmlNodePtr n);
+static int compile_root(dx *x, xmlNodePtr n);
 
 typedef struct collect {
     dx_para *p;
@@ -172,11 +232,12 @@ static int add_leaf(dx *x, collect *cl, xmlNodePtr leaf, xmlNodePtr unit, int sl
         p->slot = s;
         cl->cap = cap;
     }
-    dx_info *i = info(x, leaf);
+    dx_info *i = dx_info_of(x, leaf);
     if (!i)
         return -1;
     int k = p->nleaves++;
     i->leaf = k;
+    i->owner = p;
     i->lo = k;
     i->hi = k + 1;
     p->leaf[k] = leaf;
@@ -194,30 +255,31 @@ static int add_leaf(dx *x, collect *cl, xmlNodePtr leaf, xmlNodePtr unit, int sl
  * fields, smart tags) are walked; anything else is kept whole. */
 static int collect_leaves(dx *x, collect *cl, xmlNodePtr n, xmlNodePtr unit)
 {
-    dx_info *i = info(x, n);
+    dx_info *i = dx_info_of(x, n);
     if (!i)
         return -1;
     i->lo = cl->p->nleaves;
-    if (is_w(n, "r")) {
+    if (dx_is_w(n, "r")) {
         for (xmlNodePtr k = n->children; k; k = k->next) {
-            if (k->type != XML_ELEMENT_NODE || is_w(k, "rPr"))
+            if (k->type != XML_ELEMENT_NODE || dx_is_w(k, "rPr"))
                 continue;
-            if (is_w(k, "lastRenderedPageBreak")) { /* stale once text changes */
-                dx_info *ki = info(x, k);
+            if (dx_is_w(k, "lastRenderedPageBreak")) { /* stale once text changes */
+                dx_info *ki = dx_info_of(x, k);
                 if (!ki)
                     return -1;
                 ki->leaf = -2;
                 continue;
             }
-            if (add_leaf(x, cl, k, unit, is_w(k, "t")))
+            if (add_leaf(x, cl, k, unit, dx_is_w(k, "t")))
                 return -1;
         }
-    } else if (in_w(n) && !is_w(n, "pPr") && !is_w(n, "rPr") && !is_w(n, "sdtPr")) {
+    } else if (dx_in_w(n) && !dx_is_w(n, "pPr") && !dx_is_w(n, "rPr") && !dx_is_w(n, "sdtPr")) {
         for (xmlNodePtr k = n->children; k; k = k->next)
             if (k->type == XML_ELEMENT_NODE && collect_leaves(x, cl, k, unit))
                 return -1;
     }
     i->hi = cl->p->nleaves;
+    i->owner = cl->p;
     return 0;
 }
 
@@ -244,7 +306,7 @@ static int all_space(const char *s, size_t n)
 static xmlNodePtr ancestor(xmlNodePtr n, const char *name)
 {
     for (n = n->parent; n && n->type == XML_ELEMENT_NODE; n = n->parent)
-        if (is_w(n, name))
+        if (dx_is_w(n, name))
             return n;
     return NULL;
 }
@@ -252,8 +314,8 @@ static xmlNodePtr ancestor(xmlNodePtr n, const char *name)
 static int count_content(dx *x, xmlNodePtr p)
 {
     for (xmlNodePtr a = p->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent)
-        if (is_w(a, "tr")) {
-            dx_info *i = info(x, a);
+        if (dx_is_w(a, "tr")) {
+            dx_info *i = dx_info_of(x, a);
             if (!i)
                 return -1;
             i->content++;
@@ -282,7 +344,7 @@ static int compile_para(dx *x, xmlNodePtr p)
 {
     fx_ctx *c = x->c;
     int line = ++x->para_no;
-    dx_info *pi = info(x, p);
+    dx_info *pi = dx_info_of(x, p);
     if (!pi)
         return -1;
     collect cl;
@@ -293,10 +355,10 @@ static int compile_para(dx *x, xmlNodePtr p)
     cl.p = para;
     int rc = 0;
     for (xmlNodePtr u = p->children; u && rc == 0; u = u->next) {
-        if (u->type != XML_ELEMENT_NODE || is_w(u, "pPr"))
+        if (u->type != XML_ELEMENT_NODE || dx_is_w(u, "pPr"))
             continue;
-        if (is_w(u, "proofErr")) { /* spelling marks: meaningless once filled */
-            dx_info *ui = info(x, u);
+        if (dx_is_w(u, "proofErr")) { /* spelling marks: meaningless once filled */
+            dx_info *ui = dx_info_of(x, u);
             if (!ui)
                 rc = -1;
             else
@@ -312,8 +374,21 @@ static int compile_para(dx *x, xmlNodePtr p)
     size_t tlen = cl.text.len;
     fx_scan sc;
     memset(&sc, 0, sizeof sc);
-    if (rc == 0 && fx_maybe_tags(text, tlen))
-        rc = fx_scan_text(c, text, tlen, line, "this paragraph", &sc);
+    if (rc == 0 && fx_maybe_tags(text, tlen)) {
+        uint8_t *stops = calloc(tlen + 1, 1);
+        if (!stops)
+            rc = fx_oom(c);
+        for (int l = 0; stops && l < para->nleaves; l++)
+            if (para->slot[l]) {
+                stops[cl.slot_start[l]] = 1;
+                stops[cl.slot_end[l]] = 1;
+            }
+        c->stops = stops;
+        if (rc == 0)
+            rc = fx_scan_text(c, text, tlen, line, "this paragraph", &sc);
+        c->stops = NULL;
+        free(stops);
+    }
     if (rc)
         goto done;
     int nscoped = 0, ninline = 0;
@@ -362,7 +437,7 @@ static int compile_para(dx *x, xmlNodePtr p)
                              "of the row it removes (use {%%p %%} for paragraphs)");
                 goto done;
             }
-            dx_info *ti = info(x, tr);
+            dx_info *ti = dx_info_of(x, tr);
             if (!ti) {
                 rc = -1;
                 goto done;
@@ -382,39 +457,50 @@ static int compile_para(dx *x, xmlNodePtr p)
     if (!all_space(text, tlen) || ninline)
         if ((rc = count_content(x, p)))
             goto done;
-    if (sc.ntags == 0 && !sc.escapes) {
-        /* no tags of its own: copy it, filling whatever it nests */
-        rc = compile_children(x, p, pi);
-        goto done;
+    pi->para = para;
+    if (para->nleaves) {
+        para->first = lexp__arena_zalloc(&c->A, (size_t)para->nleaves * sizeof(int));
+        para->last = lexp__arena_zalloc(&c->A, (size_t)para->nleaves * sizeof(int));
+        para->stamp = lexp__arena_zalloc(&c->A, (size_t)para->nleaves * sizeof(int));
+        if (!para->first || !para->last || !para->stamp) {
+            rc = fx_oom(c);
+            goto done;
+        }
     }
-    /* the program: pieces of each slot in order, other leaves between */
+    /* the tokens: pieces of each slot in order, other leaves between, tags */
     {
         char *ctext = lexp__arena_strndup(&c->A, text, tlen);
         if (!ctext) {
             rc = fx_oom(c);
             goto done;
         }
-        fx_builder b;
-        fx_build_init(&b, c, "this paragraph", &x->next_loop);
-        int li = 0, ti = 0;
+        fx_lit whole = {0, tlen};
+        const fx_lit *lits = sc.nlits || sc.ntags ? sc.lits : &whole;
+        int nlits = sc.nlits || sc.ntags ? sc.nlits : 1;
+        toks T = {0};
+        int li = 0, ti = 0, skip_br = 0, seen = 0, last_tag = 0;
         for (int l = 0; l < para->nleaves && rc == 0; l++) {
             if (!para->slot[l]) {
-                fx_op *op = fx_build_item(&b, OP_LEAF);
+                if (skip_br && is_break(para->leaf[l]))
+                    continue;
+                fx_op *op = tok_new(x, &T, OP_LEAF, NULL);
                 if (!op)
                     rc = -1;
-                else
+                else {
                     op->slot = l;
+                    op->para = para;
+                }
                 continue;
             }
             size_t s0 = cl.slot_start[l], s1 = cl.slot_end[l];
             /* literal ranges and tags that start in [s0, s1), by position */
             for (;;) {
-                while (li < sc.nlits && sc.lits[li].start + sc.lits[li].len <= s0)
+                while (li < nlits && lits[li].start + lits[li].len <= s0)
                     li++;
                 while (ti < sc.ntags && sc.tags[ti].start < s0)
                     ti++;
-                size_t lpos = li < sc.nlits ? (sc.lits[li].start > s0 ? sc.lits[li].start : s0)
-                                            : (size_t)-1;
+                size_t lpos = li < nlits ? (lits[li].start > s0 ? lits[li].start : s0)
+                                         : (size_t)-1;
                 size_t tpos = ti < sc.ntags ? sc.tags[ti].start : (size_t)-1;
                 if ((lpos >= s1 || lpos == (size_t)-1) && (tpos >= s1 || tpos == (size_t)-1))
                     break;
@@ -423,59 +509,115 @@ static int compile_para(dx *x, xmlNodePtr p)
                     if (t->comment)
                         continue;
                     if (t->t.kind == TAG_EXPR) {
-                        fx_op *op = fx_build_item(&b, OP_EXPR);
+                        fx_op *op = tok_new(x, &T, OP_EXPR, NULL);
                         if (!op) {
                             rc = -1;
                             break;
                         }
                         op->slot = l;
                         op->tag = t;
-                    } else if ((rc = fx_build_tag(&b, t, NULL))) {
+                        op->para = para;
+                        skip_br = 0;
+                        seen = 1;
+                        continue;
+                    }
+                    /* docxtpl: {%- takes the line breaks before it, -%} those after */
+                    if (t->trim_l)
+                        while (T.n && T.v[T.n - 1]->kind == OP_LEAF &&
+                               is_break(para->leaf[T.v[T.n - 1]->slot]))
+                            T.n--;
+                    if (t->trim_l && !seen)
+                        pi->join_prev = 1;
+                    fx_op *op = tok_new(x, &T, OP_TAG, NULL);
+                    if (!op) {
+                        rc = -1;
                         break;
                     }
+                    op->tag = t;
+                    skip_br = t->trim_r;
+                    seen = 1;
+                    last_tag = T.n;
                     continue;
                 }
                 /* literal piece: from lpos to the end of the range or the slot */
-                size_t le = sc.lits[li].start + sc.lits[li].len;
+                size_t le = lits[li].start + lits[li].len;
                 if (le > s1)
                     le = s1;
-                fx_op *op = fx_build_item(&b, OP_TEXT);
+                fx_op *op = tok_new(x, &T, OP_TEXT, NULL);
                 if (!op) {
                     rc = -1;
                     break;
                 }
                 op->slot = l;
+                op->para = para;
                 op->s = ctext + lpos;
                 op->n = (uint32_t)(le - lpos);
-                if (le == sc.lits[li].start + sc.lits[li].len)
+                skip_br = 0;
+                seen = 1;
+                if (le == lits[li].start + lits[li].len)
                     li++;
                 else
                     break; /* continues in the next slot */
             }
+        }
+        if (rc == 0 && last_tag) {
+            /* -%} with nothing but leaves after it joins the next paragraph */
+            const fx_op *lt = T.v[last_tag - 1];
+            int after = 0;
+            for (int i = last_tag; i < T.n; i++)
+                if (T.v[i]->kind != OP_LEAF)
+                    after = 1;
+            if (lt->tag->trim_r && !after)
+                pi->join_next = 1;
+        }
+        if (rc == 0)
+            rc = tok_done(x, &T, &pi->toks, &pi->ntoks);
+        else
+            free(T.v);
+        if (rc)
+            goto done;
+    }
+    if (sc.ntags == 0 && !sc.escapes) {
+        /* no tags of its own: copy it, filling whatever it nests (its tokens
+         * serve when a neighbour joins it) */
+        rc = compile_children(x, p, pi);
+        goto done;
+    }
+    pi->dyn = 1;
+    if (!tags_balance(pi->toks, pi->ntoks) || pi->join_prev || pi->join_next) {
+        pi->open = 1; /* a block crosses this paragraph: its parent's flow */
+    } else {
+        fx_builder b;
+        fx_build_init(&b, c, "this paragraph", &x->next_loop);
+        b.word = 1;
+        for (int i = 0; i < pi->ntoks && rc == 0; i++) {
+            fx_op *op = pi->toks[i];
+            if (op->kind == OP_TAG)
+                rc = fx_build_tag(&b, op->tag, NULL);
+            else
+                fx_build_add(&b, op);
         }
         if (rc == 0)
             rc = fx_build_end(&b, &pi->items);
         if (rc)
             goto done;
         pi->kind = K_PARA;
-        pi->dyn = 1;
-        pi->para = para;
-        /* text boxes and the like inside the paragraph's leaves */
-        for (int l = 0; l < para->nleaves && rc == 0; l++)
-            if (!para->slot[l] && para->leaf[l]->type == XML_ELEMENT_NODE) {
-                xmlNodePtr lf = para->leaf[l];
-                for (xmlNodePtr k = lf->children; k && rc == 0; k = k->next)
-                    if (k->type == XML_ELEMENT_NODE) {
-                        rc = compile(x, k);
-                        dx_info *ki = k->_private;
-                        if (rc == 0 && ki && (ki->dyn || ki->marker)) {
-                            dx_info *li2 = lf->_private;
-                            li2->dyn = 1;
-                            li2->kind = K_PASS;
-                        }
-                    }
-            }
     }
+    /* text boxes and the like inside the paragraph's leaves */
+    for (int l = 0; l < para->nleaves && rc == 0; l++)
+        if (!para->slot[l] && para->leaf[l]->type == XML_ELEMENT_NODE) {
+            xmlNodePtr lf = para->leaf[l];
+            for (xmlNodePtr k = lf->children; k && rc == 0; k = k->next)
+                if (k->type == XML_ELEMENT_NODE) {
+                    rc = compile_root(x, k);
+                    dx_info *ki = k->_private;
+                    if (rc == 0 && ki && (ki->dyn || ki->marker)) {
+                        dx_info *li2 = lf->_private;
+                        li2->dyn = 1;
+                        li2->kind = K_PASS;
+                    }
+                }
+        }
 done:
     lexp__sbuf_free(&cl.text);
     free(cl.slot_start);
@@ -483,179 +625,229 @@ done:
     return rc;
 }
 
-/* ---- tables: rows, cells and vertical merge regions -------------------- */
+/* ---- flows --------------------------------------------------------------- */
 
-typedef int (*node_fn)(dx *x, xmlNodePtr n, void *p);
+#define DX_MAX_PATH 64
 
-/* Rows of a table, also inside content controls, not in nested tables. */
-static int each_row(dx *x, xmlNodePtr parent, node_fn fn, void *p)
+/* What a flow has open at each statement, so every branch closes what it
+ * opens (the element names along the path must agree too). */
+typedef struct flowchk {
+    xmlNodePtr path[DX_MAX_PATH];
+    int level;
+    struct {
+        int level;
+        xmlNodePtr path[DX_MAX_PATH];
+    } fr[FX_MAX_NEST];
+} flowchk;
+
+static const char *place_of(xmlNodePtr const *path, int level, xmlNodePtr list)
 {
-    for (xmlNodePtr k = parent->children; k; k = k->next) {
-        if (k->type != XML_ELEMENT_NODE)
-            continue;
-        if (is_w(k, "tr")) {
-            if (fn(x, k, p))
-                return -1;
-        } else if (is_w(k, "sdt") || is_w(k, "sdtContent") || is_w(k, "customXml")) {
-            if (each_row(x, k, fn, p))
-                return -1;
-        }
-    }
-    return 0;
+    for (int i = level; i-- > 0;)
+        if (!dx_is_w(path[i], "p"))
+            return describe(path[i]);
+    return describe(list);
 }
 
-static int each_cell(dx *x, xmlNodePtr row, node_fn fn, void *p)
+static const char *scope_open(int scope)
 {
-    for (xmlNodePtr k = row->children; k; k = k->next) {
-        if (k->type != XML_ELEMENT_NODE)
-            continue;
-        if (is_w(k, "tc")) {
-            if (fn(x, k, p))
-                return -1;
-        } else if (is_w(k, "sdt") || is_w(k, "sdtContent") || is_w(k, "customXml")) {
-            if (each_cell(x, k, fn, p))
-                return -1;
-        }
-    }
-    return 0;
+    return scope == 'p' ? "{%p" : scope == 't' ? "{%tr" : scope == 'c' ? "{%tc" : "{%";
 }
 
-static long wval(const xmlNode *n, const char *child, long dflt)
+static int flow_check(fx_ctx *c, flowchk *F, int fi, const fx_tag *t, const fx_tag *open,
+                      xmlNodePtr list)
 {
-    xmlNodePtr k = n ? fx_child(n, child) : NULL;
-    const xmlChar *v = k ? fx_attr(k, "val") : NULL;
-    return v ? strtol((const char *)v, NULL, 10) : dflt;
-}
-
-/* 0: no vMerge; 'r': restart; 'c': continue. */
-static int vmerge_of(const xmlNode *tc, xmlNodePtr *vm)
-{
-    xmlNodePtr pr = fx_child(tc, "tcPr");
-    xmlNodePtr m = pr ? fx_child(pr, "vMerge") : NULL;
-    if (vm)
-        *vm = m;
-    if (!m)
+    int same = F->fr[fi].level == F->level;
+    for (int i = 0; same && i < F->level; i++)
+        same = xmlStrEqual(F->path[i]->name, F->fr[fi].path[i]->name);
+    if (same)
         return 0;
-    const xmlChar *v = fx_attr(m, "val");
-    return v && strcmp((const char *)v, "restart") == 0 ? 'r' : 'c';
+    const char *word = t->t.kind == TAG_ENDFOR ? "endfor"
+                       : t->t.kind == TAG_ENDIF ? "endif"
+                       : t->t.kind == TAG_ELIF  ? "elif"
+                                                : "else";
+    return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                   "'%s %s %%}' is in %s, but the '%s %s %%}' it belongs to (at %d:%d) is in "
+                   "%s: a block that spans paragraphs, cells or rows opens and closes at the "
+                   "same depth (both in paragraphs of one body or cell, or both in cells of "
+                   "one table)",
+                   scope_open(t->scope), word, place_of(F->path, F->level, list),
+                   scope_open(open->scope), open->t.kind == TAG_FOR ? "for" : "if", open->line,
+                   open->col,
+                   place_of(F->fr[fi].path, F->fr[fi].level, list));
 }
 
-typedef struct regions {
-    int *col_region; /* by grid column: the open region */
-    int ncols;
-    fx_op **scope;   /* by region: the loop scoping it (LCA of its rows' loops) */
-    int n, cap;
-    xmlNodePtr *cells;
-    int ncells, capcells;
-    int col;
-    fx_op *row_loop;
-    int any;
-} regions;
-
-static int region_cell(dx *x, xmlNodePtr tc, void *p)
+static void set_loop(xmlNodePtr n, fx_op *loop)
 {
-    regions *R = p;
-    long span = wval(fx_child(tc, "tcPr"), "gridSpan", 1);
-    if (span < 1 || span > 1000)
-        span = 1;
-    int col = R->col;
-    R->col += (int)span;
-    if (col >= R->ncols) {
-        int n = col + 64;
-        int *v = realloc(R->col_region, (size_t)n * sizeof *v);
-        if (!v)
-            return fx_oom(x->c);
-        for (int i = R->ncols; i < n; i++)
-            v[i] = 0;
-        R->col_region = v;
-        R->ncols = n;
+    dx_info *i = n ? n->_private : NULL;
+    if (i)
+        i->loop = loop;
+}
+
+/* Build the statements of a list (a flow, or a list with marker items). */
+static int build_flow(dx *x, xmlNodePtr n, dx_info *ni, fx_op **t, int nt)
+{
+    fx_ctx *c = x->c;
+    flowchk *F = calloc(1, sizeof *F);
+    const fx_tag **opener = calloc(FX_MAX_NEST + 1, sizeof *opener);
+    if (!F || !opener) {
+        free(F);
+        free(opener);
+        return fx_oom(c);
     }
-    int vm = vmerge_of(tc, NULL);
-    int region = 0;
-    if (vm == 'c' && R->col_region[col]) {
-        region = R->col_region[col];
-        R->scope[region] = fx_lca(R->scope[region], R->row_loop);
-    } else if (vm) {
-        if (R->n + 1 >= R->cap) {
-            int cap = R->cap ? R->cap * 2 : 16;
-            fx_op **s = realloc(R->scope, (size_t)cap * sizeof *s);
-            if (!s)
-                return fx_oom(x->c);
-            R->scope = s;
-            R->cap = cap;
+    fx_builder b;
+    fx_build_init(&b, c, describe(n), &x->next_loop);
+    b.word = 1;
+    int rc = 0;
+    for (int i = 0; i < nt && rc == 0; i++) {
+        fx_op *op = t[i];
+        switch (op->kind) {
+        case OP_TAG: {
+            int d0 = b.depth, k = op->tag->t.kind;
+            fx_op *loop = NULL;
+            if ((rc = fx_build_tag(&b, op->tag, &loop)))
+                break;
+            set_loop(op->node, loop); /* a marker row: the loop around it */
+            if (b.depth > d0) {
+                F->fr[d0].level = F->level;
+                memcpy(F->fr[d0].path, F->path, (size_t)F->level * sizeof *F->path);
+                opener[d0] = op->tag;
+            } else if (k == TAG_ELIF || k == TAG_ELSE) {
+                rc = flow_check(c, F, b.depth - 1, op->tag, opener[b.depth - 1], n);
+            } else if (b.depth < d0) {
+                rc = flow_check(c, F, b.depth, op->tag, opener[b.depth], n);
+            }
+            break;
         }
-        region = ++R->n;
-        R->scope[region] = R->row_loop;
-        R->any = 1;
-    }
-    R->col_region[col] = region;
-    if (region) {
-        dx_info *ci = info(x, tc);
-        if (!ci)
-            return -1;
-        ci->region = region;
-        if (R->ncells == R->capcells) {
-            int cap = R->capcells ? R->capcells * 2 : 32;
-            xmlNodePtr *v = realloc(R->cells, (size_t)cap * sizeof *v);
-            if (!v)
-                return fx_oom(x->c);
-            R->cells = v;
-            R->capcells = cap;
-        }
-        R->cells[R->ncells++] = tc;
-    }
-    return 0;
-}
-
-static int region_row(dx *x, xmlNodePtr tr, void *p)
-{
-    regions *R = p;
-    dx_info *ri = tr->_private;
-    R->row_loop = ri ? ri->loop : NULL;
-    R->col = (int)wval(fx_child(tr, "trPr"), "gridBefore", 0);
-    if (R->col < 0 || R->col > 1000)
-        R->col = 0;
-    int first = R->col;
-    for (int i = 0; i < R->ncols && i < first; i++)
-        R->col_region[i] = 0;
-    if (each_cell(x, tr, region_cell, R))
-        return -1;
-    for (int i = R->col; i < R->ncols; i++) /* columns this row leaves out */
-        R->col_region[i] = 0;
-    return 0;
-}
-
-static int table_regions(dx *x, xmlNodePtr tbl, dx_info *ti)
-{
-    regions R;
-    memset(&R, 0, sizeof R);
-    int rc = each_row(x, tbl, region_row, &R);
-    if (rc == 0 && R.any) {
-        for (int i = 0; i < R.ncells; i++) {
-            dx_info *ci = R.cells[i]->_private;
-            fx_op *s = R.scope[ci->region];
-            ci->region_loop = s ? s->id : 0;
-            /* generation must reach the cell to mark its copy: the rows
-             * (and wrappers) above it are walked, not copied whole */
-            for (xmlNodePtr a = R.cells[i]->parent; a && a != tbl; a = a->parent) {
-                dx_info *ai = info(x, a);
-                if (!ai) {
+        case OP_OPEN:
+            if (F->level == DX_MAX_PATH) {
+                rc = fx_fail(c, LEXP_ELIMIT, 0, 0,
+                             "a block spans more than %d nested elements", DX_MAX_PATH);
+                break;
+            }
+            F->path[F->level++] = op->node;
+            if (dx_is_w(op->node, "tr") || dx_is_w(op->node, "tc"))
+                set_loop(op->node, fx_build_loop(&b));
+            fx_build_add(&b, op);
+            break;
+        case OP_CLOSE:
+            F->level--;
+            fx_build_add(&b, op);
+            break;
+        default:
+            if (!op->para && op->node &&
+                (dx_is_w(op->node, "tr") || dx_is_w(op->node, "tc"))) {
+                dx_info *ri = dx_info_of(x, op->node);
+                if (!ri) {
                     rc = -1;
                     break;
                 }
-                ai->dyn = 1;
-                if (ai->kind == K_COPY)
-                    ai->kind = K_PASS;
+                ri->loop = fx_build_loop(&b);
             }
+            fx_build_add(&b, op);
+            break;
         }
-        ti->vmerge = 1;
-        ti->dyn = 1;
-        if (ti->kind == K_COPY)
-            ti->kind = K_PASS;
     }
-    free(R.col_region);
-    free(R.scope);
-    free(R.cells);
+    if (rc == 0)
+        rc = fx_build_end(&b, &ni->items);
+    free(F);
+    free(opener);
+    if (rc)
+        return -1;
+    ni->kind = K_LIST;
+    ni->dyn = 1;
+    /* tables a flow opens have their merge regions too */
+    for (int i = 0; i < nt; i++)
+        if (t[i]->kind == OP_OPEN && dx_is_w(t[i]->node, "tbl") &&
+            dx_table_regions(x, t[i]->node, t[i]->node->_private))
+            return -1;
+    if (dx_is_w(n, "tbl"))
+        return dx_table_regions(x, n, ni);
+    return 0;
+}
+
+static int has_slots(const dx_para *p)
+{
+    for (int l = 0; p && l < p->nleaves; l++)
+        if (p->slot[l])
+            return 1;
+    return 0;
+}
+
+static int ends_section(const xmlNode *p)
+{
+    xmlNodePtr ppr = fx_child(p, "pPr");
+    return ppr && fx_child(ppr, "sectPr");
+}
+
+static int joinable(const xmlNode *q)
+{
+    const dx_info *qi = q->_private;
+    return dx_is_w(q, "p") && qi && !qi->marker && qi->para;
+}
+
+/* {%- first in a paragraph joins it to the paragraph before (the empty ones
+ * between go); -%} last joins the one after. A section's last paragraph is
+ * never joined away. */
+static void plan_joins(xmlNodePtr n)
+{
+    for (xmlNodePtr k = n->children; k; k = k->next) {
+        dx_info *ki = k->_private;
+        if (!ki || !joinable(k))
+            continue;
+        for (int dir = 0; dir < 2; dir++) {
+            if (dir == 0 ? !ki->join_prev || ki->no_open : !ki->join_next || ki->no_close)
+                continue;
+            xmlNodePtr target = NULL, q;
+            for (q = dir == 0 ? k->prev : k->next; q; q = dir == 0 ? q->prev : q->next) {
+                if (q->type != XML_ELEMENT_NODE)
+                    continue;
+                if (!joinable(q))
+                    break;
+                if (has_slots(((dx_info *)q->_private)->para)) {
+                    target = q;
+                    break;
+                }
+                if (ends_section(q))
+                    break;
+            }
+            xmlNodePtr later = dir == 0 ? k : target; /* loses its start */
+            if (!target || ends_section(later) || ends_section(dir == 0 ? target : k))
+                continue;
+            for (q = dir == 0 ? target->next : k->next; q && q != (dir == 0 ? k : target);
+                 q = q->next)
+                if (q->_private)
+                    ((dx_info *)q->_private)->eaten = 1;
+            dx_info *ei = (dx_info *)(dir == 0 ? target : k)->_private;
+            dx_info *li = (dx_info *)later->_private;
+            ei->open = li->open = 1;
+            ei->dyn = li->dyn = 1;
+            ei->no_close = 1;
+            li->no_open = 1;
+        }
+    }
+}
+
+/* A paragraph's own program from its tokens. */
+static int build_para(dx *x, dx_info *pi)
+{
+    fx_builder b;
+    fx_build_init(&b, x->c, "this paragraph", &x->next_loop);
+    b.word = 1;
+    int rc = 0;
+    for (int i = 0; i < pi->ntoks && rc == 0; i++) {
+        fx_op *op = pi->toks[i];
+        if (op->kind == OP_TAG)
+            rc = fx_build_tag(&b, op->tag, NULL);
+        else
+            fx_build_add(&b, op);
+    }
+    if (rc == 0)
+        rc = fx_build_end(&b, &pi->items);
+    if (rc == 0) {
+        pi->kind = K_PARA;
+        pi->dyn = 1;
+        pi->open = 0;
+    }
     return rc;
 }
 
@@ -663,505 +855,89 @@ static int table_regions(dx *x, xmlNodePtr tbl, dx_info *ti)
 
 static int compile(dx *x, xmlNodePtr n)
 {
-    if (is_w(n, "p"))
+    if (dx_is_w(n, "p"))
         return compile_para(x, n);
-    dx_info *ni = info(x, n);
+    dx_info *ni = dx_info_of(x, n);
     if (!ni)
         return -1;
     if (compile_children(x, n, ni))
         return -1;
-    int markers = 0;
-    for (xmlNodePtr k = n->children; k; k = k->next) {
+    int flow = 0;
+    for (xmlNodePtr k = n->children; k && !flow; k = k->next) {
         dx_info *ki = k->_private;
-        if (ki && ki->marker)
-            markers++;
+        flow = ki && (ki->marker || ki->open || ki->join_prev || ki->join_next);
     }
-    if (!markers)
+    if (!flow)
         return 0;
-    /* statements over the children */
-    fx_builder b;
-    fx_build_init(&b, x->c, describe(n), &x->next_loop);
+    plan_joins(n);
+    toks T = {0};
     for (xmlNodePtr k = n->children; k; k = k->next) {
         dx_info *ki = k->_private;
+        if (ki && ki->eaten)
+            continue;
         if (ki && ki->marker) {
-            if (ki->marker == 't' && ki->content > 0)
+            if (ki->marker == 't' && ki->content > 0) {
+                free(T.v);
                 return fx_fail(x->c, LEXP_ESYNTAX, ki->tag->line, ki->tag->col,
                                "a '{%%tr %%}' tag stands alone in its table row, which is "
                                "removed; this row holds other text or tags as well");
-            fx_op *loop = NULL;
-            if (fx_build_tag(&b, ki->tag, &loop))
-                return -1;
-            ki->loop = loop;
+            }
+            fx_op *op = tok_new(x, &T, OP_TAG, k);
+            if (!op)
+                goto fail;
+            op->tag = ki->tag;
             continue;
         }
-        fx_op *op = fx_build_item(&b, OP_LEAF);
-        if (!op)
-            return -1;
-        op->node = k;
-        if (is_w(k, "tr")) {
-            dx_info *ri = info(x, k);
-            if (!ri)
-                return -1;
-            ri->loop = fx_build_loop(&b);
+        if (ki && ki->open) {
+            if (!ki->no_open && !tok_new(x, &T, OP_OPEN, k))
+                goto fail;
+            int from = 0;
+            if (ki->no_open && ki->para) /* joined: its leading line breaks go */
+                while (from < ki->ntoks && ki->toks[from]->kind == OP_LEAF &&
+                       is_break(ki->para->leaf[ki->toks[from]->slot]))
+                    from++;
+            for (int i = from; i < ki->ntoks; i++)
+                if (tok_push(x, &T, ki->toks[i]))
+                    goto fail;
+            if (!ki->no_close && !tok_new(x, &T, OP_CLOSE, k))
+                goto fail;
+            continue;
         }
+        if (!tok_new(x, &T, OP_LEAF, k))
+            goto fail;
     }
-    if (fx_build_end(&b, &ni->items))
+    fx_op **t;
+    int nt;
+    if (tok_done(x, &T, &t, &nt))
         return -1;
-    ni->kind = K_LIST;
     ni->dyn = 1;
-    if (is_w(n, "tbl"))
-        return table_regions(x, n, ni);
-    return 0;
+    if (ni->kind == K_COPY)
+        ni->kind = K_PASS;
+    if (!tags_balance(t, nt)) { /* a block crosses this element too */
+        ni->open = 1;
+        ni->toks = t;
+        ni->ntoks = nt;
+        return 0;
+    }
+    return build_flow(x, n, ni, t, nt);
+fail:
+    free(T.v);
+    return -1;
 }
 
-/* ==================================================================== */
-/* generating                                                             */
-
-static int gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t);
-
-static int mark_region(dx *x, xmlNodePtr out, const xmlNode *t)
+/* Compile a node whose blocks must close inside it: a part's root, a text
+ * box's content. */
+static int compile_root(dx *x, xmlNodePtr n)
 {
-    const dx_info *ti = t->_private;
-    if (!ti || !ti->region || !out || out->type != XML_ELEMENT_NODE)
-        return 0;
-    dx_cellmark *m = lexp__arena_alloc(&x->c->A, sizeof *m);
-    if (!m)
-        return fx_oom(x->c);
-    m->region = ti->region;
-    m->key = ti->region_loop ? x->serial[ti->region_loop] : 0;
-    out->_private = m;
-    return 0;
-}
-
-/* ---- vertical merges of a generated table ---- */
-
-typedef struct vfix {
-    dx_cellmark **above; /* by grid column */
-    int ncols;
-    int col;
-} vfix;
-
-static int vfix_cell(dx *x, xmlNodePtr tc, void *p)
-{
-    vfix *V = p;
-    long span = wval(fx_child(tc, "tcPr"), "gridSpan", 1);
-    if (span < 1 || span > 1000)
-        span = 1;
-    int col = V->col;
-    V->col += (int)span;
-    if (col >= V->ncols) {
-        int n = col + 64;
-        dx_cellmark **v = realloc(V->above, (size_t)n * sizeof *v);
-        if (!v)
-            return fx_oom(x->c);
-        for (int i = V->ncols; i < n; i++)
-            v[i] = NULL;
-        V->above = v;
-        V->ncols = n;
-    }
-    dx_cellmark *m = tc->_private;
-    dx_cellmark *up = V->above[col];
-    V->above[col] = m;
-    if (!m)
-        return 0;
-    tc->_private = NULL;
-    xmlNodePtr vm;
-    if (!vmerge_of(tc, &vm) || !vm)
-        return 0;
-    int cont = up && up->region == m->region && up->key == m->key;
-    /* drop any w:val, then say restart where a region begins */
-    for (xmlAttrPtr a = vm->properties; a; a = a->next)
-        if (strcmp((const char *)a->name, "val") == 0) {
-            xmlRemoveProp(a);
-            break;
-        }
-    if (!cont && !xmlNewNsProp(vm, vm->ns, (const xmlChar *)"val", (const xmlChar *)"restart"))
-        return fx_oom(x->c);
-    if (!cont)
-        return 0;
-    /* a continuing cell shows nothing of its own: keep one empty paragraph
-     * (with the first one's properties), so no reader appends its text */
-    xmlNodePtr first_p = NULL, next;
-    for (xmlNodePtr k = tc->children; k; k = next) {
-        next = k->next;
-        if (is_w(k, "tcPr"))
-            continue;
-        if (!first_p && is_w(k, "p")) {
-            first_p = k;
-            xmlNodePtr pn;
-            for (xmlNodePtr q = k->children; q; q = pn) {
-                pn = q->next;
-                if (!is_w(q, "pPr")) {
-                    xmlUnlinkNode(q);
-                    xmlFreeNode(q);
-                }
-            }
-            continue;
-        }
-        xmlUnlinkNode(k);
-        xmlFreeNode(k);
-    }
-    if (!first_p && !fx_new_elem(&x->k, tc, tc, "p"))
+    if (compile(x, n))
         return -1;
-    return 0;
-}
-
-static int vfix_row(dx *x, xmlNodePtr tr, void *p)
-{
-    vfix *V = p;
-    V->col = (int)wval(fx_child(tr, "trPr"), "gridBefore", 0);
-    if (V->col < 0 || V->col > 1000)
-        V->col = 0;
-    for (int i = 0; i < V->ncols && i < V->col; i++)
-        V->above[i] = NULL;
-    if (each_cell(x, tr, vfix_cell, V))
-        return -1;
-    for (int i = V->col; i < V->ncols; i++)
-        V->above[i] = NULL;
-    return 0;
-}
-
-static int count_row(dx *x, xmlNodePtr tr, void *p)
-{
-    (void)x;
-    (void)tr;
-    ++*(int *)p;
-    return 0;
-}
-
-/* Word wants a table to have a row, and a cell (and the body, a header, a
- * note, a text box) to end with a paragraph, not a table. Blocks that
- * repeated zero times can leave them without. */
-static int fix_container(dx *x, xmlNodePtr n, int *drop)
-{
-    *drop = 0;
-    if (is_w(n, "tbl")) {
-        int rows = 0;
-        each_row(x, n, count_row, &rows);
-        *drop = rows == 0;
-        return 0;
-    }
-    if (!(is_w(n, "tc") || is_w(n, "body") || is_w(n, "hdr") || is_w(n, "ftr") ||
-          is_w(n, "footnote") || is_w(n, "endnote") || is_w(n, "txbxContent") ||
-          is_w(n, "comment")))
-        return 0;
-    xmlNodePtr last = NULL, sect = NULL;
-    for (xmlNodePtr k = n->children; k; k = k->next) {
-        if (is_w(k, "sectPr"))
-            sect = k;
-        else if (is_w(k, "p") || is_w(k, "tbl") || is_w(k, "sdt") || is_w(k, "customXml"))
-            last = k;
-    }
-    if (last && !is_w(last, "tbl"))
-        return 0;
-    xmlNodePtr p = fx_new_elem(&x->k, n, n, "p");
-    if (!p)
-        return -1;
-    if (sect) { /* the body's section properties stay last */
-        xmlUnlinkNode(p);
-        xmlAddPrevSibling(sect, p);
-    }
-    return 0;
-}
-
-static int list_leaf(fx_ctx *c, const fx_op *op, void *p);
-static int loop_iter(fx_ctx *c, const fx_op *loop, int64_t index, void *p);
-
-typedef struct list_run {
-    dx *x;
-    xmlNodePtr out;
-} list_run;
-
-static int list_leaf(fx_ctx *c, const fx_op *op, void *p)
-{
-    (void)c;
-    list_run *lr = p;
-    return gen_node(lr->x, lr->out, op->node);
-}
-
-/* The payload of both runners (list_run, para_run) starts with the dx. */
-static int loop_iter(fx_ctx *c, const fx_op *loop, int64_t index, void *p)
-{
-    (void)c;
-    dx *x = *(dx **)p;
-    int id = loop->id;
-    if (id <= 0 || id > x->nloops)
-        return 0;
-    int64_t old = x->index[id];
-    if (index >= 0) {
-        x->serial[id] = ++x->serials;
-        if (index >= 1 && old < 1)
-            x->k.repeat++;
-        x->index[id] = index;
-    } else {
-        if (old >= 1)
-            x->k.repeat--;
-        x->index[id] = -1;
-        x->serial[id] = 0;
-    }
-    return 0;
-}
-
-/* ---- paragraphs ---- */
-
-typedef struct emit {
-    int leaf;
-    int repeat;
-    size_t off, len; /* text in the paragraph's buffer */
-} emit;
-
-typedef struct para_run {
-    dx *x;
-    const dx_para *para;
-    emit *v;
-    int n, cap;
-    lexp__sbuf text;
-    /* the instance being built */
-    int *first, *last; /* by leaf: its emits in the instance */
-    int *stamp;
-    int cur;
-} para_run;
-
-static int para_emit(fx_ctx *c, para_run *pr, int leaf, const char *s, size_t n)
-{
-    if (pr->n == pr->cap) {
-        int cap = pr->cap ? pr->cap * 2 : 32;
-        emit *v = realloc(pr->v, (size_t)cap * sizeof *v);
-        if (!v)
-            return fx_oom(c);
-        pr->v = v;
-        pr->cap = cap;
-    }
-    emit *e = &pr->v[pr->n++];
-    e->leaf = leaf;
-    e->repeat = pr->x->k.repeat;
-    e->off = pr->text.len;
-    lexp__sbuf_put(&pr->text, s, n);
-    e->len = n;
-    if (pr->text.len > LEXP_EVAL_MAX_OUTPUT)
-        return fx_fail(c, LEXP_ELIMIT, 0, 0, "a paragraph would hold more than %u MB of text",
-                       LEXP_EVAL_MAX_OUTPUT >> 20);
-    return pr->text.oom ? fx_oom(c) : 0;
-}
-
-static int para_leaf(fx_ctx *c, const fx_op *op, void *p)
-{
-    para_run *pr = p;
-    switch (op->kind) {
-    case OP_TEXT: return para_emit(c, pr, op->slot, op->s, op->n);
-    case OP_LEAF: return para_emit(c, pr, op->slot, "", 0);
-    case OP_EXPR: {
-        const lexp_value *v = fx_eval(c, op);
-        if (!v)
-            return -1;
-        size_t at = pr->text.len;
-        if (fx_value_text(c, op, v, &pr->text))
-            return -1;
-        size_t n = pr->text.len - at;
-        pr->text.len = at; /* para_emit appends it again, recording where */
-        if (pr->n == pr->cap) {
-            int cap = pr->cap ? pr->cap * 2 : 32;
-            emit *nv = realloc(pr->v, (size_t)cap * sizeof *nv);
-            if (!nv)
-                return fx_oom(c);
-            pr->v = nv;
-            pr->cap = cap;
-        }
-        emit *e = &pr->v[pr->n++];
-        e->leaf = op->slot;
-        e->repeat = pr->x->k.repeat;
-        e->off = at;
-        e->len = n;
-        pr->text.len = at + n;
-        if (pr->text.len > LEXP_EVAL_MAX_OUTPUT)
-            return fx_fail(c, LEXP_ELIMIT, 0, 0,
-                           "a paragraph would hold more than %u MB of text",
-                           LEXP_EVAL_MAX_OUTPUT >> 20);
-        return 0;
-    }
-    default: return 0;
-    }
-}
-
-/* Write a slot's text: w:t pieces with w:br for newlines, w:tab for tabs. */
-static int write_slot(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
-{
-    n = fx_xml_clean(s, n);
-    size_t i = 0;
-    while (i <= n) {
-        size_t j = i;
-        while (j < n && s[j] != '\n' && s[j] != '\t' && s[j] != '\r')
-            j++;
-        if (j > i) {
-            xmlNodePtr w = fx_copy_shallow(&x->k, run, t);
-            if (!w)
-                return -1;
-            xmlNsPtr xml = xmlSearchNs(x->k.doc, w, (const xmlChar *)"xml");
-            if (!xmlSetNsProp(w, xml, (const xmlChar *)"space", (const xmlChar *)"preserve") ||
-                fx_add_text(&x->k, w, s + i, j - i))
-                return fx_oom(x->c);
-        }
-        if (j >= n)
-            break;
-        if (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n')
-            j++;
-        if (!fx_new_elem(&x->k, run, t, s[j] == '\t' ? "tab" : "br"))
-            return -1;
-        i = j + 1;
-    }
-    return 0;
-}
-
-static int copy_unit(dx *x, para_run *pr, xmlNodePtr parent, xmlNodePtr n)
-{
     dx_info *ni = n->_private;
-    if (n->type != XML_ELEMENT_NODE)
-        return fx_copy_deep(&x->k, parent, n) ? 0 : -1;
-    if (ni && ni->leaf == -2)
+    if (!ni || !ni->open)
         return 0;
-    if (ni && ni->leaf >= 0) {
-        int l = ni->leaf;
-        if (pr->stamp[l] != pr->cur)
-            return 0;
-        const emit *a = &pr->v[pr->first[l]], *b = &pr->v[pr->last[l]];
-        if (pr->para->slot[l]) {
-            size_t len = b->off + b->len - a->off;
-            if (len == 0)
-                return 0;
-            char *s = malloc(len);
-            if (!s)
-                return fx_oom(x->c);
-            memcpy(s, pr->text.ptr + a->off, len);
-            int rc = write_slot(x, parent, n, s, len);
-            free(s);
-            return rc;
-        }
-        int saved = x->k.repeat;
-        x->k.repeat = a->repeat;
-        int rc = gen_node(x, parent, n);
-        x->k.repeat = saved;
-        return rc;
-    }
-    if (ni && ni->hi > ni->lo) {
-        int any = 0;
-        for (int l = ni->lo; l < ni->hi && !any; l++)
-            any = pr->stamp[l] == pr->cur;
-        if (!any)
-            return 0;
-        xmlNodePtr o = fx_copy_shallow(&x->k, parent, n);
-        if (!o)
-            return -1;
-        for (xmlNodePtr k = n->children; k; k = k->next)
-            if (copy_unit(x, pr, o, k))
-                return -1;
-        return 0;
-    }
-    return gen_node(x, parent, n); /* properties and the like */
-}
-
-static int gen_para(dx *x, xmlNodePtr parent, xmlNodePtr p)
-{
-    dx_info *pi = p->_private;
-    const dx_para *para = pi->para;
-    xmlNodePtr out = fx_copy_shallow(&x->k, parent, p);
-    if (!out)
-        return -1;
-    for (xmlNodePtr k = p->children; k; k = k->next)
-        if (is_w(k, "pPr") && !fx_copy_deep(&x->k, out, k))
-            return -1;
-    para_run pr;
-    memset(&pr, 0, sizeof pr);
-    pr.x = x;
-    pr.para = para;
-    fx_runner r = {para_leaf, loop_iter, &pr};
-    int rc = fx_run(x->c, pi->items, &r);
-    if (rc == 0 && para->nleaves) {
-        pr.first = calloc((size_t)para->nleaves, sizeof *pr.first);
-        pr.last = calloc((size_t)para->nleaves, sizeof *pr.last);
-        pr.stamp = calloc((size_t)para->nleaves, sizeof *pr.stamp);
-        if (!pr.first || !pr.last || !pr.stamp)
-            rc = fx_oom(x->c);
-    }
-    /* stretches of the stream inside one unit, in document order, become
-     * one copy of that unit each */
-    int i = 0;
-    while (rc == 0 && i < pr.n) {
-        int l0 = pr.v[i].leaf;
-        xmlNodePtr unit = para->unit[l0];
-        int last = l0;
-        pr.cur++;
-        pr.stamp[l0] = pr.cur;
-        pr.first[l0] = pr.last[l0] = i;
-        i++;
-        while (i < pr.n) {
-            int l = pr.v[i].leaf;
-            if (para->unit[l] != unit || l < last || (l == last && !para->slot[l]))
-                break;
-            if (pr.stamp[l] != pr.cur) {
-                pr.stamp[l] = pr.cur;
-                pr.first[l] = i;
-            }
-            pr.last[l] = i;
-            last = l;
-            i++;
-        }
-        rc = copy_unit(x, &pr, out, unit);
-    }
-    free(pr.v);
-    free(pr.first);
-    free(pr.last);
-    free(pr.stamp);
-    lexp__sbuf_free(&pr.text);
-    return rc;
-}
-
-/* ---- any node ---- */
-
-static int gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
-{
-    dx_info *ti = t->_private;
-    if (!ti || !ti->dyn || t->type != XML_ELEMENT_NODE) {
-        if (ti && ti->leaf == -2)
-            return 0;
-        xmlNodePtr last = parent->last;
-        if (!fx_copy_deep(&x->k, parent, t))
-            return -1;
-        return parent->last != last ? mark_region(x, parent->last, t) : 0;
-    }
-    if (ti->kind == K_PARA)
-        return gen_para(x, parent, t);
-    xmlNodePtr out = fx_copy_shallow(&x->k, parent, t);
-    if (!out)
-        return -1;
-    int rc;
-    if (ti->kind == K_LIST) {
-        list_run lr = {x, out};
-        fx_runner r = {list_leaf, loop_iter, &lr};
-        rc = fx_run(x->c, ti->items, &r);
-    } else {
-        rc = 0;
-        for (xmlNodePtr k = t->children; k && rc == 0; k = k->next)
-            rc = gen_node(x, out, k);
-    }
-    if (rc)
-        return -1;
-    if (ti->vmerge) {
-        vfix V;
-        memset(&V, 0, sizeof V);
-        rc = each_row(x, out, vfix_row, &V);
-        free(V.above);
-        if (rc)
-            return -1;
-    }
-    int drop = 0;
-    if (fix_container(x, out, &drop))
-        return -1;
-    if (drop) {
-        xmlUnlinkNode(out);
-        xmlFreeNode(out);
-        return 0;
-    }
-    return mark_region(x, out, t);
+    if (dx_is_w(n, "p"))
+        return build_para(x, ni);
+    ni->open = 0;
+    return build_flow(x, n, ni, ni->toks, ni->ntoks);
 }
 
 /* ==================================================================== */
@@ -1196,7 +972,7 @@ static int fill_part(fx_ctx *c, fx_entry *e)
     memset(&x, 0, sizeof x);
     x.c = c;
     xmlNodePtr root = xmlDocGetRootElement(doc);
-    int rc = compile(&x, root);
+    int rc = compile_root(&x, root);
     dx_info *ri = root->_private;
     if (rc || !ri || !ri->dyn) {
         xmlFreeDoc(doc);
@@ -1206,7 +982,8 @@ static int fill_part(fx_ctx *c, fx_entry *e)
     x.nloops = x.next_loop;
     x.serial = calloc((size_t)x.nloops + 1, sizeof *x.serial);
     x.index = malloc(((size_t)x.nloops + 1) * sizeof *x.index);
-    if (rc == 0 && (!x.serial || !x.index))
+    x.length = calloc((size_t)x.nloops + 1, sizeof *x.length);
+    if (rc == 0 && (!x.serial || !x.index || !x.length))
         rc = fx_oom(c);
     for (int i = 0; x.index && i <= x.nloops; i++)
         x.index[i] = -1;
@@ -1221,16 +998,14 @@ static int fill_part(fx_ctx *c, fx_entry *e)
         xmlNodePtr old = root->children;
         root->children = root->last = NULL;
         if (ri->kind == K_LIST) {
-            list_run lr = {&x, root};
-            fx_runner r = {list_leaf, loop_iter, &lr};
-            rc = fx_run(c, ri->items, &r);
+            rc = dx_gen_list(&x, root, ri->items);
         } else {
             for (xmlNodePtr k = old; k && rc == 0; k = k->next)
-                rc = gen_node(&x, root, k);
+                rc = dx_gen_node(&x, root, k);
         }
         int drop;
         if (rc == 0)
-            rc = fix_container(&x, root, &drop);
+            rc = dx_fix_container(&x, root, &drop);
         /* the template's nodes go */
         while (old) {
             xmlNodePtr next = old->next;
@@ -1243,6 +1018,7 @@ static int fill_part(fx_ctx *c, fx_entry *e)
     fx_eval_end(c);
     free(x.serial);
     free(x.index);
+    free(x.length);
     if (rc == 0)
         rc = fx_xml_store(c, e, doc);
     xmlFreeDoc(doc);

@@ -141,6 +141,18 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             escaped = 1;
             continue;
         }
+        if (((ch == '{' && i + 2 < n && (text[i + 2] == '{' || text[i + 2] == '%')) ||
+             ((ch == '}' || ch == '%') && i + 2 < n && text[i + 2] == '}')) &&
+            text[i + 1] == '_') {
+            /* docxtpl's literal braces: {_{ }_} {_% %_} print as {{ }} {% %} */
+            rc = lit_push(c, &L, lit_start, i + 1);
+            lit_start = i + 2;
+            norm[j++] = text[i++];
+            norm[j++] = text[i++];
+            col += 2;
+            escaped = 1;
+            continue;
+        }
         if (ch == '{' && i + 1 < n && (text[i + 1] == '{' || text[i + 1] == '%' ||
                                        text[i + 1] == '#')) {
             char kind = text[i + 1];
@@ -255,13 +267,14 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             /* literal text before the tag */
             size_t le = open;
             if (trim_prev)
-                while (le > lit_start && is_space(text[le - 1]))
+                while (le > lit_start && is_space(text[le - 1]) && !(c->stops && c->stops[le]))
                     le--;
             if ((rc = lit_push(c, &L, lit_start, le)))
                 break;
             lit_start = i;
             if (trim_after)
-                while (lit_start < n && is_space(text[lit_start]))
+                while (lit_start < n && is_space(text[lit_start]) &&
+                       !(c->stops && c->stops[lit_start]))
                     lit_start++;
             if ((rc = tag_push(c, &T)))
                 break;
@@ -271,6 +284,8 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             tg->line = line;
             tg->col = open_col;
             tg->comment = kind == '#';
+            tg->trim_l = (uint8_t)trim_prev;
+            tg->trim_r = (uint8_t)trim_after;
             tg->scope = kind == '%' ? 0 : -1; /* -1: an expression */
             T.inner[T.n - 1] = inner_j;
             T.inner_len[T.n - 1] = inner_end_j - inner_j;
@@ -390,6 +405,13 @@ fx_op *fx_build_item(fx_builder *b, fx_opkind kind)
     return op;
 }
 
+void fx_build_add(fx_builder *b, fx_op *op)
+{
+    op->next = NULL;
+    *b->tail = op;
+    b->tail = &op->next;
+}
+
 fx_op *fx_build_loop(const fx_builder *b)
 {
     for (int i = b->depth; i-- > 0;)
@@ -413,8 +435,10 @@ static const char *tag_word(int kind)
 }
 
 /* Why a block must open and close in one list, for the messages. */
-static const char *same_list(int scope)
+static const char *same_list(const fx_builder *b, int scope)
 {
+    if (b->word && scope == 0)
+        return "";
     switch (scope) {
     case 'p':
         return " (a {%p %} block opens and closes among the paragraphs of one body, table "
@@ -488,7 +512,7 @@ int fx_build_tag(fx_builder *b, const fx_tag *t, fx_op **loop)
     case TAG_ELSE:
         if (!top)
             return misplaced(b, t, "without an open '%s if %%}' in %s%s", scope_open(t->scope),
-                             b->where, same_list(t->scope));
+                             b->where, same_list(b, t->scope));
         if (top->op->kind == OP_FOR) {
             if (t->t.kind == TAG_ELIF)
                 return misplaced(b, t, "inside a for loop: elif belongs to if");
@@ -520,7 +544,7 @@ int fx_build_tag(fx_builder *b, const fx_tag *t, fx_op **loop)
         int want = t->t.kind == TAG_ENDFOR ? OP_FOR : OP_IF;
         if (!top)
             return misplaced(b, t, "without an open '%s %s %%}' in %s%s", scope_open(t->scope),
-                             want == OP_FOR ? "for" : "if", b->where, same_list(t->scope));
+                             want == OP_FOR ? "for" : "if", b->where, same_list(b, t->scope));
         if (top->op->kind != want)
             return misplaced(b, t, "found where '%s %s %%}' was expected, to close the '%s %s "
                                    "%%}' at %d:%d",
@@ -553,7 +577,7 @@ int fx_build_end(fx_builder *b, fx_op **out)
         return fx_fail(b->c, LEXP_ESYNTAX, t->line, t->col,
                        "'%s %s %%}' is not closed: expected '%s %s %%}' before the end of %s%s",
                        scope_open(t->scope), is_for ? "for" : "if", scope_open(t->scope),
-                       is_for ? "endfor" : "endif", b->where, same_list(t->scope));
+                       is_for ? "endfor" : "endif", b->where, same_list(b, t->scope));
     }
     *out = b->root;
     return 0;

@@ -1,0 +1,365 @@
+/*
+ * Generating a compiled Word part into its document.
+ *
+ * Lists run their statements over their items; in a flow (a block that
+ * spans paragraphs, cells or rows) the items also open and close copies of
+ * the elements the block crosses, and the text of the paragraph open at
+ * the time is gathered as it runs. A paragraph's run gives a stream of
+ * (leaf, text); each stretch of the stream that stays inside one top-level
+ * child of the paragraph (a run, a hyperlink) in document order becomes
+ * one copy of that child. So an inline loop that spans two runs repeats
+ * both runs, each with its own formatting, and a paragraph made of the
+ * ends of two template paragraphs (a loop from the middle of one to the
+ * middle of another) holds the runs of both.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fill_docx.h"
+
+/* The payload of both runners (list_run, para_run) starts with the dx. */
+static int loop_iter(fx_ctx *c, const fx_op *loop, int64_t index, void *p)
+{
+    (void)c;
+    dx *x = *(dx **)p;
+    int id = loop->id;
+    if (id <= 0 || id > x->nloops)
+        return 0;
+    int64_t old = x->index[id];
+    if (index >= 0) {
+        x->serial[id] = ++x->serials;
+        if (index >= 1 && old < 1)
+            x->k.repeat++;
+        x->index[id] = index;
+    } else {
+        if (old >= 1)
+            x->k.repeat--;
+        x->index[id] = -1;
+        x->serial[id] = 0;
+    }
+    return 0;
+}
+
+/* ---- paragraphs ---- */
+
+typedef struct emit {
+    dx_para *para;
+    int leaf;
+    int repeat;
+    size_t off, len; /* text in the paragraph's buffer */
+} emit;
+
+typedef struct para_run {
+    dx *x;
+    emit *v;
+    int n, cap;
+    lexp__sbuf text;
+} para_run;
+
+static int para_emit(fx_ctx *c, para_run *pr, dx_para *para, int leaf, size_t off, size_t n)
+{
+    if (pr->n == pr->cap) {
+        int cap = pr->cap ? pr->cap * 2 : 32;
+        emit *v = realloc(pr->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return fx_oom(c);
+        pr->v = v;
+        pr->cap = cap;
+    }
+    emit *e = &pr->v[pr->n++];
+    e->para = para;
+    e->leaf = leaf;
+    e->repeat = pr->x->k.repeat;
+    e->off = off;
+    e->len = n;
+    if (pr->text.len > LEXP_EVAL_MAX_OUTPUT)
+        return fx_fail(c, LEXP_ELIMIT, 0, 0, "a paragraph would hold more than %u MB of text",
+                       LEXP_EVAL_MAX_OUTPUT >> 20);
+    return pr->text.oom ? fx_oom(c) : 0;
+}
+
+static int para_leaf(fx_ctx *c, const fx_op *op, void *p)
+{
+    para_run *pr = p;
+    dx_para *para = (dx_para *)op->para;
+    size_t at = pr->text.len;
+    switch (op->kind) {
+    case OP_TEXT:
+        lexp__sbuf_put(&pr->text, op->s, op->n);
+        return para_emit(c, pr, para, op->slot, at, op->n);
+    case OP_LEAF: return para_emit(c, pr, para, op->slot, at, 0);
+    case OP_EXPR: {
+        const lexp_value *v = fx_eval(c, op);
+        if (!v || fx_value_text(c, op, v, &pr->text))
+            return -1;
+        return para_emit(c, pr, para, op->slot, at, pr->text.len - at);
+    }
+    default: return 0;
+    }
+}
+
+static int write_slot(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
+{
+    n = fx_xml_clean(s, n);
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && s[j] != '\n' && s[j] != '\t' && s[j] != '\r')
+            j++;
+        if (j > i) {
+            xmlNodePtr w = fx_copy_shallow(&x->k, run, t);
+            if (!w)
+                return -1;
+            xmlNsPtr xml = xmlSearchNs(x->k.doc, w, (const xmlChar *)"xml");
+            if (!xmlSetNsProp(w, xml, (const xmlChar *)"space", (const xmlChar *)"preserve") ||
+                fx_add_text(&x->k, w, s + i, j - i))
+                return fx_oom(x->c);
+        }
+        if (j >= n)
+            break;
+        if (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n')
+            j++;
+        if (!fx_new_elem(&x->k, run, t, s[j] == '\t' ? "tab" : "br"))
+            return -1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+static int copy_unit(dx *x, para_run *pr, xmlNodePtr parent, xmlNodePtr n)
+{
+    dx_info *ni = n->_private;
+    if (n->type != XML_ELEMENT_NODE)
+        return fx_copy_deep(&x->k, parent, n) ? 0 : -1;
+    if (ni && ni->leaf == -2)
+        return 0;
+    if (ni && ni->leaf >= 0) {
+        const dx_para *P = ni->owner;
+        int l = ni->leaf;
+        if (P->stamp[l] != x->stamp)
+            return 0;
+        const emit *a = &pr->v[P->first[l]], *b = &pr->v[P->last[l]];
+        if (P->slot[l]) {
+            size_t len = b->off + b->len - a->off;
+            if (len == 0)
+                return 0;
+            char *s = malloc(len);
+            if (!s)
+                return fx_oom(x->c);
+            memcpy(s, pr->text.ptr + a->off, len);
+            int rc = write_slot(x, parent, n, s, len);
+            free(s);
+            return rc;
+        }
+        int saved = x->k.repeat;
+        x->k.repeat = a->repeat;
+        int rc = dx_gen_node(x, parent, n);
+        x->k.repeat = saved;
+        return rc;
+    }
+    if (ni && ni->hi > ni->lo && ni->owner) {
+        const dx_para *P = ni->owner;
+        int any = 0;
+        for (int l = ni->lo; l < ni->hi && !any; l++)
+            any = P->stamp[l] == x->stamp;
+        if (!any)
+            return 0;
+        xmlNodePtr o = fx_copy_shallow(&x->k, parent, n);
+        if (!o)
+            return -1;
+        for (xmlNodePtr k = n->children; k; k = k->next)
+            if (copy_unit(x, pr, o, k))
+                return -1;
+        return 0;
+    }
+    return dx_gen_node(x, parent, n); /* properties and the like */
+}
+
+/* Stretches of the stream inside one unit, in document order, become one
+ * copy of that unit each. */
+static int para_flush(dx *x, para_run *pr, xmlNodePtr out)
+{
+    int rc = 0, i = 0;
+    while (rc == 0 && i < pr->n) {
+        dx_para *P = pr->v[i].para;
+        int l0 = pr->v[i].leaf;
+        xmlNodePtr unit = P->unit[l0];
+        int last = l0;
+        x->stamp++;
+        P->stamp[l0] = x->stamp;
+        P->first[l0] = P->last[l0] = i;
+        i++;
+        while (i < pr->n && pr->v[i].para == P) {
+            int l = pr->v[i].leaf;
+            if (P->unit[l] != unit || l < last || (l == last && !P->slot[l]))
+                break;
+            if (P->stamp[l] != x->stamp) {
+                P->stamp[l] = x->stamp;
+                P->first[l] = i;
+            }
+            P->last[l] = i;
+            last = l;
+            i++;
+        }
+        rc = copy_unit(x, pr, out, unit);
+    }
+    return rc;
+}
+
+static void para_free(para_run *pr)
+{
+    free(pr->v);
+    lexp__sbuf_free(&pr->text);
+    memset(pr, 0, sizeof *pr);
+}
+
+/* A paragraph's shell: the element and its properties. */
+static xmlNodePtr para_shell(dx *x, xmlNodePtr parent, xmlNodePtr p)
+{
+    xmlNodePtr out = fx_copy_shallow(&x->k, parent, p);
+    if (!out)
+        return NULL;
+    for (xmlNodePtr k = p->children; k; k = k->next)
+        if (dx_is_w(k, "pPr") && !fx_copy_deep(&x->k, out, k))
+            return NULL;
+    return out;
+}
+
+static int gen_para(dx *x, xmlNodePtr parent, xmlNodePtr p)
+{
+    dx_info *pi = p->_private;
+    xmlNodePtr out = para_shell(x, parent, p);
+    if (!out)
+        return -1;
+    para_run pr;
+    memset(&pr, 0, sizeof pr);
+    pr.x = x;
+    fx_runner r = {para_leaf, loop_iter, &pr};
+    int rc = fx_run(x->c, pi->items, &r);
+    if (rc == 0)
+        rc = para_flush(x, &pr, out);
+    para_free(&pr);
+    return rc;
+}
+
+/* ---- lists and flows ---- */
+
+typedef struct list_run {
+    dx *x;
+    xmlNodePtr out;
+    para_run pr;  /* the paragraph open in a flow */
+    int in_para;
+} list_run;
+
+static int close_node(dx *x, xmlNodePtr out, const xmlNode *t)
+{
+    const dx_info *ti = t->_private;
+    if (ti && ti->vmerge && dx_vfix_table(x, out))
+        return -1;
+    int drop = 0;
+    if (dx_fix_container(x, out, &drop))
+        return -1;
+    if (drop) {
+        xmlUnlinkNode(out);
+        xmlFreeNode(out);
+    }
+    return 0;
+}
+
+static int list_leaf(fx_ctx *c, const fx_op *op, void *p)
+{
+    list_run *lr = p;
+    dx *x = lr->x;
+    switch (op->kind) {
+    case OP_OPEN: {
+        if (dx_is_w(op->node, "p")) {
+            xmlNodePtr o = para_shell(x, lr->out, op->node);
+            if (!o)
+                return -1;
+            lr->out = o;
+            para_free(&lr->pr);
+            lr->pr.x = x;
+            lr->in_para = 1;
+            return 0;
+        }
+        xmlNodePtr o = fx_copy_shallow(&x->k, lr->out, op->node);
+        if (!o || dx_cell_tags(x, o, op->node) || dx_mark_region(x, o, op->node))
+            return -1;
+        lr->out = o;
+        return 0;
+    }
+    case OP_CLOSE: {
+        xmlNodePtr o = lr->out, up = o->parent;
+        if (lr->in_para && dx_is_w(o, "p")) {
+            int rc = para_flush(x, &lr->pr, o);
+            para_free(&lr->pr);
+            lr->in_para = 0;
+            if (rc)
+                return -1;
+        } else if (close_node(x, o, op->node)) {
+            return -1;
+        }
+        lr->out = up;
+        return 0;
+    }
+    default:
+        if (op->para)
+            return lr->in_para ? para_leaf(c, op, &lr->pr) : 0;
+        return dx_gen_node(x, lr->out, op->node);
+    }
+}
+
+int dx_gen_list(dx *x, xmlNodePtr out, const fx_op *items)
+{
+    list_run lr;
+    memset(&lr, 0, sizeof lr);
+    lr.x = x;
+    lr.out = out;
+    fx_runner r = {list_leaf, loop_iter, &lr};
+    int rc = fx_run(x->c, items, &r);
+    para_free(&lr.pr);
+    return rc;
+}
+
+/* ---- any node ---- */
+
+int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
+{
+    dx_info *ti = t->_private;
+    if (!ti || !ti->dyn || t->type != XML_ELEMENT_NODE) {
+        if (ti && ti->leaf == -2)
+            return 0;
+        xmlNodePtr last = parent->last;
+        if (!fx_copy_deep(&x->k, parent, t))
+            return -1;
+        return parent->last != last ? dx_mark_region(x, parent->last, t) : 0;
+    }
+    if (ti->kind == K_PARA)
+        return gen_para(x, parent, t);
+    xmlNodePtr out = fx_copy_shallow(&x->k, parent, t);
+    if (!out)
+        return -1;
+    if (dx_cell_tags(x, out, t))
+        return -1;
+    int rc;
+    if (ti->kind == K_LIST) {
+        rc = dx_gen_list(x, out, ti->items);
+    } else {
+        rc = 0;
+        for (xmlNodePtr k = t->children; k && rc == 0; k = k->next)
+            rc = dx_gen_node(x, out, k);
+    }
+    if (rc)
+        return -1;
+    if (ti->vmerge && dx_vfix_table(x, out))
+        return -1;
+    int drop = 0;
+    if (dx_fix_container(x, out, &drop))
+        return -1;
+    if (drop) {
+        xmlUnlinkNode(out);
+        xmlFreeNode(out);
+        return 0;
+    }
+    return dx_mark_region(x, out, t);
+}

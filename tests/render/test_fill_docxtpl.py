@@ -1,0 +1,255 @@
+"""lexport fill with templates written the way docxtpl (python-docx-template)
+users write them: blocks over several paragraphs, cells and rows without
+{%p %}, whitespace control, docxtpl's own tags, Jinja filters and tests.
+
+Every template is built at test time three ways: as python-docx writes it
+(Word's layout), rewritten the way WPS Office saves (every change of script
+its own run with an eastAsia hint, a _GoBack bookmark, rsid attributes), and
+re-saved by LibreOffice (its own run and XML layout; skipped without it).
+
+    LEXPORT=build/lexport /usr/bin/python3 -m pytest tests/render/test_fill_docxtpl.py
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+LEXPORT = os.environ.get("LEXPORT", "build/lexport")
+SRC = os.environ.get("LEXP_SOURCE_DIR",
+                     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(SRC, "tests", "fill"))
+
+docx = pytest.importorskip("docx")
+from lxml import etree  # noqa: E402
+
+import pkgcheck  # noqa: E402
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {"w": W}
+
+
+def lx(*args, timeout=60):
+    return subprocess.run([LEXPORT, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+# ---- templates -------------------------------------------------------------------
+
+def paras(*texts):
+    """A template whose body paragraphs are `texts`; a list inside is a table
+    (rows of cells)."""
+    def make(path):
+        d = docx.Document()
+        for t in texts:
+            if isinstance(t, list):
+                tbl = d.add_table(rows=len(t), cols=len(t[0]))
+                tbl.style = "Table Grid"
+                for r, row in enumerate(t):
+                    for c, cell in enumerate(row):
+                        tbl.cell(r, c).paragraphs[0].text = cell
+            else:
+                d.add_paragraph(t)
+        d.save(path)
+        return path
+    return make
+
+
+CJK = re.compile(r"([\u3000-\u9fff\uff00-\uffef]+)")
+
+
+def wps_style(src, dst):
+    """Rewrite a python-docx template the way WPS Office writes: a run per
+    change between CJK and other text with <w:rFonts w:hint="eastAsia"/>, rsid
+    attributes on paragraphs and runs, a _GoBack bookmark in the last body
+    paragraph."""
+    zin = zipfile.ZipFile(src)
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if i.filename == "word/document.xml":
+                root = etree.fromstring(data)
+                for r in list(root.iter("{%s}r" % W)):
+                    t = r.find("w:t", NS)
+                    if t is None or not t.text:
+                        continue
+                    pieces = [p for p in CJK.split(t.text) if p]
+                    parent, at = r.getparent(), r.getparent().index(r)
+                    parent.remove(r)
+                    for k, piece in enumerate(pieces):
+                        nr = etree.SubElement(parent, "{%s}r" % W)
+                        parent.remove(nr)
+                        parent.insert(at + k, nr)
+                        nr.set("{%s}rsidR" % W, "00A1B2C3")
+                        rpr = etree.SubElement(nr, "{%s}rPr" % W)
+                        f = etree.SubElement(rpr, "{%s}rFonts" % W)
+                        f.set("{%s}hint" % W, "eastAsia" if CJK.match(piece) else "default")
+                        nt = etree.SubElement(nr, "{%s}t" % W)
+                        nt.text = piece
+                        if piece != piece.strip():
+                            nt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                for p in root.iter("{%s}p" % W):
+                    p.set("{%s}rsidR" % W, "00A1B2C3")
+                body = root.find("w:body", NS)
+                last = body.findall("w:p", NS)
+                if last:
+                    b = etree.SubElement(last[-1], "{%s}bookmarkStart" % W)
+                    b.set("{%s}id" % W, "0")
+                    b.set("{%s}name" % W, "_GoBack")
+                    e = etree.SubElement(last[-1], "{%s}bookmarkEnd" % W)
+                    e.set("{%s}id" % W, "0")
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
+            z.writestr(i, data)
+    return dst
+
+
+PRODUCERS = ["word", "wps", "libreoffice"]
+
+
+@pytest.fixture(scope="module")
+def lo_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("lo")
+
+
+def build(make, producer, tmp_path, lo_dir, name="t.docx"):
+    path = make(str(tmp_path / name))
+    if producer == "wps":
+        return wps_style(path, str(tmp_path / ("wps-" + name)))
+    if producer == "libreoffice":
+        if not shutil.which("soffice"):
+            pytest.skip("LibreOffice is not installed")
+        prof = "file://" + str(lo_dir / "profile")
+        out = tmp_path / "lo"
+        r = subprocess.run(["soffice", f"-env:UserInstallation={prof}", "--headless",
+                            "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), path],
+                           capture_output=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        return str(out / name)
+    return path
+
+
+def fill(tpl, data, tmp_path, *extra, ok=True):
+    dpath = tmp_path / "data.json"
+    dpath.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.docx"
+    if out.exists():
+        out.unlink()
+    r = lx("fill", tpl, dpath, "-o", out, *extra)
+    if ok:
+        assert r.returncode == 0, r.stderr
+        assert not pkgcheck.check(str(out)), pkgcheck.check(str(out))
+    return r, out
+
+
+def body_texts(out):
+    """The body's paragraphs (tables as '| a | b |' rows), empty ones kept."""
+    d = docx.Document(str(out))
+    lines = []
+    for el in d.element.body:
+        if el.tag == "{%s}p" % W:
+            lines.append("".join(t.text or "" for t in el.iter("{%s}t" % W)))
+        elif el.tag == "{%s}tbl" % W:
+            for tr in el.findall("w:tr", NS):
+                cells = ["".join(t.text or "" for t in tc.iter("{%s}t" % W))
+                         for tc in tr.findall("w:tc", NS)]
+                lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# ---- 1. blocks spanning paragraphs, cells and rows ------------------------------------
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_if_and_for_span_paragraphs_without_p(producer, tmp_path, lo_dir):
+    tpl = build(paras("开始", "{% if show %}", "显示的段落", "{% endif %}",
+                      "{% for a in items %}", "第{{ loop.index }}项：{{ a }}", "{% endfor %}", "结束"),
+                producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"show": True, "items": ["甲", "乙"]}, tmp_path)
+    # docxtpl's meaning: the XML between the tags repeats, so each tag's
+    # paragraph leaves an empty paragraph behind (as docxtpl's do)
+    assert [t for t in body_texts(out) if t] == ["开始", "显示的段落", "第1项：甲", "第2项：乙", "结束"]
+    _, out = fill(tpl, {"show": False, "items": []}, tmp_path)
+    assert [t for t in body_texts(out) if t] == ["开始", "结束"]
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_loop_from_the_middle_of_one_paragraph_to_another(producer, tmp_path, lo_dir):
+    tpl = build(paras("名单：{% for p in people %}{{ p.name }}", "电话 {{ p.tel }}{% endfor %}完"),
+                producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"people": [{"name": "张三", "tel": "1"}, {"name": "李四", "tel": "2"}]},
+                  tmp_path)
+    # the seam paragraph holds the end of the second and the start of the first
+    assert body_texts(out) == ["名单：张三", "电话 1李四", "电话 2完"]
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_whitespace_control_joins_paragraphs_as_docxtpl(producer, tmp_path, lo_dir):
+    tpl = build(paras("我家在", "{%- if town -%}", " 城区", "{%- else -%}", " 乡下", "{%- endif -%}",
+                      " 。", "前{% if True -%}", "{%- endif %} 后"),
+                producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"town": True}, tmp_path)
+    assert body_texts(out) == ["我家在 城区 。", "前 后"]
+    _, out = fill(tpl, {"town": False}, tmp_path)
+    assert body_texts(out)[0] == "我家在 乡下 。"
+
+
+def test_whitespace_control_takes_line_breaks_within_a_paragraph(tmp_path):
+    def make(path):
+        d = docx.Document()
+        p = d.add_paragraph()
+        for piece in ["located", None, "{%- if town -%}", None, " in town", None,
+                      "{%- else -%}", None, " outside", None, "{%- endif -%}", None, " ok"]:
+            r = p.add_run()
+            if piece is None:
+                r.add_break()
+            else:
+                r.text = piece
+        d.save(path)
+        return path
+    _, out = fill(make(str(tmp_path / "t.docx")), {"town": True}, tmp_path)
+    p = docx.Document(str(out)).paragraphs[0]
+    assert p.text == "located in town ok"
+    assert not p._p.findall(".//w:br", NS)
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_a_block_spanning_table_rows_and_cells(producer, tmp_path, lo_dir):
+    tpl = build(paras([["{% for r in rows %}{{ r.a }}", "{{ r.b }}{% endfor %}"]], "尾"),
+                producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"rows": [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}, {"a": "3", "b": "z"}]},
+                  tmp_path)
+    # within one row the cells repeat: the row gets a pair of cells per item
+    assert body_texts(out)[0] == "| 1 | x2 | y3 | z |"
+    tpl = build(paras([["{% if show %}甲", "乙"], ["丙", "丁{% endif %}"]]), producer, tmp_path,
+                lo_dir, name="t2.docx")
+    _, out = fill(tpl, {"show": False}, tmp_path)
+    assert body_texts(out)[0] == "|  |"
+
+
+def test_a_block_from_the_body_into_a_cell_is_refused(tmp_path):
+    tpl = paras("{% if x %}", [["a{% endif %}"]])(str(tmp_path / "t.docx"))
+    r, out = fill(tpl, {"x": 1}, tmp_path, ok=False)
+    assert r.returncode == 1 and not out.exists()
+    assert re.search(r"t\.docx:2:2: error: word/document\.xml: '\{% endif %\}' is in this table "
+                     r"cell, but the '\{% if %\}' it belongs to \(at 1:1\) is in the document body",
+                     r.stderr), r.stderr
+
+
+def test_unclosed_and_stray_blocks_name_the_paragraph(tmp_path):
+    tpl = paras("a", "{% if x %}", "b")(str(tmp_path / "t.docx"))
+    r, _ = fill(tpl, {"x": 1}, tmp_path, ok=False)
+    assert re.search(r":2:1: error: .*'\{% if %\}' is not closed: expected '\{% endif %\}' before "
+                     r"the end of the document", r.stderr), r.stderr
+    tpl = paras("a", "b {% endfor %}")(str(tmp_path / "t2.docx"))
+    r, _ = fill(tpl, {"x": 1}, tmp_path, ok=False)
+    assert re.search(r":2:3: error: .*'\{% endfor %\}' without an open '\{% for %\}'", r.stderr)
+
+
+def test_literal_braces(tmp_path):
+    tpl = paras("写 {_{ name }_} 或 {_% if %_}：{{ name }}")(str(tmp_path / "t.docx"))
+    _, out = fill(tpl, {"name": "值"}, tmp_path)
+    assert body_texts(out) == ["写 {{ name }} 或 {% if %}：值"]
