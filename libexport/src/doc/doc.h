@@ -211,6 +211,10 @@ lexp_node *lexp__table_new(struct lexp_doc *d, int ncols);
 lexp_node *lexp__row_add(struct lexp_doc *d, lexp_node *table);
 lexp_node *lexp__cell_add(struct lexp_doc *d, lexp_node *row, const char *text);
 
+/* Make every string of the finished tree clean text (util/clean.c): the
+ * evaluator calls it last. 0, or -1 when out of memory. */
+int lexp__doc_clean(struct lexp_doc *d);
+
 /* ---- reading ------------------------------------------------------------- */
 
 /* Whether a top-level node is rendered in `format`. The text view shows

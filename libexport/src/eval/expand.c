@@ -1758,6 +1758,8 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
         rc = run_list(&e, t->body, NULL);
     if (rc == 0)
         rc = close_all(&e);
+    if (rc == 0 && lexp__doc_clean(d)) /* what no format can carry goes, for all alike */
+        rc = lexp__error_oom(err);
     free(e.binds);
     free(e.hints);
     lexp__sbuf_free(&e.scratch);

@@ -134,7 +134,12 @@ void dx_end(dx *c)
 
 void dx_attr(dx *c, const char *name, const char *value)
 {
-    if (!c->failed && value &&
+    if (c->failed || !value)
+        return;
+    size_t len;
+    if (!lexp__text_is_clean(value, strlen(value)))
+        value = dx_clean(c, value, strlen(value), &len);
+    if (!c->failed &&
         xmlTextWriterWriteAttribute(c->w, (const xmlChar *)name, (const xmlChar *)value) < 0)
         fail(c, name);
 }
@@ -186,36 +191,7 @@ const char *dx_clean(dx *c, const char *s, size_t n, size_t *outlen)
 {
     lexp__sbuf *b = &c->text;
     b->len = 0;
-    size_t start = 0, i = 0;
-    while (i < n) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch < 0x80) {
-            i++;
-            continue;
-        }
-        if (ch < 0x80) {
-            if (ch == '\t' || ch == '\n' || ch == '\r') {
-                i++;
-                continue;
-            }
-            /* C0 controls are not allowed anywhere in XML 1.0 */
-            lexp__sbuf_put(b, s + start, i - start);
-            start = ++i;
-            continue;
-        }
-        uint32_t cp;
-        size_t k = lexp__utf8_decode(s + i, n - i, &cp);
-        if (k && cp != 0xFFFE && cp != 0xFFFF) {
-            i += k;
-            continue;
-        }
-        lexp__sbuf_put(b, s + start, i - start);
-        if (!k) /* not UTF-8: the replacement character, so the part stays valid */
-            lexp__sbuf_puts(b, "\xEF\xBF\xBD");
-        i += k ? k : 1;
-        start = i;
-    }
-    lexp__sbuf_put(b, s + start, n - start);
+    lexp__sbuf_put_clean(b, s, n); /* the one rule for every format */
     if (lexp__sbuf_grow(b, 1) || b->oom) {
         fail(c, "out of memory");
         *outlen = 0;

@@ -371,7 +371,8 @@ void lexp__xlsx_sheet_name(char *dst, const char *name)
             cp = '_';
             l = 1;
         }
-        if (cp < 0x20 || cp == 0x7F || (cp < 0x80 && strchr("[]:*?/\\", (int)cp) != NULL))
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF ||
+            (cp < 0x80 && strchr("[]:*?/\\", (int)cp) != NULL))
             cp = '_';
         int u = cp > 0xFFFF ? 2 : 1;
         if (units + u > 31)
@@ -690,14 +691,24 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
         return lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
                                "xlsx: libxlsxwriter could not start a workbook");
     }
+    /* libxlsxwriter writes docProps/core.xml itself, escaping only & < >:
+     * it is handed clean text (util/clean.c), and copies it */
     lxw_doc_properties dp;
     memset(&dp, 0, sizeof dp);
-    dp.title = (char *)props->title;
-    dp.subject = (char *)props->subject;
-    dp.author = (char *)props->author;
-    dp.keywords = (char *)props->keywords;
+    const char *given[4] = {props->title, props->subject, props->author, props->keywords};
+    char *clean[4] = {NULL, NULL, NULL, NULL};
+    int oom = 0;
+    for (int i = 0; i < 4; i++)
+        if (given[i] && !(clean[i] = lexp__text_clean_dup(given[i], strlen(given[i]), NULL)))
+            oom = 1;
+    dp.title = clean[0];
+    dp.subject = clean[1];
+    dp.author = clean[2];
+    dp.keywords = clean[3];
     dp.created = creation_time(props->date);
-    lxw_error e = workbook_set_properties(b->wb, &dp);
+    lxw_error e = oom ? LXW_ERROR_MEMORY_MALLOC_FAILED : workbook_set_properties(b->wb, &dp);
+    for (int i = 0; i < 4; i++)
+        free(clean[i]);
     if (e) {
         lexp__xbook_discard(b);
         return lxw_fail(err, e, "document properties");

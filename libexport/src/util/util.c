@@ -190,32 +190,6 @@ void lexp__sbuf_repeat(lexp__sbuf *b, const char *s, size_t times)
         lexp__sbuf_put(b, s, n);
 }
 
-void lexp__sbuf_put_xml(lexp__sbuf *b, const char *s, size_t n)
-{
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *rep = NULL;
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        default:
-            /* XML 1.0 has no way to write these: show a replacement mark */
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-                rep = "\xEF\xBF\xBD";
-            break;
-        }
-        if (rep) {
-            lexp__sbuf_put(b, s + start, i - start);
-            lexp__sbuf_puts(b, rep);
-            start = i + 1;
-        }
-    }
-    lexp__sbuf_put(b, s + start, n - start);
-}
-
 const char *lexp__sbuf_cstr(lexp__sbuf *b)
 {
     if (lexp__sbuf_grow(b, 0) || !b->ptr)

@@ -61,7 +61,8 @@ void lexp__sbuf_puts(lexp__sbuf *b, const char *s);
 void lexp__sbuf_putc(lexp__sbuf *b, char c);
 void lexp__sbuf_printf(lexp__sbuf *b, const char *fmt, ...) LEXP_PRINTF(2, 3);
 void lexp__sbuf_repeat(lexp__sbuf *b, const char *s, size_t times);
-/* Append `n` bytes escaped for XML text or attribute values. */
+/* Append `n` bytes escaped for XML text or attribute values, cleaned as
+ * lexp__sbuf_put_clean does. */
 void lexp__sbuf_put_xml(lexp__sbuf *b, const char *s, size_t n);
 /* NUL-terminate without counting the NUL; returns ptr ("" if empty). */
 const char *lexp__sbuf_cstr(lexp__sbuf *b);
@@ -102,6 +103,18 @@ int lexp__is_cjk(uint32_t cp);
  * full-width characters, 0 for combining marks, else 1. */
 int lexp__char_width(uint32_t cp);
 size_t lexp__str_width(const char *s, size_t n);
+
+/* ---- clean text (clean.c): what every format can carry ------------ */
+
+/* The one rule for characters in outputs: C0 controls other than tab, LF
+ * and CR, DEL and the C1 controls U+0080-U+009F are dropped; U+FFFE,
+ * U+FFFF and bytes that are not UTF-8 (lone surrogates too) become U+FFFD.
+ * XML 1.0 cannot carry the former set at all. */
+int lexp__text_is_clean(const char *s, size_t n);
+void lexp__sbuf_put_clean(lexp__sbuf *b, const char *s, size_t n);
+/* A clean malloc'd, NUL-terminated copy (length in *outlen if not NULL);
+ * NULL when out of memory. */
+char *lexp__text_clean_dup(const char *s, size_t n, size_t *outlen);
 
 /* ---- numbers and dates --------------------------------------------- */
 
