@@ -326,9 +326,27 @@ LEXP_EXPORT int lexp_render_to_file(const char *path, const lexp_template *tpl,
                                     const lexp_data *data,
                                     const lexp_render_options *opt, lexp_error *err);
 
-/** Write bytes to `path` atomically (temporary file + rename). */
+/**
+ * Write bytes to `path` atomically: to a temporary file beside the target,
+ * renamed over it once complete, so an existing file is never left
+ * half-written. A symlink at `path` is followed (its target is replaced, the
+ * link stays). Only regular files are written: a directory, device, FIFO or
+ * socket at `path` is refused with LEXP_EIO. An existing file keeps its
+ * permission bits; a new one gets 0666 less the umask (the umask is never
+ * changed, so this is safe from any thread).
+ */
 LEXP_EXPORT int lexp_write_file(const char *path, const void *bytes, size_t size,
                                 lexp_error *err);
+
+/**
+ * Write `n` files (at most 64) all or none, as lexp_write_file writes one:
+ * every file goes to its temporary first, and the temporaries are renamed
+ * into place only when all are complete. On any failure before that (a
+ * full disk, a refused target) no file is replaced and no temporary is
+ * left. The paths must name different files.
+ */
+LEXP_EXPORT int lexp_write_files(size_t n, const char *const *paths, const lexp_buf *bufs,
+                                 lexp_error *err);
 
 /**
  * The monthly briefing: checks the data against the contract (the first

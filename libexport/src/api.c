@@ -172,54 +172,27 @@ void lexp__engine_unlock(lexp_engine *e)
 
 int lexp_write_file(const char *path, const void *bytes, size_t size, lexp_error *err)
 {
+    if (!path)
+        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+    return lexp__write_files(1, &path, &bytes, &size, err);
+}
+
+int lexp_write_files(size_t n, const char *const *paths, const lexp_buf *bufs,
+                     lexp_error *err)
+{
     lexp_error_clear(err);
-    if (!path || (!bytes && size))
-        return lexp__error_set(err, LEXP_EINVAL, path, 0, 0, NULL, "invalid argument");
-    /* The temporary file sits next to the target so rename() stays on one
-     * file system and replaces the target in one step. */
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
-        return lexp__error_oom(err);
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp-XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return lexp__error_set(err, LEXP_EIO, path, 0, 0, NULL, "cannot create: %s",
-                               strerror(e));
+    if (n && (!paths || !bufs))
+        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+    if (n > 64)
+        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
+                               "at most 64 files are written at once, not %zu", n);
+    const void *bytes[64];
+    size_t sizes[64];
+    for (size_t i = 0; i < n; i++) {
+        bytes[i] = bufs[i].ptr;
+        sizes[i] = bufs[i].size;
     }
-    const unsigned char *p = bytes;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return lexp__error_set(err, LEXP_EIO, path, 0, 0, NULL, "cannot write: %s",
-                                   strerror(e));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    /* mkstemp creates 0600; outputs are ordinary documents. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        return lexp__error_set(err, LEXP_EIO, path, 0, 0, NULL, "cannot write: %s",
-                               strerror(e));
-    }
-    free(tmp);
-    return 0;
+    return lexp__write_files(n, paths, bytes, sizes, err);
 }
 
 /* ---- rendering a tree ------------------------------------------------------ */

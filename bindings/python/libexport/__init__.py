@@ -176,6 +176,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "lexp_fill": (i, [P(_Buf), cp, vp, P(_Options), E]),
         "lexp_fill_memory": (i, [P(_Buf), vp, sz, cp, vp, P(_Options), E]),
         "lexp_write_file": (i, [cp, vp, sz, E]),
+        "lexp_write_files": (i, [sz, P(cp), P(_Buf), E]),
         "lexp_buf_dispose": (None, [P(_Buf)]),
         "lexp_month_valid": (i, [cp]),
     }
@@ -406,7 +407,7 @@ def brief(data: DataLike, month: str, outdir: Union[str, "os.PathLike[str]"] = "
     any file is written, so a failure writes nothing.
     """
     lib = _load()
-    formats = list(formats)
+    formats = list(dict.fromkeys(formats))  # each file once
     if not lib.lexp_month_valid(month.encode()):
         raise Error(f"month {month!r}: expected YYYY-MM (01-12)", code=_ERR_INVAL)
     results: List[Tuple[str, bytes]] = []
@@ -421,11 +422,16 @@ def brief(data: DataLike, month: str, outdir: Union[str, "os.PathLike[str]"] = "
             results.append((fmt, _take(buf)))
             call.deliver_warnings()
     os.makedirs(outdir, exist_ok=True)
-    paths = []
-    for fmt, content in results:
-        p = os.path.join(os.fspath(outdir), f"briefing-{month}.{fmt}")
-        _write(p, content)
-        paths.append(p)
+    paths = [os.path.join(os.fspath(outdir), f"briefing-{month}.{fmt}") for fmt, _ in results]
+    # all or none: every file is written to its temporary before any is replaced
+    n = len(results)
+    names = (ctypes.c_char_p * n)(*[os.fsencode(p) for p in paths])
+    keep = [ctypes.create_string_buffer(content, len(content)) for _, content in results]
+    bufs = (_Buf * n)(*[_Buf(ctypes.cast(k, ctypes.c_void_p), len(c))
+                        for k, (_, c) in zip(keep, results)])
+    err = _Error()
+    if lib.lexp_write_files(n, names, bufs, ctypes.byref(err)):
+        raise _raise(err)
     return paths
 
 

@@ -142,6 +142,14 @@ char *lexp__dir_of(const char *path);
 /* 1-based line and column (in characters) of byte `off` of text `s`. */
 void lexp__line_col(const char *s, size_t off, int *line, int *col);
 
+/* Write n files atomically, all or none (write.c): each to a temporary
+ * beside its target (after following symlinks), renamed into place once
+ * every temporary is complete. Only regular files are replaced (a
+ * directory, device or FIFO is LEXP_EIO); an existing file keeps its mode;
+ * the umask is never touched. */
+int lexp__write_files(size_t n, const char *const *paths, const void *const *bytes,
+                      const size_t *sizes, lexp_error *err);
+
 /* Read a whole file, refusing more than `max` bytes (LEXP_ELIMIT).
  * The result is NUL-terminated; free with free(). */
 int lexp__read_file(char **out, size_t *len, const char *path, size_t max,
