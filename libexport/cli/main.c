@@ -433,6 +433,40 @@ static int make_dir(const char *dir)
     return rc;
 }
 
+/* "pdf,docx,xlsx": every item a known format, none empty; a format named
+ * twice (or by two names, txt and text) is written once. */
+static int parse_formats(const char *list, int *fmts, int *nf)
+{
+    *nf = 0;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char tok[16];
+        if (n == 0)
+            return usage_error("-f \"%s\": an empty format; expected a list such as "
+                               "pdf,docx,xlsx (also txt, tree)",
+                               list);
+        int f = -1;
+        if (n < sizeof tok) {
+            memcpy(tok, p, n);
+            tok[n] = 0;
+            f = lexp_format_from_name(tok);
+        }
+        if (f < 0)
+            return usage_error("unknown format '%.*s'; expected pdf, docx, xlsx, txt or tree",
+                               (int)(n > 40 ? 40 : n), p);
+        int seen = 0;
+        for (int i = 0; i < *nf; i++)
+            seen |= fmts[i] == f;
+        if (!seen)
+            fmts[(*nf)++] = f; /* at most the five formats */
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
 static int cmd_brief(int argc, char **argv)
 {
     args a;
@@ -448,19 +482,14 @@ static int cmd_brief(int argc, char **argv)
         return usage_error("brief needs --month YYYY-MM");
     }
     int fmts[8], nf = 0;
-    const char *list = a.format ? a.format : "pdf,docx,xlsx";
-    char *copy = strdup(list);
-    for (char *tok = strtok(copy, ","); tok && rc == 0; tok = strtok(NULL, ",")) {
-        int f = lexp_format_from_name(tok);
-        if (f < 0 || nf == 8)
-            rc = usage_error("unknown format '%s'; expected pdf, docx, xlsx or txt", tok);
-        else
-            fmts[nf++] = f;
-    }
-    free(copy);
-    if (rc) {
+    if ((rc = parse_formats(a.format ? a.format : "pdf,docx,xlsx", fmts, &nf))) {
         free_args(&a);
         return rc;
+    }
+    if (a.out && strcmp(a.out, "-") == 0) {
+        free_args(&a);
+        return usage_error("brief writes files into a folder: -o - (standard output) is for "
+                           "render and fill; give -o OUTDIR");
     }
     const char *dir = a.out ? a.out : ".";
     lexp_data *d = NULL;
@@ -488,13 +517,23 @@ static int cmd_brief(int argc, char **argv)
                 strerror(errno));
         rc = EXIT_IO;
     }
-    for (int i = 0; i < nf && rc == 0; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/briefing-%s.%s", dir, a.month, lexp_format_name(fmts[i]));
-        rc = write_out(path, &bufs[i]);
-        if (rc == 0)
-            printf("%s\n", path);
+    /* All or none: every temporary is written before any file is replaced. */
+    char paths[8][4096];
+    const char *pp[8];
+    for (int i = 0; i < nf; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/briefing-%s.%s", dir, a.month,
+                 lexp_format_name(fmts[i]));
+        pp[i] = paths[i];
     }
+    if (rc == 0) {
+        int r = lexp_write_files((size_t)nf, pp, bufs, &err);
+        if (r) {
+            print_error(&err);
+            rc = exit_for(r);
+        }
+    }
+    for (int i = 0; i < nf && rc == 0; i++)
+        printf("%s\n", paths[i]);
     for (int i = 0; i < nf; i++)
         lexp_buf_dispose(&bufs[i]);
     lexp_data_free(d);
@@ -503,7 +542,7 @@ static int cmd_brief(int argc, char **argv)
     return rc;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -534,4 +573,17 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     return usage_error("unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = run(argc, argv);
+    /* Output that never arrived is an I/O error, not success (> /dev/full). */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == 0) /* else the failure is reported already */
+            fprintf(stderr, "lexport: error: cannot write to standard output: %s\n",
+                    strerror(errno));
+        return rc ? rc : EXIT_IO;
+    }
+    return rc;
 }

@@ -98,7 +98,7 @@ static const lexp_value *count_field(chk *c, const lexp_value *obj, const char *
 {
     const lexp_value *v = field(c, obj, key, req);
     if (v && !count_ok(v)) {
-        problem(c, obj, key, v, "expected a non-negative integer");
+        problem(c, obj, key, v, "expected a non-negative integer below 10^15");
         return NULL;
     }
     return v;

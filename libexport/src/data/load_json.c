@@ -90,7 +90,15 @@ static lexp_value *convert(conv *c, json_t *j, const lexp_value *parent, uint32_
         v = lexp__v_strcopy(a, json_string_value(j), n);
         break;
     }
-    case JSON_INTEGER: v = lexp__v_num(a, (double)json_integer_value(j)); break;
+    case JSON_INTEGER: {
+        json_int_t iv = json_integer_value(j);
+        v = lexp__v_num(a, (double)iv);
+        /* beyond 2^53 the double is rounded: keep the digits the user wrote,
+         * so messages quote them exactly */
+        if (v && (iv > 9007199254740992LL || iv < -9007199254740992LL))
+            v->hfmt = lexp__arena_printf(a, "%" JSON_INTEGER_FORMAT, iv);
+        break;
+    }
     case JSON_REAL: v = lexp__v_num(a, json_real_value(j)); break;
     case JSON_TRUE:
     case JSON_FALSE:

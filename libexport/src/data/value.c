@@ -209,7 +209,10 @@ void lexp__v_describe(lexp__sbuf *b, const lexp_value *v)
     case LV_BOOL: lexp__sbuf_puts(b, v->b ? "true" : "false"); break;
     case LV_NUM:
         lexp__sbuf_puts(b, "the number ");
-        lexp__fmt_number(b, v->u.num);
+        if (v->hint == LH_NONE && v->hfmt)
+            lexp__sbuf_puts(b, v->hfmt); /* exact digits of a large integer */
+        else
+            lexp__fmt_number(b, v->u.num);
         break;
     case LV_STR: {
         lexp__sbuf_puts(b, "the string \"");
