@@ -7,6 +7,11 @@
 #                               AddressSanitizer/UBSan and valgrind)
 #   bash scripts/dev.sh build   install the build dependencies and build
 #   bash scripts/dev.sh bench   build and print the benchmark figures
+#   bash scripts/dev.sh fuzz [SECONDS]
+#                               build every libFuzzer target (tests/fuzz/fuzz_*.c with
+#                               a corpus) with clang and ASan+UBSan, run each for
+#                               SECONDS (default 60); findings go to build-fuzz/findings/
+#                               (LEXP_FUZZ_TARGETS="template json" picks targets)
 #
 # Installs Debian packages with apt-get when some are missing (needs root or sudo).
 set -euo pipefail
@@ -18,6 +23,7 @@ BUILD_DEPS=(build-essential cmake pkg-config
   libjansson-dev libhpdf-dev libharfbuzz-dev libfontconfig1-dev libzip-dev libxml2-dev
   libxlsxwriter-dev zlib1g-dev libpng-dev
   fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-arphic-uming fonts-wqy-zenhei)
+FUZZ_DEPS=(clang libclang-rt-14-dev)
 TEST_DEPS=(python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
   libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript)
 
@@ -38,6 +44,67 @@ build() { # build DIR [cmake options…]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j"$JOBS"
+}
+
+# Inputs as long as the limits they should reach: templates past the chain
+# and nesting limits, office packages with a few parts.
+fuzz_max_len() {
+  case "$1" in
+    office|ledger) echo 262144 ;;
+    pipeline) echo 131072 ;;
+    image) echo 1048576 ;;
+    *) echo 65536 ;;
+  esac
+}
+
+fuzz() { # fuzz SECONDS: every target in turn, unattended; a summary line each
+  local secs=$1 dir=build-fuzz
+  [[ "$secs" =~ ^[0-9]+$ ]] || { echo "fuzz: SECONDS must be a number, not '$secs'"; exit 2; }
+  local targets=()
+  for src in tests/fuzz/fuzz_*.c; do
+    local name; name=$(basename "$src" .c); name=${name#fuzz_}
+    [ -d "tests/fuzz/corpus/$name" ] || continue
+    if [ -n "${LEXP_FUZZ_TARGETS:-}" ] && [[ " $LEXP_FUZZ_TARGETS " != *" $name "* ]]; then
+      continue
+    fi
+    targets+=("$name")
+  done
+  [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no targets"; exit 2; }
+  echo "== building ${targets[*]} with clang, libFuzzer, ASan and UBSan in $dir"
+  CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEXP_FUZZ=ON \
+    -DLEXP_SANITIZE=ON >/dev/null
+  cmake --build "$dir" -j"$JOBS" --target "${targets[@]/#/fuzz_}"
+  local summary=() found=0
+  export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+  export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp"
+  export LEXP_SOURCE_DIR="$ROOT"
+  for name in "${targets[@]}"; do
+    local work="$dir/corpus/$name" findings="$dir/findings/$name" log="$dir/fuzz-$name.log"
+    mkdir -p "$work" "$findings"
+    echo "== fuzz_$name for ${secs}s (log: $log)"
+    # fork mode with -ignore_*: a finding is saved and fuzzing goes on, so a
+    # long unattended run reports every finding, not only the first
+    "$dir/tests/fuzz_$name" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+      -max_total_time="$secs" -max_len="$(fuzz_max_len "$name")" -timeout=30 \
+      -rss_limit_mb=2048 -artifact_prefix="$findings/" -print_final_stats=1 \
+      "$work" "tests/fuzz/corpus/$name" >"$log" 2>&1 || true
+    local stats n execs cov corp rate
+    stats=$(grep -E '^#[0-9]+: cov: ' "$log" | tail -1)
+    execs=$(sed -nE 's/^#([0-9]+): .*/\1/p' <<<"$stats")
+    cov=$(sed -nE 's/.* cov: ([0-9]+) .*/\1/p' <<<"$stats")
+    corp=$(sed -nE 's/.* corp: ([0-9]+) .*/\1/p' <<<"$stats")
+    n=$(find "$findings" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+        -o -name 'oom-*' -o -name 'slow-unit-*' \) | wc -l)
+    found=$((found + n))
+    rate=$(sed -nE 's/.* exec\/s ([0-9]+) .*/\1/p' <<<"$stats")
+    summary+=("$(printf 'fuzz %-9s %6ss  %10s execs  %7s exec/s  cov %6s  corpus %5s  findings %s%s' \
+      "$name" "$secs" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
+      "${corp:-?}" "$n" "$( [ "$n" -gt 0 ] && echo " in $findings/")")")
+  done
+  echo "== summary (inputs that found something: add each to tests/fuzz/corpus/NAME/ with its fix)"
+  printf '%s\n' "${summary[@]}"
+  [ "$found" -eq 0 ]
 }
 
 case "${1:-}" in
@@ -76,8 +143,12 @@ case "${1:-}" in
     build build
     cmake --build build --target bench
     ;;
+  fuzz)
+    install "${BUILD_DEPS[@]}" "${FUZZ_DEPS[@]}"
+    fuzz "${2:-60}"
+    ;;
   *)
-    sed -n '2,13p' "$0"
+    sed -n '2,18p' "$0"
     exit 2
     ;;
 esac
