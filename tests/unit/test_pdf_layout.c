@@ -238,6 +238,29 @@ int main(void)
     for (int i = 0; i < n; i++)
         free(lines[i]);
 
+    /* a last line of two characters is taken up by the line above when
+     * its commas can be set at half width (tighter lines) */
+    char tight[512] = "";
+    for (int i = 0; i < 14; i++)
+        strcat(tight, "字，");
+    strcat(tight, "一起。");
+    n = lexp__layout_break_text(f, tight, LEXP_ROLE_FANGSONG, 16, 28 * 16, 0, 1, lines, widths,
+                                8, &err);
+    CHECK(n == 1, "a tighter line could take the last two characters: %d lines (%s)", n,
+          n > 1 ? lines[n - 1] : "");
+    for (int i = 0; i < n && i < 8; i++)
+        free(lines[i]);
+    /* nothing to squeeze: the two characters stay on their line */
+    char loose[512] = "";
+    for (int i = 0; i < 28; i++)
+        strcat(loose, "字");
+    strcat(loose, "一起。");
+    n = lexp__layout_break_text(f, loose, LEXP_ROLE_FANGSONG, 16, 28 * 16, 0, 1, lines, widths,
+                                8, &err);
+    CHECK(n == 2 && strcmp(lines[1], "一起。") == 0, "loose paragraph: %d lines", n);
+    for (int i = 0; i < n && i < 8; i++)
+        free(lines[i]);
+
     unsigned seed = 20240930u;
     char buf[4096];
     for (int i = 0; i < 400; i++) {

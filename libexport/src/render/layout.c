@@ -24,6 +24,8 @@
 /* At most this much negative spacing per gap (em) when a line is squeezed
  * so a closing mark need not start the next line. */
 #define MAX_SQUEEZE 0.025
+/* At most this many layout passes for the keep rules. */
+#define KEEP_PASSES 8
 
 /* ---- character classes ------------------------------------------------------ */
 
@@ -228,7 +230,7 @@ static size_t trim_spaces(const text *t, size_t s, size_t e)
 
 /* Width the last character may give up at a line end: a full-width mark
  * whose ink is in its left half counts half (GB/T 15834 §5.1.10). */
-static float end_trim(const text *t, size_t s, size_t e)
+float end_trim(const text *t, size_t s, size_t e)
 {
     e = trim_spaces(t, s, e);
     if (e == s)
@@ -248,7 +250,7 @@ float natural(const text *t, size_t s, size_t e)
 
 /* How much a line [s, e) could be squeezed: inner punctuation to half
  * width, then a little negative spacing between characters. */
-static float squeeze(const text *t, size_t s, size_t e)
+float squeeze(const text *t, size_t s, size_t e)
 {
     e = trim_spaces(t, s, e);
     float k = 0;
@@ -614,7 +616,8 @@ int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
 int set_text(LX *lx, text *t, double w, double indent, double hang, lexp_align align)
 {
     text_finish(t);
-    if (break_lines(t, w - indent, w - hang, &lx->ln))
+    if (break_lines(t, w - indent, w - hang, &lx->ln) ||
+        tighten(t, w - indent, w - hang, &lx->ln))
         return lexp__error_oom(lx->err);
     for (size_t i = 0; i < lx->ln.n; i++) {
         tline *l = &lx->ln.v[i];
@@ -654,10 +657,20 @@ int place_lines(LX *lx, const text *t, const lines *L, double bx, double pitch,
             }
         }
         size_t end = i + (fit < left ? fit : left);
+        /* a keep rule's page break (layout_keep.c) */
+        size_t cut = keep_cut(lx, i, end);
+        if (cut == i && !lx->fresh) {
+            if (new_page(lx))
+                return -1;
+            continue;
+        }
+        if (cut == i)
+            cut = keep_cut(lx, i + 1, end);
+        end = cut;
         for (; i < end; i++) {
             const tline *l = &L->v[i];
             double base = baseline(ay(lx) + lx->y, pitch, line_size(t, l));
-            if (emit_line(lx, t, l, ax(lx) + bx, base))
+            if (emit_line(lx, t, l, ax(lx) + bx, base) || keep_log(lx, i))
                 return -1;
             lx->y += pitch;
         }
@@ -1526,7 +1539,7 @@ double next_min(LX *lx, const lexp_node *n)
 
 /* ---- the document ------------------------------------------------------------------- */
 
-static int block(LX *lx, const lexp_node *n)
+static int block_kind(LX *lx, const lexp_node *n)
 {
     const lexp_style *st = lx->st;
     switch (n->type) {
@@ -1554,6 +1567,29 @@ static int block(LX *lx, const lexp_node *n)
     case LEXP_N_DISTRIBUTION: return block_distribution(lx, n);
     default: return 0;
     }
+}
+
+static int block(LX *lx, const lexp_node *n)
+{
+    lx->cur = n;
+    int p0 = lx->page;
+    size_t n0 = p0 >= 0 ? lx->L->pages[p0].n : 0;
+    int rc = block_kind(lx, n);
+    if (rc)
+        return rc;
+    /* a table, picture or chart: a unit for the keep rules where it starts
+     * and one where it ends */
+    if (n->type == LEXP_N_TABLE || n->type == LEXP_N_IMAGE || n->type == LEXP_N_CHART) {
+        lx->cur = n;
+        int start = p0 >= 0 && lx->L->pages[p0].n > n0 ? p0 : p0 + 1, end = lx->page;
+        if (start >= 0 && start < end) {
+            lx->page = start;
+            rc = keep_log(lx, 0);
+            lx->page = end;
+        }
+        return rc ? rc : keep_log(lx, UINT32_MAX);
+    }
+    return 0;
 }
 
 void lexp__layout_free(lexp__layout *l)
@@ -1590,25 +1626,47 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
                      const lexp_render_options *opt, lexp_error *err)
 {
     *out = NULL;
-    lexp__layout *L = calloc(1, sizeof *L);
-    if (!L)
-        return lexp__error_oom(err);
-    lexp__arena_init(&L->arena);
-    L->style = lexp__style_for(doc->preset);
-    L->page_w = L->style->page_w;
-    L->page_h = L->style->page_h;
-    LX lx;
-    lx_init(&lx, L, doc, fonts, opt, err);
+    lkeep keep;
+    memset(&keep, 0, sizeof keep);
+    lexp__layout *L = NULL;
     int rc = 0;
-    for (const lexp_node *n = doc->root->first; n && rc == 0; n = n->next)
-        if (lexp__node_shown(n, LEXP_FORMAT_PDF))
-            rc = block(&lx, n);
-    if (rc == 0)
-        rc = ensure_page(&lx);
-    if (rc == 0)
-        rc = page_numbers(&lx);
-    text_free(&lx.tx);
-    free(lx.ln.v);
+    /* lay out, check the keep rules, lay out again with their page breaks;
+     * each pass adds breaks, so a few passes settle any document */
+    for (int pass = 0; pass < KEEP_PASSES && rc == 0; pass++) {
+        lexp__layout_free(L);
+        L = calloc(1, sizeof *L);
+        if (!L) {
+            rc = lexp__error_oom(err);
+            break;
+        }
+        lexp__arena_init(&L->arena);
+        L->style = lexp__style_for(doc->preset);
+        L->page_w = L->style->page_w;
+        L->page_h = L->style->page_h;
+        LX lx;
+        lx_init(&lx, L, doc, fonts, opt, err);
+        lx.keep = &keep;
+        keep.nlog = 0;
+        for (const lexp_node *n = doc->root->first; n && rc == 0; n = n->next)
+            if (lexp__node_shown(n, LEXP_FORMAT_PDF))
+                rc = block(&lx, n);
+        if (rc == 0)
+            rc = ensure_page(&lx);
+        int added = 0;
+        if (rc == 0 && pass + 1 < KEEP_PASSES) {
+            added = keep_check(&keep);
+            if (added < 0)
+                rc = lexp__error_oom(err);
+        }
+        if (rc == 0 && added == 0)
+            rc = page_numbers(&lx);
+        text_free(&lx.tx);
+        free(lx.ln.v);
+        if (added == 0)
+            break;
+    }
+    free(keep.log);
+    free(keep.hints);
     if (rc) {
         if (!lexp__error_is_set(err))
             lexp__error_oom(err);
@@ -1630,7 +1688,7 @@ int lexp__layout_break_text(lexp__fonts *fonts, const char *s, int role, double 
     if (text_add(fonts, &t, s, strlen(s), &st, 1.0, err))
         goto done;
     text_finish(&t);
-    if (break_lines(&t, width - indent, width, &L)) {
+    if (break_lines(&t, width - indent, width, &L) || tighten(&t, width - indent, width, &L)) {
         lexp__error_oom(err);
         goto done;
     }

@@ -30,6 +30,7 @@ int block_para(LX *lx, const lexp_node *n, const lexp_textstyle *ts, const char 
 {
     text *t = &lx->tx;
     t->n = t->nst = 0;
+    lx->cur = n;
     if (prefix && add_str(lx, t, prefix, ts))
         return -1;
     if (add_runs(lx, t, &n->runs, ts, 0))
@@ -264,13 +265,16 @@ int block_signature(LX *lx, const lexp_node *n)
     if (dx + dw > lx->aw)
         dx = lx->aw - dw;
     if (who) {
-        if (single_line(lx, who, ts, wx, ww + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch, NULL))
+        if (single_line(lx, who, ts, wx, ww + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch,
+                        NULL) ||
+            keep_log(lx, 0))
             return -1;
         lx->y += ts->line_pitch;
     }
     if (when) {
         if (single_line(lx, when, ts, dx, dw + 1, LEXP_ALIGN_LEFT, lx->y, ts->line_pitch,
-                        NULL))
+                        NULL) ||
+            keep_log(lx, who != NULL))
             return -1;
         lx->y += ts->line_pitch;
     }
@@ -363,6 +367,8 @@ int block_distribution(LX *lx, const lexp_node *n)
             rc = add_line(lx, x0, y0 + lx->ah, x0 + lx->aw, y0 + lx->ah, st->dist_rule_outer,
                           0);
         lx->y = lx->ah;
+        if (rc == 0)
+            rc = keep_log(lx, 0);
     }
     for (int i = 0; i < 3; i++) {
         text_free(&parts[i]);

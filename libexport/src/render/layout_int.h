@@ -72,6 +72,31 @@ typedef struct lines {
     size_t n, cap;
 } lines;
 
+/* The keep rules (layout_keep.c) work on a log of what each pass placed:
+ * one unit per line of text (or per picture, chart and table) with the
+ * page it landed on. What a pass got wrong becomes a page break before a
+ * given line of a given node (a hint), and the document is laid out again. */
+typedef enum lunit_kind { U_BODY, U_HEAD, U_TITLE, U_SIGN, U_OTHER, U_DIST } lunit_kind;
+
+typedef struct lunit {
+    const lexp_node *node;
+    uint32_t line; /* index of the line in its node's lines */
+    int page;
+    uint8_t kind;
+} lunit;
+
+typedef struct lhint {
+    const lexp_node *node;
+    uint32_t line; /* a page starts before this line of node */
+} lhint;
+
+typedef struct lkeep {
+    lunit *log;
+    size_t nlog, caplog;
+    lhint *hints;
+    size_t nhints, caphints;
+} lkeep;
+
 typedef struct LX {
     lexp__layout *L;
     const lexp_doc *doc;
@@ -86,6 +111,8 @@ typedef struct LX {
     double grid;   /* tracking factor of text at the body size */
     text tx;       /* scratch paragraph */
     lines ln;
+    const lexp_node *cur; /* the node whose lines are being placed */
+    lkeep *keep;          /* the log and the page-break hints */
 } LX;
 
 static inline double ax(const LX *lx) { return lx->L->pages[lx->page].area_x; }
@@ -98,6 +125,9 @@ static inline lexp_align resolve_align(lexp_align a, lexp_align dflt)
 
 #define text_free(...) lexp__lx_text_free(__VA_ARGS__)
 #define text_finish(...) lexp__lx_text_finish(__VA_ARGS__)
+#define end_trim(...) lexp__lx_end_trim(__VA_ARGS__)
+#define squeeze(...) lexp__lx_squeeze(__VA_ARGS__)
+#define tighten(...) lexp__lx_tighten(__VA_ARGS__)
 #define break_lines(...) lexp__lx_break_lines(__VA_ARGS__)
 #define justify(...) lexp__lx_justify(__VA_ARGS__)
 #define push_line(...) lexp__lx_push_line(__VA_ARGS__)
@@ -127,6 +157,9 @@ static inline lexp_align resolve_align(lexp_align a, lexp_align dflt)
 #define block_signature(...) lexp__lx_block_signature(__VA_ARGS__)
 #define block_distribution(...) lexp__lx_block_distribution(__VA_ARGS__)
 #define block_rule(...) lexp__lx_block_rule(__VA_ARGS__)
+#define keep_log(...) lexp__lx_keep_log(__VA_ARGS__)
+#define keep_cut(...) lexp__lx_keep_cut(__VA_ARGS__)
+#define keep_check(...) lexp__lx_keep_check(__VA_ARGS__)
 #define page_numbers(...) lexp__lx_page_numbers(__VA_ARGS__)
 
 /* layout.c */
@@ -136,6 +169,8 @@ int break_lines(const text *t, double w_first, double w_rest, lines *L);
 void justify(text *t, tline *l, double avail, lexp_align align);
 int push_line(lines *L, size_t s, size_t e, int forced);
 float natural(const text *t, size_t s, size_t e);
+float end_trim(const text *t, size_t s, size_t e);
+float squeeze(const text *t, size_t s, size_t e);
 int new_page(LX *lx);
 int ensure_page(LX *lx);
 lexp__litem *add_item(LX *lx, lexp__lkind kind);
@@ -169,5 +204,18 @@ int block_signature(LX *lx, const lexp_node *n);
 int block_distribution(LX *lx, const lexp_node *n);
 int block_rule(LX *lx);
 int page_numbers(LX *lx);
+
+/* layout_keep.c */
+/* Log line `line` of lx->cur as placed on the current page. */
+int keep_log(LX *lx, size_t line);
+/* The first line in [from, to) of lx->cur that must start a page, or `to`. */
+size_t keep_cut(const LX *lx, size_t from, size_t to);
+/* Check a finished pass against the keep rules: adds hints for what broke
+ * them and returns how many (0: the layout stands), or -1 out of memory. */
+int keep_check(lkeep *k);
+/* After break_lines: when the last line holds only one or two characters
+ * (and punctuation), break again with lines set tighter, within what
+ * squeezing allows, so the lines above take them. -1: out of memory. */
+int tighten(const text *t, double w_first, double w_rest, lines *L);
 
 #endif

@@ -1,0 +1,154 @@
+"""Keep rules, the 版记 at the foot and the one-line masthead, measured on
+every built-in template × sample: on our PDF (pdftotext -bbox-layout) and
+on LibreOffice's rendering of our DOCX (converted once per session).
+
+GB/T 9704 §7.3.5 (the signature shares its page with the text), headings
+kept with what follows, no single line of a paragraph at a page's top or
+foot, no last line of a single character, the 报尾 whole on the last page
+in its lower third (domain conventions §2), the masthead on one line.
+
+Environment: LEXPORT (the program), LEXP_SOURCE_DIR (the source tree).
+"""
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+import typeset as T
+
+LEXPORT = os.environ.get("LEXPORT", "lexport")
+SRC = os.environ.get("LEXP_SOURCE_DIR", os.getcwd())
+MONTH = "2024-09"
+TEMPLATES = ["briefing", "summary", "deeds", "plan", "report", "stats"]
+SAMPLES = sorted(os.path.splitext(os.path.basename(p))[0]
+                 for p in glob.glob(os.path.join(SRC, "samples", "*.json"))
+                 if os.path.basename(p) != "schema.json")
+CASES = [(t, s) for s in SAMPLES for t in TEMPLATES]
+IDS = ["%s-%s" % c for c in CASES]
+
+for tool in ("pdftotext",):
+    if not shutil.which(tool):
+        pytest.skip(tool + " not installed (poppler-utils)", allow_module_level=True)
+
+
+class Outputs:
+    """Each case rendered once; every DOCX converted by one LibreOffice run."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.trees = {}
+        self.lo = None
+
+    def data(self, sample):
+        return os.path.join(SRC, "samples", sample + ".json")
+
+    def render(self, case, fmt):
+        t, s = case
+        out = os.path.join(self.tmp, "%s-%s.%s" % (s, t, fmt))
+        if not os.path.exists(out):
+            r = subprocess.run([LEXPORT, "render", t, self.data(s), "--month", MONTH, "-f", fmt,
+                                "-o", out], capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+        return out
+
+    def tree(self, case):
+        if case not in self.trees:
+            t, s = case
+            self.trees[case] = T.tree(LEXPORT, t, self.data(s), MONTH)
+        return self.trees[case]
+
+    def libreoffice(self, case):
+        exe = shutil.which("soffice")
+        if not exe:
+            pytest.skip("LibreOffice (soffice) is not installed")
+        lo_dir = os.path.join(self.tmp, "lo")
+        if self.lo is None:
+            docs = [self.render(c, "docx") for c in CASES]
+            os.makedirs(lo_dir, exist_ok=True)
+            profile = "file://" + os.path.join(self.tmp, "lo-profile")
+            r = subprocess.run([exe, "-env:UserInstallation=" + profile, "--headless",
+                                "--convert-to", "pdf", "--outdir", lo_dir, *docs],
+                               capture_output=True, text=True, timeout=1800)
+            self.lo = r.stdout + r.stderr
+        pdf = os.path.join(lo_dir, "%s-%s.pdf" % (case[1], case[0]))
+        assert os.path.exists(pdf), "LibreOffice did not convert: " + self.lo
+        return pdf
+
+
+@pytest.fixture(scope="module")
+def outs():
+    d = tempfile.mkdtemp(prefix="lexp-keeps-")
+    yield Outputs(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(params=CASES, ids=IDS)
+def case(request):
+    return request.param
+
+
+def problems(pdf, doc):
+    pgs = T.pages(pdf)
+    return (T.keep_problems(pgs, doc) + T.orphans_widows(pgs, doc) +
+            T.single_char_last_lines(pgs) + T.distribution_problems(pgs, doc) +
+            T.masthead_problems(pgs, doc))
+
+
+def test_pdf_keeps(outs, case):
+    bad = problems(outs.render(case, "pdf"), outs.tree(case))
+    assert not bad, "\n".join(bad)
+
+
+# ---- the checks can fail -----------------------------------------------------------
+
+def lines_of(page, rows):
+    """Fake body lines: (x0, x1, text) top to bottom on one page."""
+    return [T.Line(page, x0, T.AREA_TOP + 29 * i, x1, T.AREA_TOP + 29 * i + 16, text)
+            for i, (x0, x1, text) in enumerate(rows)]
+
+
+def fake_doc(xml):
+    import xml.etree.ElementTree as ET
+    return ET.fromstring(xml)
+
+
+L, R = 79.4, 521.8  # type area edges on an odd page
+
+
+def test_checks_see_a_lonely_signature_and_a_stranded_heading():
+    full = [(L + 31.6, R, "第一段第一行" * 4)] + [(L, R, "字" * 28)] * 20
+    doc = fake_doc('<document><heading number="一、">基本情况</heading>'
+                   '<signature issuer="某某社区居委会"/></document>')
+    pgs = [lines_of(0, full + [(L + 31.6, 200, "一、基本情况")]),
+           lines_of(1, [(L, R, "字" * 28), (L, 300, "末行。"), (400, 500, "某某社区居委会")])]
+    bad = T.keep_problems(pgs, doc)
+    assert any("heading" in b for b in bad), bad
+    pgs = [lines_of(0, full), lines_of(1, [(400, 500, "某某社区居委会")])]
+    bad = T.keep_problems(pgs, doc)
+    assert any("signature" in b for b in bad), bad
+
+
+def test_checks_see_orphans_widows_and_single_characters():
+    doc = fake_doc("<document/>")
+    body = [(L, R, "字" * 28)] * 20
+    pgs = [lines_of(0, body + [(L + 31.6, R, "新段首行" * 6)]),
+           lines_of(1, [(L, R, "字" * 28), (L, 300, "段末。")])]
+    assert any("foot" in b for b in T.orphans_widows(pgs, doc))
+    pgs = [lines_of(0, body + [(L, R, "字" * 28)]),
+           lines_of(1, [(L, 300, "段末。"), (L + 31.6, R, "新段" * 13)])]
+    assert any("top" in b for b in T.orphans_widows(pgs, doc))
+    pgs = [lines_of(0, [(L + 31.6, R, "字" * 26), (L, 110, "了。")])]
+    assert T.single_char_last_lines(pgs)
+
+
+def test_checks_see_a_distribution_off_the_foot():
+    doc = fake_doc('<document><distribution report="甲" send="乙" copies="40"/></document>')
+    pgs = [lines_of(0, [(L, R, "报：甲"), (L, R, "送：乙"), (L, R, "（共印40份）")])]
+    bad = T.distribution_problems(pgs, doc)
+    assert any("lower third" in b for b in bad), bad
+    doc = fake_doc('<document><masthead title="某某社区民族团结进步创建工作简报"/></document>')
+    pgs = [lines_of(0, [(L, R, "某某社区民族团结进步创建工作简"), (L, 120, "报")])]
+    assert T.masthead_problems(pgs, doc)

@@ -1,0 +1,232 @@
+"""Reading a typeset page back: text lines from pdftotext -bbox-layout,
+grouped by page, and the keep rules checked on them.
+
+Used for our PDF and for LibreOffice's rendering of our DOCX alike, so it
+knows nothing of either renderer: lines, their boxes, and the document tree
+(-f tree) to tell headings, the signature and the 版记 apart.
+"""
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+MM = 72.0 / 25.4
+PAGE_H = 297 * MM
+AREA_TOP = 37 * MM
+AREA_BOTTOM = (37 + 225) * MM
+EM = 156 * MM / 28  # a character on the GB/T 9704 grid
+PUNCT = set("，。、；：？！）》」』】〕〉’”％,.;:?!)]}（《「『【〔〈‘“([{—…·")
+
+
+class Line:
+    def __init__(self, page, x0, y0, x1, y1, text):
+        self.page, self.x0, self.y0, self.x1, self.y1 = page, x0, y0, x1, y1
+        self.text = text
+
+    def __repr__(self):
+        return "p%d y%.0f x%.0f-%.0f %r" % (self.page + 1, self.y0, self.x0, self.x1, self.text)
+
+
+def flat(s):
+    return re.sub(r"\s+", "", s)
+
+
+def pages(pdf):
+    """Lines of each page: [[Line]], top to bottom; words of one line joined."""
+    r = subprocess.run(["pdftotext", "-bbox-layout", pdf, "-"], capture_output=True,
+                       text=True, check=True)
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", r.stdout).replace(
+        'xmlns="http://www.w3.org/1999/xhtml"', ""))
+    out = []
+    for pi, page in enumerate(root.iter("page")):
+        rows = []
+        for line in page.iter("line"):
+            words = list(line.iter("word"))
+            if not words:
+                continue
+            box = [float(line.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")]
+            rows.append(Line(pi, *box, "".join(w.text or "" for w in words)))
+        # poppler may cut one visual line in two (a bold run, another font):
+        # merge lines whose vertical centres agree
+        rows.sort(key=lambda l: ((l.y0 + l.y1) / 2, l.x0))
+        merged = []
+        for l in rows:
+            m = merged[-1] if merged else None
+            if m and abs((m.y0 + m.y1) / 2 - (l.y0 + l.y1) / 2) < 4:
+                m.x0, m.x1 = min(m.x0, l.x0), max(m.x1, l.x1)
+                m.y0, m.y1 = min(m.y0, l.y0), max(m.y1, l.y1)
+                m.text += l.text
+            else:
+                merged.append(l)
+        out.append(merged)
+    return out
+
+
+def body_lines(pg):
+    """The lines inside the type area (no page numbers)."""
+    return [l for l in pg if l.y1 <= AREA_BOTTOM + 3 and not re.fullmatch(r"[—\-–]*\d+[—\-–]*",
+                                                                             flat(l.text))]
+
+
+def tree(lexport, template, data, month):
+    r = subprocess.run([lexport, "render", template, data, "--month", month, "-f", "tree",
+                        "-o", "-"], capture_output=True, text=True, check=True)
+    return ET.fromstring(r.stdout)
+
+
+def node_text(el):
+    return flat((el.get("number") or "") + "".join(el.itertext()))
+
+
+def find(pgs, text, start=None):
+    """Where a text starts (page, index in body lines), the first at or after
+    `start`; None when not found."""
+    want = flat(text)
+    sp, si = start or (0, 0)
+    for p in range(sp, len(pgs)):
+        lines = body_lines(pgs[p])
+        for i in range(si if p == sp else 0, len(lines)):
+            if want and (flat(lines[i].text).startswith(want[:12]) or
+                         want.startswith(flat(lines[i].text)) and len(flat(lines[i].text)) >= 4):
+                return p, i
+    return None
+
+
+def keep_problems(pgs, doc):
+    """Breaches of the keep rules, as strings."""
+    bad = []
+    kinds = [el for el in doc if el.tag in ("heading", "signature", "paragraph", "title")]
+    pos = (0, 0)
+    located = []
+    for el in kinds:
+        text = el.get("issuer") if el.tag == "signature" else node_text(el)
+        if not text:
+            continue
+        at = find(pgs, text, pos)
+        if at is None:
+            continue
+        located.append((el, at))
+        pos = at
+    for el, (p, i) in located:
+        lines = body_lines(pgs[p])
+        if el.tag == "signature":
+            # GB/T 9704 §7.3.5: at least two lines of text on its page
+            if i < 2:
+                bad.append("signature %r with %d line(s) above it on page %d" %
+                           (el.get("issuer"), i, p + 1))
+        elif el.tag == "heading":
+            text = node_text(el)
+            # the heading's own lines
+            j, got = i, ""
+            while j < len(lines) and len(flat(got)) < len(text):
+                got += lines[j].text
+                j += 1
+            after = len(lines) - j
+            nxt = body_lines(pgs[p + 1]) if p + 1 < len(pgs) else []
+            if after < 2 and nxt and not heading_like(nxt[0], doc):
+                # what follows goes on: fewer than two of its lines here
+                if after == 0 or not para_end(lines[-1], lines):
+                    bad.append("heading %r at the foot of page %d with %d line(s) after it" %
+                               (text, p + 1, after))
+    return bad
+
+
+def heading_like(line, doc):
+    t = flat(line.text)
+    for el in doc:
+        if el.tag in ("heading", "signature", "title") and t and \
+                t.startswith(flat(el.get("issuer") or node_text(el))[:8]):
+            return True
+    return False
+
+
+def right_edge(lines):
+    return max(l.x1 for l in lines)
+
+
+def para_end(line, lines):
+    """A line that ends its paragraph: short of the right edge by a character."""
+    return line.x1 < right_edge(lines) - EM * 0.9
+
+
+def orphans_widows(pgs, doc):
+    """Single lines of a paragraph left at a page's foot or top."""
+    bad = []
+    for p in range(len(pgs) - 1):
+        a, b = body_lines(pgs[p]), body_lines(pgs[p + 1])
+        if len(a) < 3 or len(b) < 1:
+            continue
+        left = min(l.x0 for l in a)
+        last, first = a[-1], b[0]
+        starts = last.x0 > left + EM * 1.5  # indented: a paragraph's first line
+        if starts and not para_end(last, a) and not heading_like(last, doc) and \
+                not heading_like(first, doc) and first.x0 < left + EM * 0.5:
+            bad.append("first line alone at the foot of page %d: %r" % (p + 1, last.text))
+        lb = min(l.x0 for l in b) if b else left
+        cont = first.x0 < lb + EM * 0.5 and not heading_like(first, doc)
+        if cont and len(b) >= 2 and para_end(first, b + a) and not heading_like(last, doc) \
+                and (b[1].x0 > lb + EM * 1.5 or heading_like(b[1], doc)) and \
+                not para_end(last, a):
+            bad.append("last line alone at the top of page %d: %r" % (p + 2, first.text))
+    return bad
+
+
+def short_last_lines(pgs, most=2):
+    """Paragraph last lines of `most` characters or fewer (plus punctuation)."""
+    bad = []
+    for p, pg in enumerate(pgs):
+        lines = body_lines(pg)
+        for k, l in enumerate(lines):
+            t = flat(l.text)
+            core = [c for c in t if c not in PUNCT]
+            if 0 < len(core) <= most and k > 0 and not para_end(lines[k - 1], lines) and \
+                    l.x0 < lines[k - 1].x0 + EM * 0.5 and len(flat(lines[k - 1].text)) >= 20:
+                bad.append("page %d: last line %r" % (p + 1, t))
+    return bad
+
+
+def distribution_problems(pgs, doc):
+    """The 版记 / 报尾: on the last page, whole, in its lower third."""
+    dist = doc.find("distribution")
+    if dist is None:
+        return []
+    bad = []
+    last = len(pgs) - 1
+    want = [lab for lab, key in (("报：", "report"), ("送：", "send"), ("发：", "distribute"))
+            if dist.get(key)]
+    copies = dist.get("copies")
+    found = {}
+    for p, pg in enumerate(pgs):
+        for l in body_lines(pg):
+            t = flat(l.text)
+            for lab in want:
+                if t.startswith(lab):
+                    found[lab] = l
+            if "共印" in t:
+                found["copies"] = l
+    for lab in want + (["copies"] if copies else []):
+        l = found.get(lab)
+        if l is None:
+            bad.append("版记 line %s not found" % lab)
+        elif l.page != last:
+            bad.append("版记 line %s on page %d of %d" % (lab, l.page + 1, last + 1))
+        elif l.y0 < PAGE_H * 2 / 3:
+            bad.append("版记 line %s at y %.0f, above the lower third" % (lab, l.y0))
+    return bad
+
+
+def single_char_last_lines(pgs):
+    """Paragraph last lines of a single character (plus punctuation)."""
+    return [b for b in short_last_lines(pgs, 1)]
+
+
+def masthead_problems(pgs, doc):
+    """The 简报 name on one line of page 1."""
+    m = doc.find("masthead")
+    if m is None or not m.get("title") or not pgs:
+        return []
+    want = flat(m.get("title"))
+    for l in pgs[0]:
+        if flat(l.text) == want:
+            return []
+    return ["masthead %r is not one line of page 1: %r" %
+            (want, [l.text for l in pgs[0][:4]])]
