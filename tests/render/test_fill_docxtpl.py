@@ -253,3 +253,117 @@ def test_literal_braces(tmp_path):
     tpl = paras("写 {_{ name }_} 或 {_% if %_}：{{ name }}")(str(tmp_path / "t.docx"))
     _, out = fill(tpl, {"name": "值"}, tmp_path)
     assert body_texts(out) == ["写 {{ name }} 或 {% if %}：值"]
+
+
+# ---- 3. docxtpl's own tags ----------------------------------------------------------------
+
+def cell_props(out, table=0):
+    """Per row: (text, gridSpan, vMerge, shading fill) of each cell."""
+    d = docx.Document(str(out))
+    tbl = d.element.body.findall("w:tbl", NS)[table]
+    rows = []
+    for tr in tbl.findall("w:tr", NS):
+        row = []
+        for tc in tr.findall("w:tc", NS):
+            pr = tc.find("w:tcPr", NS)
+            def val(name, attr="val"):
+                e = pr.find("w:" + name, NS) if pr is not None else None
+                return None if e is None else e.get("{%s}%s" % (W, attr))
+            row.append(("".join(t.text or "" for t in tc.iter("{%s}t" % W)), val("gridSpan"),
+                        val("vMerge"), val("shd", "fill")))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_comment_tags_remove_paragraph_row_and_cell(producer, tmp_path, lo_dir):
+    tpl = build(paras("行内{# 注释 #}文字", "{#p 这一段整段去掉 #}", "下一段",
+                      [["{#tr 这一行去掉 #}", "x"], ["留下", "{#tc 这格去掉 #}"]]),
+                producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {}, tmp_path)
+    assert body_texts(out) == ["行内文字", "下一段", "| 留下 |", ""]
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_column_loops_hm_vm_colspan_and_cellbg(producer, tmp_path, lo_dir):
+    tpl = build(paras([["{% colspan cols|count %}标题", "", ""],
+                       ["{%tc for c in cols %}", "{% hm %}合并", "{%tc endfor %}"],
+                       ["{%tc for c in cols %}", "{{ c.name }}{% cellbg c.bg %}", "{%tc endfor %}"],
+                       ["{%tr for r in rows %}", "", ""],
+                       ["{% vm %}组", "{{ r }}", ""],
+                       ["{%tr endfor %}", "", ""]]),
+                producer, tmp_path, lo_dir)
+    cols = [{"name": "甲", "bg": "FF0000"}, {"name": "乙", "bg": "00ff00"}, {"name": "丙", "bg": "auto"}]
+    _, out = fill(tpl, {"cols": cols, "rows": ["一", "二"]}, tmp_path)
+    rows = cell_props(out)
+    assert rows[0][0][:2] == ("标题", "3")
+    assert [(t, s) for t, s, _, _ in rows[1]] == [("合并", "3")]
+    assert [(t, bg) for t, _, _, bg in rows[2]] == [("甲", "FF0000"), ("乙", "00ff00"), ("丙", "auto")]
+    assert [(r[0][0], r[0][2], r[1][0]) for r in rows[3:]] == [("组", "restart", "一"),
+                                                                ("", "continue", "二")]
+
+
+def test_table_tag_errors(tmp_path):
+    for text, pattern in [("{% vm %}", r"'\{% vm %\}' outside a table cell"),
+                          ("{%tc for x in y %}", r"'\{%tc %\}' outside a table cell"),
+                          ("{#tr x #}", r"'\{#tr #\}' outside a table row")]:
+        tpl = paras("a", text)(str(tmp_path / "t.docx"))
+        r, out = fill(tpl, {}, tmp_path, ok=False)
+        assert r.returncode == 1 and re.search(r":2:1: error: .*" + pattern, r.stderr), r.stderr
+    tpl = paras([["{% cellbg c %}x"]])(str(tmp_path / "t.docx"))
+    r, _ = fill(tpl, {"c": "red"}, tmp_path, ok=False)
+    assert re.search(r"cellbg %\}' needs a colour as six hex digits", r.stderr), r.stderr
+
+
+def test_r_prefixes_fill_plain_values(tmp_path):
+    tpl = paras("{{r name }}：{%r if ok %}是{%r endif %}")(str(tmp_path / "t.docx"))
+    _, out = fill(tpl, {"name": "张三", "ok": True}, tmp_path)
+    assert body_texts(out) == ["张三：是"]
+
+
+# ---- 4. document properties --------------------------------------------------------------
+
+@pytest.mark.parametrize("producer", ["word", "wps"])
+def test_core_properties_are_filled(producer, tmp_path, lo_dir):
+    def make(path):
+        d = docx.Document()
+        d.add_paragraph("正文 {{ title }}")
+        cp = d.core_properties
+        cp.title = "{{ title }}"
+        cp.subject = "{{ community }}{% if year %} {{ year }}年{% endif %}"
+        cp.keywords = "{{ tags | join(',') }}"
+        cp.comments = "无标签"
+        d.save(path)
+        return path
+    tpl = build(make, producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"title": "工作简报 <第3期> & 附件", "community": "秦渠社区", "year": 2024,
+                        "tags": ["简报", "九月"]}, tmp_path)
+    cp = docx.Document(str(out)).core_properties
+    assert (cp.title, cp.subject, cp.keywords, cp.comments) == (
+        "工作简报 <第3期> & 附件", "秦渠社区 2024年", "简报,九月", "无标签")
+    assert body_texts(out) == ["正文 工作简报 <第3期> & 附件"]
+
+
+def test_core_property_errors_name_the_part(tmp_path):
+    def make(path):
+        d = docx.Document()
+        d.add_paragraph("x")
+        d.core_properties.title = "{{ title | nosuch }}"
+        d.save(path)
+        return path
+    r, out = fill(make(str(tmp_path / "t.docx")), {"title": "x"}, tmp_path, ok=False)
+    assert r.returncode == 1 and not out.exists()
+    assert re.search(r"t\.docx:\d+:\d+: error: docProps/core\.xml: unknown filter 'nosuch'",
+                     r.stderr), r.stderr
+
+
+def test_word_table_tags_in_a_workbook_are_refused(tmp_path):
+    import make_templates as mt
+    for text, pattern in [("{% vm %}", r"'\{% vm %\}' is a tag of Word tables"),
+                          ("{%tc for x in y %}", r"'\{%tc %\}' repeats Word table cells")]:
+        tpl = mt.simple_xlsx(str(tmp_path / "t.xlsx"), {"A1": "x", "B2": text})
+        dpath = tmp_path / "d.json"
+        dpath.write_text("{}")
+        r = lx("fill", tpl, dpath, "-o", tmp_path / "o.xlsx")
+        assert r.returncode == 1 and re.search(r":2:1: error: .*cell B2.*" + pattern, r.stderr), \
+            r.stderr

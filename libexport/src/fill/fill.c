@@ -113,6 +113,10 @@ static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
         rc = fx_pkg_open(&c, bytes, size);
         if (rc == 0)
             rc = type == LEXP_FORMAT_DOCX ? fx_docx(&c) : fx_xlsx(&c);
+        if (rc == 0) {
+            fx_locate(&c);
+            rc = fx_fill_props(&c);
+        }
         fx_locate(&c); /* while the part is still known */
         c.part = NULL;
         c.sheet = NULL;

@@ -7,7 +7,9 @@
  *   fill_xml.c   parsing parts safely, serialising, copying nodes
  *   fill_text.c  finding tags in a paragraph's or cell's text, statement
  *                structure (for/if/set) and running it against the data
- *   fill_docx.c  Word: healing split tags, {%p %} and {%tr %} blocks
+ *   fill_docx*.c Word: healing split tags, {%p %} and {%tr %} blocks, flows
+ *                (fill_docx.h says how the three files divide the work)
+ *   fill_props.c document properties (docProps/core.xml)
  *   fill_xlsx.c  Excel: cells, row blocks, everything that refers to rows
  *   fill_ref.c   Excel formulas: finding and rewriting cell references
  *
@@ -184,12 +186,15 @@ void fx_rels_free(fx_rel *r, int n);
 
 /* A tag found in a text. */
 typedef struct fx_tag {
-    int scope;      /* 0 inline, 'p' paragraph, 't' table row */
+    int scope;      /* 0 inline, 'p' paragraph, 't' table row, 'c' table cell */
     int comment;    /* {# #} */
     size_t start;   /* whole tag [start, end) in the original text */
     size_t end;
     int line, col;  /* where its '{' is (col in characters) */
     uint8_t trim_l, trim_r; /* {%- and -%} */
+    uint8_t cell;   /* docxtpl's cell tags: 'v' {% vm %}, 'h' {% hm %},
+                       's' {% colspan n %}, 'b' {% cellbg colour %} (t.expr) */
+    uint8_t rich;   /* {{r x}}: 'r', {{p x}}: 'p' */
     lexp_tag t;     /* parsed content (not for comments) */
 } fx_tag;
 
@@ -286,10 +291,10 @@ int fx_build_end(fx_builder *b, fx_op **out);
 int fx_has_statements(const fx_op *list);
 
 /* Running a statement tree. Leaves go to `leaf`; loops announce each
- * iteration to `iter` (index, or -1 after the last). */
+ * iteration to `iter` (index of len, or -1 after the last). */
 typedef struct fx_runner {
     int (*leaf)(fx_ctx *c, const fx_op *op, void *p);
-    int (*iter)(fx_ctx *c, const fx_op *loop, int64_t index, void *p);
+    int (*iter)(fx_ctx *c, const fx_op *loop, int64_t index, uint32_t len, void *p);
     void *p;
 } fx_runner;
 
@@ -305,6 +310,8 @@ int fx_value_text(fx_ctx *c, const fx_op *op, const lexp_value *v, lexp__sbuf *b
 
 int fx_docx(fx_ctx *c);
 int fx_xlsx(fx_ctx *c);
+/* fill_props.c: tags in docProps/core.xml */
+int fx_fill_props(fx_ctx *c);
 
 /* ---- fill_ref.c ------------------------------------------------------------ */
 

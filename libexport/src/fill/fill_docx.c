@@ -332,7 +332,7 @@ static int compile_children(dx *x, xmlNodePtr n, dx_info *ni)
         if (compile(x, k))
             return -1;
         dx_info *ki = k->_private;
-        if (ki && (ki->dyn || ki->marker))
+        if (ki && (ki->dyn || ki->marker || ki->dropped))
             ni->dyn = 1;
     }
     if (ni->dyn && ni->kind == K_COPY)
@@ -391,10 +391,69 @@ static int compile_para(dx *x, xmlNodePtr p)
     }
     if (rc)
         goto done;
+    /* docxtpl's {#p #}, {#tr #} and {#tc #}: the paragraph, row or cell goes */
+    for (int i = 0; i < sc.ntags; i++) {
+        const fx_tag *t = &sc.tags[i];
+        if (!t->comment || t->end - t->start < 6)
+            continue;
+        const char *in = text + t->start + 2;
+        const char *what = in[0] == 'p' && in[1] == ' '                    ? "p"
+                           : (in[0] == 't' && (in[1] == 'r' || in[1] == 'c') && in[2] == ' ')
+                               ? (in[1] == 'r' ? "tr" : "tc")
+                               : NULL;
+        xmlNodePtr gone = !what ? NULL : what[0] == 'p' ? p : ancestor(p, what);
+        if (what && !gone) {
+            rc = fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                         "'{#%s #}' outside a table %s: it removes the %s it is in (use {# #} "
+                         "for a comment in the text)",
+                         what, what[1] == 'r' ? "row" : "cell", what[1] == 'r' ? "row" : "cell");
+            goto done;
+        }
+        if (gone) {
+            dx_info *gi = dx_info_of(x, gone);
+            if (!gi) {
+                rc = -1;
+                goto done;
+            }
+            gi->dropped = 1;
+            rc = 0;
+            goto done;
+        }
+    }
     int nscoped = 0, ninline = 0;
     const fx_tag *scoped = NULL;
     for (int i = 0; i < sc.ntags; i++) {
-        if (sc.tags[i].comment)
+        const fx_tag *t = &sc.tags[i];
+        if (t->cell) {
+            /* docxtpl's cell tags: they set their cell's properties */
+            xmlNodePtr tc = ancestor(p, "tc");
+            dx_info *ci = tc ? dx_info_of(x, tc) : NULL;
+            static const char *const names[] = {"vm", "hm", "colspan", "cellbg"};
+            const char *name = names[t->cell == 'v' ? 0 : t->cell == 'h' ? 1 : t->cell == 's' ? 2 : 3];
+            if (!tc) {
+                rc = fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                             "'{%% %s %%}' outside a table cell: it sets the cell it is in", name);
+                goto done;
+            }
+            if (!ci) {
+                rc = -1;
+                goto done;
+            }
+            if (t->cell == 'v')
+                ci->vm = t;
+            else if (t->cell == 'h')
+                ci->hm = 1;
+            else if (t->cell == 's')
+                ci->colspan = t;
+            else
+                ci->cellbg = t;
+            ci->dyn = 1;
+            if (ci->kind == K_COPY)
+                ci->kind = K_PASS;
+        }
+    }
+    for (int i = 0; i < sc.ntags; i++) {
+        if (sc.tags[i].comment || sc.tags[i].cell)
             continue;
         if (sc.tags[i].scope) {
             nscoped++;
@@ -414,7 +473,7 @@ static int compile_para(dx *x, xmlNodePtr p)
             rc = fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
                          "a '%s' tag stands alone in its paragraph, which is removed; this "
                          "paragraph also holds %s",
-                         t->scope == 'p' ? "{%p %}" : "{%tr %}",
+                         t->scope == 'p' ? "{%p %}" : t->scope == 'c' ? "{%tc %}" : "{%tr %}",
                          nscoped > 1 ? "another such tag" : ninline ? "other tags" : "text");
             goto done;
         }
@@ -429,6 +488,28 @@ static int compile_para(dx *x, xmlNodePtr p)
         if (scoped->scope == 'p') {
             pi->marker = 'p';
             pi->tag = scoped;
+        } else if (scoped->scope == 'c') {
+            xmlNodePtr tc = ancestor(p, "tc");
+            if (!tc) {
+                rc = fx_fail(c, LEXP_ESYNTAX, scoped->line, scoped->col,
+                             "'{%%tc %%}' outside a table cell: a {%%tc %%} tag sits in the "
+                             "cell it removes (use {%%p %%} for paragraphs)");
+                goto done;
+            }
+            dx_info *ci = dx_info_of(x, tc);
+            if (!ci) {
+                rc = -1;
+                goto done;
+            }
+            if (ci->tag) {
+                rc = fx_fail(c, LEXP_ESYNTAX, scoped->line, scoped->col,
+                             "a second '{%%tc %%}' tag in one table cell (the first is at "
+                             "%d:%d): each statement needs a cell of its own",
+                             ci->tag->line, ci->tag->col);
+                goto done;
+            }
+            ci->marker = 'c';
+            ci->tag = scoped;
         } else {
             xmlNodePtr tr = ancestor(p, "tr");
             if (!tr) {
@@ -506,7 +587,7 @@ static int compile_para(dx *x, xmlNodePtr p)
                     break;
                 if (tpos < lpos) {
                     const fx_tag *t = &sc.tags[ti++];
-                    if (t->comment)
+                    if (t->comment || t->cell)
                         continue;
                     if (t->t.kind == TAG_EXPR) {
                         fx_op *op = tok_new(x, &T, OP_EXPR, NULL);
@@ -782,7 +863,7 @@ static int ends_section(const xmlNode *p)
 static int joinable(const xmlNode *q)
 {
     const dx_info *qi = q->_private;
-    return dx_is_w(q, "p") && qi && !qi->marker && qi->para;
+    return dx_is_w(q, "p") && qi && !qi->marker && !qi->dropped && qi->para;
 }
 
 /* {%- first in a paragraph joins it to the paragraph before (the empty ones
@@ -866,6 +947,8 @@ static int compile(dx *x, xmlNodePtr n)
     for (xmlNodePtr k = n->children; k && !flow; k = k->next) {
         dx_info *ki = k->_private;
         flow = ki && (ki->marker || ki->open || ki->join_prev || ki->join_next);
+        if (ki && ki->dropped && !ki->marker && dx_is_w(k, "p"))
+            ki->open = 0; /* its own tags went with it */
     }
     if (!flow)
         return 0;
@@ -873,7 +956,7 @@ static int compile(dx *x, xmlNodePtr n)
     toks T = {0};
     for (xmlNodePtr k = n->children; k; k = k->next) {
         dx_info *ki = k->_private;
-        if (ki && ki->eaten)
+        if (ki && (ki->eaten || ki->dropped))
             continue;
         if (ki && ki->marker) {
             if (ki->marker == 't' && ki->content > 0) {

@@ -29,6 +29,7 @@ typedef struct dx_info {
     uint8_t join_prev, join_next; /* w:p: {%- first, -%} last: joins its neighbour */
     uint8_t no_open, no_close;    /* w:p: joined, so its start or end is not output */
     uint8_t eaten;   /* an empty paragraph between two joined ones */
+    uint8_t dropped; /* {#p #}, {#tr #}, {#tc #}: not output */
     uint8_t hm;      /* w:tc: {% hm %}: one cell spanning the loop's columns */
     int leaf;        /* inside a paragraph: leaf index, -1 none, -2 dropped */
     int lo, hi;      /* inside a paragraph: the leaves below */
@@ -87,8 +88,10 @@ int dx_table_regions(dx *x, xmlNodePtr tbl, dx_info *ti);
 int dx_mark_region(dx *x, xmlNodePtr out, const xmlNode *t);
 int dx_vfix_table(dx *x, xmlNodePtr out);
 int dx_fix_container(dx *x, xmlNodePtr n, int *drop);
-/* docxtpl's cell tags on a generated cell */
+/* docxtpl's cell tags: set them on a generated cell (after its content);
+ * 1 when an {% hm %} cell is left out (not the loop's first column). */
 int dx_cell_tags(dx *x, xmlNodePtr out, const xmlNode *t);
+int dx_cell_skip(dx *x, const xmlNode *t);
 
 /* fill_docx_gen.c */
 int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t);

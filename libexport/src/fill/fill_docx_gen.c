@@ -18,13 +18,14 @@
 #include "fill_docx.h"
 
 /* The payload of both runners (list_run, para_run) starts with the dx. */
-static int loop_iter(fx_ctx *c, const fx_op *loop, int64_t index, void *p)
+static int loop_iter(fx_ctx *c, const fx_op *loop, int64_t index, uint32_t len, void *p)
 {
     (void)c;
     dx *x = *(dx **)p;
     int id = loop->id;
     if (id <= 0 || id > x->nloops)
         return 0;
+    x->length[id] = len;
     int64_t old = x->index[id];
     if (index >= 0) {
         x->serial[id] = ++x->serials;
@@ -283,7 +284,7 @@ static int list_leaf(fx_ctx *c, const fx_op *op, void *p)
             return 0;
         }
         xmlNodePtr o = fx_copy_shallow(&x->k, lr->out, op->node);
-        if (!o || dx_cell_tags(x, o, op->node) || dx_mark_region(x, o, op->node))
+        if (!o || dx_mark_region(x, o, op->node))
             return -1;
         lr->out = o;
         return 0;
@@ -296,7 +297,7 @@ static int list_leaf(fx_ctx *c, const fx_op *op, void *p)
             lr->in_para = 0;
             if (rc)
                 return -1;
-        } else if (close_node(x, o, op->node)) {
+        } else if (dx_cell_tags(x, o, op->node) || close_node(x, o, op->node)) {
             return -1;
         }
         lr->out = up;
@@ -326,6 +327,8 @@ int dx_gen_list(dx *x, xmlNodePtr out, const fx_op *items)
 int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
 {
     dx_info *ti = t->_private;
+    if (ti && ti->dropped)
+        return 0;
     if (!ti || !ti->dyn || t->type != XML_ELEMENT_NODE) {
         if (ti && ti->leaf == -2)
             return 0;
@@ -336,10 +339,10 @@ int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
     }
     if (ti->kind == K_PARA)
         return gen_para(x, parent, t);
+    if (ti->hm && dx_cell_skip(x, t))
+        return 0;
     xmlNodePtr out = fx_copy_shallow(&x->k, parent, t);
     if (!out)
-        return -1;
-    if (dx_cell_tags(x, out, t))
         return -1;
     int rc;
     if (ti->kind == K_LIST) {
@@ -349,7 +352,7 @@ int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
         for (xmlNodePtr k = t->children; k && rc == 0; k = k->next)
             rc = dx_gen_node(x, out, k);
     }
-    if (rc)
+    if (rc || dx_cell_tags(x, out, t))
         return -1;
     if (ti->vmerge && dx_vfix_table(x, out))
         return -1;

@@ -207,6 +207,35 @@ typedef struct vfix {
     int col;
 } vfix;
 
+/* A continuing cell shows nothing of its own: keep one empty paragraph
+ * (with the first one's properties), so no reader appends its text. */
+static int empty_cell(dx *x, xmlNodePtr tc)
+{
+    xmlNodePtr first_p = NULL, next;
+    for (xmlNodePtr k = tc->children; k; k = next) {
+        next = k->next;
+        if (dx_is_w(k, "tcPr"))
+            continue;
+        if (!first_p && dx_is_w(k, "p")) {
+            first_p = k;
+            xmlNodePtr pn;
+            for (xmlNodePtr q = k->children; q; q = pn) {
+                pn = q->next;
+                if (!dx_is_w(q, "pPr")) {
+                    xmlUnlinkNode(q);
+                    xmlFreeNode(q);
+                }
+            }
+            continue;
+        }
+        xmlUnlinkNode(k);
+        xmlFreeNode(k);
+    }
+    if (!first_p && !fx_new_elem(&x->k, tc, tc, "p"))
+        return -1;
+    return 0;
+}
+
 static int vfix_cell(dx *x, xmlNodePtr tc, void *p)
 {
     vfix *V = p;
@@ -245,31 +274,7 @@ static int vfix_cell(dx *x, xmlNodePtr tc, void *p)
         return fx_oom(x->c);
     if (!cont)
         return 0;
-    /* a continuing cell shows nothing of its own: keep one empty paragraph
-     * (with the first one's properties), so no reader appends its text */
-    xmlNodePtr first_p = NULL, next;
-    for (xmlNodePtr k = tc->children; k; k = next) {
-        next = k->next;
-        if (dx_is_w(k, "tcPr"))
-            continue;
-        if (!first_p && dx_is_w(k, "p")) {
-            first_p = k;
-            xmlNodePtr pn;
-            for (xmlNodePtr q = k->children; q; q = pn) {
-                pn = q->next;
-                if (!dx_is_w(q, "pPr")) {
-                    xmlUnlinkNode(q);
-                    xmlFreeNode(q);
-                }
-            }
-            continue;
-        }
-        xmlUnlinkNode(k);
-        xmlFreeNode(k);
-    }
-    if (!first_p && !fx_new_elem(&x->k, tc, tc, "p"))
-        return -1;
-    return 0;
+    return empty_cell(x, tc);
 }
 
 static int vfix_row(dx *x, xmlNodePtr tr, void *p)
@@ -339,10 +344,156 @@ int dx_vfix_table(dx *x, xmlNodePtr out)
     return rc;
 }
 
+/* ---- docxtpl's cell tags ---------------------------------------------------- */
+
+/* The loop a cell is generated in: its own ({%tc %} loop), else its row's. */
+static const fx_op *cell_loop(const xmlNode *t)
+{
+    const dx_info *ti = t->_private;
+    if (ti && ti->loop)
+        return ti->loop;
+    for (const xmlNode *a = t->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent)
+        if (dx_is_w(a, "tr")) {
+            const dx_info *ai = a->_private;
+            return ai ? ai->loop : NULL;
+        }
+    return NULL;
+}
+
+static int64_t loop_index(dx *x, const fx_op *loop)
+{
+    return loop && loop->id > 0 && loop->id <= x->nloops ? x->index[loop->id] : -1;
+}
+
+int dx_cell_skip(dx *x, const xmlNode *t)
+{
+    return loop_index(x, cell_loop(t)) > 0; /* the first column spans them all */
+}
+
+/* The cell's w:tcPr, made when missing (it comes first). */
+static xmlNodePtr tc_pr(dx *x, xmlNodePtr tc)
+{
+    xmlNodePtr pr = fx_child(tc, "tcPr");
+    if (pr)
+        return pr;
+    pr = fx_new_elem(&x->k, tc, tc, "tcPr");
+    if (pr && tc->children != pr) {
+        xmlUnlinkNode(pr);
+        xmlAddPrevSibling(tc->children, pr);
+    }
+    return pr;
+}
+
+/* Replace the property `name` of a tcPr with a new element, placed after
+ * those the schema puts before it; attributes are name/value pairs. */
+static int set_pr(dx *x, xmlNodePtr pr, const char *name, const char *const *before,
+                  const char *const *attrs)
+{
+    for (xmlNodePtr k = pr->children, next; k; k = next) {
+        next = k->next;
+        if (dx_is_w(k, name)) {
+            xmlUnlinkNode(k);
+            xmlFreeNode(k);
+        }
+    }
+    xmlNodePtr el = fx_new_elem(&x->k, pr, pr, name);
+    if (!el)
+        return -1;
+    xmlUnlinkNode(el);
+    xmlNodePtr after = NULL;
+    for (xmlNodePtr k = pr->children; k; k = k->next)
+        for (int i = 0; before[i]; i++)
+            if (dx_is_w(k, before[i]))
+                after = k;
+    if (after)
+        xmlAddNextSibling(after, el);
+    else if (pr->children)
+        xmlAddPrevSibling(pr->children, el);
+    else
+        xmlAddChild(pr, el);
+    for (int i = 0; attrs[i]; i += 2)
+        if (!xmlNewNsProp(el, pr->ns, (const xmlChar *)attrs[i], (const xmlChar *)attrs[i + 1]))
+            return fx_oom(x->c);
+    return 0;
+}
+
+static int is_colour(const char *s, size_t n)
+{
+    if (n == 4 && memcmp(s, "auto", 4) == 0)
+        return 1;
+    if (n == 7 && s[0] == '#')
+        s++, n--;
+    if (n != 6)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdefABCDEF", s[i]))
+            return 0;
+    return 1;
+}
+
 int dx_cell_tags(dx *x, xmlNodePtr out, const xmlNode *t)
 {
-    (void)x;
-    (void)out;
-    (void)t;
+    const dx_info *ti = t->_private;
+    if (!ti || !(ti->vm || ti->hm || ti->colspan || ti->cellbg) || !dx_is_w(t, "tc"))
+        return 0;
+    fx_ctx *c = x->c;
+    xmlNodePtr pr = tc_pr(x, out);
+    if (!pr)
+        return -1;
+    static const char *const before_span[] = {"cnfStyle", "tcW", NULL};
+    static const char *const before_vm[] = {"cnfStyle", "tcW", "gridSpan", "hMerge", NULL};
+    static const char *const before_shd[] = {"cnfStyle", "tcW",   "gridSpan", "hMerge",
+                                             "vMerge",   "tcBorders", NULL};
+    char num[24];
+    if (ti->colspan || ti->hm) {
+        long span = dx_wval(pr, "gridSpan", 1);
+        if (ti->colspan) {
+            const lexp_value *v = lexp__eval_expr(&c->ev, ti->colspan->t.expr);
+            if (!v)
+                return -1;
+            double d = v->type == LV_NUM ? v->u.num : v->type == LV_STR && v->hint ? v->hnum : -1;
+            if (d != (long)d || d < 1 || d > 63) {
+                c->cell_row = 0;
+                return fx_fail(c, LEXP_EEVAL, ti->colspan->line, ti->colspan->col,
+                               "'{%% colspan %%}' needs a whole number of columns from 1 to 63");
+            }
+            span = (long)d;
+        }
+        if (ti->hm) { /* one cell over the loop's columns */
+            const fx_op *loop = cell_loop(t);
+            int64_t len = loop && loop->id <= x->nloops ? x->length[loop->id] : 1;
+            span *= len > 0 ? len : 1;
+            if (span > 63)
+                span = 63;
+        }
+        snprintf(num, sizeof num, "%ld", span < 1 ? 1 : span);
+        const char *at[] = {"val", num, NULL};
+        if (set_pr(x, pr, "gridSpan", before_span, at))
+            return -1;
+    }
+    if (ti->cellbg) {
+        const lexp_value *v = lexp__eval_expr(&c->ev, ti->cellbg->t.expr);
+        if (!v)
+            return -1;
+        if (v->type != LV_STR || !is_colour(v->u.str, v->len))
+            return fx_fail(c, LEXP_EEVAL, ti->cellbg->line, ti->cellbg->col,
+                           "'{%% cellbg %%}' needs a colour as six hex digits (FF0000) or "
+                           "\"auto\"");
+        char col[8];
+        size_t n = v->len == 7 ? 6 : v->len;
+        memcpy(col, v->u.str + (v->len == 7), n);
+        col[n] = 0;
+        const char *at[] = {"val", "clear", "color", "auto", "fill", col, NULL};
+        if (set_pr(x, pr, "shd", before_shd, at))
+            return -1;
+    }
+    if (ti->vm) { /* merged down over the loop: the first copy shows it */
+        int first = loop_index(x, cell_loop(t)) <= 0;
+        const char *at[] = {"val", first ? "restart" : "continue", NULL};
+        if (set_pr(x, pr, "vMerge", before_vm, at))
+            return -1;
+        if (!first && empty_cell(x, out))
+            return -1;
+    }
     return 0;
 }

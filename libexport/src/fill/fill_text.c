@@ -89,7 +89,7 @@ static int tag_push(fx_ctx *c, tags *t)
 
 static const char *scope_open(int scope)
 {
-    return scope == 'p' ? "{%p" : scope == 't' ? "{%tr" : "{%";
+    return scope == 'p' ? "{%p" : scope == 't' ? "{%tr" : scope == 'c' ? "{%tc" : "{%";
 }
 
 /* Chinese input methods type full-width braces: ｛｛ looks like a tag but is
@@ -331,18 +331,36 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             while (w < off + len && norm[w] >= 'a' && norm[w] <= 'z')
                 w++;
             int sp = w < off + len && (norm[w] == ' ' || norm[w] == '\t');
+            int end = w == off + len; /* {% vm %}: the word is all */
             if (sp && w - a == 1 && norm[a] == 'p') {
                 tg->scope = 'p';
             } else if (sp && w - a == 2 && memcmp(norm + a, "tr", 2) == 0) {
                 tg->scope = 't';
-            } else if (sp && ((w - a == 2 && memcmp(norm + a, "tc", 2) == 0) ||
-                              (w - a == 1 && norm[a] == 'r'))) {
-                rc = fx_fail(c, LEXP_ESYNTAX, line, tg->col,
-                             "'{%%%.*s' tags are not supported: the forms are {%% … %%} inside "
-                             "a paragraph, {%%p … %%} for whole paragraphs and {%%tr … %%} for "
-                             "table rows",
-                             (int)(w - a), norm + a);
-                break;
+            } else if (sp && w - a == 2 && memcmp(norm + a, "tc", 2) == 0) {
+                tg->scope = 'c';
+            } else if (sp && w - a == 1 && norm[a] == 'r') {
+                /* docxtpl's {%r %}: a statement in a run of its own; runs
+                 * are not split here, so it is an inline statement */
+                len -= w - off;
+                off = w;
+            } else if ((sp || end) && ((w - a == 2 && (memcmp(norm + a, "vm", 2) == 0 ||
+                                                       memcmp(norm + a, "hm", 2) == 0)))) {
+                size_t r = w;
+                while (r < off + len && (norm[r] == ' ' || norm[r] == '\t'))
+                    r++;
+                if (r < off + len) {
+                    rc = fx_fail(c, LEXP_ESYNTAX, line, tg->col,
+                                 "'{%% %.2s %%}' takes nothing after it", norm + a);
+                    break;
+                }
+                tg->cell = norm[a] == 'v' ? 'v' : 'h';
+                continue;
+            } else if (sp && ((w - a == 7 && memcmp(norm + a, "colspan", 7) == 0) ||
+                              (w - a == 6 && memcmp(norm + a, "cellbg", 6) == 0))) {
+                tg->cell = norm[a] == 'c' && norm[a + 1] == 'o' ? 's' : 'b';
+                len -= w - off;
+                off = w;
+                is_stmt = 0; /* an expression: the span or the colour */
             }
             if (tg->scope) {
                 len -= w - off;
@@ -350,13 +368,20 @@ int fx_scan_text(fx_ctx *c, const char *text, size_t n, int line, const char *wh
             }
         } else {
             tg->scope = 0;
+            /* docxtpl's {{r x}} (rich text) and {{p x}} (a paragraph) */
+            if (len >= 2 && (norm[off] == 'r' || norm[off] == 'p') &&
+                (norm[off + 1] == ' ' || norm[off + 1] == '\t')) {
+                tg->rich = norm[off];
+                off += 2;
+                len -= 2;
+            }
         }
         if ((rc = lexp__tag_parse(c->host, norm, off, len, is_stmt, c->name, line, &tg->t,
                                   c->err))) {
             fx_locate(c);
             break;
         }
-        if (!is_stmt)
+        if (!is_stmt && !tg->cell)
             tg->t.kind = TAG_EXPR;
     }
     if (rc == 0) {
@@ -444,6 +469,7 @@ static const char *same_list(const fx_builder *b, int scope)
         return " (a {%p %} block opens and closes among the paragraphs of one body, table "
                "cell, header or footer)";
     case 't': return " (a {%tr %} block opens and closes among the rows of one table)";
+    case 'c': return " (a {%tc %} block opens and closes among the cells of one table row)";
     default:
         return " (inline statements open and close in one paragraph or cell; {%p %} repeats "
                "paragraphs and {%tr %} table rows)";
@@ -626,12 +652,12 @@ static int run_for(fx_ctx *c, const fx_op *op, const fx_runner *r)
     for (uint32_t i = 0; i < len && rc == 0; i++) {
         if (lexp__eval_loop_step(e, &lv, i))
             return -1;
-        if (r->iter && (rc = r->iter(c, op, i, r->p)))
+        if (r->iter && (rc = r->iter(c, op, i, len, r->p)))
             break;
         rc = fx_run(c, op->body, r);
     }
     if (rc == 0 && r->iter)
-        rc = r->iter(c, op, -1, r->p);
+        rc = r->iter(c, op, -1, len, r->p);
     e->nbinds = lv.mark;
     return rc ? -1 : 0;
 }

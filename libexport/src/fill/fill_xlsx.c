@@ -602,6 +602,15 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
             return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
                            "'{%%p %%}' repeats Word paragraphs; in a workbook, put "
                            "'{%%tr … %%}' in a cell of a row of its own");
+        if (t->cell)
+            return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                           "'{%% %s %%}' is a tag of Word tables; in a workbook, merge or "
+                           "colour the template's cells in Excel",
+                           t->cell == 'v' ? "vm" : t->cell == 'h' ? "hm" : t->cell == 's' ? "colspan" : "cellbg");
+        if (t->scope == 'c')
+            return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                           "'{%%tc %%}' repeats Word table cells; in a workbook, put "
+                           "'{%%tr … %%}' in a cell of a row of its own");
         if (t->scope == 't') {
             nrow++;
             rowtag = t;
@@ -1187,8 +1196,9 @@ static int gen_leaf(fx_ctx *c, const fx_op *op, void *p)
     return 0;
 }
 
-static int gen_iter(fx_ctx *c, const fx_op *loop, int64_t index, void *p)
+static int gen_iter(fx_ctx *c, const fx_op *loop, int64_t index, uint32_t len, void *p)
 {
+    (void)len;
     gen *g = p;
     xs_sheet *s = g->s;
     uint32_t cur = s->cur[loop->id];
