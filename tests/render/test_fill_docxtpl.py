@@ -367,3 +367,43 @@ def test_word_table_tags_in_a_workbook_are_refused(tmp_path):
         r = lx("fill", tpl, dpath, "-o", tmp_path / "o.xlsx")
         assert r.returncode == 1 and re.search(r":2:1: error: .*cell B2.*" + pattern, r.stderr), \
             r.stderr
+
+
+# ---- 2 and 5: Jinja's tests and printing; data before period values ----------------------------
+
+@pytest.mark.parametrize("producer", ["word", "wps"])
+def test_is_tests_as_jinja(producer, tmp_path, lo_dir):
+    checks = ["d is mapping", "l is sequence", "s is string", "i is integer", "f is float",
+              "t is true", "n is false", "z is none", "i is odd", "i is not even",
+              "i is divisibleby 3", "i is divisibleby(3)", "'a' is in(l)", "l is iterable",
+              "f is not integer", "s is lower", "i is number", "t is boolean", "6 is gt(5)"]
+    tpl = build(paras(*["{% if " + c + " %}yes{% else %}no{% endif %}" for c in checks]),
+                producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"d": {"k": 1}, "l": ["a", "b"], "s": "abc", "i": 3, "f": 1.5, "t": True,
+                        "n": False, "z": None}, tmp_path)
+    assert body_texts(out) == ["yes"] * len(checks)
+
+
+def test_values_print_as_docxtpl_prints_them(tmp_path):
+    tpl = paras("{{ r }}|{{ w }}|{{ f }}|{{ t }}|{{ n }}|{{ z }}|{{ l }}|{{ d }}|{{ big }}|{{ tiny }}")(
+        str(tmp_path / "t.docx"))
+    r, out = fill(tpl, {"r": 3.0, "w": 3, "f": 1.234, "t": True, "n": False, "z": None,
+                        "l": ["甲", 1, 2.5, None, "it's"], "d": {"k": "v", "n": [1]},
+                        "big": 1e20, "tiny": 0.00001}, tmp_path)
+    assert body_texts(out) == ["3.0|3|1.234|True|False||['甲', 1, 2.5, None, \"it's\"]|"
+                               "{'k': 'v', 'n': [1]}|1e+20|1e-05"]
+
+
+def test_data_wins_over_the_period_values(tmp_path):
+    tpl = paras("{{ date }} {{ month }} {{ period.month }} {{ issue }}")(str(tmp_path / "t.docx"))
+    _, out = fill(tpl, {"date": "2016-03-17", "month": "三月"}, tmp_path, "--month", "2024-09")
+    date, month, pmonth, issue = body_texts(out)[0].split(" ")
+    assert (date, month) == ("2016-03-17", "三月")  # the data's own fields
+    assert pmonth and pmonth != "三月" and issue   # the period's, by name and where the data has none
+
+
+def test_unknown_test_names_the_tests(tmp_path):
+    tpl = paras("{% if x is nosuch %}a{% endif %}")(str(tmp_path / "t.docx"))
+    r, _ = fill(tpl, {"x": 1}, tmp_path, ok=False)
+    assert re.search(r":1:12: error: .*expected a test after 'is' \(defined, .*mapping.*\), "
+                     r"found 'nosuch'", r.stderr), r.stderr

@@ -99,7 +99,10 @@ static lexp_value *convert(conv *c, json_t *j, const lexp_value *parent, uint32_
             v->hfmt = lexp__arena_printf(a, "%" JSON_INTEGER_FORMAT, iv);
         break;
     }
-    case JSON_REAL: v = lexp__v_num(a, json_real_value(j)); break;
+    case JSON_REAL: /* b: written with a point or exponent (3.0), for Jinja printing */
+        if ((v = lexp__v_num(a, json_real_value(j))))
+            v->b = 1;
+        break;
     case JSON_TRUE:
     case JSON_FALSE:
         v = lexp__arena_zalloc(a, sizeof *v);

@@ -49,7 +49,7 @@ struct lexp_value {
     uint8_t type;  /* lexp_vtype */
     uint8_t hint;  /* lexp_vhint, for LV_STR */
     uint8_t hdec;  /* decimals for LH_NUMBER / LH_PERCENT */
-    uint8_t b;     /* LV_BOOL */
+    uint8_t b;     /* LV_BOOL; LV_NUM from the data: 1 when written as a real (3.0) */
     uint32_t len;  /* bytes of a string, items of an array, members of an object */
     union {
         double num;

@@ -40,6 +40,8 @@ typedef struct lexp_eval {
     const char *fmt_src, *fmt_copy; /* last date pattern copied into the arena */
     uint32_t *hints;  /* per EX_ATTR node: where its key was found last time */
     uint32_t nhints;
+    int jinja; /* an office template: Jinja's printing, data before period values
+                  (filters_jinja.c) */
 } lexp_eval;
 
 /* A cleared buffer from the evaluator's pool (or a new one), and its
@@ -88,6 +90,12 @@ int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lex
 /* A string value in the arena from a buffer. */
 const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n);
 const lexp_value *lexp__eval_num(lexp_eval *e, double n);
+
+/* Jinja mode (filters_jinja.c): values printed as docxtpl prints them, the
+ * `is` tests, Python's repr of a float. */
+int lexp__jinja_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v);
+int lexp__test_eval(lexp_eval *e, const lexp_expr *x, const lexp_value *a); /* 1, 0, -1 */
+void lexp__py_float(lexp__sbuf *b, double x);
 
 /* Chinese numerals (cn.c). */
 void lexp__cn_number(lexp__sbuf *b, double x);   /* 一万二千一百三十, 负七, 三点一四 */

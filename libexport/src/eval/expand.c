@@ -89,6 +89,8 @@ const lexp_value *lexp__eval_num(lexp_eval *e, double n)
 
 int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
 {
+    if (e->jinja)
+        return lexp__jinja_text(e, at, b, v);
     switch (v->type) {
     case LV_UNDEF:
     case LV_NULL: return 0;
@@ -132,9 +134,12 @@ static V *lookup(E *e, const char *name, uint32_t n)
         if (b->nlen == n && b->name[0] == name[0] && memcmp(b->name, name, n) == 0)
             return b->val;
     }
-    V *v = e->period ? lexp__v_get(e->period, name, n) : NULL;
+    V *v = e->period && !e->jinja ? lexp__v_get(e->period, name, n) : NULL;
     if (!v)
         v = lexp__v_get(e->root, name, n);
+    if (!v && e->jinja && e->period) /* office templates: the data wins */
+        v = n == 6 && memcmp(name, "period", 6) == 0 ? e->period
+                                                     : lexp__v_get(e->period, name, n);
     return v ? v : &lexp__undef;
 }
 
@@ -468,15 +473,9 @@ const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
         a = lexp__eval_expr(e, x->a);
         if (!a)
             return NULL;
-        int r;
-        switch (x->name[0]) {
-        case 'd': r = a->type != LV_UNDEF; break;                      /* defined */
-        case 'u': r = a->type == LV_UNDEF; break;                      /* undefined */
-        case 'n': r = x->nlen == 4 ? a->type <= LV_NULL : a->type == LV_NUM; /* none/number */
-            break;
-        case 's': r = a->type == LV_STR; break;
-        default: r = !lexp__v_truthy(a) && a->type != LV_NUM && a->type != LV_BOOL; break;
-        }
+        int r = lexp__test_eval(e, x, a);
+        if (r < 0)
+            return NULL;
         return (r ^ x->op) ? &lexp__true : &lexp__false;
     }
     default: return lexp__eval_fail(e, x, NULL, "internal: unknown expression");
@@ -1533,6 +1532,7 @@ int lexp__eval_open(lexp_eval *e, lexp__arena *A, const lexp_template *t, const 
     e->opt = opt ? opt : &defaults;
     e->hints = t && t->nslots ? calloc(t->nslots, sizeof *e->hints) : NULL;
     e->nhints = e->hints ? t->nslots : 0;
+    e->jinja = 1; /* office templates are docxtpl's: Jinja's meaning */
     int rc = period_vars(e, opt ? opt : &defaults);
     e->opt = opt; /* the defaults live on this stack frame only */
     return rc;

@@ -195,6 +195,11 @@ lexp_template *lexp__template_host(const char *name);
 int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n, int is_stmt,
                     const char *file, int line, lexp_tag *out, lexp_error *err);
 
+/* The `is` tests (eval/filters_jinja.c): known names, and whether one takes
+ * an argument (divisibleby(3), in(list)). */
+int lexp__test_known(const char *name, size_t n, int *takes_arg);
+const char *lexp__test_names(void);
+
 /* Filters: defined in eval/filters.c, looked up by the parser so an
  * unknown filter is a parse error with a position. */
 struct lexp_eval;

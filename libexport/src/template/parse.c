@@ -673,18 +673,12 @@ static lexp_expr *parse_bin(X *x, int level)
                     if (lex(x))
                         return NULL;
                 }
-                static const char *const tests[] = {"defined", "undefined", "none",
-                                                    "number",  "string",    "empty"};
-                int ok = 0;
-                for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-                    if (is_kw(x, tests[i]))
-                        ok = 1;
-                if (!ok) {
+                int takes_arg = 0;
+                if (x->cur.type != K_IDENT ||
+                    !lexp__test_known(x->cur.s, x->cur.n, &takes_arg)) {
                     char b[64];
-                    perr(x->p, x->cur.s,
-                         "expected defined, undefined, none, number, string or empty after "
-                         "'is', found %s",
-                         tok_desc(x, b, sizeof b));
+                    perr(x->p, x->cur.s, "expected a test after 'is' (%s), found %s",
+                         lexp__test_names(), tok_desc(x, b, sizeof b));
                     return NULL;
                 }
                 tst->name = x->cur.s;
@@ -692,6 +686,15 @@ static lexp_expr *parse_bin(X *x, int level)
                 tst->a = e;
                 if (lex(x))
                     return NULL;
+                if (takes_arg) { /* is divisibleby(3), is divisibleby 3 */
+                    if (is_op(x, "(")) {
+                        if (lex(x) || !(tst->b = parse_expr(x)) ||
+                            expect_op(x, ")", "to close the test's argument"))
+                            return NULL;
+                    } else if (!(tst->b = parse_unary(x, 0))) {
+                        return NULL;
+                    }
+                }
                 e = tst;
                 continue;
             }

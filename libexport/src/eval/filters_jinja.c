@@ -1,0 +1,335 @@
+/*
+ * Jinja's meaning in office templates (lexp fill), for people coming from
+ * docxtpl: how values print, and the `is` tests.
+ *
+ * The evaluator of an office template runs in Jinja mode (lexp_eval.jinja,
+ * set by lexp__eval_open). In that mode:
+ *   - a real number from the data prints as Python prints it (3.0, 1.234,
+ *     1e+20), a whole number without a point (3); booleans print True and
+ *     False; a list or an object prints as Python's repr
+ *     (['a', 'b'], {'k': 'v'}), what docxtpl puts in the document;
+ *   - null and a missing value print nothing, as in .lxt templates (Jinja
+ *     would print None for null; nobody wants that in a form).
+ * .lxt templates keep lexport's own printing (lists as 甲、乙, objects are an
+ * error naming their fields). templates/README.md, "Coming from docxtpl",
+ * lists every difference.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+
+/* ---- printing ------------------------------------------------------------------ */
+
+/* A double as Python's repr(float): the shortest digits that read back the
+ * same, in scientific form below 1e-4 and from 1e16. */
+void lexp__py_float(lexp__sbuf *b, double x)
+{
+    if (isnan(x)) {
+        lexp__sbuf_puts(b, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        lexp__sbuf_puts(b, x < 0 ? "-inf" : "inf");
+        return;
+    }
+    char buf[40];
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
+    /* digits and exponent */
+    char digits[24];
+    int nd = 0, neg = buf[0] == '-';
+    const char *p = buf + neg;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (neg)
+        lexp__sbuf_puts(b, "-");
+    if (exp < -4 || exp >= 16) {
+        lexp__sbuf_put(b, digits, 1);
+        if (nd > 1) {
+            lexp__sbuf_puts(b, ".");
+            lexp__sbuf_put(b, digits + 1, (size_t)nd - 1);
+        }
+        char e[16];
+        snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        lexp__sbuf_puts(b, e);
+        return;
+    }
+    if (exp < 0) {
+        lexp__sbuf_puts(b, "0.");
+        for (int i = 0; i < -exp - 1; i++)
+            lexp__sbuf_puts(b, "0");
+        lexp__sbuf_put(b, digits, (size_t)nd);
+        return;
+    }
+    if (nd <= exp + 1) {
+        lexp__sbuf_put(b, digits, (size_t)nd);
+        for (int i = nd; i < exp + 1; i++)
+            lexp__sbuf_puts(b, "0");
+        lexp__sbuf_puts(b, ".0");
+        return;
+    }
+    lexp__sbuf_put(b, digits, (size_t)exp + 1);
+    lexp__sbuf_puts(b, ".");
+    lexp__sbuf_put(b, digits + exp + 1, (size_t)(nd - exp - 1));
+}
+
+static void py_number(lexp__sbuf *b, const lexp_value *v)
+{
+    double x = v->u.num;
+    if (v->b || !(fabs(x) < 1e16) || x != floor(x)) /* a real: as Python */
+        lexp__py_float(b, x);
+    else
+        lexp__fmt_number(b, x);
+}
+
+static void py_str_repr(lexp__sbuf *b, const char *s, size_t n)
+{
+    int dq = memchr(s, '\'', n) && !memchr(s, '"', n);
+    char q = dq ? '"' : '\'';
+    lexp__sbuf_put(b, &q, 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        if (ch == '\\' || ch == (unsigned char)q) {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            lexp__sbuf_put(b, esc, 2);
+        } else if (ch == '\n') {
+            lexp__sbuf_puts(b, "\\n");
+        } else if (ch == '\t') {
+            lexp__sbuf_puts(b, "\\t");
+        } else if (ch == '\r') {
+            lexp__sbuf_puts(b, "\\r");
+        } else if (ch < 0x20 || ch == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", ch);
+            lexp__sbuf_puts(b, esc);
+        } else {
+            lexp__sbuf_put(b, s + i, 1);
+        }
+    }
+    lexp__sbuf_put(b, &q, 1);
+}
+
+static int py_repr(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v,
+                   int depth)
+{
+    if (depth > 64) {
+        lexp__eval_fail(e, at, v, "a value nested more than 64 deep cannot be printed");
+        return -1;
+    }
+    if (b->len > LEXP_EVAL_MAX_OUTPUT) {
+        lexp__eval_fail(e, at, v, "the printed value is longer than %u MB",
+                        LEXP_EVAL_MAX_OUTPUT >> 20);
+        return -1;
+    }
+    switch (v->type) {
+    case LV_UNDEF:
+    case LV_NULL: lexp__sbuf_puts(b, "None"); return 0;
+    case LV_BOOL: lexp__sbuf_puts(b, v->b ? "True" : "False"); return 0;
+    case LV_NUM: py_number(b, v); return 0;
+    case LV_STR: py_str_repr(b, v->u.str, v->len); return 0;
+    case LV_ARR:
+        lexp__sbuf_puts(b, "[");
+        for (uint32_t i = 0; i < v->len; i++) {
+            if (i)
+                lexp__sbuf_puts(b, ", ");
+            if (py_repr(e, at, b, v->u.items[i], depth + 1))
+                return -1;
+        }
+        lexp__sbuf_puts(b, "]");
+        return 0;
+    case LV_OBJ:
+        lexp__sbuf_puts(b, "{");
+        for (uint32_t i = 0; i < v->len; i++) {
+            if (i)
+                lexp__sbuf_puts(b, ", ");
+            py_str_repr(b, v->u.members[i].key, v->u.members[i].klen);
+            lexp__sbuf_puts(b, ": ");
+            if (py_repr(e, at, b, v->u.members[i].val, depth + 1))
+                return -1;
+        }
+        lexp__sbuf_puts(b, "}");
+        return 0;
+    default:
+        lexp__eval_fail(e, at, NULL, "cannot print %s", lexp__v_type_name(v));
+        return -1;
+    }
+}
+
+int lexp__jinja_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
+{
+    switch (v->type) {
+    case LV_UNDEF:
+    case LV_NULL: return 0;
+    case LV_BOOL: lexp__sbuf_puts(b, v->b ? "True" : "False"); return 0;
+    case LV_NUM: py_number(b, v); return 0;
+    case LV_STR: lexp__sbuf_put(b, v->u.str, v->len); return 0;
+    case LV_ARR:
+    case LV_OBJ: return py_repr(e, at, b, v, 0);
+    default:
+        lexp__eval_fail(e, at, NULL, "cannot print %s", lexp__v_type_name(v));
+        return -1;
+    }
+}
+
+/* ---- tests: `x is name`, `x is name(arg)` ------------------------------------------ */
+
+static const char *const test_names[] = {
+    "defined", "undefined", "none",  "number",   "string",   "empty",      "mapping",
+    "sequence", "iterable", "integer", "float",  "boolean",  "true",       "false",
+    "odd",      "even",     "divisibleby", "in", "sameas",   "eq",         "ne",
+    "lt",       "le",       "gt",    "ge",       "lower",    "upper",      NULL};
+
+const char *lexp__test_names(void)
+{
+    return "defined, undefined, none, number, string, empty, mapping, sequence, iterable, "
+           "integer, float, boolean, true, false, odd, even, divisibleby(n), in(list), "
+           "sameas(x), eq/ne/lt/le/gt/ge(x), lower, upper";
+}
+
+int lexp__test_known(const char *name, size_t n, int *takes_arg)
+{
+    for (int i = 0; test_names[i]; i++)
+        if (strlen(test_names[i]) == n && memcmp(test_names[i], name, n) == 0) {
+            *takes_arg = i >= 16 && i <= 24;
+            return 1;
+        }
+    return 0;
+}
+
+static int contains(const char *h, size_t hn, const char *n, size_t nn)
+{
+    if (nn == 0)
+        return 1;
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (memcmp(h + i, n, nn) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_whole(const lexp_value *v)
+{
+    return v->type == LV_NUM && !v->b && v->u.num == floor(v->u.num) && fabs(v->u.num) < 9.0e15;
+}
+
+static int has_lower(const lexp_value *v, int upper)
+{
+    int cased = 0;
+    for (uint32_t i = 0; i < v->len; i++) {
+        char ch = v->u.str[i];
+        if (ch >= 'a' && ch <= 'z') {
+            if (upper)
+                return 0;
+            cased = 1;
+        } else if (ch >= 'A' && ch <= 'Z') {
+            if (!upper)
+                return 0;
+            cased = 1;
+        }
+    }
+    return cased;
+}
+
+/* Evaluate test x on value a: 1 true, 0 false, -1 error. */
+int lexp__test_eval(lexp_eval *e, const lexp_expr *x, const lexp_value *a)
+{
+    const char *n = x->name;
+    size_t len = x->nlen;
+#define IS(s) (len == sizeof(s) - 1 && memcmp(n, s, len) == 0)
+    if (IS("defined"))
+        return a->type != LV_UNDEF;
+    if (IS("undefined"))
+        return a->type == LV_UNDEF;
+    if (IS("none"))
+        return a->type <= LV_NULL;
+    if (IS("number"))
+        return a->type == LV_NUM;
+    if (IS("string"))
+        return a->type == LV_STR;
+    if (IS("empty"))
+        return !lexp__v_truthy(a) && a->type != LV_NUM && a->type != LV_BOOL;
+    if (IS("mapping"))
+        return a->type == LV_OBJ;
+    if (IS("sequence"))
+        return a->type == LV_ARR || a->type == LV_STR || a->type == LV_OBJ;
+    if (IS("iterable"))
+        return a->type == LV_ARR || a->type == LV_STR || a->type == LV_OBJ;
+    if (IS("integer"))
+        return is_whole(a);
+    if (IS("float"))
+        return a->type == LV_NUM && !is_whole(a);
+    if (IS("boolean"))
+        return a->type == LV_BOOL;
+    if (IS("true"))
+        return a->type == LV_BOOL && a->b;
+    if (IS("false"))
+        return a->type == LV_BOOL && !a->b;
+    if (IS("lower") || IS("upper"))
+        return a->type == LV_STR && has_lower(a, IS("upper"));
+    if (IS("odd") || IS("even")) {
+        if (!is_whole(a)) {
+            lexp__eval_fail(e, x, a, "'is %.*s' needs a whole number", (int)len, n);
+            return -1;
+        }
+        long long k = (long long)a->u.num;
+        return IS("odd") ? (k % 2 != 0) : (k % 2 == 0);
+    }
+    const lexp_value *b = x->b ? lexp__eval_expr(e, x->b) : NULL;
+    if (x->b && !b)
+        return -1;
+    if (!b) {
+        lexp__eval_fail(e, x, NULL, "'is %.*s' needs an argument: is %.*s(…)", (int)len, n,
+                        (int)len, n);
+        return -1;
+    }
+    if (IS("divisibleby")) {
+        if (!is_whole(a) || !is_whole(b) || b->u.num == 0) {
+            lexp__eval_fail(e, x, a, "'is divisibleby' needs whole numbers (and not 0)");
+            return -1;
+        }
+        return fmod(a->u.num, b->u.num) == 0;
+    }
+    if (IS("in")) {
+        if (b->type == LV_ARR) {
+            for (uint32_t i = 0; i < b->len; i++)
+                if (lexp__v_equal(a, b->u.items[i]))
+                    return 1;
+            return 0;
+        }
+        if (b->type == LV_OBJ)
+            return a->type == LV_STR && lexp__v_get(b, a->u.str, a->len) != NULL;
+        if (b->type == LV_STR && a->type == LV_STR)
+            return contains(b->u.str, b->len, a->u.str, a->len);
+        lexp__eval_fail(e, x, b, "'is in' needs a list, an object or a string");
+        return -1;
+    }
+    if (IS("sameas") || IS("eq"))
+        return lexp__v_equal(a, b);
+    if (IS("ne"))
+        return !lexp__v_equal(a, b);
+    if (a->type != b->type || (a->type != LV_NUM && a->type != LV_STR)) {
+        lexp__eval_fail(e, x, a, "'is %.*s' compares two numbers or two strings", (int)len, n);
+        return -1;
+    }
+    int cmp = lexp__v_compare(a, b);
+    if (IS("lt"))
+        return cmp < 0;
+    if (IS("le"))
+        return cmp <= 0;
+    if (IS("gt"))
+        return cmp > 0;
+    return cmp >= 0; /* ge */
+#undef IS
+}
