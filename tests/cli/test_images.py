@@ -74,7 +74,7 @@ def check_pdf(pdf):
 
 def rendered_colours(pdf):
     """Pixel colours of every page at 36 dpi, with their counts."""
-    r = subprocess.run(["pdftoppm", "-r", "36", "-ppm", str(pdf)], capture_output=True,
+    r = subprocess.run(["pdftoppm", "-r", "36", str(pdf)], capture_output=True,
                        check=True)
     counts = collections.Counter()
     data = r.stdout
@@ -209,6 +209,7 @@ def refused(r, rel, words):
     assert w and all(rel in x for x in w), r.stderr
     assert any(words in x for x in w), w
     assert not pdf_images(r.out / f"briefing-{MONTH}.pdf")
+    assert placeholder_boxes(r.out / f"briefing-{MONTH}.pdf") == 1
     assert not docx_media(r.out / f"briefing-{MONTH}.docx")
     assert r.seconds < 10
 
@@ -289,6 +290,14 @@ def placeholder_boxes(pdf):
     r = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(pdf), "-"],
                        capture_output=True, check=True)
     text = r.stdout.decode("latin-1")
-    box = re.compile(r"0\.502 0\.502 0\.502 RG\s+([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re\s+S\s+"
-                     r"[^\n]*w\s+(?:[^\n]*RG\s+)?([-\d.]+) ([-\d.]+) m\s+([-\d.]+) ([-\d.]+) l\s+S")
-    return len(box.findall(text))
+    n, grey = r"(-?[\d.]+)", r"0\.50196 0\.50196 0\.50196 RG\s+"
+    line = r"[\d.]+ w\s+" + grey + f"{n} {n} m\\s+{n} {n} l\\s+S\\s+"
+    box = re.compile(grey + f"{n} {n} {n} {n} re\\s+S\\s+" + line + line)
+    count = 0
+    for m in box.finditer(text):
+        x, y, w, h, *ends = map(float, m.groups())
+        corners = {(round(x), round(y)), (round(x + w), round(y + h)),
+                   (round(x), round(y + h)), (round(x + w), round(y))}
+        pts = {(round(ends[i]), round(ends[i + 1])) for i in range(0, 8, 2)}
+        count += pts == corners
+    return count

@@ -140,6 +140,7 @@ struct lexp_node {
         struct {
             const char *path; /* as written (relative to the data's directory) */
             const char *resolved; /* absolute or base-relative path to open */
+            const char *base;     /* the data folder the file must resolve into */
             const char *caption;
             double width; /* fraction of the type area width, 0 = natural */
         } image;

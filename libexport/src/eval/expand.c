@@ -1385,6 +1385,7 @@ static int image_line(E *e, const lexp_tnode *src, const lexp_line *l)
     n->u.image.path = path;
     const char *base = e->doc->base_dir ? e->doc->base_dir : ".";
     n->u.image.resolved = lexp__arena_printf(e->A, "%s/%s", base, path);
+    n->u.image.base = base;
     const lexp_attr *w = find_attr(l, "width");
     if (w) {
         V *v = lexp__eval_expr(e, w->value);

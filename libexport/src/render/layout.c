@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../image/image.h"
 #include "render.h"
 
 /* At most this much negative spacing per gap (em) when a line is squeezed
@@ -704,51 +705,38 @@ void snap_to_grid(LX *lx, double pitch)
 
 /* ---- images --------------------------------------------------------------------- */
 
-static uint32_t rd32(const unsigned char *p)
+/* What to open for an image node: the path as written, inside the data
+ * folder; or, in a tree built without one, the path itself. */
+static const char *image_file(const lexp_node *n)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    if (n->u.image.base)
+        return n->u.image.path;
+    return n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
 }
 
-/* Pixel size of a PNG or JPEG file; 0 if neither or unreadable. */
-static int image_size(const char *path, int *w, int *h, const char **why)
+/* Pixel size of a PNG or JPEG file from its header, read and checked by
+ * the image module (path, limits); 0 and the reason (in the layout's
+ * arena) if it is refused. The PDF renderer decodes it in full later. */
+static int image_size(const LX *lx, const lexp_node *n, int *w, int *h, const char **why)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *why = "cannot open the file";
-        return 0;
-    }
-    unsigned char b[32];
+    char reason[sizeof ((lexp__image *)0)->why + 64];
+    char *data = NULL;
+    size_t len = 0;
     int ok = 0;
-    *why = "not a PNG or JPEG image";
-    if (fread(b, 1, 24, f) == 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
-        memcmp(b + 12, "IHDR", 4) == 0) {
-        *w = (int)rd32(b + 16);
-        *h = (int)rd32(b + 20);
-        ok = *w > 0 && *h > 0;
-    } else if (b[0] == 0xFF && b[1] == 0xD8) {
-        /* walk the JPEG markers to the first frame header */
-        long pos = 2;
-        for (int guard = 0; guard < 4096; guard++) {
-            unsigned char m[9];
-            if (fseek(f, pos, SEEK_SET) != 0 || fread(m, 1, 4, f) != 4 || m[0] != 0xFF)
-                break;
-            int marker = m[1];
-            int len = (m[2] << 8) | m[3];
-            if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                marker != 0xCC) {
-                if (fread(m, 1, 5, f) == 5) {
-                    *h = (m[1] << 8) | m[2];
-                    *w = (m[3] << 8) | m[4];
-                    ok = *w > 0 && *h > 0;
-                }
-                break;
-            }
-            if (len < 2)
-                break;
-            pos += 2 + len;
+    if (lexp__image_read(n->u.image.base, image_file(n), &data, &len, reason, sizeof reason) == 0) {
+        lexp__image im;
+        ok = lexp__image_decode((const unsigned char *)data, len, LEXP_IMG_HEADER, &im) == 0;
+        if (ok) {
+            *w = (int)im.w;
+            *h = (int)im.h;
+        } else {
+            snprintf(reason, sizeof reason, "%s", im.why);
         }
+        lexp__image_free(&im);
+        free(data);
     }
-    fclose(f);
+    if (!ok)
+        *why = lexp__arena_strdup(&lx->L->arena, reason);
     return ok;
 }
 
@@ -756,9 +744,8 @@ static int image_size(const char *path, int *w, int *h, const char **why)
  * its pixels at 96 dpi; a missing image gets a 5:3 box. */
 static int image_box(const LX *lx, const lexp_node *n, double *w, double *h, const char **why)
 {
-    const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
     int pw = 0, ph = 0;
-    int ok = path && image_size(path, &pw, &ph, why);
+    int ok = image_size(lx, n, &pw, &ph, why);
     if (n->u.image.width > 0)
         *w = lx->aw * (n->u.image.width > 1 ? 1 : n->u.image.width);
     else
@@ -771,7 +758,6 @@ static int image_box(const LX *lx, const lexp_node *n, double *w, double *h, con
 
 static int block_image(LX *lx, const lexp_node *n)
 {
-    const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
     const char *why = NULL;
     double w, h;
     int ok = image_box(lx, n, &w, &h, &why);
@@ -807,8 +793,10 @@ static int block_image(LX *lx, const lexp_node *n)
         it->y = y;
         it->u.image.w = w;
         it->u.image.h = h;
-        it->u.image.path = lexp__arena_strdup(&lx->L->arena, path);
-        if (!it->u.image.path)
+        it->u.image.path = lexp__arena_strdup(&lx->L->arena, image_file(n));
+        it->u.image.base =
+            n->u.image.base ? lexp__arena_strdup(&lx->L->arena, n->u.image.base) : NULL;
+        if (!it->u.image.path || (n->u.image.base && !it->u.image.base))
             return lexp__error_oom(lx->err);
     } else {
         /* a box with its diagonals, so a missing photo is obvious */

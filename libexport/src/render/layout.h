@@ -72,7 +72,8 @@ typedef struct lexp__litem {
         } rect;
         struct {
             double w, h;
-            const char *path;
+            const char *path; /* as the data wrote it when base is set */
+            const char *base; /* the data folder it must stay in, or NULL */
         } image;
         struct {
             double r;

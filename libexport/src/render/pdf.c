@@ -24,7 +24,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
+#include "../image/image.h"
 #include "fonts.h"
 #include "layout.h"
 #include "render.h"
@@ -461,145 +463,125 @@ static void set_stroke(HPDF_Page pg, uint32_t c)
 }
 
 /* ---- images ------------------------------------------------------------------ */
+/* libharu never parses an image: libexport/src/image decodes and checks
+ * it, and the XObjects are built here from the result. A JPEG in grey or
+ * RGB goes in as its own DCT data once libjpeg has decoded all of it;
+ * anything else as 8-bit RGB pixels, deflated, with an SMask for alpha. */
 
-static uint32_t be32(const unsigned char *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static HPDF_STATUS write_png_filter(HPDF_Dict obj, HPDF_Stream stream)
+static HPDF_STATUS write_flate(HPDF_Dict obj, HPDF_Stream stream)
 {
     (void)obj;
     return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
 }
 
-/* An opaque, non-interlaced PNG goes into the PDF as it is: its IDAT data is a zlib stream of PNG-filtered rows, which
- * FlateDecode with predictor 15 reads directly. This spares decoding and
- * deflating the pixels again on every document. Returns NULL (no error)
- * for anything else, which libharu's loader then handles. */
-static HPDF_Image png_passthrough(PX *px, const char *path)
+static HPDF_STATUS write_dct(HPDF_Dict obj, HPDF_Stream stream)
 {
-    char *data = NULL;
-    size_t len = 0;
-    lexp_error e;
-    lexp_error_clear(&e);
-    if (lexp__read_file(&data, &len, path, 64u * 1024u * 1024u, &e))
+    (void)obj;
+    return HPDF_Stream_WriteStr(stream, "/Filter /DCTDecode\012");
+}
+
+static HPDF_Dict image_object(PX *px, const lexp__image *im, const char *space,
+                              HPDF_STATUS (*filter)(HPDF_Dict, HPDF_Stream))
+{
+    HPDF_Dict img = HPDF_DictStream_New(px->pdf->mmgr, px->pdf->xref);
+    if (!img)
         return NULL;
-    const unsigned char *d = (const unsigned char *)data;
-    HPDF_Image img = NULL;
-    uint32_t w = 0, h = 0;
-    int depth = 0, ctype = -1, ok = len > 33 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0;
-    const unsigned char *plte = NULL;
-    uint32_t nplte = 0;
-    size_t idat = 0;
-    for (size_t p = 8; ok && p + 8 <= len;) {
-        uint32_t n = be32(d + p);
-        const unsigned char *type = d + p + 4;
-        if (n > len - p - 12) {
-            ok = 0;
-            break;
-        }
-        const unsigned char *c = d + p + 8;
-        if (memcmp(type, "IHDR", 4) == 0 && n >= 13) {
-            w = be32(c);
-            h = be32(c + 4);
-            depth = c[8];
-            ctype = c[9];
-            ok = c[10] == 0 && c[11] == 0 && c[12] == 0; /* deflate, adaptive, no interlace */
-        } else if (memcmp(type, "PLTE", 4) == 0) {
-            plte = c;
-            nplte = n / 3;
-        } else if (memcmp(type, "tRNS", 4) == 0) {
-            ok = 0; /* transparency needs a soft mask */
-        } else if (memcmp(type, "IDAT", 4) == 0) {
-            idat += n;
-        } else if (memcmp(type, "IEND", 4) == 0) {
-            break;
-        }
-        p += 12 + n;
-    }
-    int colors = ctype == 0 ? 1 : ctype == 2 ? 3 : ctype == 3 ? 1 : 0;
-    if (!ok || !w || !h || w > 100000 || h > 100000 || !colors || !idat ||
-        (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16) ||
-        (ctype == 3 && (depth > 8 || !plte || nplte == 0 || nplte > 256)) ||
-        (ctype == 2 && depth < 8)) {
-        free(data);
-        return NULL;
-    }
-    HPDF_MMgr mm = px->pdf->mmgr;
-    /* 16 bits per sample came with PDF 1.5 (libharu's loader mixes up the
-     * channels of such files) */
-    if (depth == 16 && px->pdf->pdf_version < HPDF_VER_15)
-        px->pdf->pdf_version = HPDF_VER_15;
-    img = HPDF_DictStream_New(mm, px->pdf->xref);
-    if (!img) {
-        free(data);
-        return NULL;
-    }
     img->header.obj_class |= HPDF_OSUBCLASS_XOBJECT;
-    img->write_fn = write_png_filter;
+    img->write_fn = filter;
     HPDF_Dict_AddName(img, "Type", "XObject");
     HPDF_Dict_AddName(img, "Subtype", "Image");
-    HPDF_Dict_AddNumber(img, "Width", (HPDF_INT32)w);
-    HPDF_Dict_AddNumber(img, "Height", (HPDF_INT32)h);
-    HPDF_Dict_AddNumber(img, "BitsPerComponent", depth);
-    if (ctype == 3) {
-        HPDF_Array cs = HPDF_Array_New(mm);
-        HPDF_Dict_Add(img, "ColorSpace", cs);
-        HPDF_Array_AddName(cs, "Indexed");
-        HPDF_Array_AddName(cs, "DeviceRGB");
-        HPDF_Array_AddNumber(cs, (HPDF_INT32)nplte - 1);
-        HPDF_Array_Add(cs, HPDF_Binary_New(mm, (HPDF_BYTE *)plte, nplte * 3));
-    } else {
-        HPDF_Dict_AddName(img, "ColorSpace", ctype == 0 ? "DeviceGray" : "DeviceRGB");
-    }
-    HPDF_Dict parms = HPDF_Dict_New(mm);
-    HPDF_Dict_Add(img, "DecodeParms", parms);
-    HPDF_Dict_AddNumber(parms, "Predictor", 15);
-    HPDF_Dict_AddNumber(parms, "Colors", colors);
-    HPDF_Dict_AddNumber(parms, "BitsPerComponent", depth);
-    HPDF_Dict_AddNumber(parms, "Columns", (HPDF_INT32)w);
-    for (size_t p = 8; p + 8 <= len;) {
-        uint32_t n = be32(d + p);
-        if (memcmp(d + p + 4, "IDAT", 4) == 0)
-            HPDF_Stream_Write(img->stream, d + p + 8, n);
-        if (memcmp(d + p + 4, "IEND", 4) == 0)
-            break;
-        p += 12 + n;
-    }
-    free(data);
+    HPDF_Dict_AddNumber(img, "Width", (HPDF_INT32)im->w);
+    HPDF_Dict_AddNumber(img, "Height", (HPDF_INT32)im->h);
+    HPDF_Dict_AddNumber(img, "BitsPerComponent", 8);
+    HPDF_Dict_AddName(img, "ColorSpace", space);
     return img;
 }
 
-static HPDF_Image load_image(PX *px, const char *path)
+/* Deflate straight into the object's stream: only the compressed bytes
+ * are kept. Large images get the fast level (same bytes every time). */
+static int put_deflated(HPDF_Stream s, const unsigned char *p, size_t n)
 {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit(&z, n > (4u << 20) ? 1 : 6) != Z_OK)
+        return -1;
+    unsigned char out[65536];
+    z.next_in = (Bytef *)p;
+    z.avail_in = (uInt)n; /* n ≤ LEXP_IMAGE_MAX_BYTES */
+    int zr;
+    do {
+        z.next_out = out;
+        z.avail_out = sizeof out;
+        zr = deflate(&z, Z_FINISH);
+        size_t got = sizeof out - z.avail_out;
+        if (zr == Z_STREAM_ERROR || (got && HPDF_Stream_Write(s, out, (HPDF_UINT)got) != HPDF_OK))
+            break;
+    } while (zr != Z_STREAM_END);
+    deflateEnd(&z);
+    return zr == Z_STREAM_END ? 0 : -1;
+}
+
+static HPDF_Image pixel_image(PX *px, const lexp__image *im)
+{
+    HPDF_Dict img = image_object(px, im, "DeviceRGB", write_flate);
+    if (!img || put_deflated(img->stream, im->rgb, (size_t)im->w * im->h * 3))
+        return NULL;
+    if (im->alpha) {
+        HPDF_Dict mask = image_object(px, im, "DeviceGray", write_flate);
+        if (!mask || put_deflated(mask->stream, im->mask, (size_t)im->w * im->h))
+            return NULL;
+        HPDF_Dict_Add(img, "SMask", mask);
+    }
+    return img;
+}
+
+static HPDF_Image dct_image(PX *px, const lexp__image *im, const unsigned char *d, size_t n)
+{
+    HPDF_Dict img = image_object(px, im, im->components == 1 ? "DeviceGray" : "DeviceRGB",
+                                 write_dct);
+    if (!img || HPDF_Stream_Write(img->stream, d, (HPDF_UINT)n) != HPDF_OK)
+        return NULL;
+    return img;
+}
+
+/* The XObject of an image, made the first time it is drawn; NULL (and a
+ * warning, once) when it is refused. */
+static HPDF_Image load_image(PX *px, const lexp__litem *it)
+{
+    const char *path = it->u.image.path;
     for (size_t i = 0; i < px->nimages; i++)
         if (strcmp(px->images[i].path, path) == 0)
             return px->images[i].image;
     HPDF_Image img = NULL;
-    FILE *f = fopen(path, "rb");
-    unsigned char sig[4] = {0};
-    if (f) {
-        if (fread(sig, 1, 4, f) != 4)
-            memset(sig, 0, sizeof sig);
-        fclose(f);
-    }
+    char why[sizeof ((lexp__image *)0)->why + 64];
+    char *data = NULL;
+    size_t len = 0;
     px->soft = 1;
     px->soft_err = 0;
-    if (sig[0] == 0x89 && sig[1] == 'P') {
-        img = png_passthrough(px, path);
-        if (!img)
-            img = HPDF_LoadPngImageFromFile(px->pdf, path);
-    } else if (sig[0] == 0xFF && sig[1] == 0xD8) {
-        img = HPDF_LoadJpegImageFromFile(px->pdf, path); /* copied as DCT data */
+    if (lexp__image_read(it->u.image.base, path, &data, &len, why, sizeof why) == 0) {
+        const unsigned char *d = (const unsigned char *)data;
+        lexp__image im;
+        lexp__imgdepth depth = LEXP_IMG_PIXELS;
+        if (lexp__image_decode(d, len, LEXP_IMG_HEADER, &im) == 0 && im.kind == LEXP_IMG_JPEG &&
+            im.components != 4)
+            depth = LEXP_IMG_CHECK;
+        if (lexp__image_decode(d, len, depth, &im) == 0) {
+            img = depth == LEXP_IMG_CHECK ? dct_image(px, &im, d, len) : pixel_image(px, &im);
+            if (!img || px->soft_err)
+                snprintf(why, sizeof why, "could not be written into the PDF (libharu error "
+                         "0x%04X)", (unsigned)px->soft_err);
+            if (px->soft_err)
+                img = NULL;
+        } else {
+            snprintf(why, sizeof why, "%s", im.why);
+        }
+        lexp__image_free(&im);
+        free(data);
     }
     px->soft = 0;
     if (!img) {
         HPDF_ResetError(px->pdf);
-        lexp__warn(px->opt, path,
-                   "image could not be decoded (libharu error 0x%04X): a placeholder box is "
-                   "drawn",
-                   (unsigned)px->soft_err);
+        lexp__warn(px->opt, path, "image left out (%s): a placeholder box is drawn", why);
     }
     if (px->nimages == px->capimages) {
         size_t nc = px->capimages ? px->capimages * 2 : 8;
@@ -613,6 +595,25 @@ static HPDF_Image load_image(PX *px, const char *path)
     px->images[px->nimages].image = img;
     px->nimages++;
     return img;
+}
+
+/* A grey box with its diagonals, as the layout draws for a missing photo. */
+static void draw_placeholder(HPDF_Page pg, double x, double y, double w, double h)
+{
+    HPDF_Page_SetLineWidth(pg, 0.75);
+    set_stroke(pg, 0x808080);
+    HPDF_Page_Rectangle(pg, (HPDF_REAL)x, (HPDF_REAL)y, (HPDF_REAL)w, (HPDF_REAL)h);
+    HPDF_Page_Stroke(pg);
+    HPDF_Page_SetLineWidth(pg, 0.5);
+    set_stroke(pg, 0x808080);
+    HPDF_Page_MoveTo(pg, (HPDF_REAL)x, (HPDF_REAL)(y + h));
+    HPDF_Page_LineTo(pg, (HPDF_REAL)(x + w), (HPDF_REAL)y);
+    HPDF_Page_Stroke(pg);
+    HPDF_Page_SetLineWidth(pg, 0.5);
+    set_stroke(pg, 0x808080);
+    HPDF_Page_MoveTo(pg, (HPDF_REAL)x, (HPDF_REAL)y);
+    HPDF_Page_LineTo(pg, (HPDF_REAL)(x + w), (HPDF_REAL)(y + h));
+    HPDF_Page_Stroke(pg);
 }
 
 /* An arc as Bézier curves (at most 90° each), angles in radians. */
@@ -686,19 +687,13 @@ static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
             break;
         }
         case LEXP_L_IMAGE: {
-            HPDF_Image img = load_image(px, it->u.image.path);
-            if (img) {
-                HPDF_Page_DrawImage(pg, img, (HPDF_REAL)it->x,
-                                    (HPDF_REAL)(ph - it->y - it->u.image.h),
+            HPDF_Image img = load_image(px, it);
+            double y = ph - it->y - it->u.image.h;
+            if (img)
+                HPDF_Page_DrawImage(pg, img, (HPDF_REAL)it->x, (HPDF_REAL)y,
                                     (HPDF_REAL)it->u.image.w, (HPDF_REAL)it->u.image.h);
-            } else {
-                HPDF_Page_SetLineWidth(pg, 0.75);
-                set_stroke(pg, 0x808080);
-                HPDF_Page_Rectangle(pg, (HPDF_REAL)it->x,
-                                    (HPDF_REAL)(ph - it->y - it->u.image.h),
-                                    (HPDF_REAL)it->u.image.w, (HPDF_REAL)it->u.image.h);
-                HPDF_Page_Stroke(pg);
-            }
+            else
+                draw_placeholder(pg, it->x, y, it->u.image.w, it->u.image.h);
             break;
         }
         case LEXP_L_WEDGE: draw_wedge(pg, ph, it); break;
