@@ -752,24 +752,36 @@ def write(path, text):
         f.write(text)
 
 
-# A minimal JPEG header: SOI, JFIF at 144 dpi, SOF0 of 40 × 20 pixels, EOI.
-TINY_JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x01\x00\x90\x00\x90\x00\x00"
-             b"\xff\xc0\x00\x0b\x08\x00\x14\x00\x28\x01\x01\x11\x00\xff\xd9")
+def tiny_jpeg():
+    """A grey JPEG of 40 × 20 pixels at 144 dpi (JFIF)."""
+    import io
+    from PIL import Image
+    b = io.BytesIO()
+    Image.new("L", (40, 20), 128).save(b, "JPEG", dpi=(144, 144))
+    return b.getvalue()
+
+
+# A JPEG header alone (SOI, JFIF, SOF0 of 40 × 20 pixels, EOI) has no
+# image data: libjpeg refuses it, so the DOCX leaves it out.
+HEADER_ONLY_JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x01\x00\x90\x00\x90\x00\x00"
+                    b"\xff\xc0\x00\x0b\x08\x00\x14\x00\x28\x01\x01\x11\x00\xff\xd9")
 
 
 def test_missing_and_bad_pictures(tmp_path):
     shutil.copy(DATA, tmp_path / "data.json")
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "bad.png").write_bytes(b"not an image at all")
-    (tmp_path / "photos" / "tiny.jpg").write_bytes(TINY_JPEG)
+    (tmp_path / "photos" / "tiny.jpg").write_bytes(tiny_jpeg())
+    (tmp_path / "photos" / "header.jpg").write_bytes(HEADER_ONLY_JPEG)
     write(tmp_path / "t.lxt", "---\npreset: gbt9704\n---\n正文。\n\n"
           "![缺失的图](photos/none.png)\n\n![坏图](photos/bad.png)\n\n"
-          "![小图](photos/tiny.jpg)\n")
+          "![头图](photos/header.jpg)\n\n![小图](photos/tiny.jpg)\n")
     out = tmp_path / "t.docx"
     r = run([LEXPORT, "render", str(tmp_path / "t.lxt"), str(tmp_path / "data.json"),
              "-f", "docx", "-o", str(out)])
     assert r.returncode == 0, r.stderr
     assert "none.png" in r.stderr and "bad.png" in r.stderr and "warning" in r.stderr
+    assert "header.jpg" in r.stderr
     p = parts(str(out))
     assert [n for n in p if n.startswith("word/media/")] == ["word/media/image1.jpeg"]
     ct = p["[Content_Types].xml"].decode()
@@ -779,7 +791,7 @@ def test_missing_and_bad_pictures(tmp_path):
     assert (int(ext.get("cx")), int(ext.get("cy"))) == (20 * 12700, 10 * 12700)
     import docx
     texts = [q.text for q in docx.Document(str(out)).paragraphs if q.text]
-    assert texts == ["正文。", "缺失的图", "坏图", "小图"]
+    assert texts == ["正文。", "缺失的图", "坏图", "头图", "小图"]
 
 
 def test_hostile_text(tmp_path):

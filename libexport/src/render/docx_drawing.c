@@ -1,107 +1,25 @@
 /*
  * DOCX: inline pictures (word/media) and native charts (word/charts).
  *
- * Pictures are copied byte for byte; their size comes from the file header
- * (PNG IHDR/pHYs, JPEG SOF/JFIF), so nothing is decoded. Charts are
- * DrawingML chart parts whose series carry their values in caches, which
- * Word and LibreOffice draw without an embedded workbook.
+ * Pictures are copied byte for byte once libpng or libjpeg has decoded
+ * them in full (../image); their size and resolution come from that
+ * decoding. Charts are DrawingML chart parts whose series carry their
+ * values in caches, which Word and LibreOffice draw without an embedded
+ * workbook.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../image/image.h"
 #include "docx.h"
 
-#define MEDIA_MAX (32u * 1024u * 1024u) /* a photo in a briefing is far smaller */
+/* ---- pictures ------------------------------------------------------------------ */
 
-/* ---- image headers ------------------------------------------------------------ */
-
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
-
-static int png_info(const unsigned char *d, size_t n, dx_media *m)
-{
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (n < 33 || memcmp(d, sig, 8) != 0 || memcmp(d + 12, "IHDR", 4) != 0)
-        return 0;
-    m->png = 1;
-    m->px_w = (long)be32(d + 16);
-    m->px_h = (long)be32(d + 20);
-    /* pHYs, if any, comes before the image data */
-    size_t off = 8;
-    while (off + 12 <= n) {
-        uint32_t len = be32(d + off);
-        const unsigned char *type = d + off + 4;
-        if (memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0)
-            break;
-        if (memcmp(type, "pHYs", 4) == 0 && len >= 9 && off + 8 + 9 <= n) {
-            const unsigned char *p = d + off + 8;
-            if (p[8] == 1) { /* pixels per metre */
-                m->dpi_x = be32(p) * 0.0254;
-                m->dpi_y = be32(p + 4) * 0.0254;
-            }
-            break;
-        }
-        if (len > n - off - 12)
-            break;
-        off += 12 + (size_t)len;
-    }
-    return m->px_w > 0 && m->px_h > 0;
-}
-
-static int jpeg_info(const unsigned char *d, size_t n, dx_media *m)
-{
-    if (n < 4 || d[0] != 0xFF || d[1] != 0xD8)
-        return 0;
-    m->png = 0;
-    size_t off = 2;
-    while (off + 4 <= n) {
-        if (d[off] != 0xFF) {
-            off++;
-            continue;
-        }
-        unsigned mk = d[off + 1];
-        if (mk == 0xFF) {
-            off++;
-            continue;
-        }
-        if (mk == 0xD8 || mk == 0x01 || (mk >= 0xD0 && mk <= 0xD7)) {
-            off += 2;
-            continue;
-        }
-        unsigned len = be16(d + off + 2);
-        const unsigned char *p = d + off + 4;
-        if (len < 2 || off + 2 + len > n)
-            break;
-        if (mk == 0xE0 && len >= 16 && memcmp(p, "JFIF", 5) == 0) {
-            unsigned unit = p[7], xd = be16(p + 8), yd = be16(p + 10);
-            if (unit == 1 && xd && yd) {
-                m->dpi_x = xd;
-                m->dpi_y = yd;
-            } else if (unit == 2 && xd && yd) {
-                m->dpi_x = xd * 2.54;
-                m->dpi_y = yd * 2.54;
-            }
-        }
-        /* start of frame: every SOFn except DHT (C4), JPG (C8), DAC (CC) */
-        if (mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC && len >= 7) {
-            m->px_h = (long)be16(p + 1);
-            m->px_w = (long)be16(p + 3);
-            return m->px_w > 0 && m->px_h > 0;
-        }
-        if (mk == 0xDA || mk == 0xD9)
-            break;
-        off += 2 + len;
-    }
-    return 0;
-}
-
-/* The media entry of an image file, loading it the first time. NULL when
- * the image is left out (a warning says why). */
+/* The media entry of an image file, loading it the first time. The file
+ * is read and decoded in full by the image module (path inside the data
+ * folder, limits, a sound PNG or JPEG), and only then are its original
+ * bytes copied. NULL when the image is left out (a warning says why). */
 static dx_media *media_for(dx *c, const lexp_node *n)
 {
     const char *path = n->u.image.resolved ? n->u.image.resolved : n->u.image.path;
@@ -126,19 +44,23 @@ static dx_media *media_for(dx *c, const lexp_node *n)
     m->part = -1;
     char *data = NULL;
     size_t len = 0;
-    lexp_error e;
-    lexp_error_clear(&e);
-    if (lexp__read_file(&data, &len, path, MEDIA_MAX, &e)) {
-        lexp__warn(c->opt, n->u.image.path, "image left out of the DOCX: %s", e.message);
+    char why[sizeof ((lexp__image *)0)->why + 64];
+    const char *file = n->u.image.base ? n->u.image.path : path;
+    if (lexp__image_read(n->u.image.base, file, &data, &len, why, sizeof why)) {
+        lexp__warn(c->opt, n->u.image.path, "image left out of the DOCX (%s)", why);
         return NULL;
     }
-    const unsigned char *d = (const unsigned char *)data;
-    if (!png_info(d, len, m) && !jpeg_info(d, len, m)) {
-        lexp__warn(c->opt, n->u.image.path,
-                   "image left out of the DOCX: not a PNG or JPEG file (or a damaged one)");
+    lexp__image im;
+    if (lexp__image_decode((const unsigned char *)data, len, LEXP_IMG_CHECK, &im)) {
+        lexp__warn(c->opt, n->u.image.path, "image left out of the DOCX (%s)", im.why);
         free(data);
         return NULL;
     }
+    m->png = im.kind == LEXP_IMG_PNG;
+    m->px_w = (long)im.w;
+    m->px_h = (long)im.h;
+    m->dpi_x = im.dpi_x;
+    m->dpi_y = im.dpi_y;
     int k = 0;
     for (int i = 0; i < c->nmedia; i++)
         k += c->media[i].part >= 0;
