@@ -92,12 +92,14 @@ def pngs():
         "grey-trns.png": (png(120, 80, 0, 8, b"\x80", extra=chunk(b"tRNS", b"\0\0")), "ok"),
         "rgba.png": (png(120, 80, 6, 8, bytes(RED) + b"\xff"), "ok"),
         "rgba-half.png": (png(120, 80, 6, 8, bytes(RED) + b"\x80"), "ok"),
-        "rgb16.png": (png(120, 80, 2, 16, bytes(c for v in RED for c in (v, 0))), "ok"),
-        "rgba16-interlaced.png": (png(120, 80, 6, 16, bytes(c for v in RED + (255,) for c in (v, 0)),
+        # 16-bit samples v·257 scale back to exactly v
+        "rgb16.png": (png(120, 80, 2, 16, bytes(c for v in RED for c in (v, v))), "ok"),
+        "rgba16-interlaced.png": (png(120, 80, 6, 16, bytes(c for v in RED + (255,) for c in (v, v)),
                                       interlace=1), "ok"),
         "truncated.png": (valid[:len(valid) // 2], "refused"),
         "no-iend.png": (valid[:-12], "refused"),
-        "bad-crc.png": (valid[:45] + bytes([valid[45] ^ 0xFF]) + valid[46:], "refused"),
+        # the last byte of the IDAT chunk's CRC flipped
+        "bad-crc.png": (valid[:-13] + bytes([valid[-13] ^ 0xFF]) + valid[-12:], "refused"),
         "huge-100001.png": (huge_header(100001, 100001, 2), "refused"),
         "huge-2g.png": (huge_header(2**31 - 1, 2**31 - 1, 2), "refused"),
         "huge-wide.png": (huge_header(2**31 - 1, 1, 2), "refused"),

@@ -124,7 +124,7 @@ int lexp__image_read(const char *base, const char *path, char **data, size_t *le
         int inside = strncmp(real, rbase, rl) == 0 &&
                      (real[rl] == '/' || (rl == 1 && rbase[0] == '/'));
         if (!inside) {
-            fail(why, whylen, "the path leads outside the data folder (through a symlink)");
+            fail(why, whylen, "the path leads outside the data folder through a symlink");
             goto done;
         }
     }
