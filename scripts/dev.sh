@@ -22,7 +22,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 BUILD_DEPS=(build-essential cmake pkg-config
   libjansson-dev libhpdf-dev libharfbuzz-dev libfontconfig1-dev libzip-dev libxml2-dev
   libxlsxwriter-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev
-  fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-arphic-uming fonts-wqy-zenhei)
+  fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-arphic-uming fonts-wqy-zenhei
+  fonts-liberation2)
 FUZZ_DEPS=(clang libclang-rt-14-dev)
 TEST_DEPS=(python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
   libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript
@@ -39,6 +40,32 @@ install() {
   [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The free FangSong: FandolFang (with FandolSong/Hei/Kai) ships only inside
+# texlive-lang-chinese, whose installation pulls the TeX system (texlive-base,
+# texlive-binaries, texlive-latex-base…: 19 packages, ~300 MB). Only the six font
+# files are needed, so take them from the package's own .deb (fetched through apt
+# from the configured mirror, unpacked with dpkg-deb) into a directory fontconfig
+# scans, with the licence beside them. An installed texlive-lang-chinese is used as is.
+FANDOL_SYS=/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol
+FANDOL_DIR=/usr/local/share/fonts/fandol
+install_fandol() {
+  [ -f "$FANDOL_SYS/FandolFang-Regular.otf" ] && return 0
+  [ -f "$FANDOL_DIR/FandolFang-Regular.otf" ] && return 0
+  echo "== installing the Fandol fonts from texlive-lang-chinese into $FANDOL_DIR"
+  local SUDO="" tmp
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download texlive-lang-chinese >/dev/null 2>&1) ||
+    { $SUDO apt-get update -qq && (cd "$tmp" && apt-get download texlive-lang-chinese >/dev/null); }
+  dpkg-deb -x "$tmp"/texlive-lang-chinese_*.deb "$tmp/x"
+  $SUDO install -d "$FANDOL_DIR"
+  $SUDO install -m 644 "$tmp/x$FANDOL_SYS"/Fandol{Fang-Regular,Song-Regular,Song-Bold,Hei-Regular,Hei-Bold,Kai-Regular}.otf \
+    "$tmp/x/usr/share/doc/texlive-doc/fonts/fandol/README" "$FANDOL_DIR/"
+  zcat "$tmp/x/usr/share/doc/texlive-doc/fonts/fandol/COPYING.gz" | $SUDO tee "$FANDOL_DIR/COPYING" >/dev/null
+  rm -rf "$tmp"
+  $SUDO fc-cache -f "$FANDOL_DIR" >/dev/null
 }
 
 build() { # build DIR [cmake options…]
@@ -111,10 +138,12 @@ fuzz() { # fuzz SECONDS: every target in turn, unattended; a summary line each
 case "${1:-}" in
   build)
     install "${BUILD_DEPS[@]}"
+    install_fandol
     build build
     ;;
   demo)
     install "${BUILD_DEPS[@]}"
+    install_fandol
     build build
     mkdir -p out
     build/lexport brief samples/qinqu.json --month 2024-09 -o out
@@ -122,6 +151,7 @@ case "${1:-}" in
     ;;
   test)
     install "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+    install_fandol
     echo "== build and test"
     build build
     (cd build && ctest --output-on-failure -j"$JOBS" -LE bench)
@@ -141,6 +171,7 @@ case "${1:-}" in
     ;;
   bench)
     install "${BUILD_DEPS[@]}"
+    install_fandol
     build build
     cmake --build build --target bench
     ;;
