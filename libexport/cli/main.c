@@ -38,7 +38,7 @@ static const char *usage_text =
     "options of brief, render and fill:\n"
     "  --date YYYY-MM-DD        document date (default: last day of the month)\n"
     "  --font ROLE=PATH[:INDEX] font file for a role: song, fangsong, hei, kai,\n"
-    "                           xiaobiaosong (may be repeated; not for fill)\n"
+    "                           xiaobiaosong, latin (may be repeated; not for fill)\n"
     "\n"
     "exit status: 0 success, 1 bad data or template (nothing is written),\n"
     "2 usage error, 3 input/output error\n";
@@ -144,8 +144,8 @@ static int parse_font(args *a, const char *spec)
     role[rl] = 0;
     int r = lexp_font_role_from_name(role);
     if (r < 0)
-        return usage_error("unknown font role '%s'; expected song, fangsong, hei, kai or "
-                           "xiaobiaosong",
+        return usage_error("unknown font role '%s'; expected song, fangsong, hei, kai, "
+                           "xiaobiaosong or latin",
                            role);
     if (a->nfonts == MAX_FONTS)
         return usage_error("too many --font options");

@@ -256,16 +256,21 @@ typedef enum lexp_font_role {
     LEXP_ROLE_HEI = 2,      /**< 黑体: first-level headings */
     LEXP_ROLE_KAI = 3,      /**< 楷体: second-level headings */
     LEXP_ROLE_XIAOBIAOSONG = 4, /**< 小标宋: titles, masthead */
-    LEXP_ROLE_COUNT = 5
+    /** Latin letters, digits and ASCII punctuation in any role's text (a
+     *  Times-metric face: Times New Roman, else Liberation Serif, TeX Gyre
+     *  Termes, Nimbus Roman), in PDF and DOCX alike. */
+    LEXP_ROLE_LATIN = 5,
+    LEXP_ROLE_COUNT = 6
 } lexp_font_role;
 
-/** "song", "fangsong", "hei", "kai", "xiaobiaosong" → role; -1 if unknown. */
+/** "song", "fangsong", "hei", "kai", "xiaobiaosong", "latin" → role; -1 if
+ *  unknown. */
 LEXP_EXPORT int lexp_font_role_from_name(const char *name);
 
 /** A font file to use for a role (overrides the template and lookup). */
 typedef struct lexp_font_override {
     int role;         /**< a lexp_font_role */
-    const char *path; /**< TrueType .ttf/.ttc file */
+    const char *path; /**< font file: .ttf/.ttc/.otf/.otc (TrueType or CFF outlines) */
     int index;        /**< face index inside a .ttc, else 0 */
 } lexp_font_override;
 

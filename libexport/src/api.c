@@ -99,7 +99,8 @@ const char *lexp_format_name(int format)
 
 int lexp_font_role_from_name(const char *name)
 {
-    static const char *const names[] = {"song", "fangsong", "hei", "kai", "xiaobiaosong"};
+    static const char *const names[] = {"song", "fangsong", "hei", "kai", "xiaobiaosong",
+                                        "latin"};
     if (!name)
         return -1;
     for (int i = 0; i < LEXP_ROLE_COUNT; i++)

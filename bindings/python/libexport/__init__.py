@@ -34,7 +34,7 @@ __all__ = [
 DataLike = Union[Mapping[str, Any], str, "os.PathLike[str]", bytes, bytearray]
 
 FORMATS = {"txt": 0, "pdf": 1, "docx": 2, "xlsx": 3, "tree": 4}
-ROLES = {"song": 0, "fangsong": 1, "hei": 2, "kai": 3, "xiaobiaosong": 4}
+ROLES = {"song": 0, "fangsong": 1, "hei": 2, "kai": 3, "xiaobiaosong": 4, "latin": 5}
 
 _ERR_IO, _ERR_INVAL, _ERR_NOTFOUND = -4, -6, -9
 

@@ -190,8 +190,8 @@ struct lexp_doc {
     int numbering;        /* number headings 一、(一)1.(1) */
     int page_numbers;     /* print page numbers */
     /* Fonts from the template's front matter: path per role, or NULL. */
-    const char *font_path[5];
-    int font_index[5];
+    const char *font_path[LEXP_ROLE_COUNT];
+    int font_index[LEXP_ROLE_COUNT];
     const char *base_dir; /* for images */
     const char *src_file; /* template name */
 };

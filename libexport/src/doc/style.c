@@ -147,42 +147,60 @@ double lexp__style_text_height(const lexp_style *s)
 const char *const *lexp__role_font_names(int role)
 {
     /* Windows/WPS names first (what users' machines have), then the free
-     * fonts Debian packages (see platform notes for why these). */
-    static const char *const song[] = {"SimSun", "宋体", "NSimSun", "AR PL SungtiL GB",
-                                       "AR PL UMing CN", "WenQuanYi Zen Hei", NULL};
+     * Fandol set (texlive-lang-chinese: the only free simplified 仿宋), then
+     * the free fonts Debian packages as fonts-* (see platform notes), Noto
+     * CJK last. "Family:Style" names a style of a family. */
+    static const char *const song[] = {"SimSun", "宋体", "NSimSun", "FandolSong:Regular",
+                                       "AR PL SungtiL GB", "AR PL UMing CN",
+                                       "Noto Serif CJK SC", "Source Han Serif SC",
+                                       "WenQuanYi Zen Hei", NULL};
     static const char *const fangsong[] = {"仿宋_GB2312", "FangSong_GB2312", "FangSong",
-                                           "仿宋", "AR PL SungtiL GB", "AR PL UMing CN",
+                                           "仿宋", "FandolFang", "AR PL SungtiL GB",
+                                           "AR PL UMing CN", "Noto Serif CJK SC",
                                            "WenQuanYi Zen Hei", NULL};
-    static const char *const hei[] = {"SimHei", "黑体", "WenQuanYi Zen Hei",
+    static const char *const hei[] = {"SimHei", "黑体", "FandolHei:Regular", "WenQuanYi Zen Hei",
+                                      "Noto Sans CJK SC", "Source Han Sans SC",
                                       "AR PL SungtiL GB", NULL};
     static const char *const kai[] = {"楷体_GB2312", "KaiTi_GB2312", "KaiTi", "楷体",
-                                      "AR PL KaitiM GB", "LXGW WenKai", "AR PL UKai CN",
-                                      "AR PL SungtiL GB", "WenQuanYi Zen Hei", NULL};
+                                      "FandolKai", "AR PL KaitiM GB", "LXGW WenKai",
+                                      "AR PL UKai CN", "AR PL SungtiL GB", "WenQuanYi Zen Hei",
+                                      NULL};
+    /* 小标宋 is a heavy Song: the bold FandolSong is the closest free face */
     static const char *const xbs[] = {"方正小标宋简体", "FZXiaoBiaoSong-B05S",
-                                      "方正小标宋_GBK", "SimSun", "宋体", "AR PL SungtiL GB",
-                                      "AR PL UMing CN", "WenQuanYi Zen Hei", NULL};
+                                      "方正小标宋_GBK", "FandolSong:Bold", "SimSun", "宋体",
+                                      "AR PL SungtiL GB", "AR PL UMing CN",
+                                      "Noto Serif CJK SC", "WenQuanYi Zen Hei", NULL};
+    /* Times New Roman where the user has it, else a face with its metrics */
+    static const char *const latin[] = {"Times New Roman", "Liberation Serif",
+                                        "TeX Gyre Termes", "Nimbus Roman", "Tinos", NULL};
     switch (role) {
     case LEXP_ROLE_FANGSONG: return fangsong;
     case LEXP_ROLE_HEI: return hei;
     case LEXP_ROLE_KAI: return kai;
     case LEXP_ROLE_XIAOBIAOSONG: return xbs;
+    case LEXP_ROLE_LATIN: return latin;
     default: return song;
     }
 }
 
+/* The names stock Windows 10/11 has (仿宋, 楷体: the simfang/simkai of
+ * Windows, not the _GB2312 fonts of Windows XP days, which are given as
+ * alternative names in the font table). */
 const char *lexp__role_docx_name(int role)
 {
     switch (role) {
-    case LEXP_ROLE_FANGSONG: return "仿宋_GB2312";
+    case LEXP_ROLE_FANGSONG: return "仿宋";
     case LEXP_ROLE_HEI: return "黑体";
-    case LEXP_ROLE_KAI: return "楷体_GB2312";
+    case LEXP_ROLE_KAI: return "楷体";
     case LEXP_ROLE_XIAOBIAOSONG: return "方正小标宋简体";
+    case LEXP_ROLE_LATIN: return "Times New Roman";
     default: return "宋体";
     }
 }
 
 const char *lexp__role_name(int role)
 {
-    static const char *const names[] = {"song", "fangsong", "hei", "kai", "xiaobiaosong"};
-    return (role >= 0 && role < 5) ? names[role] : "song";
+    static const char *const names[] = {"song", "fangsong", "hei", "kai", "xiaobiaosong",
+                                        "latin"};
+    return (role >= 0 && role < LEXP_ROLE_COUNT) ? names[role] : "song";
 }

@@ -179,6 +179,7 @@ typedef struct dx_ppr {
     int ntabs;
     int kinsoku;          /* 1: write w:kinsoku on (document defaults) */
     int overflow_punct;   /* -1: off */
+    int no_autospace;     /* 1: no space added between Han and Latin/digits */
     int snap;             /* -1: w:snapToGrid off */
     int has_spacing;
     double before, after; /* pt */

@@ -301,6 +301,10 @@ void dx_ppr_write(dx *c, const dx_ppr *p)
         dx_empty(c, "w:kinsoku");
     if (p->overflow_punct)
         dx_val(c, "w:overflowPunct", p->overflow_punct > 0 ? "1" : "0");
+    if (p->no_autospace) {
+        dx_val(c, "w:autoSpaceDE", "0");
+        dx_val(c, "w:autoSpaceDN", "0");
+    }
     if (p->snap)
         dx_val(c, "w:snapToGrid", p->snap > 0 ? "1" : "0");
     if (p->has_spacing) {

@@ -24,6 +24,7 @@
 
 #include "../doc/style.h"
 #include "../engine.h"
+#include "cff.h"
 #include "render.h"
 
 /* Subsets kept in a cache: beyond either limit the least recently used
@@ -35,7 +36,9 @@
  * one of them is reported, since GB/T 9704 asks for specific typefaces. */
 static const char *const free_families[] = {
     "AR PL SungtiL GB", "AR PL UMing CN", "AR PL KaitiM GB", "AR PL UKai CN",
-    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "LXGW WenKai", NULL};
+    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "LXGW WenKai", "FandolSong",
+    "FandolFang", "FandolHei", "FandolKai", "Noto Serif CJK SC", "Noto Sans CJK SC",
+    "Source Han Serif SC", "Source Han Sans SC", NULL};
 
 /* How many leading names of lexp__role_font_names are the role's own
  * typeface (the rest are substitutes, e.g. SimSun for 小标宋). */
@@ -46,6 +49,7 @@ static int proper_names(int role)
     case LEXP_ROLE_HEI: return 2;
     case LEXP_ROLE_KAI: return 4;
     case LEXP_ROLE_XIAOBIAOSONG: return 3;
+    case LEXP_ROLE_LATIN: return 5; /* all Times-metric: nothing to report */
     default: return 3;
     }
 }
@@ -72,6 +76,7 @@ typedef struct face {
     hb_face_t *hbface;
     hb_font_t *font;
     unsigned upem;
+    int cff; /* outlines in a CFF table (else glyf) */
     lexp__face_info info;
 } face;
 
@@ -107,6 +112,7 @@ static void sub_free(sub_entry *e)
     free((void *)e->s.font_z);
     free((void *)e->s.tounicode_z);
     free((void *)e->s.map_old);
+    free((void *)e->s.map_cp);
     free((void *)e->s.map_new);
     free((void *)e->s.extra);
     free(e);
@@ -182,9 +188,28 @@ static int same_family(const char *a, const char *b)
     }
 }
 
-/* Ask fontconfig for `name`; accept only a face of that very family with
- * TrueType outlines. Runs with the cache lock held (fontconfig is
- * thread-safe; holding the lock keeps one answer per name). */
+/* The family part of a lookup name: "FandolSong:Bold" asks for the style
+ * Bold of the family FandolSong. */
+static size_t family_len(const char *name)
+{
+    const char *colon = strchr(name, ':');
+    return colon ? (size_t)(colon - name) : strlen(name);
+}
+
+static int same_family_n(const char *fam, const char *name, size_t n)
+{
+    char buf[128];
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, name, n);
+    buf[n] = 0;
+    return same_family(fam, buf);
+}
+
+/* Ask fontconfig for `name`; accept only a face of that very family (and
+ * style, when one is named) whose outlines can be embedded: TrueType (glyf)
+ * or CFF. Runs with the cache lock held (fontconfig is thread-safe; holding
+ * the lock keeps one answer per name). */
 static fc_name *fc_lookup(lexp__fontcache *c, const char *name)
 {
     for (fc_name *n = c->names; n; n = n->next)
@@ -195,29 +220,44 @@ static fc_name *fc_lookup(lexp__fontcache *c, const char *name)
         free(n);
         return NULL;
     }
-    FcPattern *p = FcPatternCreate();
+    size_t flen = family_len(name);
+    const char *style = name[flen] == ':' ? name + flen + 1 : NULL;
+    char family[128];
+    FcPattern *p = flen < sizeof family ? FcPatternCreate() : NULL;
     FcPattern *m = NULL;
-    if (p && FcPatternAddString(p, FC_FAMILY, (const FcChar8 *)name) &&
+    if (p) {
+        memcpy(family, name, flen);
+        family[flen] = 0;
+    }
+    if (p && FcPatternAddString(p, FC_FAMILY, (const FcChar8 *)family) &&
+        (!style || FcPatternAddString(p, FC_STYLE, (const FcChar8 *)style)) &&
         FcConfigSubstitute(NULL, p, FcMatchPattern)) {
         FcDefaultSubstitute(p);
         FcResult r;
         m = FcFontMatch(NULL, p, &r);
     }
     if (m) {
-        FcChar8 *fam = NULL, *file = NULL, *format = NULL;
-        int same = 0, index = 0;
+        FcChar8 *fam = NULL, *file = NULL, *format = NULL, *sty = NULL;
+        int same = 0, index = 0, style_ok = style == NULL;
         for (int i = 0; FcPatternGetString(m, FC_FAMILY, i, &fam) == FcResultMatch; i++)
-            if (same_family((const char *)fam, name))
+            if (same_family_n((const char *)fam, name, flen))
                 same = 1;
-        if (same && FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch) {
+        for (int i = 0; style && FcPatternGetString(m, FC_STYLE, i, &sty) == FcResultMatch; i++)
+            if (strcasecmp((const char *)sty, style) == 0)
+                style_ok = 1;
+        if (same && style_ok && FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch) {
             FcPatternGetInteger(m, FC_INDEX, 0, &index);
             n->path = xstrdup((const char *)file);
             n->index = index;
             if (FcPatternGetString(m, FC_FONTFORMAT, 0, &format) == FcResultMatch &&
-                strcmp((const char *)format, "TrueType") != 0) {
+                strcmp((const char *)format, "TrueType") != 0 &&
+                strcmp((const char *)format, "CFF") != 0) {
                 n->found = -1;
-                n->why = xstrdup("its outlines are CFF (OpenType/PostScript), which "
-                                 "cannot be embedded; a TrueType font is needed");
+                lexp__sbuf why = LEXP__SBUF_INIT;
+                lexp__sbuf_printf(&why, "its format is %s; an OpenType font with TrueType or "
+                                  "CFF outlines is needed", (const char *)format);
+                n->why = xstrdup(lexp__sbuf_cstr(&why));
+                lexp__sbuf_free(&why);
             } else {
                 n->found = n->path ? 1 : 0;
             }
@@ -271,10 +311,16 @@ static int face_open(face *fc)
     hb_blob_t *glyf = hb_face_reference_table(fc->hbface, HB_TAG('g', 'l', 'y', 'f'));
     unsigned glen = hb_blob_get_length(glyf);
     hb_blob_destroy(glyf);
-    if (glen == 0)
-        return fail_face(fc, LEXP_EINVAL,
-                         "its outlines are CFF (OpenType/PostScript), which cannot be "
-                         "embedded; a TrueType (glyf) font is needed");
+    if (glen == 0) {
+        hb_blob_t *cff = hb_face_reference_table(fc->hbface, HB_TAG('C', 'F', 'F', ' '));
+        unsigned clen = hb_blob_get_length(cff);
+        hb_blob_destroy(cff);
+        if (clen == 0)
+            return fail_face(fc, LEXP_EINVAL,
+                             "it has neither TrueType (glyf) nor CFF outlines (a variable "
+                             "CFF2 or bitmap-only font cannot be embedded)");
+        fc->cff = 1;
+    }
     hb_blob_t *os2 = hb_face_reference_table(fc->hbface, HB_TAG('O', 'S', '/', '2'));
     unsigned olen;
     const unsigned char *o = (const unsigned char *)hb_blob_get_data(os2, &olen);
@@ -387,6 +433,7 @@ struct lexp__fonts {
     size_t nfb, capfb;
     sub_entry **held;
     size_t nheld, capheld;
+    int no_latin; /* Latin text fell back to the Chinese fonts */
 };
 
 int lexp__fonts_new(lexp__fonts **out, const lexp_doc *doc, const lexp_render_options *opt,
@@ -534,7 +581,7 @@ static int build_chain(lexp__fonts *f, int role, lexp_error *err)
                 if (rc)
                     return rc;
             }
-    if (role >= 0 && role < 5 && f->doc->font_path[role]) {
+    if (role >= 0 && role < LEXP_ROLE_COUNT && f->doc->font_path[role]) {
         int rc = add_file(f, ch, role, f->doc->font_path[role], f->doc->font_index[role],
                           "template front matter", err);
         if (rc)
@@ -583,9 +630,10 @@ static void no_font_error(lexp__fonts *f, int role, lexp_error *err)
     }
     lexp__engine_unlock(f->engine);
     lexp__error_set(err, LEXP_ENOTFOUND, NULL, 0, 0, NULL,
-                    "no usable font for role %s: none of %s is installed as a TrueType "
-                    "font%s; install the Debian package fonts-arphic-gbsn00lp (or "
-                    "fonts-wqy-zenhei), or name a .ttf/.ttc file with --font %s=PATH",
+                    "no usable font for role %s: none of %s is installed as a TrueType or "
+                    "OpenType font%s; install the Debian package fonts-arphic-gbsn00lp (or "
+                    "fonts-wqy-zenhei, or the Fandol fonts as scripts/dev.sh does), or name "
+                    "a .ttf/.ttc/.otf file with --font %s=PATH",
                     lexp__role_name(role), lexp__sbuf_cstr(&names), lexp__sbuf_cstr(&why),
                     lexp__role_name(role));
     lexp__sbuf_free(&names);
@@ -693,21 +741,43 @@ static int add_missing(lexp__fonts *f, uint32_t cp)
     return 0;
 }
 
-int lexp__fonts_glyph(lexp__fonts *f, int role, uint32_t cp, lexp__glyph *out,
-                      lexp_error *err)
+/* Characters set in the Latin role whatever the text's role: ASCII and the
+ * Latin letters of Latin-1 and Latin Extended. Not the middle dot (the 间隔号
+ * of names such as 阿依古丽·买买提, a CJK mark) nor the general punctuation
+ * block (quotes, dashes and ellipses are full-width CJK marks in Chinese
+ * text). */
+static int is_latin(uint32_t cp)
 {
-    if (role < 0 || role >= LEXP_ROLE_COUNT)
-        role = LEXP_ROLE_SONG;
-    chain *ch = &f->chains[role];
-    gent *hit = gcache_find(ch, cp);
-    if (hit) {
-        *out = hit->g;
+    return cp >= 0x20 && cp < 0x250 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0) &&
+           cp != 0xB7;
+}
+
+/* Where a compressed mark's ink goes: INK_GAP em behind the end of the
+ * character before it (GB/T 15834 wants the mark against that character;
+ * the preceding glyph's own side bearing keeps them apart). */
+#define INK_GAP 0.04f
+
+/* How far left a full-width mark whose ink sits in its left half is drawn
+ * when set at half width, in em: its left side bearing beyond INK_GAP. AR PL
+ * SungtiL GB draws 、 at 0.24–0.49 em, so cutting only the advance would
+ * leave a quarter em before the mark and none after it. */
+static float ink_shift(const face *fc, uint32_t gid, uint32_t cp)
+{
+    if (!is_wide_punct(cp))
         return 0;
-    }
-    if (!get_chain(f, role, err))
-        return -1;
-    ch->used = 1;
-    lexp__glyph g = {-1, 0, lexp__char_width(cp) == 2 ? 1.0f : 0.5f, LEXP_INK_FULL};
+    float adv = (float)hb_font_get_glyph_h_advance(fc->font, gid) / (float)fc->upem;
+    hb_glyph_extents_t e;
+    if (adv <= 0.9f || !hb_font_get_glyph_extents(fc->font, gid, &e) || e.width <= 0)
+        return 0;
+    float l = (float)e.x_bearing / (float)fc->upem;
+    float r = (float)(e.x_bearing + e.width) / (float)fc->upem;
+    return r <= 0.55f * adv && l > INK_GAP ? l - INK_GAP : 0;
+}
+
+/* The face of `ch` that has `cp`, as a glyph; g->slot stays -1 if none. */
+static int find_glyph(lexp__fonts *f, chain *ch, int role, uint32_t cp, int note_fallback,
+                      lexp__glyph *g, lexp_error *err)
+{
     for (int k = 0; k < ch->n; k++) {
         face *fc = ch->faces[k];
         hb_codepoint_t gid;
@@ -716,30 +786,68 @@ int lexp__fonts_glyph(lexp__fonts *f, int role, uint32_t cp, lexp__glyph *out,
         int slot = slot_of(f, fc);
         if (slot < 0)
             return lexp__error_oom(err);
-        g.slot = slot;
-        g.gid = gid;
-        g.adv = (float)hb_font_get_glyph_h_advance(fc->font, gid) / (float)fc->upem;
-        if (is_wide_punct(cp) && g.adv > 0.9f) {
+        g->slot = slot;
+        g->gid = gid;
+        g->adv = (float)hb_font_get_glyph_h_advance(fc->font, gid) / (float)fc->upem;
+        if (is_wide_punct(cp) && g->adv > 0.9f) {
             hb_glyph_extents_t e;
             if (hb_font_get_glyph_extents(fc->font, gid, &e)) {
                 float l = (float)e.x_bearing / (float)fc->upem;
                 float r = (float)(e.x_bearing + e.width) / (float)fc->upem;
-                if (r <= 0.55f * g.adv)
-                    g.ink = LEXP_INK_LEFT;
-                else if (l >= 0.45f * g.adv)
-                    g.ink = LEXP_INK_RIGHT;
+                if (r <= 0.55f * g->adv)
+                    g->ink = LEXP_INK_LEFT;
+                else if (l >= 0.45f * g->adv)
+                    g->ink = LEXP_INK_RIGHT;
             }
+            if (g->ink == LEXP_INK_LEFT)
+                g->shift = ink_shift(fc, gid, cp);
         }
-        if (k > 0) {
+        if (k > 0 && note_fallback) {
             if (lexp__grow((void **)&f->fb, &f->capfb, f->nfb + 1, sizeof *f->fb))
                 return lexp__error_oom(err);
             f->fb[f->nfb++] = (fallback_rec){role, slot, cp};
         }
         break;
     }
+    return 0;
+}
+
+int lexp__fonts_glyph(lexp__fonts *f, int role, uint32_t cp, lexp__glyph *out,
+                      lexp_error *err)
+{
+    int own = (role & LEXP__ROLE_OWN_LATIN) != 0;
+    role &= ~LEXP__ROLE_OWN_LATIN;
+    if (role < 0 || role >= LEXP_ROLE_COUNT)
+        role = LEXP_ROLE_SONG;
+    chain *ch = &f->chains[role];
+    gent *hit = own ? NULL : gcache_find(ch, cp); /* the cache holds routed glyphs */
+    if (hit) {
+        *out = hit->g;
+        return 0;
+    }
+    if (!get_chain(f, role, err))
+        return -1;
+    ch->used = 1;
+    lexp__glyph g = {-1, 0, lexp__char_width(cp) == 2 ? 1.0f : 0.5f, LEXP_INK_FULL, 0};
+    if (!own && role != LEXP_ROLE_LATIN && is_latin(cp)) {
+        /* Latin text and digits from the Latin role; without a Latin font
+         * (or that glyph) from the role's own fonts, as before */
+        chain *lc = &f->chains[LEXP_ROLE_LATIN];
+        if (!lc->built && build_chain(f, LEXP_ROLE_LATIN, err))
+            return -1;
+        if (lc->n) {
+            lc->used = 1;
+            if (find_glyph(f, lc, LEXP_ROLE_LATIN, cp, 0, &g, err))
+                return -1;
+        } else if (cp != ' ') {
+            f->no_latin = 1;
+        }
+    }
+    if (g.slot < 0 && find_glyph(f, ch, role, cp, 1, &g, err))
+        return -1;
     if (g.slot < 0 && add_missing(f, cp))
         return lexp__error_oom(err);
-    if (gcache_put(ch, cp, &g))
+    if (!own && gcache_put(ch, cp, &g))
         return lexp__error_oom(err);
     *out = g;
     return 0;
@@ -793,17 +901,29 @@ void lexp__fonts_warn(lexp__fonts *f, const lexp_render_options *opt)
         if (ch->first_name < 0)
             continue;
         int is_free = 0;
+        const char *used = names[ch->first_name];
+        size_t ul = family_len(used);
         for (int i = 0; free_families[i]; i++)
-            if (strcasecmp(names[ch->first_name], free_families[i]) == 0)
+            if (strlen(free_families[i]) == ul && strncasecmp(used, free_families[i], ul) == 0)
                 is_free = 1;
+        /* "FandolSong:Bold" is said "FandolSong Bold", the Regular left out */
+        const char *sty = used[ul] == ':' && strcasecmp(used + ul + 1, "Regular") != 0
+                              ? used + ul + 1
+                              : NULL;
         if (is_free || ch->first_name >= proper_names(r))
-            lexp__sbuf_printf(&subst, "%srole %s: %s is not installed; using %s%s",
-                              subst.len ? "; " : "", lexp__role_name(r), names[0],
-                              names[ch->first_name], is_free ? " (a free substitute)" : "");
+            lexp__sbuf_printf(&subst, "%srole %s: %s is not installed; using %.*s%s%s%s",
+                              subst.len ? "; " : "", lexp__role_name(r), names[0], (int)ul,
+                              used, sty ? " " : "", sty ? sty : "",
+                              is_free ? " (a free substitute)" : "");
     }
     if (subst.len)
         lexp__warn(opt, NULL, "%s. Set other fonts with --font ROLE=PATH",
                    lexp__sbuf_cstr(&subst));
+    if (f->no_latin)
+        lexp__warn(opt, NULL,
+                   "no Latin font (Times New Roman, Liberation Serif, TeX Gyre Termes, …) is "
+                   "installed: digits and Latin letters use the Chinese fonts' own. Install "
+                   "the Debian package fonts-liberation2 or set one with --font latin=PATH");
     lexp__sbuf_free(&subst);
     /* characters taken from a later font of a chain, grouped per font */
     for (size_t i = 0; i < f->nfb; i++) {
@@ -914,11 +1034,12 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
     hb_subset_plan_t *plan = NULL;
     hb_face_t *res = NULL, *check = NULL;
     hb_blob_t *blob = NULL;
-    uint32_t *mo = NULL, *mn = NULL, *half = NULL, *tcode = NULL, *tcp = NULL, *ex = NULL;
+    uint32_t *mo = NULL, *mc = NULL, *mn = NULL, *half = NULL, *tcode = NULL, *tcp = NULL;
+    uint32_t *ex = NULL, *back = NULL;
     uint16_t *w = NULL;
     unsigned char *cmap = NULL, *fz = NULL, *tz = NULL, *cz = NULL;
     size_t fzl = 0, tzl = 0, czl = 0;
-    lexp__sbuf tu = LEXP__SBUF_INIT;
+    lexp__sbuf tu = LEXP__SBUF_INIT, cffprog = LEXP__SBUF_INIT;
     if (!in)
         goto oom;
     hb_set_t *gs = hb_subset_input_glyph_set(in);
@@ -953,18 +1074,24 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
     unsigned ng = hb_face_get_glyph_count(check);
     if (!len || !ng)
         goto backend;
+    /* CIDs: the ng glyphs, then a half-width variant per full-width mark,
+     * then an alias per further character drawn with an already used glyph
+     * (FandolSong draws U+00B7 and U+2022 alike: each needs its own CID for
+     * the ToUnicode map), then the characters without a glyph */
     size_t nvar = 0;
     for (size_t i = 0; i < n; i++)
-        nvar += is_wide_punct(cps[i]) != 0;
+        nvar += is_wide_punct(cps[i]) || (i > 0 && gids[i] == gids[i - 1]);
     size_t ncid = ng + nvar + nextra;
     w = malloc(ncid * sizeof *w);
+    back = malloc(ncid * sizeof *back);
     half = calloc(ng, sizeof *half);
     mo = malloc((n ? n : 1) * sizeof *mo);
+    mc = malloc((n ? n : 1) * sizeof *mc);
     mn = malloc((n ? n : 1) * sizeof *mn);
     tcode = malloc((n + nvar + nextra + 1) * sizeof *tcode);
     tcp = malloc((n + nvar + nextra + 1) * sizeof *tcp);
     ex = malloc((nextra ? nextra : 1) * sizeof *ex);
-    if (!w || !half || !mo || !mn || !tcode || !tcp || !ex)
+    if (!w || !back || !half || !mo || !mc || !mn || !tcode || !tcp || !ex)
         goto oom;
     for (unsigned g = 0; g < ng; g++) {
         hb_codepoint_t old = hb_map_get(n2o, g);
@@ -972,17 +1099,31 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
                               ? 0
                               : hb_font_get_glyph_h_advance(fc->font, old);
         w[g] = (uint16_t)(a * 1000.0 / fc->upem + 0.5);
+        back[g] = g;
     }
     size_t nt = 0, v = ng;
     for (size_t i = 0; i < n; i++) {
         hb_codepoint_t ng_ = hb_map_get(o2n, gids[i]);
+        uint32_t glyph = ng_ == HB_MAP_VALUE_INVALID || ng_ >= ng ? 0 : ng_;
+        uint32_t cid = glyph;
+        if (i > 0 && gids[i] == gids[i - 1] && glyph) {
+            cid = (uint32_t)v++;
+            w[cid] = w[glyph];
+            back[cid] = glyph;
+        }
         mo[i] = gids[i];
-        mn[i] = ng_ == HB_MAP_VALUE_INVALID || ng_ >= ng ? 0 : ng_;
-        tcode[nt] = mn[i];
+        mc[i] = cps[i];
+        mn[i] = cid;
+        tcode[nt] = cid;
         tcp[nt++] = cps[i];
-        if (is_wide_punct(cps[i]) && mn[i]) {
-            half[mn[i]] = (uint32_t)v;
-            w[v] = (uint16_t)((w[mn[i]] + 1) / 2);
+        if (is_wide_punct(cps[i]) && cid == glyph && glyph && !half[glyph]) {
+            /* half the advance, plus the shift that moves the ink to the
+             * front of it (lexp__glyph.shift): the glyph box then runs from
+             * the shifted origin to the next character */
+            half[glyph] = (uint32_t)v;
+            float sh = ink_shift(fc, gids[i], cps[i]);
+            w[v] = (uint16_t)((w[glyph] + 1) / 2 + (int)(sh * 1000.0f + 0.5f));
+            back[v] = glyph;
             tcode[nt] = (uint32_t)v;
             tcp[nt++] = cps[i];
             v++;
@@ -994,28 +1135,36 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
     for (size_t i = 0; i < nextra; i++) {
         ex[i] = extra[i];
         w[v] = lexp__char_width(extra[i]) == 2 ? 1000 : 500;
+        back[v] = 0;
         tcode[nt] = (uint32_t)v;
         tcp[nt++] = extra[i];
         v++;
     }
     if (tounicode(&tu, tcode, tcp, nt))
         goto oom;
-    if (v > ng) {
+    if (fc->cff) {
+        /* a CIDFontType0 has no CIDToGIDMap: the CFF program itself is
+         * rewritten so that CID c draws glyph back[c] */
+        hb_blob_t *cffb = hb_face_reference_table(check, HB_TAG('C', 'F', 'F', ' '));
+        unsigned clen;
+        const unsigned char *cd = (const unsigned char *)hb_blob_get_data(cffb, &clen);
+        int crc = clen ? lexp__cff_cidfont(cd, clen, back, v, &cffprog) : LEXP_CFF_BAD;
+        hb_blob_destroy(cffb);
+        if (crc == LEXP_CFF_OOM || cffprog.oom)
+            goto oom;
+        if (crc != LEXP_CFF_OK)
+            goto backend;
+        data = cffprog.ptr;
+        len = (unsigned)cffprog.len;
+    } else if (v > ng) {
         /* CIDs below ng are the glyphs themselves; the rest point back */
         cmap = malloc(v * 2);
         if (!cmap)
             goto oom;
-        for (size_t c = 0; c < ng; c++) {
-            cmap[2 * c] = (unsigned char)(c >> 8);
-            cmap[2 * c + 1] = (unsigned char)c;
+        for (size_t c = 0; c < v; c++) {
+            cmap[2 * c] = (unsigned char)(back[c] >> 8);
+            cmap[2 * c + 1] = (unsigned char)back[c];
         }
-        for (unsigned g = 0; g < ng; g++)
-            if (half[g]) {
-                cmap[2 * half[g]] = (unsigned char)(g >> 8);
-                cmap[2 * half[g] + 1] = (unsigned char)g;
-            }
-        for (size_t c = extra_cid; c < v; c++)
-            cmap[2 * c] = cmap[2 * c + 1] = 0;
         if (deflate_bytes(cmap, v * 2, &cz, &czl))
             goto oom;
     }
@@ -1030,16 +1179,18 @@ static int build_subset(const face *fc, const uint32_t *gids, const uint32_t *cp
     s->font_z = fz;
     s->font_zlen = fzl;
     s->font_len = len;
+    s->cff = (uint8_t)fc->cff;
     s->tounicode_z = tz;
     s->tounicode_zlen = tzl;
     s->nmap = (uint32_t)n;
     s->map_old = mo;
+    s->map_cp = mc;
     s->map_new = mn;
     s->nextra = (uint32_t)nextra;
     s->extra = ex;
     s->extra_cid = (uint32_t)extra_cid;
     w = NULL;
-    half = mo = mn = ex = NULL;
+    half = mo = mc = mn = ex = NULL;
     fz = tz = cz = NULL;
     rc = 0;
     goto done;
@@ -1051,8 +1202,10 @@ backend:
                          "HarfBuzz could not subset the font %s", fc->info.family);
 done:
     free(w);
+    free(back);
     free(half);
     free(mo);
+    free(mc);
     free(mn);
     free(tcode);
     free(tcp);
@@ -1062,6 +1215,7 @@ done:
     free(tz);
     free(cz);
     lexp__sbuf_free(&tu);
+    lexp__sbuf_free(&cffprog);
     hb_face_destroy(check);
     hb_blob_destroy(blob);
     hb_face_destroy(res);
@@ -1180,17 +1334,26 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
     return 0;
 }
 
-uint32_t lexp__subset_glyph(const lexp__subset *s, uint32_t gid)
+static size_t map_lower(const lexp__subset *s, uint32_t gid, uint32_t cp)
 {
     size_t lo = 0, hi = s->nmap;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (s->map_old[mid] < gid)
+        if (s->map_old[mid] < gid || (s->map_old[mid] == gid && s->map_cp[mid] < cp))
             lo = mid + 1;
         else
             hi = mid;
     }
-    return (lo < s->nmap && s->map_old[lo] == gid) ? s->map_new[lo] : 0;
+    return lo;
+}
+
+uint32_t lexp__subset_glyph(const lexp__subset *s, uint32_t gid, uint32_t cp)
+{
+    size_t i = map_lower(s, gid, cp);
+    if (i < s->nmap && s->map_old[i] == gid && s->map_cp[i] == cp)
+        return s->map_new[i];
+    i = map_lower(s, gid, 0); /* another character of that glyph */
+    return i < s->nmap && s->map_old[i] == gid ? s->map_new[i] : 0;
 }
 
 uint32_t lexp__subset_extra(const lexp__subset *s, uint32_t cp)
@@ -1208,6 +1371,7 @@ uint32_t lexp__subset_extra(const lexp__subset *s, uint32_t cp)
 
 int lexp__fonts_primary(lexp__fonts *f, int role, lexp_error *err)
 {
+    role &= ~LEXP__ROLE_OWN_LATIN;
     if (role < 0 || role >= LEXP_ROLE_COUNT)
         role = LEXP_ROLE_SONG;
     chain *ch = get_chain(f, role, err);
@@ -1217,4 +1381,20 @@ int lexp__fonts_primary(lexp__fonts *f, int role, lexp_error *err)
     if (slot < 0)
         lexp__error_oom(err);
     return slot;
+}
+
+int lexp__fonts_ink(const lexp__fonts *f, int slot, uint32_t gid, float box[4])
+{
+    if (slot < 0 || slot >= f->nslots)
+        return 0;
+    const face *fc = f->slots[slot];
+    hb_glyph_extents_t e;
+    if (!hb_font_get_glyph_extents(fc->font, gid, &e) || e.width <= 0 || e.height >= 0)
+        return 0;
+    float k = 1.0f / (float)fc->upem;
+    box[0] = (float)e.x_bearing * k;
+    box[1] = (float)(e.x_bearing + e.width) * k;
+    box[2] = (float)(e.y_bearing + e.height) * k;
+    box[3] = (float)e.y_bearing * k;
+    return 1;
 }

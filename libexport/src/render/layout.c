@@ -158,7 +158,7 @@ static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const ts
             fl |= F_DASH;
         c->fl = fl;
         /* only marks with their ink on the left compress: their right half
-         * is dropped, so the glyph never moves */
+         * is dropped, and the glyph moves left by its side bearing */
         if (c->g.ink == LEXP_INK_LEFT)
             c->shrink = c->adv * 0.5f;
         t->n++;
@@ -181,6 +181,8 @@ static int expandable(const tch *a, const tch *b)
         return 0; /* inside —— or …… */
     if (b->fl & F_ZW)
         return 0;
+    if (b->g.ink == LEXP_INK_LEFT && !(a->fl & F_SPACE))
+        return 0; /* 、。，… stay against the character before them */
     return 1;
 }
 
@@ -406,6 +408,9 @@ void justify(text *t, tline *l, double avail, lexp_align align)
     double x = offset;
     for (size_t i = l->s; i < l->e; i++) {
         tch *c = &t->c[i];
+        /* a mark at half width is drawn shifted left by its side bearing, so
+         * its ink stays against the character before it (fonts.h) */
+        c->dx = (c->half_adj || c->half_ln) ? -c->g.shift * t->st[c->st].size : 0;
         c->x = (float)(x + c->dx);
         x += c->adv - (c->half_ln ? c->shrink : 0);
         if (i + 1 < e && expandable(c, &t->c[i + 1]))
@@ -544,6 +549,36 @@ double baseline(double top, double pitch, double size)
     return top + (pitch - size) / 2 + EM_ASCENT * size;
 }
 
+/* —— is one unbroken line (GB/T 15834 §4.14): in fonts whose U+2014 stops
+ * short of its em box (AR PL KaitiM GB and SungtiL GB: ink at 0.07–0.93 em)
+ * the two dashes show a gap, so it is bridged with a bar of the dash's own
+ * thickness. The glyphs stay, for the text layer. */
+static int bridge_dashes(LX *lx, const text *t, const tline *l, size_t i, size_t j, double x,
+                         double base)
+{
+    for (size_t k = i; k + 1 < j; k++) {
+        const tch *a = &t->c[k], *b = &t->c[k + 1];
+        if (a->cp != 0x2014 || b->cp != 0x2014)
+            continue;
+        float ia[4], ib[4];
+        if (!lexp__fonts_ink(lx->F, a->g.slot, a->g.gid, ia) ||
+            !lexp__fonts_ink(lx->F, b->g.slot, b->g.gid, ib))
+            continue;
+        const tstyle *s = &t->st[a->st];
+        double size = s->size;
+        double x0 = x + l->indent + a->x + ia[1] * size;
+        double x1 = x + l->indent + b->x + ib[0] * size;
+        if (x1 - x0 < 0.01 * size)
+            continue;
+        double grow = s->bold ? 0.015 * size : 0; /* half the stroke of the faked bold */
+        double top = base - ia[3] * size - grow, h = (ia[3] - ia[2]) * size + 2 * grow;
+        if (add_rect(lx, x0 - 0.01 * size, top, x1 - x0 + 0.02 * size, h, 0, 0, 0, 1,
+                     s->color))
+            return -1;
+    }
+    return 0;
+}
+
 /* Emit one line's glyphs: one item per run of face and style. Characters
  * no font has become hollow boxes. `x` is the page x of the box's left
  * edge, `base` the page y of the baseline. */
@@ -607,6 +642,8 @@ int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
             it->u.text.g[k - i].x = t->c[k].x - c->x;
             it->u.text.g[k - i].half = t->c[k].half_adj || t->c[k].half_ln;
         }
+        if (bridge_dashes(lx, t, l, i, j, x, base))
+            return -1;
         i = j;
     }
     return 0;
@@ -1699,6 +1736,48 @@ int lexp__layout_break_text(lexp__fonts *fonts, const char *s, int role, double 
         }
     }
     n = (int)L.n;
+done:
+    text_free(&t);
+    free(L.v);
+    return n;
+}
+
+int lexp__layout_place_text(lexp__fonts *fonts, const char *s, int role, double size,
+                            double width, lexp__lplaced **out, lexp_error *err)
+{
+    text t = {0};
+    lines L = {0};
+    tstyle st = {role, (float)size, 0, 0, 0};
+    int n = -1;
+    *out = NULL;
+    if (text_add(fonts, &t, s, strlen(s), &st, 1.0, err))
+        goto done;
+    text_finish(&t);
+    if (break_lines(&t, width, width, &L)) {
+        lexp__error_oom(err);
+        goto done;
+    }
+    lexp__lplaced *v = calloc(t.n ? t.n : 1, sizeof *v);
+    if (!v) {
+        lexp__error_oom(err);
+        goto done;
+    }
+    for (size_t i = 0; i < L.n; i++) {
+        tline *l = &L.v[i];
+        justify(&t, l, width, LEXP_ALIGN_JUSTIFY);
+        for (size_t k = l->s; k < l->e; k++) {
+            const tch *c = &t.c[k];
+            v[k].cp = c->cp;
+            v[k].line = (int)i;
+            v[k].x = c->x;
+            v[k].pen = c->x - c->dx;
+            v[k].adv = c->adv - (c->half_ln ? c->shrink : 0);
+            v[k].half = c->half_adj || c->half_ln;
+            v[k].g = c->g;
+        }
+    }
+    *out = v;
+    n = (int)t.n;
 done:
     text_free(&t);
     free(L.v);

@@ -124,4 +124,19 @@ int lexp__layout_break_text(lexp__fonts *fonts, const char *text, int role, doub
                             double width, double indent, int justify, char **lines,
                             double *widths, int max, lexp_error *err);
 
+/* Where each character of a paragraph set as lexp__layout_break_text sets
+ * it (justified, no indent) goes: its line, its pen position and the
+ * glyph's origin (they differ for a mark at half width, drawn shifted by
+ * its side bearing), its advance as placed. Returns the number of
+ * characters (*out, malloc'd, one per character), or -1. */
+typedef struct lexp__lplaced {
+    uint32_t cp;
+    int line;
+    float pen, x, adv;
+    int half; /* set at half width */
+    lexp__glyph g;
+} lexp__lplaced;
+int lexp__layout_place_text(lexp__fonts *fonts, const char *text, int role, double size,
+                            double width, lexp__lplaced **out, lexp_error *err);
+
 #endif

@@ -397,7 +397,7 @@ int page_numbers(LX *lx)
     if (!lx->doc->page_numbers || st->pagenum == LEXP_PAGENUM_NONE)
         return 0;
     lexp_textstyle ts = st->body;
-    ts.role = st->pagenum_role;
+    ts.role = st->pagenum_role | LEXP__ROLE_OWN_LATIN; /* 半角宋体 digits */
     ts.size = st->pagenum_size;
     ts.line_pitch = st->pagenum_size;
     size_t np = lx->L->npages;

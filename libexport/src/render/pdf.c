@@ -3,9 +3,10 @@
  * libharu: rules, boxes, images, pie wedges, text, bookmarks, document
  * information. The PDF is written into memory.
  *
- * Fonts are embedded as Type 0 fonts over CIDFontType2 subsets made by
- * HarfBuzz (fonts.c), with glyph ids as character codes (Identity-H,
- * identity CID-to-glyph map) and a ToUnicode map for text extraction. The
+ * Fonts are embedded as Type 0 fonts over CIDFontType2 (TrueType) or
+ * CIDFontType0 (CFF, FontFile3 /CIDFontType0C) subsets made by HarfBuzz
+ * (fonts.c, cff.c), with glyph ids as character codes (Identity-H) and a
+ * ToUnicode map for text extraction. The
  * font objects are built here with libharu's object API instead of
  * HPDF_LoadTTFontFromFile + HPDF_GetFont because, measured on libharu
  * 2.3.0, the latter costs 3 ms per font and document (a 65,536-entry
@@ -184,7 +185,10 @@ static int make_font(PX *px, int slot, const lexp__subset *s)
 
     HPDF_Dict file = deflated_stream(px, s->font_z, s->font_zlen);
     CHECK(px);
-    HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)s->font_len);
+    if (s->cff)
+        HPDF_Dict_AddName(file, "Subtype", "CIDFontType0C");
+    else
+        HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)s->font_len);
 
     HPDF_Dict desc = HPDF_Dict_New(mm);
     HPDF_Xref_Add(xref, desc);
@@ -198,13 +202,13 @@ static int make_font(PX *px, int slot, const lexp__subset *s)
     HPDF_Dict_AddNumber(desc, "Descent", fi->descent);
     HPDF_Dict_AddNumber(desc, "CapHeight", fi->cap_height);
     HPDF_Dict_AddNumber(desc, "StemV", 80);
-    HPDF_Dict_Add(desc, "FontFile2", file);
+    HPDF_Dict_Add(desc, s->cff ? "FontFile3" : "FontFile2", file);
 
     HPDF_Dict cid = HPDF_Dict_New(mm);
     HPDF_Xref_Add(xref, cid);
     CHECK(px);
     HPDF_Dict_AddName(cid, "Type", "Font");
-    HPDF_Dict_AddName(cid, "Subtype", "CIDFontType2");
+    HPDF_Dict_AddName(cid, "Subtype", s->cff ? "CIDFontType0" : "CIDFontType2");
     HPDF_Dict_AddName(cid, "BaseFont", name);
     HPDF_Dict info = HPDF_Dict_New(mm);
     HPDF_Dict_Add(cid, "CIDSystemInfo", info);
@@ -230,7 +234,9 @@ static int make_font(PX *px, int slot, const lexp__subset *s)
         while (g < s->ncid && s->widths[g] != 1000)
             HPDF_Array_AddNumber(run, s->widths[g++]);
     }
-    if (s->cidmap_z) {
+    if (s->cff) {
+        /* no CIDToGIDMap in a CIDFontType0: its CFF maps CIDs itself */
+    } else if (s->cidmap_z) {
         HPDF_Dict map = deflated_stream(px, s->cidmap_z, s->cidmap_zlen);
         CHECK(px);
         HPDF_Dict_Add(cid, "CIDToGIDMap", map);
@@ -309,7 +315,7 @@ static int embed_fonts(PX *px)
                     if (v[i].gid == 0) {
                         if (ne == 0 || extra[ne - 1] != v[i].cp)
                             extra[ne++] = v[i].cp;
-                    } else if (m == 0 || gids[m - 1] != v[i].gid) {
+                    } else if (m == 0 || gids[m - 1] != v[i].gid || cps[m - 1] != v[i].cp) {
                         gids[m] = v[i].gid;
                         cps[m++] = v[i].cp;
                     }
@@ -792,7 +798,7 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         for (uint32_t k = 0; k < it->u.text.n; k++) {
             uint32_t g = it->u.text.g[k].gid == 0
                              ? lexp__subset_extra(s, it->u.text.g[k].cp)
-                             : lexp__subset_glyph(s, it->u.text.g[k].gid);
+                             : lexp__subset_glyph(s, it->u.text.g[k].gid, it->u.text.g[k].cp);
             if (it->u.text.g[k].half && g < s->n && s->half[g])
                 g = s->half[g];
             snprintf(hex, sizeof hex, "%04X", g & 0xFFFF);

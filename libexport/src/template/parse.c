@@ -2289,7 +2289,7 @@ static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_lin
             int r = lexp_font_role_from_name(role);
             if (r < 0)
                 return perr(p, k, "unknown font role '%.*s'; expected song, fangsong, hei, "
-                                  "kai or xiaobiaosong",
+                                  "kai, xiaobiaosong or latin",
                             (int)kl, k);
             /* path[:index] */
             const char *colon = NULL;
