@@ -324,3 +324,63 @@ def test_double_dash_is_unbroken(tmp_path):
         best = max(best, longest)
     # one dark run over the two dashes' ink (0.07 to 1.93 em)
     assert best >= 0.9 * 1.86 * em * k, (best, 1.86 * em * k)
+
+
+MARKS = "、。，；：！？"
+
+
+@pytest.mark.parametrize("font", ["default", "gbsn00lp"])
+def test_compressed_marks_keep_their_ink_in_the_pdf(tmp_path, font):
+    """Measured from the PDF: Ghostscript's txtwrite gives each glyph's box
+    (from the PDF's own positions and widths), pdftoppm's raster gives the
+    ink. A mark set at half width has at most 1 pt of empty advance between
+    the end of the character before it and its ink (issue 12 item 5: AR PL
+    SungtiL GB's 、 used to leave 3.9 pt)."""
+    if not shutil.which("gs"):
+        pytest.skip("Ghostscript is not installed")
+    from PIL import Image
+    args = []
+    if font == "gbsn00lp":
+        gbsn = "/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf"
+        if not os.path.exists(gbsn):
+            pytest.skip("fonts-arphic-gbsn00lp not installed")
+        args = ["--font", "fangsong=" + gbsn]
+    tpl = write(tmp_path, "m.lxt", "---\npreset: gbt9704\ntitle: 标点\n---\n" + PARA + "\n\n" +
+                PARA[::-1] + "\n")
+    pdf = str(tmp_path / "m.pdf")
+    run([LEXPORT, "render", tpl, DATA, "-f", "pdf", "-o", pdf] + args)
+    tw = str(tmp_path / "tw.xml")
+    run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=txtwrite", "-r720", "-dTextFormat=0",
+         "-dFirstPage=1", "-dLastPage=1", "-sOutputFile=" + tw, pdf])
+    chars = []  # (x0, baseline, x1, character, size) in points
+    for span in re.finditer(r'<span bbox="[^"]*" font="[^"]*" size="([\d.]+)">(.*?)</span>',
+                            open(tw, encoding="utf-8").read(), re.S):
+        for m in re.finditer(r'<char bbox="(-?\d+) (-?\d+) (-?\d+) -?\d+" c="([^"]*)"/>',
+                             span.group(2)):
+            c = m.group(4)
+            c = chr(int(c[3:-1], 16)) if c.startswith("&#x") else c
+            chars.append((int(m.group(1)) / 10, int(m.group(2)) / 10, int(m.group(3)) / 10, c,
+                          float(span.group(1))))
+    dpi = 288
+    run(["pdftoppm", "-r", str(dpi), "-gray", "-f", "1", "-l", "1", "-png", pdf,
+         str(tmp_path / "pg")])
+    img = Image.open(next(str(p) for p in tmp_path.iterdir() if p.name.startswith("pg")))
+    img = img.convert("L")
+    k = dpi / 72
+    seen = 0
+    for prev, c in zip(chars, chars[1:]):
+        x0, base, x1, ch, size = c
+        if ch not in MARKS or abs(prev[1] - base) > 0.5 or x1 - x0 > 0.9 * size:
+            continue  # not a compressed mark, or the first on its line
+        start = prev[2]  # where the character before it ends
+        ink = None
+        for col in range(int(start * k), int(x1 * k) + 1):
+            if any(img.getpixel((col, row)) < 160
+                   for row in range(int((base - 0.8 * size) * k), int((base + 0.3 * size) * k))):
+                ink = col / k
+                break
+        assert ink is not None, (ch, c)
+        seen += 1
+        assert ink - start <= 1.0, "%s after %s: %.2f pt of empty advance before its ink" % (
+            ch, prev[3], ink - start)
+    assert seen >= 10, seen
