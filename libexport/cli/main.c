@@ -23,7 +23,7 @@ static const char *usage_text =
     "commands:\n"
     "  brief DATA --month YYYY-MM [-f pdf,docx,xlsx] [-o OUTDIR]\n"
     "        the monthly briefing: writes OUTDIR/briefing-YYYY-MM.{pdf,docx,xlsx}\n"
-    "  render TEMPLATE DATA -o OUT [-f FORMAT] [--month YYYY-MM]\n"
+    "  render TEMPLATE DATA -o OUT [-f FORMAT] [--period P | --month YYYY-MM]\n"
     "        any template (a built-in name or a .lxt file) in any format;\n"
     "        FORMAT is pdf, docx, xlsx, txt or tree (default: from OUT's extension);\n"
     "        -o - writes to standard output\n"
@@ -36,7 +36,12 @@ static const char *usage_text =
     "  --help          print this help\n"
     "\n"
     "options of brief, render and fill:\n"
-    "  --date YYYY-MM-DD        document date (default: last day of the month)\n"
+    "  --period P               the period a document reports on: YYYY-MM (a month),\n"
+    "                           YYYY-Qn (a quarter), YYYY-Hn (a half-year), YYYY (a year);\n"
+    "                           --month YYYY-MM is the monthly shorthand\n"
+    "  --date YYYY-MM-DD        document date (default: last day of the period);\n"
+    "                           nothing dated after it is counted\n"
+    "  --strict                 an undefined name in a template is an error, not a warning\n"
     "  --font ROLE=PATH[:INDEX] font file for a role: song, fangsong, hei, kai,\n"
     "                           xiaobiaosong, latin (may be repeated; not for fill)\n"
     "\n"
@@ -100,7 +105,9 @@ typedef struct {
     const char *out;
     const char *format;
     const char *month;
+    const char *period;
     const char *date;
+    int strict;
     lexp_font_override fonts[MAX_FONTS];
     int nfonts;
 } args;
@@ -184,6 +191,12 @@ static int parse_args(int argc, char **argv, int first, args *a, int max_pos)
             if (err)
                 return EXIT_USAGE;
             a->month = v;
+        } else if (take(argc, argv, &i, "--period", NULL, &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            a->period = v;
+        } else if (strcmp(argv[i], "--strict") == 0) {
+            a->strict = 1;
         } else if (take(argc, argv, &i, "--date", NULL, &v, &err)) {
             if (err)
                 return EXIT_USAGE;
@@ -202,6 +215,12 @@ static int parse_args(int argc, char **argv, int first, args *a, int max_pos)
     if (a->month && !lexp_month_valid(a->month))
         return usage_error("--month expects YYYY-MM with a month from 01 to 12, found '%s'",
                            a->month);
+    if (a->period && !lexp_period_valid(a->period))
+        return usage_error("--period expects YYYY-MM, YYYY-Qn (n 1-4), YYYY-Hn (n 1-2) or "
+                           "YYYY, found '%s'",
+                           a->period);
+    if (a->period && a->month && strcmp(a->period, a->month) != 0)
+        return usage_error("give --period or --month, not both");
     if (a->date) {
         int y, m, d;
         char extra;
@@ -222,6 +241,8 @@ static void free_args(args *a)
 static void setup_options(lexp_render_options *o, const args *a, lexp_engine *eng)
 {
     o->month = a->month;
+    o->period = a->period;
+    o->strict = a->strict;
     o->date = a->date;
     o->fonts = a->fonts;
     o->nfonts = (size_t)a->nfonts;

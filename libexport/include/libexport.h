@@ -274,7 +274,9 @@ typedef struct lexp_font_override {
     int index;        /**< face index inside a .ttc, else 0 */
 } lexp_font_override;
 
-#define LEXP_RENDER_OPTIONS_VERSION 1
+/** 2 added `period` and `strict`; a caller built with version 1 is read
+ *  as if they were NULL and 0. */
+#define LEXP_RENDER_OPTIONS_VERSION 2
 
 /** Options of one render. Initialise with LEXP_RENDER_OPTIONS_INIT. */
 typedef struct lexp_render_options {
@@ -294,10 +296,21 @@ typedef struct lexp_render_options {
     lexp_diag_cb warn;  /**< warnings (may be NULL) */
     void *warn_payload;
     lexp_engine *engine; /**< caches (may be NULL) */
+    /** Reporting period (version 2): "YYYY-MM" (a month, like `month`),
+     *  "YYYY-Qn" (a quarter), "YYYY-Hn" (a half-year) or "YYYY" (a year);
+     *  NULL: `month`, if any. Giving both is allowed only when they name
+     *  the same month. The period's end is never after the document date,
+     *  and records dated after it are left out of the data the template
+     *  sees (templates/README.md, "Periods"). */
+    const char *period;
+    /** Version 2: nonzero makes an undefined name printed by a template an
+     *  error (LEXP_EEVAL at its position) instead of a warning. */
+    int strict;
 } lexp_render_options;
 
 #define LEXP_RENDER_OPTIONS_INIT \
-    {LEXP_RENDER_OPTIONS_VERSION, LEXP_FORMAT_TXT, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL}
+    {LEXP_RENDER_OPTIONS_VERSION, LEXP_FORMAT_TXT, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
+     NULL, 0}
 
 /** Limits applied while evaluating a template. */
 #define LEXP_EVAL_MAX_STEPS 50000000u          /**< expression evaluations */
@@ -431,6 +444,10 @@ LEXP_EXPORT int lexp_fill_memory(lexp_buf *out, const void *bytes, size_t size, 
 
 /** 1 if `month` is a valid "YYYY-MM" (year 1900–9999), else 0. */
 LEXP_EXPORT int lexp_month_valid(const char *month);
+
+/** 1 if `period` is a valid period: "YYYY-MM", "YYYY-Qn" (n 1–4),
+ *  "YYYY-Hn" (n 1–2) or "YYYY" (year 1900–9999), else 0. */
+LEXP_EXPORT int lexp_period_valid(const char *period);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
  * buffers, formats, the engine, atomic file output and the render pipeline.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "eval/period.h"
 #include "render/render.h"
 #include "util/util.h"
 
@@ -113,6 +115,12 @@ int lexp_month_valid(const char *month)
 {
     int y, m;
     return month && lexp__parse_month(month, strlen(month), &y, &m) && y <= 9999;
+}
+
+int lexp_period_valid(const char *period)
+{
+    lexp__period p;
+    return lexp__period_parse(period, &p);
 }
 
 /* ---- warnings ------------------------------------------------------------ */
@@ -347,9 +355,12 @@ int lexp_brief(lexp_buf *out, const lexp_data *data, const char *month,
     if (rc)
         return rc;
     lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
-    if (opt)
-        o = *opt;
+    if (opt) /* only the fields of the caller's version exist */
+        memcpy(&o, opt,
+               opt->version >= 2 ? sizeof o : offsetof(lexp_render_options, period));
+    o.version = LEXP_RENDER_OPTIONS_VERSION;
     o.month = month;
+    o.period = NULL;
     rc = lexp_render(out, tpl, data, &o, err);
     lexp_template_free(tpl);
     return rc;

@@ -67,7 +67,10 @@ def expected_figures(template, sample):
         disp = [x for x in d.get("disputes", []) if x["date"].startswith(month)]
         if disp:
             figs.append(f"排查各类矛盾纠纷{sum(x['found'] for x in disp)}起")
-        figs.append(f"第{(int(month[:4]) - int(d['briefing']['first_issue_month'][:4])) * 12 + int(month[5:]) - int(d['briefing']['first_issue_month'][5:]) + 1}期")
+        # 期号 restarts each January (counted from the first issue in its own year)
+        first = d["briefing"]["first_issue_month"]
+        issue = int(month[5:]) - int(first[5:]) + 1 if first[:4] == month[:4] else int(month[5:])
+        figs.append(f"第{issue}期")
         if d["briefing"].get("copies"):
             figs.append(f"共印{d['briefing']['copies']}份")
     elif template in ("summary", "stats"):
@@ -82,7 +85,8 @@ def expected_figures(template, sample):
                 if cat in ("宣传", "培训", "座谈会", "文艺汇演", "走访慰问", "矛盾纠纷排查调处", "帮扶", "志愿服务", "节日活动"):
                     figs.append(cat)
     elif template == "deeds":
-        figs.append(f"共开展各类民族团结活动{sessions(acts)}场次")
+        # everything up to the document date, nothing after it
+        figs.append(f"共开展各类民族团结活动{sessions([a for a in acts if a['date'][:7] <= month])}场次")
     elif template == "plan":
         for p in d.get("plans", []):
             if p["month"] > month:

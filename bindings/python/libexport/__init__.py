@@ -103,7 +103,8 @@ class _Options(ctypes.Structure):
                 ("month", ctypes.c_char_p), ("date", ctypes.c_char_p),
                 ("base_dir", ctypes.c_char_p), ("fonts", ctypes.POINTER(_Font)),
                 ("nfonts", ctypes.c_size_t), ("warn", _DiagCB),
-                ("warn_payload", ctypes.c_void_p), ("engine", ctypes.c_void_p)]
+                ("warn_payload", ctypes.c_void_p), ("engine", ctypes.c_void_p),
+                ("period", ctypes.c_char_p), ("strict", ctypes.c_int)]
 
 
 _lib: Optional[ctypes.CDLL] = None
@@ -179,6 +180,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "lexp_write_files": (i, [sz, P(cp), P(_Buf), E]),
         "lexp_buf_dispose": (None, [P(_Buf)]),
         "lexp_month_valid": (i, [cp]),
+        "lexp_period_valid": (i, [cp]),
     }
     for name, (res, args) in sig.items():
         f = getattr(lib, name)
@@ -288,13 +290,17 @@ class _Call:
 
     def __init__(self, fmt: str, month: Optional[str], date: Optional[str],
                  fonts: Optional[Mapping[str, Union[str, Tuple[str, int]]]],
-                 base_dir: Optional[str], on_warning: Optional[Callable[[Error], None]]) -> None:
+                 base_dir: Optional[str], on_warning: Optional[Callable[[Error], None]],
+                 period: Optional[str] = None, strict: bool = False) -> None:
         self.opt = _Options()
-        self.opt.version = 1
+        self.opt.version = 2
         self.opt.format = _format_code(fmt)
         self.keep: List[Any] = []
         if month is not None:
             self.opt.month = self._s(month)
+        if period is not None:
+            self.opt.period = self._s(period)
+        self.opt.strict = 1 if strict else 0
         if date is not None:
             self.opt.date = self._s(date)
         if base_dir is not None:
@@ -347,20 +353,24 @@ def render(template: Union[str, "os.PathLike[str]"], data: DataLike, format: str
            month: Optional[str] = None, date: Optional[str] = None,
            fonts: Optional[Mapping[str, Union[str, Tuple[str, int]]]] = None,
            base_dir: Optional[str] = None,
-           on_warning: Optional[Callable[[Error], None]] = None) -> bytes:
+           on_warning: Optional[Callable[[Error], None]] = None,
+           period: Optional[str] = None, strict: bool = False) -> bytes:
     """Render a template with data and return the document's bytes.
 
     ``template`` is a built-in name (``"briefing"``, ``"summary"``, ``"deeds"``,
     ``"plan"``, ``"report"``, ``"stats"``) or the path of a ``.lxt`` file.
     ``data`` is a dict, the path of a JSON file, or JSON bytes. ``format`` is
-    ``"pdf"``, ``"docx"``, ``"xlsx"``, ``"txt"`` or ``"tree"``. ``month``
-    (``"YYYY-MM"``) sets the period variables; ``date`` (``"YYYY-MM-DD"``) the
-    document date; ``fonts`` maps roles (``"fangsong"`` …) to font files (or
+    ``"pdf"``, ``"docx"``, ``"xlsx"``, ``"txt"`` or ``"tree"``. ``period``
+    (``"2024-09"``, ``"2024-Q3"``, ``"2024-H1"`` or ``"2024"``; ``month`` is the
+    monthly shorthand) sets the period the document reports on; ``date``
+    (``"YYYY-MM-DD"``) the document date (nothing dated after it is counted);
+    ``strict`` makes an undefined name printed by the template an error
+    instead of a warning; ``fonts`` maps roles (``"fangsong"`` …) to font files (or
     ``(path, index)`` for collections). Warnings go to ``on_warning`` or, by
     default, to :mod:`warnings` as :class:`RenderWarning`.
     """
     lib = _load()
-    call = _Call(format, month, date, fonts, base_dir, on_warning)
+    call = _Call(format, month, date, fonts, base_dir, on_warning, period, strict)
     with _Template(template) as t, _Data(data) as d:
         buf, err = _Buf(), _Error()
         rc = lib.lexp_render(ctypes.byref(buf), t.handle, d.handle, ctypes.byref(call.opt),

@@ -246,9 +246,39 @@ def test_offline_pip_install(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     env.pop("LIBEXPORT_LIBRARY")
     code = ("import libexport; print(libexport.library_path()); "
-            "print(len(libexport.render('plan', %r, 'txt')))" % SAMPLE)
+            "print(len(libexport.render('plan', %r, 'txt', month='2024-09')))" % SAMPLE)
     r = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True,
                        env=env, cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     lib, size = r.stdout.split()
     assert lib.startswith(str(venv)) and int(size) > 100
+
+
+# ---- periods and missing inputs ----------------------------------------------------
+
+def test_period_option(tmp_path):
+    t = tmp_path / "p.lxt"
+    t.write_text("{{ period.label }} {{ period.end }}\n", encoding="utf-8")
+    assert libexport.render(t, SAMPLE, "txt", period="2024-Q3").decode().strip() == "2024年第三季度 2024-09-30"
+    assert libexport.render("briefing", SAMPLE, "txt", period="2024-09") == \
+        libexport.render("briefing", SAMPLE, "txt", month="2024-09")
+
+
+def test_missing_period_is_an_error():
+    with pytest.raises(libexport.Error) as e:
+        libexport.render("briefing", {}, "txt")
+    assert "needs a period" in e.value.message
+    with pytest.raises(libexport.Error) as e:
+        libexport.render("briefing", {"community": {"name": ""}}, "txt", month="2024-09")
+    assert e.value.path == "community.name"
+
+
+def test_strict_option(tmp_path):
+    t = tmp_path / "t.lxt"
+    t.write_text("{{ community.nme }}\n", encoding="utf-8")
+    seen = []
+    libexport.render(t, DATA, "txt", on_warning=seen.append)
+    assert seen and "did you mean community.name" in seen[0].message and seen[0].line == 1
+    with pytest.raises(libexport.Error) as e:
+        libexport.render(t, DATA, "txt", strict=True)
+    assert "nme" in e.value.message and e.value.line == 1

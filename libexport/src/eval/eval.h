@@ -42,6 +42,8 @@ typedef struct lexp_eval {
     uint32_t nhints;
     int jinja; /* an office template: Jinja's printing, data before period values
                   (filters_jinja.c) */
+    const struct lexp_expr *warned[32]; /* undefined names warned about (needs.c) */
+    int nwarned;
 } lexp_eval;
 
 /* A cleared buffer from the evaluator's pool (or a new one), and its

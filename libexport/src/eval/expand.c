@@ -17,6 +17,7 @@
 
 #include "../engine.h"
 #include "eval.h"
+#include "period.h"
 
 typedef lexp_eval E;
 typedef const lexp_value V;
@@ -619,7 +620,7 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
             break;
         case T_EXPR: {
             V *v = lexp__eval_expr(e, n->expr);
-            if (!v)
+            if (!v || (v->type == LV_UNDEF && lexp__undefined_printed(e, n->expr)))
                 return -1;
             if (rb) {
                 if (v->type == LV_STR) {
@@ -1593,88 +1594,11 @@ int lexp__eval_loop_step(lexp_eval *e, lexp_loopvars *lv, uint32_t i)
 /* ==================================================================== */
 /* period variables and the document                                      */
 
-static int months_between(int y0, int m0, int y1, int m1) { return (y1 - y0) * 12 + (m1 - m0); }
-
-typedef struct {
-    lexp_member m[32];
-    int n;
-} objbuild;
-
-static int ob_add(E *e, objbuild *o, const char *k, V *v)
-{
-    if (!v)
-        return -1;
-    o->m[o->n++] = (lexp_member){k, (uint32_t)strlen(k), (lexp_value *)v};
-    return 0;
-}
-
-static V *ob_str(E *e, const char *fmt, ...) LEXP_PRINTF(2, 3);
-
-static V *ob_str(E *e, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    return lexp__eval_str(e, tmp, strlen(tmp));
-}
-
-/* The variables a render with a period (and/or a date) adds; documented in
- * templates/README.md. */
+/* The variables a render with a period (and/or a date) adds: eval/period.c,
+ * documented in templates/README.md. */
 static int period_vars(E *e, const lexp_render_options *opt)
 {
-    objbuild o = {.n = 0};
-    int y = 0, m = 0;
-    const char *date = opt->date;
-    if (date) {
-        int dy, dm, dd;
-        if (!lexp__parse_date(date, strlen(date), &dy, &dm, &dd))
-            return lexp__error_set(e->err, LEXP_EINVAL, NULL, 0, 0, NULL,
-                                   "date \"%s\": expected a date that exists, YYYY-MM-DD",
-                                   date);
-    }
-    if (opt->month) {
-        if (!lexp_month_valid(opt->month))
-            return lexp__error_set(e->err, LEXP_EINVAL, NULL, 0, 0, NULL,
-                                   "month \"%s\": expected YYYY-MM", opt->month);
-        lexp__parse_month(opt->month, 7, &y, &m);
-        int py = m == 1 ? y - 1 : y, pm = m == 1 ? 12 : m - 1;
-        int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
-        int last = lexp__days_in_month(y, m);
-        if (ob_add(e, &o, "month", ob_str(e, "%04d-%02d", y, m)) ||
-            ob_add(e, &o, "year", lexp__eval_num(e, y)) ||
-            ob_add(e, &o, "month_number", lexp__eval_num(e, m)) ||
-            ob_add(e, &o, "month_start", ob_str(e, "%04d-%02d-01", y, m)) ||
-            ob_add(e, &o, "month_end", ob_str(e, "%04d-%02d-%02d", y, m, last)) ||
-            ob_add(e, &o, "prev_month", ob_str(e, "%04d-%02d", py, pm)) ||
-            ob_add(e, &o, "next_month", ob_str(e, "%04d-%02d", ny, nm)) ||
-            ob_add(e, &o, "prev_year_month", ob_str(e, "%04d-%02d", y - 1, m)) ||
-            ob_add(e, &o, "year_start", ob_str(e, "%04d-01", y)))
-            return -1;
-        /* 第N期: months since briefing.first_issue_month, plus one; without
-         * it, issues restart each year (the month number). */
-        int issue = m;
-        V *b = lexp__v_getz(e->root, "briefing");
-        V *f = b ? lexp__v_getz(b, "first_issue_month") : NULL;
-        int fy, fm;
-        if (f && f->type == LV_STR && lexp__parse_month(f->u.str, f->len, &fy, &fm))
-            issue = months_between(fy, fm, y, m) + 1;
-        if (issue >= 1 && ob_add(e, &o, "issue", lexp__eval_num(e, issue)))
-            return -1;
-        if (!date)
-            date = lexp__arena_printf(e->A, "%04d-%02d-%02d", y, m, last);
-    }
-    if (date && ob_add(e, &o, "date", lexp__eval_str(e, date, strlen(date))))
-        return -1;
-    if (o.n == 0)
-        return 0;
-    lexp_value *obj = lexp__v_obj(e->A, (uint32_t)o.n);
-    if (!obj)
-        return lexp__error_oom(e->err);
-    memcpy(obj->u.members, o.m, (size_t)o.n * sizeof *o.m);
-    e->period = obj;
-    return 0;
+    return lexp__period_vars(e, opt);
 }
 
 static const char *fm_string(E *e, const lexp_fm_text *f, runbuf *rb)
@@ -1723,6 +1647,8 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
         d->font_index[i] = t->font_index[i];
     }
     int rc = period_vars(&e, opt);
+    if (rc == 0)
+        rc = lexp__needs_check(&e, t);
     if (rc == 0) {
         V *brief = lexp__v_getz(data->root, "briefing");
         V *com = lexp__v_getz(data->root, "community");

@@ -160,6 +160,11 @@ struct lexp_template {
     const char *description;
     const char *font_path[LEXP_ROLE_COUNT];
     int font_index[LEXP_ROLE_COUNT];
+    /* needs: [period, community.name]: inputs without which rendering is an
+     * error naming them (eval/needs.c) */
+    const char **needs;
+    int nneeds;
+    int needs_line;
     /* body */
     lexp_tnode *body;
     uint32_t nslots; /* EX_ATTR nodes, for the evaluator's lookup hints */

@@ -2231,6 +2231,51 @@ static int fm_text(P *p, lexp_fm_text *out, const char *s, size_t n)
     return rc;
 }
 
+/* needs: [period, community.name] — a list of names, with or without the
+ * brackets: `period`, or a dotted path into the data. */
+static int fm_needs(P *p, lexp_template *t, const char *v, size_t vn)
+{
+    const char *q = v, *end = v + vn;
+    if (q < end && *q == '[') {
+        q++;
+        if (end > q && end[-1] == ']')
+            end--;
+        else
+            return perr(p, v, "needs: a list like [period, community.name] is missing its ']'");
+    }
+    const char *items[64];
+    size_t lens[64];
+    int n = 0;
+    while (q < end) {
+        while (q < end && (*q == ' ' || *q == ','))
+            q++;
+        const char *a = q;
+        while (q < end && *q != ',' && *q != ' ')
+            q++;
+        if (q == a)
+            continue;
+        for (const char *c = a; c < q; c++)
+            if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '.' || (unsigned char)*c >= 0x80) ||
+                (*c == '.' && (c == a || c + 1 == q || c[1] == '.')))
+                return perr(p, a, "needs: '%.*s' is not a name: expected period or a path "
+                                  "like community.name",
+                            (int)(q - a), a);
+        if (n == 64)
+            return perr(p, a, "needs: more than 64 names");
+        items[n] = a;
+        lens[n++] = (size_t)(q - a);
+    }
+    t->needs = lexp__arena_zalloc(p->A, (size_t)(n ? n : 1) * sizeof *t->needs);
+    if (!t->needs)
+        return poom(p);
+    for (int i = 0; i < n; i++)
+        if (!(t->needs[i] = lexp__arena_strndup(p->A, items[i], lens[i])))
+            return poom(p);
+    t->nneeds = n;
+    t->needs_line = p->line;
+    return 0;
+}
+
 static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_line)
 {
     lexp_template *t = p->t;
@@ -2356,6 +2401,9 @@ static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_lin
             } else if (KEY("show_title")) {
                 if (fm_bool(p, v, vn, v, &t->show_title))
                     return -1;
+            } else if (KEY("needs")) {
+                if (fm_needs(p, t, v, vn))
+                    return -1;
             } else if (KEY("fonts")) {
                 if (vn)
                     return perr(p, v, "fonts: takes indented 'role: path' lines below it");
@@ -2364,7 +2412,7 @@ static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_lin
                 return perr(p, k,
                             "unknown front-matter key '%.*s'; expected preset, title, "
                             "subtitle, author, subject, keywords, description, numbering, "
-                            "page_numbers, show_title or fonts",
+                            "page_numbers, show_title, needs or fonts",
                             (int)kl, k);
             }
         }
