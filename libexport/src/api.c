@@ -217,6 +217,23 @@ int lexp_doc_render(lexp_buf *out, const lexp_doc *doc, const lexp_render_option
         return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
     out->ptr = NULL;
     out->size = 0;
+    if (doc->formats && opt->format != LEXP_FORMAT_TREE && opt->format >= 0 &&
+        opt->format < 5 && !(doc->formats & (1u << opt->format))) {
+        char list[64] = "";
+        static const int order[] = {LEXP_FORMAT_PDF, LEXP_FORMAT_DOCX, LEXP_FORMAT_XLSX,
+                                    LEXP_FORMAT_TXT};
+        for (int k = 0; k < 4; k++)
+            if (doc->formats & (1u << order[k])) {
+                int f = order[k];
+                size_t n = strlen(list);
+                snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", format_names[f]);
+            }
+        const char *tn = doc->src_file ? strrchr(doc->src_file, '/') : NULL;
+        tn = tn ? tn + 1 : doc->src_file;
+        return lexp__error_set(err, LEXP_EINVAL, doc->src_file, 0, 0, NULL,
+                               "the template %s is not made for %s: render it as %s",
+                               tn ? tn : "", format_names[opt->format], list);
+    }
     lexp__sbuf b = LEXP__SBUF_INIT;
     int rc;
     switch (opt->format) {

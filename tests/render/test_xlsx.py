@@ -235,6 +235,9 @@ author: "秦渠社区居委会"
 """
 
 
+PRINT_ONLY = ("summary", "deeds", "plan", "report")
+
+
 def builtin_templates():
     r = subprocess.run([LEXPORT, "templates"], capture_output=True, text=True)
     return [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
@@ -279,6 +282,8 @@ def corpus_items():
              ("misc", "@misc", SAMPLE, MONTH), ("spans", "@span", SAMPLE, MONTH),
              ("text", "@text", SAMPLE, MONTH)]
     for n in builtin_templates():
+        if n in PRINT_ONLY:
+            continue  # prose for print: refused as XLSX (test_prose_templates_refuse_xlsx)
         items.append(("builtin-" + n, n, SAMPLE, MONTH))
         for sname, (data, month) in SAMPLES.items():
             if sname != "qinqu":
@@ -287,6 +292,18 @@ def corpus_items():
 
 
 CORPUS = corpus_items()
+
+
+def test_prose_templates_refuse_xlsx(tmp_path):
+    """总结/事迹/计划/汇报 are one column of prose: a workbook adds nothing, so
+    -f xlsx is refused with a message that says which formats to use."""
+    for n in PRINT_ONLY:
+        out = tmp_path / (n + ".xlsx")
+        r = subprocess.run([LEXPORT, "render", n, SAMPLE, "--month", MONTH, "-o", str(out)],
+                           capture_output=True, text=True)
+        assert r.returncode == 2, r.stderr
+        assert "not made for xlsx" in r.stderr and "pdf, docx" in r.stderr
+        assert not out.exists()
 
 
 @pytest.fixture(scope="module")

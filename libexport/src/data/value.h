@@ -59,8 +59,10 @@ struct lexp_value {
         void *loop;
     } u;
     double hnum;           /* hint value */
-    const char *hfmt;      /* hint format (date pattern); for an LV_NUM loaded from an
-                              integer beyond 2^53, its exact digits (for messages) */
+    const char *hfmt;      /* hint format: the date pattern (LH_DATE), or a
+                              spreadsheet formula (LH_NUMBER, LH_PERCENT); for an
+                              LV_NUM loaded from an integer beyond 2^53, its exact
+                              digits (for messages) */
     const lexp_value *parent; /* in loaded data: the containing value */
     uint32_t index;        /* position in the parent */
 };

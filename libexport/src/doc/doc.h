@@ -136,6 +136,7 @@ struct lexp_node {
             int decimals;
             int thousands;
             const char *datefmt; /* template date pattern, e.g. "M月D日" */
+            const char *formula; /* from the formula filter: "C{r}/B{r}" */
         } cell;
         struct {
             const char *path; /* as written (relative to the data's directory) */
@@ -194,6 +195,7 @@ struct lexp_doc {
     int font_index[LEXP_ROLE_COUNT];
     const char *base_dir; /* for images */
     const char *src_file; /* template name */
+    unsigned formats;     /* the template's formats: (bits 1u << LEXP_FORMAT_*), 0: all */
 };
 
 /* ---- building (used by the evaluator and by renderer tests) -------------- */

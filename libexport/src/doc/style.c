@@ -125,6 +125,9 @@ static const lexp_style plain = {
     .dist_rule_inner = LEXP_MM(0.25),
 };
 
+const uint32_t lexp__chart_palette[LEXP_CHART_COLORS] = {
+    0x2F5597, 0xC55A11, 0x548235, 0xBF9000, 0x7030A0, 0x2E75B6, 0x843C0C, 0x7F7F7F};
+
 const lexp_style *lexp__style_for(lexp_preset preset)
 {
     switch (preset) {

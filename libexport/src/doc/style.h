@@ -71,6 +71,11 @@ typedef struct lexp_style {
 /* The style of a preset (static, read-only). */
 const lexp_style *lexp__style_for(lexp_preset preset);
 
+/* Chart colours, shared by every renderer so a pie or bar chart looks the
+ * same in PDF, DOCX and XLSX: slice i takes colour i % N; bars colour 0. */
+#define LEXP_CHART_COLORS 8
+extern const uint32_t lexp__chart_palette[LEXP_CHART_COLORS];
+
 /* Type area (版心) width and height of a style. */
 double lexp__style_text_width(const lexp_style *s);
 double lexp__style_text_height(const lexp_style *s);

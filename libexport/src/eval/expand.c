@@ -899,8 +899,12 @@ static void cell_value(lexp_node *c, const runbuf *rb)
     case LH_NUMBER:
         c->u.cell.kind = LEXP_CELL_NUMBER;
         c->u.cell.thousands = 1;
+        c->u.cell.formula = v->hfmt;
         break;
-    case LH_PERCENT: c->u.cell.kind = LEXP_CELL_PERCENT; break;
+    case LH_PERCENT:
+        c->u.cell.kind = LEXP_CELL_PERCENT;
+        c->u.cell.formula = v->hfmt;
+        break;
     case LH_DATE:
         c->u.cell.kind = LEXP_CELL_DATE;
         c->u.cell.datefmt = v->hfmt;
@@ -1641,6 +1645,7 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     d->numbering = t->numbering;
     d->page_numbers = t->page_numbers;
     d->src_file = t->name;
+    d->formats = t->formats;
     d->base_dir = lexp__arena_strdup(&d->arena, opt->base_dir ? opt->base_dir : data->dir);
     for (int i = 0; i < LEXP_ROLE_COUNT; i++) {
         d->font_path[i] = t->font_path[i];

@@ -352,6 +352,73 @@ FILTER(pct)
     return hinted(e, &b, LH_PERCENT, x, n, NULL);
 }
 
+/* pct without a needless ".0": 1 → 100%, 0.35 → 35%, 0.531 → 53.1% (the
+ * decimals carry information only when they are not zero). */
+FILTER(rate)
+{
+    double x;
+    int n;
+    if (want_num(e, site, in, "rate", &x) || decimals_arg(e, site, args, nargs, 1, "rate(n)", &n))
+        return NULL;
+    lexp__sbuf b = lexp__eval_buf(e);
+    lexp__fmt_fixed(&b, x * 100.0, n, 0);
+    if (memchr(b.ptr, '.', b.len)) {
+        while (b.len && b.ptr[b.len - 1] == '0')
+            b.len--;
+        if (b.len && b.ptr[b.len - 1] == '.')
+            b.len--;
+    }
+    int shown = 0;
+    for (size_t i = 0, dot = 0; i < b.len; i++) {
+        if (b.ptr[i] == '.')
+            dot = 1;
+        else if (dot)
+            shown++;
+    }
+    lexp__sbuf_putc(&b, '%');
+    return hinted(e, &b, LH_PERCENT, x, shown, NULL);
+}
+
+/* A spreadsheet formula for a number or percentage cell: the value is its
+ * cached result in XLSX, and prints as itself everywhere else. In the
+ * formula, {r} is the cell's own row and {row:LABEL} the row of the same
+ * table whose first cell reads LABEL: formula("C{r}/C{row:合计}"). */
+FILTER(formula)
+{
+    if (want_str(e, site, args[0], "formula(f)"))
+        return NULL;
+    double x;
+    if (want_num(e, site, in, "formula", &x))
+        return NULL;
+    lexp__sbuf b = lexp__eval_buf(e);
+    int hint = LH_NUMBER, dec = 0;
+    if (in->type == LV_STR) {
+        lexp__sbuf_put(&b, in->u.str, in->len);
+        hint = in->hint;
+        dec = in->hdec;
+    } else {
+        lexp__fmt_number(&b, x);
+        for (size_t i = 0, dot = 0; i < b.len; i++)
+            dot = dot || b.ptr[i] == '.', dec += dot && b.ptr[i] != '.';
+        hint = LH_NUMBER;
+    }
+    if (hint != LH_PERCENT && hint != LH_NUMBER) {
+        lexp__eval_buf_done(e, &b);
+        lexp__eval_fail(e, site, in, "formula expects a number or a pct/rate/num value");
+        return NULL;
+    }
+    const char *f = lexp__arena_strndup(e->A, args[0]->u.str, args[0]->len);
+    if (!f) {
+        lexp__eval_buf_done(e, &b);
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    lexp_value *v = (lexp_value *)hinted(e, &b, hint, x, dec, NULL);
+    if (v)
+        v->hfmt = f; /* the formula, for LH_NUMBER/LH_PERCENT (value.h) */
+    return v;
+}
+
 FILTER(num)
 {
     double x;
@@ -1204,7 +1271,8 @@ static const lexp_filter_def filters[] = {
     F(first, 0, 0),    F(groupby, 1, 3),  F(int, 0, 0),      F(join, 0, 2),
     F(last, 0, 0),     {"length", 0, 0, f_count},            F(limit, 1, 1),
     F(map, 1, 1),      F(max, 0, 1),      F(min, 0, 1),      F(num, 0, 1),
-    F(number, 0, 0),   F(pct, 0, 1),      F(replace, 2, 2),  F(reverse, 0, 0),
+    F(number, 0, 0),   F(pct, 0, 1),      F(rate, 0, 1),     F(replace, 2, 2),
+    F(reverse, 0, 0),  F(formula, 1, 1),
     F(round, 0, 1),    F(sort, 0, 2),     F(string, 0, 0),   F(sum, 0, 2),
     F(trim, 0, 0),     F(truncate, 1, 1), F(unique, 0, 0),   F(wan, 0, 1),
     F(where, 1, 3),
@@ -1221,7 +1289,7 @@ const lexp_filter_def *lexp__filter_find(const char *name, size_t len)
 const char *lexp__filter_names(void)
 {
     return "abs, avg, big, change, cn, cn_date, cn_money, cn_upper, cn_year, compact, count, date, "
-           "default, first, groupby, int, join, last, length, limit, map, max, min, num, "
-           "number, pct, replace, reverse, round, sort, string, sum, trim, truncate, unique, "
-           "wan, where";
+           "default, first, formula, groupby, int, join, last, length, limit, map, max, min, "
+           "num, number, pct, rate, replace, reverse, round, sort, string, sum, trim, "
+           "truncate, unique, wan, where";
 }

@@ -8,11 +8,13 @@
  * workbook.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../image/image.h"
 #include "docx.h"
+#include "../doc/style.h"
 
 /* ---- pictures ------------------------------------------------------------------ */
 
@@ -242,8 +244,11 @@ void dx_chart(dx *c, const lexp_node *n)
 
 /* ---- chart parts --------------------------------------------------------------------- */
 
-static const char *const palette[] = {"2F5597", "C55A11", "548235", "BF9000",
-                                      "7030A0", "2E75B6", "843C0C", "7F7F7F"};
+/* the colours of doc/style.c, shared with PDF and XLSX */
+static void palette_rgb(char out[7], size_t i)
+{
+    snprintf(out, 7, "%06X", (unsigned)(lexp__chart_palette[i % LEXP_CHART_COLORS] & 0xFFFFFF));
+}
 
 static void c_val(dx *c, const char *name, const char *v)
 {
@@ -339,7 +344,9 @@ static void series(dx *c, const lexp_node *n)
     dx_end(c);
     dx_end(c); /* tx */
     if (!pie) {
-        sp_pr_fill(c, palette[0]);
+        char rgb[7];
+        palette_rgb(rgb, 0);
+        sp_pr_fill(c, rgb);
         c_val(c, "c:invertIfNegative", "0");
     } else {
         for (int i = 0; i < np; i++) {
@@ -348,7 +355,9 @@ static void series(dx *c, const lexp_node *n)
             c_val_int(c, "c:idx", i);
             c_val(c, "c:bubble3D", "0");
             dx_start(c, "c:spPr");
-            solid(c, palette[(size_t)i % (sizeof palette / sizeof *palette)]);
+            char rgb[7];
+            palette_rgb(rgb, (size_t)i);
+            solid(c, rgb);
             dx_start(c, "a:ln");
             dx_attr(c, "w", "12700");
             solid(c, "FFFFFF");

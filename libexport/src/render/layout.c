@@ -851,9 +851,8 @@ static int block_image(LX *lx, const lexp_node *n)
 
 /* ---- charts ---------------------------------------------------------------------- */
 
-static const uint32_t palette[] = {0xC0392B, 0x2E86C1, 0xF39C12, 0x27AE60, 0x8E44AD,
-                                   0x16A085, 0xD35400, 0x2C3E50, 0x7F8C8D, 0xB7950B};
-#define BAR_COLOR 0x2E86C1
+#define palette lexp__chart_palette /* shared with DOCX and XLSX (doc/style.c) */
+#define BAR_COLOR (lexp__chart_palette[0])
 #define BAR_ROW 1.5 /* a bar's row, in lines of label text */
 
 static int chart_text(LX *lx, const char *s, const lexp_textstyle *ts, double bx, double w,

@@ -161,6 +161,43 @@ static int convert_row(conv *cv, const lexp_node *row)
     return 0;
 }
 
+/* A cell's formula with its placeholders resolved: {r} is the cell's own
+ * row, {row:LABEL} the row of this table whose first cell reads LABEL
+ * (rows counted from `body0`, the sheet row of the first body row). NULL
+ * when a label names no row: the value is then written as a number. */
+static const char *resolve_formula(lexp__sbuf *out, const char *f, uint32_t row,
+                                   const lexp_node *first_body, uint32_t body0)
+{
+    out->len = 0;
+    if (*f != '=')
+        lexp__sbuf_putc(out, '=');
+    while (*f) {
+        if (f[0] == '{' && f[1] == 'r' && f[2] == '}') {
+            lexp__sbuf_printf(out, "%u", row + 1);
+            f += 3;
+        } else if (strncmp(f, "{row:", 5) == 0 && strchr(f, '}')) {
+            const char *lab = f + 5, *end = strchr(f, '}');
+            uint32_t k = 0;
+            const lexp_node *r = first_body;
+            lexp__sbuf t = LEXP__SBUF_INIT;
+            for (; r; r = r->next, k++) {
+                t.len = 0;
+                if (r->first)
+                    lexp__node_text(&t, r->first);
+                if (t.len == (size_t)(end - lab) && memcmp(t.ptr, lab, t.len) == 0)
+                    break;
+            }
+            lexp__sbuf_free(&t);
+            if (!r)
+                return NULL;
+            lexp__sbuf_printf(out, "%u", body0 + k + 1);
+            f = end + 1;
+        } else
+            lexp__sbuf_putc(out, *f++);
+    }
+    return out->oom ? NULL : lexp__sbuf_cstr(out);
+}
+
 static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *ref, int index,
                        const walk *w, lexp_error *err)
 {
@@ -215,14 +252,32 @@ static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *r
         spec.auto_chart = 1;
         rc = lexp__xsheet_table(&s, book, &spec, err);
     }
+    const lexp_node *first_body = row;
+    uint32_t body0 = s ? lexp__xsheet_next_row(s) : 0;
+    lexp__sbuf fbuf[8];
+    for (int k = 0; k < 8; k++)
+        fbuf[k] = (lexp__sbuf)LEXP__SBUF_INIT;
     for (; !rc && row; row = row->next) {
         if (convert_row(&bc, row)) {
             rc = lexp__error_oom(err);
             break;
         }
+        /* formulas of the row (a few per row at most keep their own buffer) */
+        const lexp_node *cell = row->first;
+        int nf = 0;
+        for (int c = 0; c < nc && cell; c++, cell = cell->next) {
+            if (!cell->u.cell.formula || bc.cells[c].kind == LEXP_CELL_TEXT)
+                continue;
+            bc.cells[c].formula = nf < 8 ? resolve_formula(&fbuf[nf++], cell->u.cell.formula,
+                                                           lexp__xsheet_next_row(s), first_body,
+                                                           body0)
+                                         : NULL;
+        }
         lexp__xrow xr = {bc.cells, row->u.row.total};
         rc = lexp__xsheet_row(s, &xr, err);
     }
+    for (int k = 0; k < 8; k++)
+        lexp__sbuf_free(&fbuf[k]);
     for (int k = 0; !rc && k < w->ncharts; k++) {
         if (w->chart_table[k] != index)
             continue;

@@ -31,6 +31,7 @@
 #include <xlsxwriter.h>
 
 #include "xlsx_book.h"
+#include "../doc/style.h"
 
 /* Column widths are in spreadsheet character units. */
 #define WIDTH_MIN 6
@@ -1275,6 +1276,11 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
             rc = write_text(s, r, c, v, f, err);
             continue;
         }
+        if (v->formula && is_numeric(v)) {
+            if ((e = worksheet_write_formula_num(s->ws, r, (lxw_col_t)c, v->formula, f, v->num)))
+                rc = lxw_fail(err, e, "writing a formula");
+            continue;
+        }
         if (total && is_numeric(v)) {
             int k = total_formula(s, r, c, v->num, f, err, &rc);
             if (k == 2)
@@ -1413,6 +1419,8 @@ int lexp__xsheet_table(lexp__xsheet **out, lexp__xbook *b, const lexp__xtable *s
     return 0;
 }
 
+uint32_t lexp__xsheet_next_row(const lexp__xsheet *s) { return s->row; }
+
 int lexp__xsheet_row(lexp__xsheet *s, const lexp__xrow *row, lexp_error *err)
 {
     return write_row(s, row, R_BODY, err);
@@ -1499,6 +1507,27 @@ static int add_chart(lexp__xsheet *s, lexp_chartkind kind, const char *title, co
     if (title && *title && *title != '=')
         chart_title_set_name(ch, title);
     chart_series_set_labels(se);
+    /* the colours of PDF and DOCX (doc/style.c) */
+    if (kind == LEXP_CHART_PIE && r2 >= r1 && r2 - r1 < 256) {
+        uint32_t n = r2 - r1 + 1;
+        lxw_chart_fill fills[256];
+        lxw_chart_point pts[256];
+        lxw_chart_point *ptrs[257];
+        memset(fills, 0, sizeof fills);
+        memset(pts, 0, sizeof pts);
+        for (uint32_t i = 0; i < n; i++) {
+            fills[i].color = lexp__chart_palette[i % LEXP_CHART_COLORS];
+            pts[i].fill = &fills[i];
+            ptrs[i] = &pts[i];
+        }
+        ptrs[n] = NULL;
+        chart_series_set_points(se, ptrs);
+    } else if (kind != LEXP_CHART_PIE) {
+        lxw_chart_fill fill;
+        memset(&fill, 0, sizeof fill);
+        fill.color = lexp__chart_palette[0];
+        chart_series_set_fill(se, &fill);
+    }
     if (kind == LEXP_CHART_PIE) {
         chart_series_set_labels_percentage(se);
         chart_legend_set_position(ch, LXW_CHART_LEGEND_RIGHT);

@@ -59,6 +59,7 @@ typedef struct lexp__xcell {
     int decimals;
     int thousands;
     const char *datefmt;
+    const char *formula;  /* a number's formula ("=C5/B5"), its value cached */
     int colspan, rowspan; /* ≥ 1 on an anchor; 0 counts as 1 */
     int covered;          /* inside another cell's span: written blank */
     lexp_align align;
@@ -121,6 +122,8 @@ void lexp__xbook_discard(lexp__xbook *b);
 int lexp__xsheet_table(lexp__xsheet **out, lexp__xbook *b, const lexp__xtable *spec,
                        lexp_error *err);
 int lexp__xsheet_row(lexp__xsheet *s, const lexp__xrow *row, lexp_error *err);
+/* The (0-based) row the next lexp__xsheet_row writes. */
+uint32_t lexp__xsheet_next_row(const lexp__xsheet *s);
 
 /* A worksheet of text lines in one wide column: for documents without
  * tables. `title` becomes the first line. */

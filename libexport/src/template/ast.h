@@ -165,6 +165,7 @@ struct lexp_template {
     const char **needs;
     int nneeds;
     int needs_line;
+    unsigned formats; /* formats: pdf, docx — bits (1u << LEXP_FORMAT_*); 0: all */
     /* body */
     lexp_tnode *body;
     uint32_t nslots; /* EX_ATTR nodes, for the evaluator's lookup hints */

@@ -2401,6 +2401,25 @@ static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_lin
             } else if (KEY("show_title")) {
                 if (fm_bool(p, v, vn, v, &t->show_title))
                     return -1;
+            } else if (KEY("formats")) {
+                const char *fq = v, *fe = v + vn;
+                while (fq < fe) {
+                    while (fq < fe && (*fq == ' ' || *fq == ',' || *fq == '[' || *fq == ']'))
+                        fq++;
+                    const char *a = fq;
+                    while (fq < fe && *fq != ' ' && *fq != ',' && *fq != ']')
+                        fq++;
+                    if (fq == a)
+                        continue;
+                    char fmt[16];
+                    snprintf(fmt, sizeof fmt, "%.*s", (int)(fq - a < 15 ? fq - a : 15), a);
+                    int f = lexp_format_from_name(fmt);
+                    if (f < 0 || (size_t)(fq - a) > 15)
+                        return perr(p, a, "formats: unknown format '%.*s'; expected pdf, docx, "
+                                          "xlsx or txt",
+                                    (int)(fq - a), a);
+                    t->formats |= 1u << f;
+                }
             } else if (KEY("needs")) {
                 if (fm_needs(p, t, v, vn))
                     return -1;
@@ -2412,7 +2431,7 @@ static int front_matter(P *p, char *s, size_t n, size_t *consumed, int *body_lin
                 return perr(p, k,
                             "unknown front-matter key '%.*s'; expected preset, title, "
                             "subtitle, author, subject, keywords, description, numbering, "
-                            "page_numbers, show_title, needs or fonts",
+                            "page_numbers, show_title, needs, formats or fonts",
                             (int)kl, k);
             }
         }
