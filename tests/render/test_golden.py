@@ -61,8 +61,9 @@ def expected_figures(template, sample):
         figs.append(f"共开展各类活动{sessions(m)}场次")
         people = sum(a.get("participants", 0) for a in m)
         if people:
-            # as prose writes it: exact below 10万, else in 万 with one decimal
-            big = str(people) if people < 100000 else f"{people / 10000:.1f}".removesuffix(".0") + "万"
+            # as prose writes it: exact below 100万 (as the data's own summaries are),
+            # else in 万 with one decimal
+            big = str(people) if people < 1000000 else f"{people / 10000:.1f}".removesuffix(".0") + "万"
             figs.append(f"参与群众{big}人次")
         disp = [x for x in d.get("disputes", []) if x["date"].startswith(month)]
         if disp:

@@ -444,13 +444,15 @@ FILTER(wan)
 
 /* `n | big`: counts as prose writes them — below 10万 exact (8600), above
  * in 万 without a needless ".0" (45.3万, 12万). */
+/* big(from): 万 from `from` up (default 10万), so a document whose largest
+ * figure is in 万 can write all its figures over 1万 the same way. */
 FILTER(big)
 {
-    double x;
-    if (want_num(e, site, in, "big", &x))
+    double x, from = 100000;
+    if (want_num(e, site, in, "big", &x) || (nargs > 0 && want_num(e, site, args[0], "big(from)", &from)))
         return NULL;
     lexp__sbuf b = lexp__eval_buf(e);
-    if (fabs(x) < 100000) {
+    if (fabs(x) < from || fabs(x) < 10000) {
         lexp__fmt_number(&b, x);
     } else {
         lexp__fmt_fixed(&b, x / 10000.0, 1, 0);
@@ -1265,7 +1267,7 @@ FILTER(truncate)
 #define F(name, lo, hi) {#name, lo, hi, f_##name}
 
 static const lexp_filter_def filters[] = {
-    F(abs, 0, 0),      F(avg, 0, 2),      F(big, 0, 0),      F(change, 1, 2),
+    F(abs, 0, 0),      F(avg, 0, 2),      F(big, 0, 1),      F(change, 1, 2),
     F(cn, 0, 0),       F(cn_date, 0, 0),  F(cn_money, 0, 0), F(cn_upper, 0, 0),
     F(cn_year, 0, 0),  F(compact, 0, 0),  F(count, 0, 0),    F(date, 0, 1),     F(default, 1, 2),
     F(first, 0, 0),    F(groupby, 1, 3),  F(int, 0, 0),      F(join, 0, 2),
