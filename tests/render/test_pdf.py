@@ -287,7 +287,7 @@ def test_text_comparison_can_fail(brief, tmp):
     """The comparison notices one dropped or duplicated character."""
     with open(brief["txt"], encoding="utf-8") as f:
         txt = f.read()
-    i = txt.index("铸牢")
+    i = txt.index("共开展")
     for bad in (txt[:i] + txt[i + 1:], txt[:i] + txt[i] + txt[i:]):
         p = os.path.join(tmp, "bad.txt")
         with open(p, "w", encoding="utf-8") as f:
