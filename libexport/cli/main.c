@@ -31,9 +31,14 @@ static const char *usage_text =
     "        fill a Word (.docx) or Excel (.xlsx) file whose text holds {{ }} and\n"
     "        {% %} tags; OUT has the template's type (-o - writes to standard output)\n"
     "  check DATA      validate data against the contract and list every problem\n"
+    "  import LEDGER [--profile P] -o data.json\n"
+    "        read a ledger (台账: .xlsx workbook or .csv) and write its data as JSON\n"
     "  templates       list the built-in templates\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
+    "\n"
+    "DATA is a JSON file or a ledger (.xlsx, .csv); --profile P (JSON or .xlsx)\n"
+    "gives the facts a CSV activity ledger lacks (community, briefing, ...).\n"
     "\n"
     "options of brief, render and fill:\n"
     "  --period P               the period a document reports on: YYYY-MM (a month),\n"
@@ -108,6 +113,7 @@ typedef struct {
     const char *period;
     const char *date;
     int strict;
+    const char *profile; /* --profile: the facts a CSV ledger lacks */
     lexp_font_override fonts[MAX_FONTS];
     int nfonts;
 } args;
@@ -201,6 +207,10 @@ static int parse_args(int argc, char **argv, int first, args *a, int max_pos)
             if (err)
                 return EXIT_USAGE;
             a->date = v;
+        } else if (take(argc, argv, &i, "--profile", NULL, &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            a->profile = v;
         } else if (take(argc, argv, &i, "--font", NULL, &v, &err)) {
             if (err || parse_font(a, v))
                 return EXIT_USAGE;
@@ -261,10 +271,11 @@ static int cmd_templates(void)
     return EXIT_OK;
 }
 
-static int load_data(lexp_data **d, const char *path)
+/* DATA is JSON or a ledger (.xlsx, .csv), with --profile for the rest. */
+static int load_data(lexp_data **d, const char *path, const char *profile)
 {
     lexp_error err;
-    int rc = lexp_data_load_file(d, path, &err);
+    int rc = lexp_data_load_ledger(d, path, profile, print_warning, NULL, &err);
     if (rc) {
         print_error(&err);
         return exit_for(rc);
@@ -282,7 +293,7 @@ static int cmd_check(int argc, char **argv)
     if (a.npos != 1)
         return usage_error("check needs one DATA file");
     lexp_data *d;
-    if ((rc = load_data(&d, a.pos[0])))
+    if ((rc = load_data(&d, a.pos[0], a.profile)))
         return rc;
     int n = lexp_data_check(d, print_problem, NULL);
     lexp_data_free(d);
@@ -348,7 +359,7 @@ static int cmd_render(int argc, char **argv)
         rc = exit_for(rc);
         goto done;
     }
-    if ((rc = load_data(&d, a.pos[1])))
+    if ((rc = load_data(&d, a.pos[1], a.profile)))
         goto done;
     lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
     setup_options(&o, &a, eng);
@@ -413,7 +424,7 @@ static int cmd_fill(int argc, char **argv)
     lexp_error err;
     lexp_data *d = NULL;
     lexp_buf out = LEXP_BUF_INIT;
-    if ((rc = load_data(&d, a.pos[1])))
+    if ((rc = load_data(&d, a.pos[1], a.profile)))
         goto done;
     lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
     setup_options(&o, &a, NULL);
@@ -488,6 +499,34 @@ static int parse_formats(const char *list, int *fmts, int *nf)
     }
 }
 
+static int cmd_import(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, 2, &a, 1);
+    if (rc)
+        return rc;
+    free_args(&a);
+    if (a.npos != 1)
+        return usage_error("import needs one LEDGER file (.xlsx or .csv)");
+    if (!a.out)
+        return usage_error("import needs -o data.json (use -o - for standard output)");
+    lexp_data *d = NULL;
+    if ((rc = load_data(&d, a.pos[0], a.profile)))
+        return rc;
+    lexp_buf out = LEXP_BUF_INIT;
+    lexp_error err;
+    rc = lexp_data_to_json(&out, d, &err);
+    if (rc) {
+        print_error(&err);
+        rc = exit_for(rc);
+    } else {
+        rc = write_out(a.out, &out);
+    }
+    lexp_buf_dispose(&out);
+    lexp_data_free(d);
+    return rc;
+}
+
 static int cmd_brief(int argc, char **argv)
 {
     args a;
@@ -514,7 +553,7 @@ static int cmd_brief(int argc, char **argv)
     }
     const char *dir = a.out ? a.out : ".";
     lexp_data *d = NULL;
-    if ((rc = load_data(&d, a.pos[0]))) {
+    if ((rc = load_data(&d, a.pos[0], a.profile))) {
         free_args(&a);
         return rc;
     }
@@ -588,6 +627,8 @@ static int run(int argc, char **argv)
         return cmd_brief(argc, argv);
     if (strcmp(cmd, "fill") == 0)
         return cmd_fill(argc, argv);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(argc, argv);
     if (strcmp(cmd, "batch") == 0) {
         fprintf(stderr, "lexport: '%s' is not available in this version; use 'render' with a "
                         ".lxt template\n", cmd);

@@ -192,6 +192,46 @@ LEXP_EXPORT void lexp_data_free(lexp_data *data);
 LEXP_EXPORT int lexp_data_check(const lexp_data *data, lexp_diag_cb cb, void *payload);
 
 /* ------------------------------------------------------------------ */
+/** @name Ledgers (台账): the workbooks and CSV files offices keep */
+
+/** Limits applied while reading a ledger (DESIGN §3.2a). A file over them
+ *  is refused with LEXP_ELIMIT; templates/README.md ("Limits") lists them. */
+#define LEXP_LEDGER_MAX_FILE (64u * 1024u * 1024u)   /**< the workbook file */
+#define LEXP_LEDGER_MAX_ENTRIES 2000                 /**< entries in its zip */
+#define LEXP_LEDGER_MAX_PART (64u * 1024u * 1024u)   /**< one part, inflated */
+#define LEXP_LEDGER_MAX_TOTAL (256u * 1024u * 1024u) /**< parts read, inflated */
+#define LEXP_LEDGER_MAX_RATIO 200 /**< inflated:compressed, for parts over 1 MB */
+#define LEXP_LEDGER_MAX_DEPTH 128 /**< XML element nesting */
+#define LEXP_LEDGER_MAX_ROWS 100000u  /**< rows with values in one sheet */
+#define LEXP_LEDGER_MAX_COLS 256u     /**< columns with values */
+#define LEXP_LEDGER_MAX_CELLS 4000000u /**< cells of a workbook (rows × columns used) */
+
+/**
+ * Load community data from a ledger or a JSON file: an `.xlsx` workbook
+ * (Excel, WPS, LibreOffice), a `.csv` ledger (UTF-8 with or without BOM,
+ * or GB18030), or JSON — told apart by content and extension. Sheets are
+ * found by name (基本情况, 活动台账, 矛盾纠纷台账, 帮扶台账, 民族构成, 荣誉,
+ * 简报设置, 工作计划, 存在问题) or by their headers, headers by text in the
+ * first rows. `profile` (NULL for none) is a JSON file or a workbook whose
+ * facts the ledger's complete: a CSV activity ledger takes the community,
+ * briefing and other ledgers from it. The result is the data a JSON file of
+ * the same facts gives, so documents are the same, byte for byte.
+ *
+ * Errors name the sheet and cell in `path`: lexp_error_format gives
+ * `jianlin.xlsx: error: 活动台账!G10: 参与人数 "三百" is not a number`.
+ * A missing required column is named with the headers found. Warnings
+ * (a row dated outside every period the file's titles name, a column or
+ * sheet that is not read) go to `warn`. lexp_data_load_file calls this for
+ * .xlsx/.csv files, without profile or warnings.
+ */
+LEXP_EXPORT int lexp_data_load_ledger(lexp_data **out, const char *path, const char *profile,
+                                      lexp_diag_cb warn, void *payload, lexp_error *err);
+
+/** The data as JSON text (UTF-8, two-space indent, keys in their order), as
+ *  `lexport import` writes it: loading the text gives the same data. */
+LEXP_EXPORT int lexp_data_to_json(lexp_buf *out, const lexp_data *data, lexp_error *err);
+
+/* ------------------------------------------------------------------ */
 /** @name Templates */
 
 /** A parsed template (.lxt). Immutable: render it any number of times,

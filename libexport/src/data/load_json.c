@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ledger/ledger.h"
 #include "value.h"
 
 typedef struct {
@@ -165,22 +166,26 @@ static int load(lexp_data **out, const char *text, size_t len, const char *name,
             err->offset = (size_t)(je.position > 0 ? je.position : 0);
         return LEXP_ESYNTAX;
     }
-    if (!json_is_object(root)) {
-        json_decref(root);
+    int rc = lexp__data_from_jansson(out, root, shown, path, err);
+    json_decref(root);
+    return rc;
+}
+
+int lexp__data_from_jansson(lexp_data **out, json_t *root, const char *shown,
+                            const char *path, lexp_error *err)
+{
+    *out = NULL;
+    if (!json_is_object(root))
         return lexp__error_set(err, LEXP_EDATA, shown, 0, 0, NULL,
                                "the top level must be a JSON object { … }");
-    }
     lexp_data *d = calloc(1, sizeof *d);
-    if (!d) {
-        json_decref(root);
+    if (!d)
         return lexp__error_oom(err);
-    }
     lexp__arena_init(&d->arena);
     d->name = strdup(shown);
     d->dir = path ? lexp__dir_of(path) : strdup(".");
     conv c = {d, err, shown};
     d->root = (d->name && d->dir) ? convert(&c, root, NULL, 0, 0) : NULL;
-    json_decref(root);
     if (!d->root) {
         lexp__error_oom(err); /* no-op when convert already reported */
         lexp_data_free(d);
@@ -207,9 +212,18 @@ int lexp_data_load_file(lexp_data **out, const char *path, lexp_error *err)
     *out = NULL;
     char *text;
     size_t len;
-    int rc = lexp__read_file(&text, &len, path, LEXP_DATA_MAX_BYTES, err);
+    /* a workbook may be larger than a JSON file; the ledger reader applies
+     * its own limits */
+    int rc = lexp__read_file(&text, &len, path,
+                             lexp__ledger_is(path, NULL, 0) ? LEXP_LEDGER_MAX_FILE
+                                                            : LEXP_DATA_MAX_BYTES,
+                             err);
     if (rc)
         return rc;
+    if (lexp__ledger_is(path, text, len)) {
+        free(text);
+        return lexp_data_load_ledger(out, path, NULL, NULL, NULL, err);
+    }
     rc = load(out, text, len, path, path, err);
     free(text);
     return rc;
