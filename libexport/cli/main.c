@@ -31,6 +31,12 @@ static const char *usage_text =
     "        fill a Word (.docx) or Excel (.xlsx) file whose text holds {{ }} and\n"
     "        {% %} tags; OUT has the template's type (-o - writes to standard output)\n"
     "  check DATA      validate data against the contract and list every problem\n"
+    "  batch DATA... [--month M] [-t TEMPLATE]... [-f FORMATS] -o OUTDIR\n"
+    "        [--profile P] [--rollup STREET] [-j THREADS]\n"
+    "        many communities on all cores: DATA files, ledgers or folders of them;\n"
+    "        OUTDIR/<community>/ for each (default template: briefing); --rollup, or a\n"
+    "        roll-up file among DATA ({\"community\": …, \"members\": [...]}), adds the\n"
+    "        street's own 简报, 总结 and 统计表 in OUTDIR/<street>/\n"
     "  import LEDGER [--profile P] -o data.json\n"
     "        read a ledger (台账: .xlsx workbook or .csv) and write its data as JSON\n"
     "  templates       list the built-in templates\n"
@@ -527,6 +533,189 @@ static int cmd_import(int argc, char **argv)
     return rc;
 }
 
+/* ---- batch ------------------------------------------------------------------------ */
+
+#include <unistd.h>
+
+typedef struct {
+    int tty;
+    int width; /* of the last bar drawn, to clear it */
+    char *seen[64]; /* warnings already shown: each is said once per batch */
+    int nseen;
+} batch_ui;
+
+static void bar_clear(batch_ui *ui)
+{
+    if (ui->tty && ui->width) {
+        fprintf(stderr, "\r%*s\r", ui->width, "");
+        ui->width = 0;
+    }
+}
+
+static void batch_warning(const lexp_error *w, void *payload)
+{
+    batch_ui *ui = payload;
+    char buf[2048];
+    lexp_error_format(buf, sizeof buf, w, "warning");
+    for (int i = 0; i < ui->nseen; i++)
+        if (strcmp(ui->seen[i], buf) == 0)
+            return;
+    if (ui->nseen < 64)
+        ui->seen[ui->nseen++] = strdup(buf);
+    bar_clear(ui);
+    fprintf(stderr, "%s\n", buf);
+}
+
+static void batch_progress(const lexp_batch_event *ev, void *payload)
+{
+    batch_ui *ui = payload;
+    bar_clear(ui);
+    if (ev->error)
+        print_error(ev->error);
+    else if (!ui->tty || ev->rollup)
+        printf("%s%s/ (%zu document%s)\n", ev->rollup ? "roll-up: " : "",
+               ev->outdir ? ev->outdir : "", ev->documents, ev->documents == 1 ? "" : "s");
+    if (!ui->tty || ev->rollup) {
+        fflush(stdout);
+        return;
+    }
+    enum { W = 30 };
+    int full = ev->total ? (int)(ev->done * W / ev->total) : W;
+    char bar[W * 3 + 1];
+    size_t o = 0;
+    for (int i = 0; i < W; i++) {
+        const char *c = i < full ? "\xE2\x96\x88" : "\xE2\x96\x91"; /* █ ░ */
+        memcpy(bar + o, c, 3);
+        o += 3;
+    }
+    bar[o] = 0;
+    char line[512];
+    int n = snprintf(line, sizeof line, "%zu/%zu %s %zu failed  %.40s", ev->done, ev->total, bar,
+                     ev->failed, ev->community ? ev->community : ev->input);
+    fprintf(stderr, "\r%s", line);
+    ui->width = n > 0 ? n : 0;
+    fflush(stderr);
+}
+
+static int cmd_batch(int argc, char **argv)
+{
+    const char **inputs = calloc((size_t)argc, sizeof *inputs);
+    const char **tpls = calloc(64, sizeof *tpls);
+    char **tcopies = calloc((size_t)argc, sizeof *tcopies);
+    size_t nin = 0, ntpl = 0, ncopies = 0;
+    const char *out = NULL, *fmtlist = NULL, *month = NULL, *date = NULL, *profile = NULL,
+               *rollup = NULL, *jobs = NULL;
+    int rc = (!inputs || !tpls || !tcopies) ? usage_error("out of memory") : 0;
+    for (int i = 2; i < argc && rc == 0; i++) {
+        const char *v;
+        int err = 0;
+        if (take(argc, argv, &i, "--output", "-o", &v, &err))
+            out = v;
+        else if (take(argc, argv, &i, "--format", "-f", &v, &err))
+            fmtlist = v;
+        else if (take(argc, argv, &i, "--template", "-t", &v, &err)) {
+            /* -t briefing -t stats, or -t briefing,summary,stats */
+            char *copy = strdup(v);
+            if (!copy) {
+                rc = usage_error("out of memory");
+                break;
+            }
+            tcopies[ncopies++] = copy;
+            for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
+                if (ntpl < 64)
+                    tpls[ntpl++] = tok;
+        }
+        else if (take(argc, argv, &i, "--month", NULL, &v, &err))
+            month = v;
+        else if (take(argc, argv, &i, "--date", NULL, &v, &err))
+            date = v;
+        else if (take(argc, argv, &i, "--profile", NULL, &v, &err))
+            profile = v;
+        else if (take(argc, argv, &i, "--rollup", NULL, &v, &err))
+            rollup = v;
+        else if (take(argc, argv, &i, "--jobs", "-j", &v, &err))
+            jobs = v;
+        else if (argv[i][0] == '-' && argv[i][1])
+            rc = usage_error("unknown option '%s'", argv[i]);
+        else
+            inputs[nin++] = argv[i];
+        if (err)
+            rc = EXIT_USAGE;
+    }
+    int fmts[8], nf = 0;
+    if (rc == 0 && !out)
+        rc = usage_error("batch needs -o OUTDIR");
+    if (rc == 0 && !nin)
+        rc = usage_error("batch needs DATA files, ledgers or folders of them");
+    if (rc == 0 && month && !lexp_month_valid(month))
+        rc = usage_error("--month expects YYYY-MM with a month from 01 to 12, found '%s'", month);
+    if (rc == 0 && jobs && (atoi(jobs) < 1 || atoi(jobs) > 256))
+        rc = usage_error("--jobs expects a number of threads from 1 to 256, found '%s'", jobs);
+    if (rc == 0) {
+        char *copy = strdup(fmtlist ? fmtlist : "pdf,docx,xlsx");
+        for (char *tok = copy ? strtok(copy, ",") : NULL; tok && rc == 0; tok = strtok(NULL, ",")) {
+            int f = lexp_format_from_name(tok);
+            if (f < 0 || nf == 8)
+                rc = usage_error("unknown format '%s'; expected pdf, docx, xlsx or txt", tok);
+            else
+                fmts[nf++] = f;
+        }
+        free(copy);
+    }
+    if (rc == 0 && !month)
+        for (size_t t = 0; t < (ntpl ? ntpl : 1) && rc == 0; t++)
+            if (!ntpl || strcmp(tpls[t], "briefing") == 0)
+                rc = usage_error("batch needs --month YYYY-MM for the briefing");
+    if (rc) {
+        for (size_t i = 0; i < ncopies; i++)
+            free(tcopies[i]);
+        free(tcopies);
+        free(inputs);
+        free(tpls);
+        return rc;
+    }
+    batch_ui ui;
+    memset(&ui, 0, sizeof ui);
+    ui.tty = isatty(2);
+    lexp_batch_options o = LEXP_BATCH_OPTIONS_INIT;
+    o.month = month;
+    o.date = date;
+    o.templates = ntpl ? tpls : NULL;
+    o.ntemplates = ntpl;
+    o.formats = fmts;
+    o.nformats = (size_t)nf;
+    o.outdir = out;
+    o.profile = profile;
+    o.rollup = rollup;
+    o.threads = jobs ? atoi(jobs) : 0;
+    o.progress = batch_progress;
+    o.payload = &ui;
+    o.warn = batch_warning;
+    o.warn_payload = &ui;
+    lexp_batch_result res;
+    lexp_error err;
+    int r = lexp_batch(&res, inputs, nin, &o, &err);
+    bar_clear(&ui);
+    if (r && res.inputs == 0) {
+        print_error(&err);
+        rc = exit_for(r);
+    } else {
+        fprintf(stderr, "lexport batch: %zu input%s: %zu done, %zu failed; %zu documents in %.1f s "
+                        "(%.1f documents/s)\n",
+                res.inputs, res.inputs == 1 ? "" : "s", res.done, res.failed, res.documents,
+                res.seconds, res.seconds > 0 ? (double)res.documents / res.seconds : 0.0);
+        rc = r ? EXIT_BAD : EXIT_OK;
+    }
+    for (int i = 0; i < ui.nseen; i++)
+        free(ui.seen[i]);
+    for (size_t i = 0; i < ncopies; i++)
+        free(tcopies[i]);
+    free(tcopies);
+    free(inputs);
+    free(tpls);
+    return rc;
+}
+
 static int cmd_brief(int argc, char **argv)
 {
     args a;
@@ -629,11 +818,8 @@ static int run(int argc, char **argv)
         return cmd_fill(argc, argv);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(argc, argv);
-    if (strcmp(cmd, "batch") == 0) {
-        fprintf(stderr, "lexport: '%s' is not available in this version; use 'render' with a "
-                        ".lxt template\n", cmd);
-        return EXIT_USAGE;
-    }
+    if (strcmp(cmd, "batch") == 0)
+        return cmd_batch(argc, argv);
     return usage_error("unknown command '%s'", cmd);
 }
 

@@ -418,6 +418,84 @@ LEXP_EXPORT int lexp_brief(lexp_buf *out, const lexp_data *data, const char *mon
                            const lexp_render_options *opt, lexp_error *err);
 
 /* ------------------------------------------------------------------ */
+/** @name Batches: many communities at once */
+
+/** What lexp_batch reports after each input (and after the roll-up). */
+typedef struct lexp_batch_event {
+    size_t index;          /**< of the input (inputs after folders are expanded) */
+    size_t total;          /**< inputs in all */
+    size_t done, failed;   /**< inputs finished so far, of them failed */
+    const char *input;     /**< the input's path */
+    const char *community; /**< its community.name, or NULL if it did not load */
+    const char *outdir;    /**< where its documents went, or NULL */
+    size_t documents;      /**< documents written for it */
+    const lexp_error *error; /**< why it failed, or NULL */
+    int rollup;            /**< 1 for the roll-up's own documents */
+} lexp_batch_event;
+
+/** Called once per finished input, from the worker threads but never two
+ *  at a time. */
+typedef void (*lexp_batch_cb)(const lexp_batch_event *ev, void *payload);
+
+#define LEXP_BATCH_OPTIONS_VERSION 1
+
+/** Options of lexp_batch. Initialise with LEXP_BATCH_OPTIONS_INIT. */
+typedef struct lexp_batch_options {
+    unsigned version;             /**< LEXP_BATCH_OPTIONS_VERSION */
+    const char *month;            /**< "YYYY-MM"; required for "briefing" */
+    const char *const *templates; /**< built-in names or paths; NULL: {"briefing"} */
+    size_t ntemplates;
+    const int *formats;           /**< lexp_format values; NULL: PDF, DOCX, XLSX */
+    size_t nformats;
+    const char *outdir;           /**< one folder per community is made in it */
+    const char *profile;          /**< --profile for every input, or NULL */
+    int threads;                  /**< 0: one per core */
+    /** The 街道 (or 县/区) whose roll-up to make from all inputs, or NULL.
+     *  An input that is a roll-up file (a JSON object with "members")
+     *  sets it too. */
+    const char *rollup;
+    const char *date;             /**< document date, or NULL */
+    lexp_batch_cb progress;       /**< may be NULL */
+    void *payload;
+    lexp_diag_cb warn;            /**< warnings (may be NULL; called under a lock) */
+    void *warn_payload;
+    lexp_engine *engine;          /**< shared by the threads; NULL: one for the batch */
+} lexp_batch_options;
+
+#define LEXP_BATCH_OPTIONS_INIT \
+    {LEXP_BATCH_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL}
+
+/** Counts of a finished batch. */
+typedef struct lexp_batch_result {
+    size_t inputs, done, failed, documents;
+    double seconds; /**< wall-clock time of the batch */
+} lexp_batch_result;
+
+/**
+ * Render every template in every format for many communities, on a pool
+ * of threads over one engine (parsed templates and fonts are shared,
+ * read-only). Inputs are data files or ledgers, or folders of them (their
+ * .json/.xlsx/.csv files in name order; Excel's ~$ lock files are passed
+ * over). Each community's documents go to OUTDIR/<community.name>/, named
+ * `briefing-YYYY-MM.pdf` (as lexport brief) or `TEMPLATE-YYYY-MM.FORMAT`
+ * (`TEMPLATE.FORMAT` without a month), all or none of them: an input that
+ * fails is reported through `progress` with its error and the others go on.
+ * Two inputs of one community are an error for the second.
+ *
+ * With a roll-up, the street's own documents (its 简报, 总结 and 统计表:
+ * totals, a table of its communities, the leading ones named) are made
+ * from the inputs that succeeded, in OUTDIR/<rollup>/; the roll-up is
+ * refused when the per-community figures do not add up to its totals.
+ *
+ * Returns 0 when every input succeeded, LEXP_EDATA when some failed (err
+ * holds the first failure), or another code when the batch could not
+ * start (bad options, unreadable folder, a template that does not parse).
+ */
+LEXP_EXPORT int lexp_batch(lexp_batch_result *res, const char *const *inputs, size_t ninputs,
+                           const lexp_batch_options *opt, lexp_error *err);
+
+/* ------------------------------------------------------------------ */
 /** @name Office templates */
 
 /** Limits applied while reading an office template (not configurable per

@@ -313,9 +313,10 @@ def street_folder():
                     a["materials"] = rng.randint(100, 800)
                 d["activities"].append(a)
             f = rng.randint(0, 4)
-            d["disputes"].append({"date": f"2021-{month:02d}-15", "found": f,
-                                  "resolved": f - (1 if f > 2 and rng.random() < 0.3 else 0),
-                                  "summary": f"排查矛盾纠纷{f}起。"})
+            if f:  # a month without disputes has no row
+                d["disputes"].append({"date": f"2021-{month:02d}-15", "found": f,
+                                      "resolved": f - (1 if f > 2 and rng.random() < 0.3 else 0),
+                                      "summary": f"排查矛盾纠纷{f}起。"})
             if rng.random() < 0.6:
                 h = rng.randint(1, 6)
                 d["assistance"].append({"date": f"2021-{month:02d}-05", "kind": "临时救助",

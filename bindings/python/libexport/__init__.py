@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Unio
 __all__ = [
     "Error", "LibraryNotFound", "RenderWarning", "Problem",
     "render", "render_file", "brief", "fill", "check", "templates", "version", "library_path",
+    "batch", "BatchEvent", "BatchResult",
 ]
 
 DataLike = Union[Mapping[str, Any], str, "os.PathLike[str]", bytes, bytearray]
@@ -181,6 +182,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "lexp_buf_dispose": (None, [P(_Buf)]),
         "lexp_month_valid": (i, [cp]),
         "lexp_period_valid": (i, [cp]),
+        "lexp_batch": (i, [P(_BatchResult), P(cp), sz, P(_BatchOptions), E]),
     }
     for name, (res, args) in sig.items():
         f = getattr(lib, name)
@@ -509,3 +511,161 @@ def check(data: DataLike) -> List[Problem]:
     with _Data(data) as d:
         lib.lexp_data_check(d.handle, cb, None)
     return problems
+
+
+# ---- batches ------------------------------------------------------------------
+
+class _BatchEvent(ctypes.Structure):
+    _fields_ = [("index", ctypes.c_size_t), ("total", ctypes.c_size_t),
+                ("done", ctypes.c_size_t), ("failed", ctypes.c_size_t),
+                ("input", ctypes.c_char_p), ("community", ctypes.c_char_p),
+                ("outdir", ctypes.c_char_p), ("documents", ctypes.c_size_t),
+                ("error", ctypes.POINTER(_Error)), ("rollup", ctypes.c_int)]
+
+
+_BatchCB = ctypes.CFUNCTYPE(None, ctypes.POINTER(_BatchEvent), ctypes.c_void_p)
+
+
+class _BatchOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("month", ctypes.c_char_p),
+                ("templates", ctypes.POINTER(ctypes.c_char_p)), ("ntemplates", ctypes.c_size_t),
+                ("formats", ctypes.POINTER(ctypes.c_int)), ("nformats", ctypes.c_size_t),
+                ("outdir", ctypes.c_char_p), ("profile", ctypes.c_char_p),
+                ("threads", ctypes.c_int), ("rollup", ctypes.c_char_p), ("date", ctypes.c_char_p),
+                ("progress", _BatchCB), ("payload", ctypes.c_void_p),
+                ("warn", _DiagCB), ("warn_payload", ctypes.c_void_p),
+                ("engine", ctypes.c_void_p)]
+
+
+class _BatchResult(ctypes.Structure):
+    _fields_ = [("inputs", ctypes.c_size_t), ("done", ctypes.c_size_t),
+                ("failed", ctypes.c_size_t), ("documents", ctypes.c_size_t),
+                ("seconds", ctypes.c_double)]
+
+
+class BatchEvent:
+    """One finished input of :func:`batch` (or its roll-up, ``rollup`` true):
+    ``input``, ``community``, ``outdir`` (``None`` if it failed), ``documents``,
+    ``error`` (an :class:`Error` or ``None``), and ``done``/``failed``/``total``
+    so far."""
+
+    def __init__(self, ev: _BatchEvent) -> None:
+        def s(b: Optional[bytes]) -> Optional[str]:
+            return b.decode("utf-8", "replace") if b else None
+        self.index, self.total = ev.index, ev.total
+        self.done, self.failed = ev.done, ev.failed
+        self.input, self.community, self.outdir = s(ev.input), s(ev.community), s(ev.outdir)
+        self.documents = ev.documents
+        self.error = _raise(ev.error.contents) if ev.error else None
+        self.rollup = bool(ev.rollup)
+
+    def __repr__(self) -> str:
+        return (f"BatchEvent({self.done}/{self.total}, {self.community or self.input!r}, "
+                f"{'failed: ' + self.error.message if self.error else self.outdir})")
+
+
+class BatchResult:
+    """What :func:`batch` did: ``inputs``, ``done``, ``failed``, ``documents``,
+    ``seconds``, and ``events`` (one :class:`BatchEvent` per input, in the order
+    they finished); ``failures`` are the events with an error."""
+
+    def __init__(self, res: _BatchResult, events: List[BatchEvent]) -> None:
+        self.inputs, self.done, self.failed = res.inputs, res.done, res.failed
+        self.documents, self.seconds = res.documents, res.seconds
+        self.events = events
+        self.failures = [e for e in events if e.error]
+
+    def __repr__(self) -> str:
+        return (f"BatchResult({self.inputs} inputs: {self.done} done, {self.failed} failed, "
+                f"{self.documents} documents in {self.seconds:.1f} s)")
+
+
+def batch(inputs: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
+          outdir: Union[str, "os.PathLike[str]"], *, month: Optional[str] = None,
+          templates: Optional[Iterable[str]] = None,
+          formats: Iterable[str] = ("pdf", "docx", "xlsx"),
+          profile: Optional[Union[str, "os.PathLike[str]"]] = None,
+          rollup: Optional[str] = None, threads: int = 0, date: Optional[str] = None,
+          progress: Optional[Callable[[BatchEvent], None]] = None,
+          on_warning: Optional[Callable[[Error], None]] = None) -> BatchResult:
+    """Documents for many communities at once, on all cores (``lexport batch``).
+
+    ``inputs`` are data files, ledgers (.xlsx, .csv) or folders of them; each
+    community's documents go to ``outdir/<community name>/``. ``templates``
+    default to the briefing (which needs ``month``). ``rollup`` names the
+    street (街道) whose own 简报, 总结 and 统计表 are made from all inputs; a
+    roll-up file among the inputs does the same. ``progress`` is called after
+    each input with a :class:`BatchEvent` (from the library's threads, one at
+    a time). An input that fails does not stop the others: the result lists
+    it in ``failures``. Raises :class:`Error` only when the batch cannot start
+    (no inputs, an unknown template, a bad month)."""
+    lib = _load()
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    keep: List[Any] = []
+
+    def b(x: Union[str, "os.PathLike[str]"]) -> bytes:
+        v = os.fsencode(x)
+        keep.append(v)
+        return v
+    paths = [b(p) for p in inputs]
+    arr = (ctypes.c_char_p * max(1, len(paths)))(*paths)
+    opt = _BatchOptions()
+    opt.version = 1
+    opt.outdir = b(outdir)
+    if month is not None:
+        opt.month = b(month)
+    if date is not None:
+        opt.date = b(date)
+    if profile is not None:
+        opt.profile = b(profile)
+    if rollup is not None:
+        opt.rollup = b(rollup)
+    if templates is not None:
+        names = [b(t) for t in templates]
+        tarr = (ctypes.c_char_p * max(1, len(names)))(*names)
+        keep.append(tarr)
+        opt.templates = tarr
+        opt.ntemplates = len(names)
+    codes = [_format_code(f) for f in formats]
+    farr = (ctypes.c_int * max(1, len(codes)))(*codes)
+    opt.formats = farr
+    opt.nformats = len(codes)
+    opt.threads = int(threads)
+    opt.engine = _engine
+    events: List[BatchEvent] = []
+    errors: List[BaseException] = []
+
+    def on_event(ev, _payload):
+        e = BatchEvent(ev.contents)
+        events.append(e)
+        if progress and not errors:
+            try:
+                progress(e)
+            except BaseException as x:  # raised again once the batch is over
+                errors.append(x)
+    cb = _BatchCB(on_event)
+    opt.progress = cb
+    warned: List[Error] = []
+
+    def warn(e, _payload):
+        warned.append(_raise(e.contents))
+    wcb = _DiagCB(warn)
+    opt.warn = wcb
+    res = _BatchResult()
+    err = _Error()
+    rc = lib.lexp_batch(ctypes.byref(res), arr, len(paths), ctypes.byref(opt), ctypes.byref(err))
+    seen = set()
+    for w in warned:
+        if str(w) in seen:
+            continue
+        seen.add(str(w))
+        if on_warning:
+            on_warning(w)
+        else:
+            warnings.warn(str(w), RenderWarning, stacklevel=2)
+    if errors:
+        raise errors[0]
+    if rc and res.inputs == 0:
+        raise _raise(err)
+    return BatchResult(res, events)

@@ -481,6 +481,16 @@ static json_t *jnum(double v)
     return json_real(v);
 }
 
+/* A header for messages on one line: 参与人数\n（人） is 参与人数（人）. */
+static void one_line(char *dst, size_t size, const char *s)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < size; s++)
+        if (*s != '\n' && *s != '\r')
+            dst[o++] = *s;
+    dst[o] = 0;
+}
+
 /* ---- one value ------------------------------------------------------------------ */
 
 typedef struct {
@@ -1012,7 +1022,7 @@ static int read_records(mctx *m, const kind *k, const lx_sheet *s, size_t hrow)
             char hdr[128];
             lexp__sbuf t = LEXP__SBUF_INIT;
             cell_text(&h->cells[c], &t);
-            snprintf(hdr, sizeof hdr, "%s", t.ptr ? t.ptr : "");
+            one_line(hdr, sizeof hdr, t.ptr ? t.ptr : "");
             lexp__sbuf_free(&t);
             at a = {m, s, w->r, c + 1, &k->f[f], hdr};
             if (k->f[f].required && cell_empty(cell)) {
@@ -1077,7 +1087,7 @@ static int read_pairs(mctx *m, const kind *k, const lx_sheet *s)
             char hdr[128];
             lexp__sbuf t = LEXP__SBUF_INIT;
             cell_text(&w->cells[c], &t);
-            snprintf(hdr, sizeof hdr, "%s", t.ptr ? t.ptr : "");
+            one_line(hdr, sizeof hdr, t.ptr ? t.ptr : "");
             lexp__sbuf_free(&t);
             at a = {m, s, w->r, vc + 1, &k->f[best], hdr};
             json_t *v;
