@@ -651,17 +651,8 @@ static int cmd_batch(int argc, char **argv)
         rc = usage_error("--month expects YYYY-MM with a month from 01 to 12, found '%s'", month);
     if (rc == 0 && jobs && (atoi(jobs) < 1 || atoi(jobs) > 256))
         rc = usage_error("--jobs expects a number of threads from 1 to 256, found '%s'", jobs);
-    if (rc == 0) {
-        char *copy = strdup(fmtlist ? fmtlist : "pdf,docx,xlsx");
-        for (char *tok = copy ? strtok(copy, ",") : NULL; tok && rc == 0; tok = strtok(NULL, ",")) {
-            int f = lexp_format_from_name(tok);
-            if (f < 0 || nf == 8)
-                rc = usage_error("unknown format '%s'; expected pdf, docx, xlsx or txt", tok);
-            else
-                fmts[nf++] = f;
-        }
-        free(copy);
-    }
+    if (rc == 0)
+        rc = parse_formats(fmtlist ? fmtlist : "pdf,docx,xlsx", fmts, &nf);
     if (rc == 0 && !month)
         for (size_t t = 0; t < (ntpl ? ntpl : 1) && rc == 0; t++)
             if (!ntpl || strcmp(tpls[t], "briefing") == 0)
