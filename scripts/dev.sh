@@ -105,7 +105,7 @@ fuzz() { # fuzz SECONDS: every target in turn, unattended; a summary line each
   local summary=() found=0
   export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-  export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp"
+  export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
   export LEXP_SOURCE_DIR="$ROOT"
   for name in "${targets[@]}"; do
     local work="$dir/corpus/$name" findings="$dir/findings/$name" log="$dir/fuzz-$name.log"
