@@ -303,37 +303,14 @@ static int cell_empty(const lx_cell *c)
 
 /* ---- dates and numbers --------------------------------------------------------- */
 
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* A spreadsheet serial date (days since 1899-12-30) as y-m-d; 0 if out of
  * Excel's range. */
 static int from_serial(double v, int *y, int *m, int *d)
 {
     if (!(v >= 1 && v < 2958466))
         return 0;
-    long z = (long)floor(v) + days_from_civil(1899, 12, 30);
-    civil_from_days(z, y, m, d);
+    long z = (long)floor(v) + lexp__days_from_civil(1899, 12, 30);
+    lexp__civil_from_days(z, y, m, d);
     return 1;
 }
 
@@ -715,8 +692,8 @@ static void add_period(mctx *m, int y, int m0, int m1, const char *name)
     if (m->nper >= N(m->per))
         return;
     period *p = &m->per[m->nper];
-    p->lo = (int)days_from_civil(y, m0, 1);
-    p->hi = (int)days_from_civil(y, m1, lexp__days_in_month(y, m1));
+    p->lo = (int)lexp__days_from_civil(y, m0, 1);
+    p->hi = (int)lexp__days_from_civil(y, m1, lexp__days_in_month(y, m1));
     for (int i = 0; i < m->nper; i++)
         if (m->per[i].lo == p->lo && m->per[i].hi == p->hi)
             return;
@@ -786,7 +763,7 @@ static void check_period(mctx *m, const lx_sheet *s, uint32_t col, uint32_t row,
     int y, mo, d;
     if (!lexp__parse_date(date, strlen(date), &y, &mo, &d))
         return;
-    int z = (int)days_from_civil(y, mo, d);
+    int z = (int)lexp__days_from_civil(y, mo, d);
     char names[200] = "";
     for (int i = 0; i < m->nper; i++) {
         if (z >= m->per[i].lo && z <= m->per[i].hi)

@@ -576,7 +576,7 @@ int lexp__parse_date(const char *s, size_t n, int *y, int *m, int *d)
     return 1;
 }
 
-static long days_from_civil(int y, int m, int d)
+long lexp__days_from_civil(int y, int m, int d)
 {
     /* Proleptic Gregorian day count relative to 1970-01-01. */
     y -= m <= 2;
@@ -587,14 +587,27 @@ static long days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+void lexp__civil_from_days(long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 double lexp__date_serial(int y, int m, int d)
 {
-    return (double)(days_from_civil(y, m, d) - days_from_civil(1899, 12, 30));
+    return (double)(lexp__days_from_civil(y, m, d) - lexp__days_from_civil(1899, 12, 30));
 }
 
 int lexp__weekday(int y, int m, int d)
 {
-    long z = days_from_civil(y, m, d); /* 1970-01-01 was a Thursday (3) */
+    long z = lexp__days_from_civil(y, m, d); /* 1970-01-01 was a Thursday (3) */
     long w = (z + 3) % 7;
     return (int)(w < 0 ? w + 7 : w);
 }
@@ -683,4 +696,19 @@ int lexp__read_file(char **out, size_t *len, const char *path, size_t max,
     *out = b.ptr;
     *len = b.len;
     return 0;
+}
+
+/* ---- warnings ------------------------------------------------------------ */
+
+void lexp__warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
+{
+    if (!opt || !opt->warn)
+        return;
+    lexp_error w;
+    lexp_error_clear(&w);
+    va_list ap;
+    va_start(ap, fmt);
+    lexp__error_vset(&w, LEXP_OK, file, 0, 0, NULL, fmt, ap);
+    va_end(ap);
+    opt->warn(&w, opt->warn_payload);
 }

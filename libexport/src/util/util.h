@@ -130,10 +130,19 @@ int lexp__parse_date(const char *s, size_t n, int *y, int *m, int *d);
 /* Parse "YYYY-MM". Returns 1 if valid. */
 int lexp__parse_month(const char *s, size_t n, int *y, int *m);
 int lexp__days_in_month(int y, int m);
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+long lexp__days_from_civil(int y, int m, int d);
+void lexp__civil_from_days(long z, int *y, int *m, int *d);
 /* Days since 1899-12-30 (the spreadsheet serial date). */
 double lexp__date_serial(int y, int m, int d);
 /* 0 = Monday … 6 = Sunday. */
 int lexp__weekday(int y, int m, int d);
+
+/* Deliver a warning to opt->warn (if any). `file` names what it concerns
+ * (template, font or image), may be NULL. The one
+ * way the library says anything short of an error. */
+void lexp__warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
+    LEXP_PRINTF(3, 4);
 
 /* ---- files ------------------------------------------------------------ */
 
