@@ -123,21 +123,6 @@ int lexp_period_valid(const char *period)
     return lexp__period_parse(period, &p);
 }
 
-/* ---- warnings ------------------------------------------------------------ */
-
-void lexp__warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
-{
-    if (!opt || !opt->warn)
-        return;
-    lexp_error w;
-    lexp_error_clear(&w);
-    va_list ap;
-    va_start(ap, fmt);
-    lexp__error_vset(&w, LEXP_OK, file, 0, 0, NULL, fmt, ap);
-    va_end(ap);
-    opt->warn(&w, opt->warn_payload);
-}
-
 /* ---- engine ---------------------------------------------------------------- */
 
 void lexp__tcache_free(lexp__tcache *c); /* template.c */

@@ -376,22 +376,6 @@ static size_t records_within(V *root, long lo, long hi)
     return n;
 }
 
-static void warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
-    LEXP_PRINTF(3, 4);
-
-static void warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
-{
-    if (!opt || !opt->warn)
-        return;
-    lexp_error w;
-    lexp_error_clear(&w);
-    va_list ap;
-    va_start(ap, fmt);
-    lexp__error_vset(&w, LEXP_OK, file, 0, 0, NULL, fmt, ap);
-    va_end(ap);
-    opt->warn(&w, opt->warn_payload);
-}
-
 /* ---- the variables ----------------------------------------------------------- */
 
 int lexp__period_vars(E *e, const lexp_render_options *opt)
@@ -493,7 +477,7 @@ int lexp__period_vars(E *e, const lexp_render_options *opt)
     if (records_within(e->root, ymd(y, p.first, 1), cap) == 0) {
         char l[64], s[64];
         labels(&p, l, sizeof l, s, sizeof s);
-        warn(opt, e->data_name,
+        lexp__warn(opt, e->data_name,
                    "%s (%04d-%02d-01 to %04d-%02d-%02d): the data has no activities, disputes "
                    "or assistance in this period",
                    l, y, p.first, cy, cm, ce);

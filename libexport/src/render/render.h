@@ -24,11 +24,6 @@ int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
 int lexp__render_xlsx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err);
 
-/* Deliver a warning to opt->warn (if any). `file` names what it concerns
- * (template, font or image), may be NULL. */
-void lexp__warn(const lexp_render_options *opt, const char *file, const char *fmt, ...)
-    LEXP_PRINTF(3, 4);
-
 /* The plain text of a cell/paragraph, as the txt renderer shows it. */
 void lexp__node_text(lexp__sbuf *b, const lexp_node *n);
 
