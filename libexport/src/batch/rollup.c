@@ -228,9 +228,11 @@ static int is_member(const rollup_def *rd, const batch_input *in)
     return 0;
 }
 
-/* Append every record of list `key` of each member, marked with its
- * community, to the street's list. */
-static int join_lists(json_t *root, const char *key, member *const *m, size_t n)
+/* Every record of list `key` of each member, in member order, into the
+ * street's list: marked with its community (activities, disputes,
+ * assistance), or with `unique` left out when already there (plans,
+ * problems: several communities share the street's). */
+static int join_lists(json_t *root, const char *key, member *const *m, size_t n, int unique)
 {
     json_t *all = json_array();
     if (!all || json_object_set_new(root, key, all))
@@ -241,36 +243,20 @@ static int join_lists(json_t *root, const char *key, member *const *m, size_t n)
             json_t *r = to_json(a->u.items[k]);
             if (!r)
                 return -1;
-            if (json_is_object(r) &&
-                json_object_set_new(r, "community", json_string(m[i]->in->community))) {
+            if (unique) {
+                int dup = 0;
+                for (size_t q = 0; q < json_array_size(all) && !dup; q++)
+                    dup = json_equal(json_array_get(all, q), r);
+                if (dup) {
+                    json_decref(r);
+                    continue;
+                }
+            } else if (json_is_object(r) &&
+                       json_object_set_new(r, "community", json_string(m[i]->in->community))) {
                 json_decref(r);
                 return -1;
             }
             if (json_array_append_new(all, r))
-                return -1;
-        }
-    }
-    return 0;
-}
-
-/* Strings of list `key` (problems) without repeats; plans without repeats. */
-static int join_unique(json_t *root, const char *key, member *const *m, size_t n)
-{
-    json_t *all = json_array();
-    if (!all || json_object_set_new(root, key, all))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        const lexp_value *a = lexp__v_getz(m[i]->in->data->root, key);
-        for (uint32_t k = 0; a && a->type == LV_ARR && k < a->len; k++) {
-            json_t *r = to_json(a->u.items[k]);
-            if (!r)
-                return -1;
-            int dup = 0;
-            for (size_t q = 0; q < json_array_size(all) && !dup; q++)
-                dup = json_equal(json_array_get(all, q), r);
-            if (dup)
-                json_decref(r);
-            else if (json_array_append_new(all, r))
                 return -1;
         }
     }
@@ -365,9 +351,9 @@ static int build(json_t **out, const char *street, const rollup_def *rd, member 
     json_t *mem = json_array(), *r = json_object(), *rank = json_array();
     if (!mem || !r || !rank || json_object_set_new(root, "members", mem) ||
         json_object_set_new(root, "rollup", r) || json_object_set_new(r, "ranking", rank) ||
-        join_lists(root, "activities", m, n) || join_lists(root, "disputes", m, n) ||
-        join_lists(root, "assistance", m, n) || join_unique(root, "plans", m, n) ||
-        join_unique(root, "problems", m, n) || set_figures(r, "", &tm) ||
+        join_lists(root, "activities", m, n, 0) || join_lists(root, "disputes", m, n, 0) ||
+        join_lists(root, "assistance", m, n, 0) || join_lists(root, "plans", m, n, 1) ||
+        join_lists(root, "problems", m, n, 1) || set_figures(r, "", &tm) ||
         set_figures(r, "ytd_", &ty) ||
         json_object_set_new(r, "communities", json_integer((json_int_t)n)))
         goto oom;
