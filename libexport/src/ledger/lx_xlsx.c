@@ -180,6 +180,24 @@ static xmlTextReaderPtr open_xml(xr *x, xml_err *xe, const char *part, const cha
     return r;
 }
 
+/* Read entry `part` and open a reader on it. 0 with *r NULL when an
+ * optional part is absent; on success the caller frees *data and *r. */
+static int open_part(xr *x, const char *part, int required, xml_err *xe, char **data,
+                     xmlTextReaderPtr *r)
+{
+    size_t len;
+    *r = NULL;
+    int rc = read_part(x, part, required, data, &len);
+    if (rc || !*data)
+        return rc;
+    if (!(*r = open_xml(x, xe, part, *data, len))) {
+        free(*data);
+        *data = NULL;
+        return x->b->err ? x->b->err->code : LEXP_ENOMEM;
+    }
+    return 0;
+}
+
 /* One step; 1 at a node, 0 at the end, negative after an error (reported). */
 static int step(xmlTextReaderPtr r, xml_err *xe)
 {
@@ -246,16 +264,11 @@ static int read_rels(xr *x, const char *part, rel **out, size_t *nout)
     *out = NULL;
     *nout = 0;
     char *data;
-    size_t len;
-    int rc = read_part(x, part, 0, &data, &len);
-    if (rc || !data)
-        return rc;
     xml_err xe;
-    xmlTextReaderPtr r = open_xml(x, &xe, part, data, len);
-    if (!r) {
-        free(data);
-        return x->b->err ? x->b->err->code : LEXP_ENOMEM;
-    }
+    xmlTextReaderPtr r;
+    int rc = open_part(x, part, 0, &xe, &data, &r);
+    if (rc || !r)
+        return rc;
     rel *rs = NULL;
     size_t n = 0, cap = 0;
     while ((rc = step(r, &xe)) == 1) {
@@ -319,16 +332,11 @@ static char *resolve(const char *dir, const char *target)
 static int read_sst(xr *x, const char *part)
 {
     char *data;
-    size_t len;
-    int rc = read_part(x, part, 0, &data, &len);
-    if (rc || !data)
-        return rc;
     xml_err xe;
-    xmlTextReaderPtr r = open_xml(x, &xe, part, data, len);
-    if (!r) {
-        free(data);
-        return x->b->err ? x->b->err->code : LEXP_ENOMEM;
-    }
+    xmlTextReaderPtr r;
+    int rc = open_part(x, part, 0, &xe, &data, &r);
+    if (rc || !r)
+        return rc;
     lexp__sbuf cur = LEXP__SBUF_INIT;
     int in_si = 0, in_t = 0, in_rph = 0;
     while ((rc = step(r, &xe)) == 1) {
@@ -428,16 +436,11 @@ static int code_is_date(const char *s)
 static int read_styles(xr *x, const char *part)
 {
     char *data;
-    size_t len;
-    int rc = read_part(x, part, 0, &data, &len);
-    if (rc || !data)
-        return rc;
     xml_err xe;
-    xmlTextReaderPtr r = open_xml(x, &xe, part, data, len);
-    if (!r) {
-        free(data);
-        return x->b->err ? x->b->err->code : LEXP_ENOMEM;
-    }
+    xmlTextReaderPtr r;
+    int rc = open_part(x, part, 0, &xe, &data, &r);
+    if (rc || !r)
+        return rc;
     /* custom formats that are dates, by id */
     long *dates = NULL;
     size_t nd = 0, capd = 0, capx = 0;
@@ -591,16 +594,11 @@ static int fill_merges(xr *x, lx_sheet *s, const range *m, size_t nm)
 static int read_sheet(xr *x, lx_sheet *s, const char *part)
 {
     char *data;
-    size_t len;
-    int rc = read_part(x, part, 1, &data, &len);
-    if (rc)
-        return rc;
     xml_err xe;
-    xmlTextReaderPtr r = open_xml(x, &xe, part, data, len);
-    if (!r) {
-        free(data);
-        return x->b->err ? x->b->err->code : LEXP_ENOMEM;
-    }
+    xmlTextReaderPtr r;
+    int rc = open_part(x, part, 1, &xe, &data, &r);
+    if (rc || !r)
+        return rc;
     lexp__sbuf text = LEXP__SBUF_INIT;
     range *merges = NULL;
     size_t nm = 0, capm = 0;
@@ -769,13 +767,10 @@ static int read_workbook(xr *x)
         free(p);
     }
     char *data = NULL;
-    size_t len = 0;
-    if (!rc)
-        rc = read_part(x, wb, 1, &data, &len);
     xml_err xe;
     xmlTextReaderPtr r = NULL;
-    if (!rc && !(r = open_xml(x, &xe, wb, data, len)))
-        rc = x->b->err ? x->b->err->code : LEXP_ENOMEM;
+    if (!rc)
+        rc = open_part(x, wb, 1, &xe, &data, &r);
     int sheets = 0;
     while (rc == 0 || rc == 1) {
         if ((rc = step(r, &xe)) != 1)
