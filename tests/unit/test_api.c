@@ -10,15 +10,7 @@
 
 #include "libexport.h"
 
-static int fails;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            fails++;                                                                \
-        }                                                                           \
-    } while (0)
+#include "check.h"
 
 static const char *DATA =
     "{\"community\": {\"name\": \"秦渠社区\", \"population\": 12130},\n"

@@ -9,15 +9,7 @@
 
 #include "util/util.h"
 
-static int fails;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            fails++;                                                                \
-        }                                                                           \
-    } while (0)
+#include "check.h"
 
 static int cleans_to(const char *in, size_t n, const char *want)
 {

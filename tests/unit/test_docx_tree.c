@@ -16,15 +16,7 @@
 #include "doc/doc.h"
 #include "libexport.h"
 
-static int failures;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
+#include "check.h"
 
 static void para(struct lexp_doc *d, const char *text)
 {
@@ -306,7 +298,7 @@ int main(void)
     lexp_buf_dispose(&a);
     lexp_buf_dispose(&b);
     lexp_doc_free(d);
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures != 0;
+    if (fails)
+        fprintf(stderr, "%d check(s) failed\n", fails);
+    return fails != 0;
 }

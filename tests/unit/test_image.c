@@ -13,15 +13,7 @@
 
 #include "image/image.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                              \
-        }                                                                            \
-    } while (0)
+#include "check.h"
 
 static const unsigned char RED[3] = {200, 30, 40};
 
@@ -33,7 +25,7 @@ static unsigned char *load(const char *name, size_t *n)
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "cannot open %s\n", path);
-        failures++;
+        fails++;
         return NULL;
     }
     unsigned char *b = malloc(1 << 20);
@@ -186,7 +178,7 @@ static void paths(void)
 {
     char dir[] = "/tmp/lexp-image-XXXXXX";
     if (!mkdtemp(dir)) {
-        failures++;
+        fails++;
         return;
     }
     char data[300], outside[300], p[400], q[400];
@@ -242,7 +234,7 @@ int main(void)
     pngs();
     jpegs();
     paths();
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures != 0;
+    if (fails)
+        fprintf(stderr, "%d check(s) failed\n", fails);
+    return fails != 0;
 }

@@ -19,15 +19,7 @@
 
 #include "libexport.h"
 
-static int fails;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            fails++;                                                                \
-        }                                                                           \
-    } while (0)
+#include "check.h"
 
 static char dir[64];
 

@@ -14,15 +14,7 @@
 
 #include "render/xlsx_book.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
+#include "check.h"
 
 static void text_numbers(void)
 {
@@ -321,7 +313,7 @@ int main(void)
              (long)getpid());
     streamed(path);
     if (!getenv("KEEP")) unlink(path);
-    if (failures)
-        fprintf(stderr, "%d checks failed\n", failures);
-    return failures ? 1 : 0;
+    if (fails)
+        fprintf(stderr, "%d checks failed\n", fails);
+    return fails ? 1 : 0;
 }
