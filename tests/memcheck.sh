@@ -27,7 +27,14 @@ for f in pdf docx xlsx; do
 done
 for t in $("$LX" templates | awk '{print $1}'); do
   for f in $formats; do
-    run 0 render "$t" "$DATA" --month 2024-09 -f "$f" -o "$T/$t.$f"
+    # a template declares its formats (the prose ones refuse xlsx): the
+    # refusal is an exit path to check as well
+    want=0
+    if ! "$LX" render "$t" "$DATA" --month 2024-09 -f "$f" -o "$T/probe-$t.$f" 2>"$T/perr" &&
+       grep -q "is not made for $f" "$T/perr"; then
+      want=2
+    fi
+    run "$want" render "$t" "$DATA" --month 2024-09 -f "$f" -o "$T/$t.$f"
   done
 done
 run 0 brief "$DATA" --month 2024-09 -f "${formats// /,}" -o "$T/brief"
