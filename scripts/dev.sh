@@ -162,6 +162,13 @@ case "${1:-}" in
     else
       echo "== contract conformance suite not found at $conf (set LEXP_CONFORMANCE); skipped"
     fi
+    dtpl="${LEXP_DOCXTPL:-$ROOT/../shared/compat/docxtpl/run.sh}"
+    if [ -f "$dtpl" ]; then
+      echo "== docxtpl's own test templates ($dtpl)"
+      bash "$dtpl" build/lexport
+    else
+      echo "== docxtpl compatibility suite not found at $dtpl (set LEXP_DOCXTPL); skipped"
+    fi
     echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
     build build-asan -DLEXP_SANITIZE=ON
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$JOBS" -L "unit|cases|cli")

@@ -407,3 +407,31 @@ def test_unknown_test_names_the_tests(tmp_path):
     r, _ = fill(tpl, {"x": 1}, tmp_path, ok=False)
     assert re.search(r":1:12: error: .*expected a test after 'is' \(defined, .*mapping.*\), "
                      r"found 'nosuch'", r.stderr), r.stderr
+
+
+# ---- issue 10 item 12: package hygiene ------------------------------------------------
+
+@pytest.mark.parametrize("change,pattern", [
+    ({"add": {"word/vbaProject.bin": b"\x00VBA"}}, r"the document holds macros \(word/vbaProject\.bin\)"),
+    ({"ct": True}, r"the document is macro-enabled"),
+    ({"add": {"/word/document.xml": b"<x/>"}}, r"entry /word/document\.xml is not a part name"),
+    ({"add": {"word/../evil.xml": b"<x/>"}}, r"entry word/\.\./evil\.xml is not a part name"),
+    ({"add": {"word\\evil.xml": b"<x/>"}}, r"is not a part name"),
+])
+def test_package_hygiene(tmp_path, change, pattern):
+    src = paras("{{ x }}")(str(tmp_path / "a.docx"))
+    dst = tmp_path / "t.docx"
+    zin = zipfile.ZipFile(src)
+    with zipfile.ZipFile(dst, "w") as z:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if change.get("ct") and i.filename == "[Content_Types].xml":
+                data = data.replace(b"wordprocessingml.document.main+xml",
+                                    b"ms-word.document.macroEnabled.main+xml")
+            z.writestr(i, data)
+        for n, d in change.get("add", {}).items():
+            z.writestr(n, d)
+    r, out = fill(str(dst), {"x": 1}, tmp_path, ok=False)
+    assert r.returncode == 1 and not out.exists()
+    assert re.search(pattern, r.stderr), r.stderr
+

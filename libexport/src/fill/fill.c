@@ -89,14 +89,24 @@ static int type_of(const char *name)
     return -1;
 }
 
+static int not_fillable(const char *name, lexp_error *err)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n >= 5 && (strcasecmp(name + n - 5, ".docm") == 0 || strcasecmp(name + n - 5, ".xlsm") == 0))
+        return lexp__error_set(err, LEXP_EINVAL, name, 0, 0, NULL,
+                               "cannot fill a macro-enabled document (.docm, .xlsm): save it in "
+                               "Word or Excel as a document without macros (.docx or .xlsx) "
+                               "and fill that");
+    return lexp__error_set(err, LEXP_EINVAL, name, 0, 0, NULL,
+                           "cannot fill this file: an office template is a .docx or .xlsx file");
+}
+
 static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
                 const lexp_data *data, const lexp_render_options *opt, lexp_error *err)
 {
     int type = type_of(name);
     if (type < 0)
-        return lexp__error_set(err, LEXP_EINVAL, name, 0, 0, NULL,
-                               "cannot fill this file: an office template is a .docx or .xlsx "
-                               "file");
+        return not_fillable(name, err);
     lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
     fx_ctx c;
     memset(&c, 0, sizeof c);
@@ -167,9 +177,7 @@ int lexp_fill(lexp_buf *out, const char *template_path, const lexp_data *data,
     out->ptr = NULL;
     out->size = 0;
     if (type_of(template_path) < 0)
-        return lexp__error_set(e, LEXP_EINVAL, template_path, 0, 0, NULL,
-                               "cannot fill this file: an office template is a .docx or .xlsx "
-                               "file");
+        return not_fillable(template_path, e);
     char *bytes = NULL;
     size_t size = 0;
     int rc = lexp__read_file(&bytes, &size, template_path, FX_MAX_FILE, e);

@@ -48,6 +48,33 @@ static int by_name(const void *a, const void *b)
     return strcasecmp(x->name, y->name);
 }
 
+/* OPC part names are relative, '/'-separated, without empty, '.' or '..'
+ * segments (a trailing '/' marks a folder entry, which some zips have). */
+static int bad_part_name(const char *n)
+{
+    if (n[0] == '/' || strchr(n, '\\'))
+        return 1;
+    for (const char *seg = n; *seg;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if ((len == 0 && end) || (len == 1 && seg[0] == '.') ||
+            (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return 1;
+        if (!end)
+            break;
+        seg = end + 1;
+    }
+    return 0;
+}
+
+/* A VBA project (Word's and Excel's macros) in any folder. */
+static int is_macros(const char *n)
+{
+    const char *base = strrchr(n, '/');
+    base = base ? base + 1 : n;
+    return strcasecmp(base, "vbaProject.bin") == 0;
+}
+
 static int read_entry(fx_ctx *c, zip_t *za, zip_uint64_t i, const zip_stat_t *st,
                       fx_entry *e, uint64_t *total)
 {
@@ -176,6 +203,18 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
             return fx_oom(c);
         if (!e->name[0])
             return fx_fail(c, LEXP_ESYNTAX, 0, 0, "the zip archive has an entry without a name");
+        if (bad_part_name(e->name))
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                           "entry %s is not a part name of an Office package (absolute, with "
+                           "'.' or '..' segments or a backslash); Word, WPS and Excel never "
+                           "write such names, so the file was made or changed by another tool",
+                           e->name);
+        if (is_macros(e->name))
+            return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                           "the document holds macros (%s): macro-enabled documents "
+                           "(.docm, .xlsm) are not filled; save it in Word or Excel as a "
+                           "document without macros (.docx or .xlsx) and fill that",
+                           e->name);
         if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
             return fx_fail(c, LEXP_ESYNTAX, 0, 0,
                            "entry %s is encrypted: password-protected files cannot be filled",
@@ -212,6 +251,13 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
             return rc;
         }
     free(sorted);
+    /* a macro-enabled main part renamed .docx/.xlsx: Word refuses the result */
+    fx_entry *ct = fx_pkg_find(p, "[Content_Types].xml");
+    if (ct && ct->len < 16u << 20 && strstr((const char *)ct->data, "macroEnabled"))
+        return fx_fail(c, LEXP_ESYNTAX, 0, 0,
+                       "the document is macro-enabled ([Content_Types].xml declares a "
+                       "macroEnabled part): .docm and .xlsm documents are not filled; save it "
+                       "in Word or Excel as a document without macros (.docx or .xlsx)");
     /* Office never declares a DOCTYPE; one may hide entity expansion for the
      * next reader even in a part this fill would not touch */
     for (int i = 0; i < p->n; i++) {
