@@ -382,7 +382,12 @@ static int map_range(const xs_sheet *s, uint32_t r1, int abs1, uint32_t r2, int 
     uint32_t lo = lower(s, r1, r2, a1, b1, L1);
     uint32_t hi = upper(s, r1, r2, a2, b2, L2);
     if (r2 > s->max_trow && !L2) {
-        uint32_t v = beyond(s, r2);
+        /* A range to the sheet's last row (Ctrl+Shift+Down, or 3:1048576)
+         * means "to the end" and stays so whichever way the rows moved; an
+         * end pushed past the last row stops there, as in Excel. */
+        uint32_t v = r2 == FX_XLSX_MAX_ROWS ? r2 : beyond(s, r2);
+        if (!v && shift_of(s) > 0)
+            v = FX_XLSX_MAX_ROWS;
         hi = v ? v - 1 : NONE;
         if (lo == NONE && !L1) {
             uint32_t w = beyond(s, r1 > s->max_trow ? r1 : s->max_trow + 1);
