@@ -29,7 +29,7 @@ TEST_DEPS=(python3 python3-pytest python3-docx python3-openpyxl python3-jsonsche
   libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript
   python3-pil)
 
-install() {
+install_pkgs() {
   local missing=()
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -137,12 +137,12 @@ fuzz() { # fuzz SECONDS: every target in turn, unattended; a summary line each
 
 case "${1:-}" in
   build)
-    install "${BUILD_DEPS[@]}"
+    install_pkgs "${BUILD_DEPS[@]}"
     install_fandol
     build build
     ;;
   demo)
-    install "${BUILD_DEPS[@]}"
+    install_pkgs "${BUILD_DEPS[@]}"
     install_fandol
     build build
     mkdir -p out
@@ -150,7 +150,7 @@ case "${1:-}" in
     echo "== the September 2024 briefing of 秦渠社区 is in out/"
     ;;
   test)
-    install "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+    install_pkgs "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
     install_fandol
     echo "== build and test"
     build build
@@ -177,13 +177,13 @@ case "${1:-}" in
     echo "== all tests passed"
     ;;
   bench)
-    install "${BUILD_DEPS[@]}"
+    install_pkgs "${BUILD_DEPS[@]}"
     install_fandol
     build build
     cmake --build build --target bench
     ;;
   fuzz)
-    install "${BUILD_DEPS[@]}" "${FUZZ_DEPS[@]}"
+    install_pkgs "${BUILD_DEPS[@]}" "${FUZZ_DEPS[@]}"
     fuzz "${2:-60}"
     ;;
   *)
