@@ -55,8 +55,18 @@ def test_quarter(tmp_path):
     assert p["kind"] == "quarter" and p["label"] == "2024年第三季度"
     assert (p["start"], p["end"]) == ("2024-07-01", "2024-09-30")
     assert (p["prev"], p["prev_year"], p["next"]) == ("2024年第二季度", "2023年第三季度", "2024年第四季度")
-    assert p["issue"] == "" and p["month"] == "2024-09"
+    assert p["issue"] == "3" and p["month"] == "2024-09"
     assert int(p["acts"]) == acts_until("2024-09-30")
+
+
+def test_issue_of_a_longer_period(tmp_path):
+    # a briefing issued each quarter, half-year or year is numbered by its
+    # place in the year; the masthead never reads "第期"
+    for period, issue in (("2024-Q1", "1"), ("2024-Q4", "4"), ("2024-H2", "2"), ("2024", "1")):
+        p, _ = probe(tmp_path, "--period", period)
+        assert p["issue"] == issue, period
+    r = lx("render", "briefing", QINQU, "--period", "2024-Q3", "-f", "txt", "-o", "-")
+    assert r.returncode == 0 and "第3期" in r.stdout and "第期" not in r.stdout
 
 
 def test_half(tmp_path):

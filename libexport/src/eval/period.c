@@ -467,6 +467,13 @@ int lexp__period_vars(E *e, const lexp_render_options *opt)
             return -1;
         if (total >= 1 && add(&o, "issue_total", lexp__eval_num(e, total)))
             return -1;
+    } else {
+        /* a quarterly, half-yearly or annual briefing is numbered by its
+         * place in the year (第3期 for Q3), as offices number such series;
+         * without it the masthead would read "第期" */
+        int len = p.last - p.first + 1;
+        if (add(&o, "issue", lexp__eval_num(e, p.last / len)))
+            return -1;
     }
     if (add(&o, "date", lexp__eval_str(e, date, strlen(date))))
         return -1;
