@@ -96,6 +96,51 @@ void dx_caption(dx *c, const char *text, int keep_next)
     text_para(c, &p, text);
 }
 
+/* ---- keeping the signature with the text ------------------------------------ */
+
+static const lexp_node *next_shown(const lexp_node *n)
+{
+    for (n = n->next; n && !lexp__node_shown(n, LEXP_FORMAT_DOCX); n = n->next)
+        ;
+    return n;
+}
+
+/* The block after a paragraph or a list item (the list's successor after
+ * its last item). */
+static const lexp_node *following(const lexp_node *n)
+{
+    if (n->type == LEXP_N_ITEM)
+        return n->next ? n->next : n->parent ? next_shown(n->parent) : NULL;
+    return next_shown(n);
+}
+
+/* Lines of a paragraph at the body's measure, estimated from its advance. */
+static double est_lines(const dx *c, const lexp_node *n)
+{
+    double ems = n->type == LEXP_N_PARAGRAPH ? n->u.para.indent : 2;
+    for (uint32_t i = 0; i < n->runs.n; i++)
+        ems += dx_text_ems(n->runs.v[i].text, n->runs.v[i].len);
+    double per = c->text_w / c->st->body.size;
+    return per > 0 ? ceil(ems / per - 0.05) : 1;
+}
+
+/* GB/T 9704 §7.3.5: the signature shares its page with at least two lines
+ * of text. keepNext on the paragraph before it — widow control then brings
+ * two of its lines along — and on the one before that when the last is a
+ * single line. */
+static int keeps_signature(const dx *c, const lexp_node *n)
+{
+    const lexp_node *f = following(n);
+    if (!f)
+        return 0;
+    if (f->type == LEXP_N_SIGNATURE)
+        return 1;
+    if (f->type != LEXP_N_PARAGRAPH && f->type != LEXP_N_ITEM)
+        return 0;
+    const lexp_node *ff = following(f);
+    return ff && ff->type == LEXP_N_SIGNATURE && est_lines(c, f) < 2;
+}
+
 /* ---- blocks -------------------------------------------------------------------- */
 
 static void title(dx *c, const lexp_node *n)
@@ -136,6 +181,7 @@ static void paragraph(dx *c, const lexp_node *n)
         p.ind_first_chars = n->u.para.indent;
         p.char_pt = ts->size;
     }
+    p.keep_next = keeps_signature(c, n);
     dx_para_begin(c, &p);
     runs(c, n);
     dx_end(c);
@@ -146,6 +192,7 @@ static void list(dx *c, const lexp_node *n)
     for (const lexp_node *it = n->first; it; it = it->next) {
         dx_ppr p = {0};
         p.style = DX_ST_LIST;
+        p.keep_next = keeps_signature(c, it);
         dx_para_begin(c, &p);
         /* the marker as the txt renderer writes it: "1. " or "• " */
         const char *mark = n->u.list.ordered ? it->u.item.number : "•";

@@ -161,10 +161,11 @@ int dx_write_styles(dx *c)
         dx_ppr p = {0};
         dx_ppr_spacing(c, &p, &normal);
         p.overflow_punct = 1; /* also here: LibreOffice reads it from styles */
-        /* Widow control stated either way: Word takes its absence as off,
-         * LibreOffice as on, and their pages would differ. Official
-         * documents on the grid fill every page to the 22nd line. */
-        p.widow = c->grid ? -1 : 1;
+        /* Widow control stated (Word takes its absence as off, LibreOffice
+         * as on) and on: no single line of a paragraph at a page's top or
+         * foot, and with keepNext a heading or the signature takes two
+         * lines of text along. A page may then end a line short of 22. */
+        p.widow = 1;
         p.jc = LEXP_ALIGN_JUSTIFY;
         dx_ppr_write(c, &p);
         dx_rpr r = dx_rpr_none();
