@@ -241,6 +241,9 @@ typedef struct lexp_template lexp_template;
 /** Limits applied while parsing templates. */
 #define LEXP_TEMPLATE_MAX_BYTES (4u * 1024u * 1024u)
 #define LEXP_TEMPLATE_MAX_DEPTH 64 /**< nested statements, includes, parentheses */
+/** Levels of one expression: links of a chain (a.b.c, x | f | g, 1 + 1 + …)
+ *  and nesting together. The evaluator recurses once per level. */
+#define LEXP_TEMPLATE_MAX_CHAIN 256
 
 /**
  * Parse template source. `name` is the file name used in errors and the

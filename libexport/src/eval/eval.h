@@ -31,6 +31,7 @@ typedef struct lexp_eval {
     size_t nbinds, capbinds;
     lexp_error *err;
     uint64_t steps;
+    int depth; /* lexp__eval_expr recursion, bounded by LEXP_TEMPLATE_MAX_CHAIN */
     uint64_t out_bytes;
     struct lexp_asm *as;
     const lexp_render_options *opt;

@@ -377,6 +377,8 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     return lexp__eval_num(e, r);
 }
 
+static V *eval_node(E *e, const lexp_expr *x);
+
 const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
 {
     if (++e->steps > LEXP_EVAL_MAX_STEPS) {
@@ -386,6 +388,23 @@ const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
                         LEXP_EVAL_MAX_STEPS);
         return NULL;
     }
+    /* The parser bounds an expression's height (LEXP_TEMPLATE_MAX_CHAIN);
+     * this bounds the recursion itself, whatever built the tree. */
+    if (e->depth >= LEXP_TEMPLATE_MAX_CHAIN) {
+        lexp__error_set(e->err, LEXP_ELIMIT, x->file, x->line, x->col, NULL,
+                        "expression chained or nested more than %d deep; split it with "
+                        "{%% set %%}",
+                        LEXP_TEMPLATE_MAX_CHAIN);
+        return NULL;
+    }
+    e->depth++;
+    V *v = eval_node(e, x);
+    e->depth--;
+    return v;
+}
+
+static V *eval_node(E *e, const lexp_expr *x)
+{
     V *a, *b;
     switch (x->kind) {
     case EX_LIT: return x->lit;

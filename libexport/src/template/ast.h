@@ -48,6 +48,7 @@ typedef enum {
 struct lexp_expr {
     uint8_t kind;
     uint8_t op;     /* lexp_binop; for EX_TEST: 1 when negated */
+    uint16_t height; /* levels of the tree below and at this node (parse.c) */
     int line, col;
     const char *file;
     const char *name; /* EX_VAR, EX_ATTR, EX_FILTER, EX_TEST */

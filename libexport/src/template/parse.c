@@ -110,7 +110,7 @@ typedef struct {
     P *p;
     const char *s, *end;
     tok cur;
-    int depth;
+    int depth; /* nesting: parentheses, brackets, arguments, unary operators */
 } X;
 
 static int ident_start(const unsigned char *s, const char *end, size_t *len)
@@ -283,9 +283,37 @@ static lexp_expr *mk(X *x, lexp_exkind k, const char *at)
         return NULL;
     }
     e->kind = (uint8_t)k;
+    e->height = 1;
     e->line = x->p->line;
     e->col = col_of(x->p, at);
     e->file = x->p->file;
+    return e;
+}
+
+/* A node whose operands are complete: its height is one more than theirs.
+ * Chains (a.b.c…, x | f | g…, 1 + 1 + …) are parsed by loops, not
+ * recursion, but the evaluator recurses once per level of the tree, so the
+ * height is bounded here, with an error at the node. NULL on error. */
+static lexp_expr *grown(X *x, lexp_expr *e)
+{
+    if (!e)
+        return NULL;
+    unsigned h = 0;
+    const lexp_expr *kids[3] = {e->a, e->b, e->c};
+    for (int i = 0; i < 3; i++)
+        if (kids[i] && kids[i]->height > h)
+            h = kids[i]->height;
+    for (int i = 0; i < e->nargs; i++)
+        if (e->args[i] && e->args[i]->height > h)
+            h = e->args[i]->height;
+    if (h + 1 > LEXP_TEMPLATE_MAX_CHAIN) {
+        lexp__error_set(x->p->err, LEXP_ESYNTAX, e->file, e->line, e->col, NULL,
+                        "expression chained or nested more than %d deep; split it with "
+                        "{%% set %%}",
+                        LEXP_TEMPLATE_MAX_CHAIN);
+        return NULL;
+    }
+    e->height = (uint16_t)(h + 1);
     return e;
 }
 
@@ -313,6 +341,16 @@ static const lexp_value *string_lit(X *x, const tok *t)
 }
 
 static lexp_expr *parse_expr(X *x);
+
+/* Enter one level of nesting; the parser recurses for each, so the levels
+ * are bounded. Leave with x->depth--. */
+static int nest_in(X *x, const char *at)
+{
+    if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH)
+        return perr(x->p, at, "expression nested more than %d levels deep",
+                    LEXP_TEMPLATE_MAX_DEPTH);
+    return 0;
+}
 
 static lexp_expr *parse_primary(X *x)
 {
@@ -363,12 +401,7 @@ static lexp_expr *parse_primary(X *x)
         return e;
     }
     if (is_op(x, "(")) {
-        if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH) {
-            perr(x->p, t.s, "expression nested more than %d levels deep",
-                 LEXP_TEMPLATE_MAX_DEPTH);
-            return NULL;
-        }
-        if (lex(x))
+        if (nest_in(x, t.s) || lex(x))
             return NULL;
         lexp_expr *e = parse_expr(x);
         if (!e || expect_op(x, ")", "to close the parenthesis"))
@@ -382,45 +415,54 @@ static lexp_expr *parse_primary(X *x)
         int dict = is_op(x, "{");
         const char *closer = dict ? "}" : "]";
         lexp_expr *e = mk(x, dict ? EX_DICT : EX_LIST, t.s);
-        if (!e || lex(x))
+        if (!e || nest_in(x, t.s) || lex(x))
             return NULL;
-        lexp_expr *items[256];
-        int n = 0;
+        /* the items, off the stack: lists nest */
+        lexp_expr **items = malloc(256 * sizeof *items);
+        if (!items) {
+            poom(x->p);
+            return NULL;
+        }
+        int n = 0, ok = 0;
         while (!is_op(x, closer)) {
             if (n >= 256 - 1) {
                 perr(x->p, x->cur.s, "%s literal longer than 128 items", dict ? "object" : "list");
-                return NULL;
+                goto done;
             }
             if (dict) {
                 if (x->cur.type != K_STR) {
                     perr(x->p, x->cur.s, "expected a quoted key in the object, found %s",
                          tok_desc(x, b, sizeof b));
-                    return NULL;
+                    goto done;
                 }
                 if (!(items[n++] = parse_primary(x)) || expect_op(x, ":", "after the key"))
-                    return NULL;
+                    goto done;
             }
             if (!(items[n++] = parse_expr(x)))
-                return NULL;
+                goto done;
             if (is_op(x, ",")) {
                 if (lex(x))
-                    return NULL;
+                    goto done;
             } else if (!is_op(x, closer)) {
                 perr(x->p, x->cur.s, "expected ',' or '%s' in %s, found %s", closer,
                      dict ? "an object" : "a list", tok_desc(x, b, sizeof b));
-                return NULL;
+                goto done;
             }
         }
         if (lex(x))
-            return NULL;
+            goto done;
         e->nargs = n;
         e->args = lexp__arena_alloc(x->p->A, (size_t)(n ? n : 1) * sizeof *e->args);
         if (!e->args) {
             poom(x->p);
-            return NULL;
+            goto done;
         }
         memcpy(e->args, items, (size_t)n * sizeof *items);
-        return e;
+        x->depth--;
+        ok = 1;
+    done:
+        free(items);
+        return ok ? grown(x, e) : NULL;
     }
     perr(x->p, t.s, "expected a value (a name, number, \"string\" or '('), found %s",
          tok_desc(x, b, sizeof b));
@@ -458,17 +500,18 @@ static lexp_expr *parse_postfix(X *x, lexp_expr *e)
                 a->slot = x->p->t->nslots++;
             }
             a->a = e;
-            e = a;
-            if (lex(x))
+            if (!(e = grown(x, a)) || lex(x))
                 return NULL;
         } else if (is_op(x, "[")) {
             lexp_expr *a = mk(x, EX_INDEX, x->cur.s);
-            if (!a || lex(x))
+            if (!a || nest_in(x, x->cur.s) || lex(x))
                 return NULL;
             a->a = e;
             if (!(a->b = parse_expr(x)) || expect_op(x, "]", "to close the index"))
                 return NULL;
-            e = a;
+            x->depth--;
+            if (!(e = grown(x, a)))
+                return NULL;
         } else {
             break;
         }
@@ -504,7 +547,7 @@ static lexp_expr *parse_filters(X *x, lexp_expr *e)
         lexp_expr *args[8];
         int n = 0;
         if (is_op(x, "(")) {
-            if (lex(x))
+            if (nest_in(x, x->cur.s) || lex(x))
                 return NULL;
             while (!is_op(x, ")")) {
                 if (n == 8) {
@@ -527,6 +570,7 @@ static lexp_expr *parse_filters(X *x, lexp_expr *e)
             }
             if (lex(x))
                 return NULL;
+            x->depth--;
         }
         const lexp_filter_def *d = f->filter;
         if (n < d->min_args || n > d->max_args) {
@@ -547,7 +591,8 @@ static lexp_expr *parse_filters(X *x, lexp_expr *e)
             }
             memcpy(f->args, args, (size_t)n * sizeof *args);
         }
-        e = f;
+        if (!(e = grown(x, f)))
+            return NULL;
     }
     return e;
 }
@@ -560,13 +605,8 @@ static lexp_expr *parse_unary(X *x, int with_filters)
     if (is_op(x, "-") || is_op(x, "+")) {
         int neg = is_op(x, "-");
         const char *at = x->cur.s;
-        if (lex(x))
+        if (lex(x) || nest_in(x, at))
             return NULL;
-        if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH) {
-            perr(x->p, at, "expression nested more than %d levels deep",
-                 LEXP_TEMPLATE_MAX_DEPTH);
-            return NULL;
-        }
         lexp_expr *inner = parse_unary(x, 0);
         x->depth--;
         if (!inner)
@@ -576,6 +616,8 @@ static lexp_expr *parse_unary(X *x, int with_filters)
             if (!e)
                 return NULL;
             e->a = inner;
+            if (!grown(x, e))
+                return NULL;
         } else {
             e = inner;
         }
@@ -597,16 +639,12 @@ static lexp_expr *mkbin(X *x, const char *at, int op, lexp_expr *a, lexp_expr *b
     e->op = (uint8_t)op;
     e->a = a;
     e->b = b;
-    return e;
+    return grown(x, e);
 }
 
 /* Levels: 0 or, 1 and, 2 not, 3 comparison/in/is, 4 + - ~, 5 * / // %, 6 unary */
 static lexp_expr *parse_bin(X *x, int level)
 {
-    if (++x->depth > LEXP_TEMPLATE_MAX_DEPTH * 4) {
-        perr(x->p, x->cur.s, "expression too deeply nested");
-        return NULL;
-    }
     lexp_expr *e = NULL;
     switch (level) {
     case 0:
@@ -618,7 +656,7 @@ static lexp_expr *parse_bin(X *x, int level)
             if (!n || lex(x))
                 return NULL;
             n->a = e;
-            if (!(n->b = parse_bin(x, level + 1)))
+            if (!(n->b = parse_bin(x, level + 1)) || !grown(x, n))
                 return NULL;
             e = n;
         }
@@ -627,10 +665,11 @@ static lexp_expr *parse_bin(X *x, int level)
     case 2:
         if (is_kw(x, "not")) {
             e = mk(x, EX_NOT, x->cur.s);
-            if (!e || lex(x))
+            if (!e || nest_in(x, x->cur.s) || lex(x))
                 return NULL;
-            if (!(e->a = parse_bin(x, 2)))
+            if (!(e->a = parse_bin(x, 2)) || !grown(x, e))
                 return NULL;
+            x->depth--;
         } else {
             e = parse_bin(x, 3);
         }
@@ -687,6 +726,8 @@ static lexp_expr *parse_bin(X *x, int level)
                 if (lex(x))
                     return NULL;
                 if (takes_arg) { /* is divisibleby(3), is divisibleby 3 */
+                    if (nest_in(x, x->cur.s))
+                        return NULL;
                     if (is_op(x, "(")) {
                         if (lex(x) || !(tst->b = parse_expr(x)) ||
                             expect_op(x, ")", "to close the test's argument"))
@@ -694,8 +735,10 @@ static lexp_expr *parse_bin(X *x, int level)
                     } else if (!(tst->b = parse_unary(x, 0))) {
                         return NULL;
                     }
+                    x->depth--;
                 }
-                e = tst;
+                if (!(e = grown(x, tst)))
+                    return NULL;
                 continue;
             }
             if (op < 0)
@@ -745,7 +788,6 @@ static lexp_expr *parse_bin(X *x, int level)
     }
     default: e = parse_unary(x, 1); break;
     }
-    x->depth--;
     return e;
 }
 
@@ -761,10 +803,13 @@ static lexp_expr *parse_expr(X *x)
         if (!(c->b = parse_bin(x, 0)))
             return NULL;
         if (is_kw(x, "else")) {
-            if (lex(x) || !(c->c = parse_expr(x)))
+            /* a if b else c if d else …: recursion, counted as nesting */
+            if (nest_in(x, x->cur.s) || lex(x) || !(c->c = parse_expr(x)))
                 return NULL;
+            x->depth--;
         }
-        e = c;
+        if (!(e = grown(x, c)))
+            return NULL;
     }
     return e;
 }
