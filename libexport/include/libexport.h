@@ -358,6 +358,10 @@ typedef struct lexp_render_options {
 /** Limits applied while evaluating a template. */
 #define LEXP_EVAL_MAX_STEPS 50000000u          /**< expression evaluations */
 #define LEXP_EVAL_MAX_OUTPUT (256u * 1024u * 1024u) /**< bytes of text */
+/** Bytes one evaluation may allocate: every value it computes (strings,
+ *  lists, objects, numbers) and the document it builds, text included,
+ *  share this one budget (for `fill`, each part's evaluation). */
+#define LEXP_EVAL_MAX_MEMORY (256u * 1024u * 1024u)
 
 /** A document tree: the evaluated template, ready for any renderer. */
 typedef struct lexp_doc lexp_doc;

@@ -7,6 +7,7 @@ import os
 import re
 import resource
 import subprocess
+import threading
 import time
 
 import pytest
@@ -22,14 +23,25 @@ ADDRESS_LIMIT = 1024 * 1024 * 1024
 
 def run(tpl, *extra, timeout=30):
     """Render `tpl` to text with a 1 GB address-space limit; returns the
-    result with .seconds."""
+    exit code, stderr, .seconds and the peak resident set (.rss_mb)."""
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
     out = os.path.join(os.path.dirname(str(tpl)), "o.txt")
+    err = os.path.join(os.path.dirname(str(tpl)), "stderr.txt")
     t0 = time.monotonic()
-    r = subprocess.run([LEXPORT, "render", str(tpl), SAMPLE, "-o", out, *extra],
-                       capture_output=True, text=True, timeout=timeout, preexec_fn=limit)
+    with open(err, "wb") as ef:
+        p = subprocess.Popen([LEXPORT, "render", str(tpl), SAMPLE, "-o", out, *extra],
+                             stdout=subprocess.DEVNULL, stderr=ef, preexec_fn=limit)
+        killer = threading.Timer(timeout, p.kill)
+        killer.start()
+        # wait4 gives this child's own peak memory (ru_maxrss, KB)
+        _, status, usage = os.wait4(p.pid, 0)
+        killer.cancel()
+        p.returncode = os.waitstatus_to_exitcode(status)
+    r = subprocess.CompletedProcess(p.args, p.returncode)
+    r.stderr = open(err, encoding="utf-8", errors="replace").read()
     r.seconds = time.monotonic() - t0
+    r.rss_mb = usage.ru_maxrss / 1024
     r.out_exists = os.path.exists(out)
     return r
 
@@ -37,6 +49,7 @@ def run(tpl, *extra, timeout=30):
 def refused(r, pattern):
     assert r.returncode == 1, f"exit {r.returncode}: {r.stderr[-2000:]}"
     assert r.seconds < 5, f"took {r.seconds:.1f} s"
+    assert r.rss_mb < 512, f"peak memory {r.rss_mb:.0f} MB"
     assert re.search(pattern, r.stderr), r.stderr[-2000:]
     assert not r.out_exists
     assert "Segmentation" not in r.stderr and "Sanitizer" not in r.stderr
@@ -79,3 +92,68 @@ def test_chain_within_the_limit_renders(tmp_path):
     r = run(tpl)
     assert r.returncode == 0, r.stderr
     assert open(tmp_path / "o.txt", encoding="utf-8").read().split() == ["256", "1"]
+
+
+# ---- item 3: one memory budget for the evaluation --------------------------------
+
+BUDGET = r"t\.lxt:\d+:\d+: error: the evaluation needs more than 256 MB"
+
+
+def test_doubling_string_hits_the_budget(tmp_path):
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set s = "xxxxxxxx" %}\n' + "{% set s = s ~ s %}\n" * 40 + "{{ s | length }}\n")
+    assert len(tpl.read_bytes()) < 1024
+    refused(run(tpl), BUDGET)
+
+
+def test_doubling_list_hits_the_budget(tmp_path):
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set l = [1, 2, 3, 4, 5, 6, 7, 8] %}\n' + "{% set l = l + l %}\n" * 40
+                   + "{{ l | length }}\n")
+    refused(run(tpl), BUDGET)
+
+
+@pytest.mark.parametrize("expr", [
+    's | replace("x", s)',                    # a filter's result
+    '[s, s, s, s, s, s, s, s] | join(s)',     # join of a long list
+    's ~ s ~ s',                              # text joined
+    's + s',                                  # strings added
+    '[s, s, s, s] | string',                  # a list printed
+    ])
+def test_one_filter_or_operator_hits_the_budget(tmp_path, expr):
+    # s is 32 MB: each form below builds a value far over the budget
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set s = "xxxxxxxx" %}\n' + "{% set s = s ~ s %}\n" * 22
+                   + "{% set t = " + expr + " %}{% set t = t ~ t ~ t ~ t %}{{ t | length }}\n")
+    refused(run(tpl), BUDGET)
+
+
+def test_printing_a_shared_list_hits_the_budget(tmp_path):
+    # 40 levels of [l, l]: tiny in memory, 2^40 items when printed
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set l = ["xxxxxxxx"] %}\n' + "{% set l = [l, l] %}\n" * 40 + "{{ l }}\n")
+    refused(run(tpl), BUDGET)
+
+
+def test_many_small_values_hit_the_budget(tmp_path):
+    # every number computed is a value: millions of them are over the budget
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] %}'
+                   "{% for a in xs %}{% for b in xs %}{% for c in xs %}{% for d in xs %}"
+                   "{% for f in xs %}{% for g in xs %}{% for h in xs %}"
+                   "{% set y = a + b + c + d + f + g + h %}"
+                   "{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}"
+                   "{% endfor %}\n")
+    r = run(tpl, timeout=60)
+    assert r.returncode == 1 and r.seconds < 10, r.stderr
+    assert re.search(BUDGET + "|evaluation steps", r.stderr), r.stderr
+
+
+def test_budget_leaves_room_for_real_documents(tmp_path):
+    # 16 MB of values and 4 MB of text are well within the budget
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set s = "xxxxxxxx" %}\n' + "{% set s = s ~ s %}\n" * 21
+                   + "{{ s | length }}\n\n{% for i in [1, 2, 3, 4] %}\n{{ s | truncate(1000000) }}\n\n{% endfor %}\n")
+    r = run(tpl)
+    assert r.returncode == 0, r.stderr
+    assert open(tmp_path / "o.txt", encoding="utf-8").read().startswith("16777216")

@@ -32,6 +32,9 @@ typedef struct lexp_eval {
     lexp_error *err;
     uint64_t steps;
     int depth; /* lexp__eval_expr recursion, bounded by LEXP_TEMPLATE_MAX_CHAIN */
+    size_t mem_base;         /* arena bytes in use when the evaluation began */
+    int over;                /* the memory budget was exceeded (error set) */
+    const struct lexp_expr *at; /* the expression being evaluated, for positions */
     uint64_t out_bytes;
     struct lexp_asm *as;
     const lexp_render_options *opt;
@@ -48,7 +51,9 @@ typedef struct lexp_eval {
 } lexp_eval;
 
 /* A cleared buffer from the evaluator's pool (or a new one), and its
- * return; filters build their results in these to avoid a malloc per call. */
+ * return; filters build their results in these to avoid a malloc per call.
+ * The buffer holds at most what is left of the memory budget: a result that
+ * would be larger fails (oom 2), and its return sets the budget's error. */
 lexp__sbuf lexp__eval_buf(lexp_eval *e);
 void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b);
 
@@ -89,6 +94,15 @@ const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_
 /* Append the text form of a value (numbers in natural form, arrays joined
  * with 、). Returns 0, or -1 with an error for objects. */
 int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v);
+
+/* The memory budget (LEXP_EVAL_MAX_MEMORY): everything the evaluation
+ * allocated in its arena, plus `more` bytes about to be. 0, or -1 with an
+ * error at `at` (the current expression when NULL). lexp__eval_room: what
+ * is left. */
+int lexp__eval_budget(lexp_eval *e, const struct lexp_expr *at, size_t more);
+size_t lexp__eval_room(const lexp_eval *e);
+/* The error for a buffer that failed (oom 2: over the budget). -1. */
+int lexp__eval_buf_fail(lexp_eval *e, const struct lexp_expr *at, const lexp__sbuf *b);
 
 /* A string value in the arena from a buffer. */
 const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n);

@@ -52,20 +52,70 @@ const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_
     return NULL;
 }
 
+/* ---- the memory budget ---------------------------------------------- */
+
+/* Bytes of the arena handed out (a chunk's unused tail is not). */
+static size_t arena_used(const lexp__arena *A)
+{
+    return A->total - (size_t)(A->end - A->cur);
+}
+
+size_t lexp__eval_room(const lexp_eval *e)
+{
+    size_t used = arena_used(e->A) - e->mem_base;
+    return used >= LEXP_EVAL_MAX_MEMORY ? 0 : LEXP_EVAL_MAX_MEMORY - used;
+}
+
+static int over_budget(E *e, const char *file, int line, int col)
+{
+    e->over = 1;
+    lexp__error_set(e->err, LEXP_ELIMIT, file, line, col, NULL,
+                    "the evaluation needs more than %u MB for its values and text; is a value "
+                    "growing without bound (doubled by a chain of sets, or built in a loop)?",
+                    LEXP_EVAL_MAX_MEMORY >> 20);
+    return -1;
+}
+
+int lexp__eval_budget(lexp_eval *e, const lexp_expr *at, size_t more)
+{
+    if (more <= lexp__eval_room(e))
+        return 0;
+    if (!at)
+        at = e->at;
+    return over_budget(e, at ? at->file : NULL, at ? at->line : 0, at ? at->col : 0);
+}
+
+int lexp__eval_buf_fail(lexp_eval *e, const lexp_expr *at, const lexp__sbuf *b)
+{
+    if (b->oom == 2) {
+        if (!at)
+            at = e->at;
+        return over_budget(e, at ? at->file : NULL, at ? at->line : 0, at ? at->col : 0);
+    }
+    return lexp__error_oom(e->err);
+}
+
+/* Pooled buffers are small: a large one is freed, so the budget's cap
+ * (checked when a buffer grows) is never bypassed by capacity at hand. */
+#define POOL_KEEP (1u << 20)
+
 lexp__sbuf lexp__eval_buf(lexp_eval *e)
 {
-    if (e->npool > 0) {
-        lexp__sbuf b = e->pool[--e->npool];
-        b.len = 0;
-        return b;
-    }
     lexp__sbuf b = LEXP__SBUF_INIT;
+    if (e->npool > 0) {
+        b = e->pool[--e->npool];
+        b.len = 0;
+    }
+    size_t room = lexp__eval_room(e);
+    b.max = room ? room : 1;
     return b;
 }
 
 void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b)
 {
-    if (e->npool < 4 && !b->oom)
+    if (b->oom == 2)
+        lexp__eval_buf_fail(e, NULL, b);
+    if (e->npool < 4 && !b->oom && b->cap <= POOL_KEEP)
         e->pool[e->npool++] = *b;
     else
         lexp__sbuf_free(b);
@@ -74,6 +124,8 @@ void lexp__eval_buf_done(lexp_eval *e, lexp__sbuf *b)
 
 const lexp_value *lexp__eval_str(lexp_eval *e, const char *s, size_t n)
 {
+    if (lexp__eval_budget(e, NULL, n + sizeof(lexp_value)))
+        return NULL;
     lexp_value *v = lexp__v_strcopy(e->A, s, n);
     if (!v)
         lexp__error_oom(e->err);
@@ -90,6 +142,8 @@ const lexp_value *lexp__eval_num(lexp_eval *e, double n)
 
 int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
 {
+    if (b->oom) /* a list printed could be far larger than its memory */
+        return lexp__eval_buf_fail(e, at, b);
     if (e->jinja)
         return lexp__jinja_text(e, at, b, v);
     switch (v->type) {
@@ -105,6 +159,8 @@ int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lex
                 lexp__sbuf_puts(b, "、");
             if (lexp__value_text(e, at, b, v->u.items[i]))
                 return -1;
+            if (b->oom)
+                return lexp__eval_buf_fail(e, at, b);
         }
         return 0;
     case LV_OBJ: {
@@ -305,7 +361,9 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     case OP_CAT: {
         lexp__sbuf s = LEXP__SBUF_INIT;
-        if (lexp__value_text(e, x, &s, a) || lexp__value_text(e, x, &s, b)) {
+        s.max = lexp__eval_room(e) / 2 + 1; /* the text, then its copy */
+        if (lexp__value_text(e, x, &s, a) || lexp__value_text(e, x, &s, b) ||
+            (s.oom && lexp__eval_buf_fail(e, x, &s))) {
             lexp__sbuf_free(&s);
             return NULL;
         }
@@ -317,6 +375,8 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     if (x->op == OP_ADD && a->type == LV_ARR && b->type == LV_ARR) {
         /* [a] + list: lists join */
+        if (lexp__eval_budget(e, x, ((size_t)a->len + b->len) * sizeof(lexp_value *)))
+            return NULL;
         lexp_value *l = lexp__v_arr(e->A, a->len + b->len);
         if (!l) {
             lexp__error_oom(e->err);
@@ -330,9 +390,16 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     if (x->op == OP_ADD && a->type == LV_STR && b->type == LV_STR && a->hint == LH_NONE &&
         b->hint == LH_NONE) {
+        if (lexp__eval_budget(e, x, 2 * ((size_t)a->len + b->len)))
+            return NULL;
         lexp__sbuf s = LEXP__SBUF_INIT;
         lexp__sbuf_put(&s, a->u.str, a->len);
         lexp__sbuf_put(&s, b->u.str, b->len);
+        if (s.oom) {
+            lexp__sbuf_free(&s);
+            lexp__error_oom(e->err);
+            return NULL;
+        }
         V *r = lexp__eval_str(e, s.ptr ? s.ptr : "", s.len);
         lexp__sbuf_free(&s);
         return r;
@@ -397,9 +464,15 @@ const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
                         LEXP_TEMPLATE_MAX_CHAIN);
         return NULL;
     }
+    const lexp_expr *up = e->at;
+    e->at = x;
     e->depth++;
     V *v = eval_node(e, x);
     e->depth--;
+    e->at = up;
+    /* everything the expression allocated counts, whoever allocated it */
+    if (v && (e->over || lexp__eval_budget(e, x, 0)))
+        return NULL;
     return v;
 }
 
@@ -535,13 +608,16 @@ static void rb_free(runbuf *r)
     free(r->p);
 }
 
-static int rb_put(E *e, runbuf *r, const char *s, size_t n)
+static int rb_put(E *e, const lexp_tnode *at, runbuf *r, const char *s, size_t n)
 {
     if (n == 0)
         return 0;
+    /* the line's text, before it goes into the document, is in the budget */
+    if (n > lexp__eval_room(e) || r->text.len > lexp__eval_room(e) - n)
+        return over_budget(e, at->file, at->line, at->col);
     e->out_bytes += n;
     if (e->out_bytes > LEXP_EVAL_MAX_OUTPUT) {
-        lexp__error_set(e->err, LEXP_ELIMIT, NULL, 0, 0, NULL,
+        lexp__error_set(e->err, LEXP_ELIMIT, at->file, at->line, at->col, NULL,
                         "the document grew beyond %u MB of text", LEXP_EVAL_MAX_OUTPUT >> 20);
         return -1;
     }
@@ -626,10 +702,13 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
 {
     for (; n; n = n->next) {
         int rc = 0;
+        /* what the nodes before added to the document counts too */
+        if (lexp__eval_room(e) == 0)
+            return over_budget(e, n->file, n->line, n->col);
         switch (n->kind) {
         case T_TEXT:
             if (rb) {
-                rc = rb_put(e, rb, n->text, n->len);
+                rc = rb_put(e, n, rb, n->text, n->len);
                 rb->literal |= !n->blank;
             }
             break;
@@ -643,12 +722,17 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
                 return -1;
             if (rb) {
                 if (v->type == LV_STR) {
-                    rc = rb_put(e, rb, v->u.str, v->len);
+                    rc = rb_put(e, n, rb, v->u.str, v->len);
                 } else {
                     e->scratch.len = 0;
+                    e->scratch.max = lexp__eval_room(e) + 1;
                     rc = lexp__value_text(e, n->expr, &e->scratch, v);
+                    if (rc == 0 && e->scratch.oom)
+                        rc = lexp__eval_buf_fail(e, n->expr, &e->scratch);
                     if (rc == 0)
-                        rc = rb_put(e, rb, e->scratch.ptr, e->scratch.len);
+                        rc = rb_put(e, n, rb, e->scratch.ptr, e->scratch.len);
+                    if (e->scratch.cap > POOL_KEEP || e->scratch.oom)
+                        lexp__sbuf_free(&e->scratch); /* see POOL_KEEP */
                 }
                 rb->nexpr++;
                 rb->last = v;
@@ -1551,6 +1635,7 @@ int lexp__eval_open(lexp_eval *e, lexp__arena *A, const lexp_template *t, const 
     lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
     memset(e, 0, sizeof *e);
     e->A = A;
+    e->mem_base = arena_used(A);
     e->root = data->root;
     e->data_name = data->name;
     e->err = err;
@@ -1658,6 +1743,7 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     e.err = err;
     e.as = &as;
     e.opt = opt;
+    e.mem_base = arena_used(e.A);
     e.hints = t->nslots ? calloc(t->nslots, sizeof *e.hints) : NULL;
     e.nhints = e.hints ? t->nslots : 0;
     d->preset = (lexp_preset)t->preset;

@@ -170,6 +170,8 @@ static int py_repr(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_
 
 int lexp__jinja_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
 {
+    if (b->oom) /* a list printed could be far larger than its memory */
+        return lexp__eval_buf_fail(e, at, b);
     switch (v->type) {
     case LV_UNDEF:
     case LV_NULL: return 0;

@@ -64,7 +64,7 @@ void fx_locate(fx_ctx *c)
 
 int fx_eval_begin(fx_ctx *c)
 {
-    if (lexp__eval_open(&c->ev, &c->A, c->host, c->data, c->opt, c->err)) {
+    if (lexp__eval_open(&c->ev, &c->evA, c->host, c->data, c->opt, c->err)) {
         lexp__eval_close(&c->ev);
         return c->err->code ? c->err->code : LEXP_EINVAL;
     }
@@ -115,6 +115,7 @@ static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
     c.opt = opt ? opt : &defaults;
     c.err = err;
     lexp__arena_init(&c.A);
+    lexp__arena_init(&c.evA);
     c.host = lexp__template_host(name);
     int rc;
     if (!c.host) {
@@ -144,6 +145,7 @@ static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
     if (c.host)
         lexp_template_free(c.host);
     lexp__arena_free(&c.A);
+    lexp__arena_free(&c.evA);
     return rc;
 }
 

@@ -75,6 +75,7 @@ typedef struct fx_ctx {
     lexp_error *err;
     lexp_template *host; /* owns parsed tags */
     lexp__arena A;       /* compiled structure, scratch */
+    lexp__arena evA;     /* the evaluator's values: its memory budget counts them alone */
     lexp_eval ev;
     int ev_open;
     fx_pkg pkg;

@@ -127,6 +127,10 @@ int lexp__sbuf_grow(lexp__sbuf *b, size_t extra)
         return -1;
     if (b->len + extra + 1 <= b->cap)
         return 0;
+    if (b->max && (extra > b->max || b->len > b->max - extra)) {
+        b->oom = 2;
+        return -1;
+    }
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) {
         if (cap > ((size_t)-1) / 2) {

@@ -51,9 +51,10 @@ typedef struct lexp__sbuf {
     size_t len;
     size_t cap;
     int oom; /* set once an allocation failed; further writes are ignored */
+    size_t max; /* 0, or the most bytes it may hold: growing past it sets oom to 2 */
 } lexp__sbuf;
 
-#define LEXP__SBUF_INIT {NULL, 0, 0, 0}
+#define LEXP__SBUF_INIT {NULL, 0, 0, 0, 0}
 
 int lexp__sbuf_grow(lexp__sbuf *b, size_t extra);
 void lexp__sbuf_put(lexp__sbuf *b, const void *p, size_t n);
