@@ -244,6 +244,9 @@ typedef struct lexp_template lexp_template;
 /** Levels of one expression: links of a chain (a.b.c, x | f | g, 1 + 1 + …)
  *  and nesting together. The evaluator recurses once per level. */
 #define LEXP_TEMPLATE_MAX_CHAIN 256
+/** Source a template and its includes may come to, parsed: an included file
+ *  is parsed once for each way it is nested (once, in most templates). */
+#define LEXP_TEMPLATE_MAX_PARSED (8u * 1024u * 1024u)
 
 /**
  * Parse template source. `name` is the file name used in errors and the

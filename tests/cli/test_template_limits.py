@@ -27,6 +27,8 @@ def run(tpl, *extra, timeout=30):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
     out = os.path.join(os.path.dirname(str(tpl)), "o.txt")
+    if os.path.exists(out):
+        os.unlink(out)
     err = os.path.join(os.path.dirname(str(tpl)), "stderr.txt")
     t0 = time.monotonic()
     with open(err, "wb") as ef:
@@ -157,3 +159,75 @@ def test_budget_leaves_room_for_real_documents(tmp_path):
     r = run(tpl)
     assert r.returncode == 0, r.stderr
     assert open(tmp_path / "o.txt", encoding="utf-8").read().startswith("16777216")
+
+
+# ---- item 4: includes that fan out ------------------------------------------------
+
+STEPS = r"\.lxt:\d+:\d+: error: the template took more than 50000000 evaluation steps"
+
+
+def fan_out(tmp_path, levels):
+    """f0.lxt includes f1.lxt ten times, f1 includes f2 ten times, …: 10^levels
+    includes of the last file, from files of about 250 bytes."""
+    for i in range(levels):
+        (tmp_path / f"f{i}.lxt").write_text(f'{{% include "f{i + 1}.lxt" %}}\n' * 10)
+    (tmp_path / f"f{levels}.lxt").write_text("甲乙\n")
+    return tmp_path / "f0.lxt"
+
+
+def test_include_fan_out_of_a_billion_ends_in_an_error(tmp_path):
+    # the text of the last file fills the budget, or the nodes run the steps out
+    refused(run(fan_out(tmp_path, 9)), STEPS + "|256 MB for its values and text")
+
+
+def test_include_fan_out_of_a_million_is_bounded(tmp_path):
+    r = run(fan_out(tmp_path, 6))
+    # either a (very long) document or the step limit, but quickly and in bounded memory
+    assert r.returncode in (0, 1), r.stderr
+    if r.returncode == 1:
+        assert re.search(STEPS + "|256 MB for its values and text", r.stderr), r.stderr
+    assert r.seconds < 5 and r.rss_mb < 512, (r.seconds, r.rss_mb)
+
+
+def test_an_included_file_is_parsed_once(tmp_path):
+    # a 1 MB file included 300 times, never rendered: only parsing costs
+    (tmp_path / "big.lxt").write_text("一段正文，只为篇幅。\n" * 30000)
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text("开头\n{% if false %}\n" + '{% include "big.lxt" %}\n' * 300 + "{% endif %}\n")
+    r = run(tpl)
+    assert r.returncode == 0, r.stderr
+    assert r.seconds < 5 and r.rss_mb < 512, (r.seconds, r.rss_mb)
+    assert open(tmp_path / "o.txt", encoding="utf-8").read().strip() == "开头"
+
+
+def test_includes_parsed_in_different_contexts_are_bounded(tmp_path):
+    # the same 300 KB file at 20 nesting depths is parsed 20 times: within the limit;
+    # at 60 depths over it, refused
+    (tmp_path / "big.lxt").write_text("正文\n" * 45000)
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text("{% if false %}\n" * 20 + '{% include "big.lxt" %}\n{% endif %}\n' * 20)
+    r = run(tpl)
+    assert r.returncode == 0, r.stderr
+    tpl.write_text("{% if false %}\n" * 60 + '{% include "big.lxt" %}\n{% endif %}\n' * 60)
+    refused(run(tpl), r"t\.lxt:\d+:1: error: the template and its includes come to more than 8 MB to parse")
+
+
+def test_shared_include_renders_like_inline_text(tmp_path):
+    (tmp_path / "row.lxt").write_text("| {{ a }} | {{ a * 2 }} |\n")
+    (tmp_path / "sign.lxt").write_text("issuer: {{ community.name }}\n")
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text("| 甲 | 乙 |\n|---|---|\n{% for a in [1, 2, 3] %}\n{% include \"row.lxt\" %}\n"
+                   "{% endfor %}\n\n::: signature\n{% include \"sign.lxt\" %}\n:::\n"
+                   '{% set a = 5 %}\n| 丙 | 丁 |\n|---|---|\n{% include "row.lxt" %}\n')
+    r = run(tpl)
+    assert r.returncode == 0, r.stderr
+    text = open(tmp_path / "o.txt", encoding="utf-8").read()
+    for a in (1, 2, 3, 5):
+        assert re.search(rf"{a}\s+{2 * a}", text), text
+
+
+def test_include_may_not_close_what_it_did_not_open(tmp_path):
+    (tmp_path / "end.lxt").write_text("{% endif %}\n")
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% if true %}\n{% include "end.lxt" %}\n')
+    refused(run(tpl), r"end\.lxt:1:1: error: \{% endif %\} without a matching \{% if %\}")

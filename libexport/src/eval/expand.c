@@ -54,10 +54,9 @@ const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_
 
 /* ---- the memory budget ---------------------------------------------- */
 
-/* Bytes of the arena handed out (a chunk's unused tail is not). */
 static size_t arena_used(const lexp__arena *A)
 {
-    return A->total - (size_t)(A->end - A->cur);
+    return A->used;
 }
 
 size_t lexp__eval_room(const lexp_eval *e)
@@ -446,13 +445,19 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
 
 static V *eval_node(E *e, const lexp_expr *x);
 
+static int too_many_steps(E *e, const char *file, int line, int col)
+{
+    lexp__error_set(e->err, LEXP_ELIMIT, file, line, col, NULL,
+                    "the template took more than %u evaluation steps; is a loop running over a "
+                    "very large list, or are includes fanning out?",
+                    LEXP_EVAL_MAX_STEPS);
+    return -1;
+}
+
 const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)
 {
     if (++e->steps > LEXP_EVAL_MAX_STEPS) {
-        lexp__error_set(e->err, LEXP_ELIMIT, x->file, x->line, x->col, NULL,
-                        "the template took more than %u evaluation steps; is a loop running "
-                        "over a very large list?",
-                        LEXP_EVAL_MAX_STEPS);
+        too_many_steps(e, x->file, x->line, x->col);
         return NULL;
     }
     /* The parser bounds an expression's height (LEXP_TEMPLATE_MAX_CHAIN);
@@ -702,6 +707,10 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
 {
     for (; n; n = n->next) {
         int rc = 0;
+        /* every node run is a step: included templates that fan out, or
+         * loops over plain text, end like long loops */
+        if (++e->steps > LEXP_EVAL_MAX_STEPS)
+            return too_many_steps(e, n->file, n->line, n->col);
         /* what the nodes before added to the document counts too */
         if (lexp__eval_room(e) == 0)
             return over_budget(e, n->file, n->line, n->col);
@@ -741,6 +750,7 @@ static int run_list(E *e, const lexp_tnode *n, runbuf *rb)
         }
         case T_LINE: rc = eval_line(e, n); break;
         case T_SET: rc = run_set(e, n); break;
+        case T_INCLUDE: rc = run_list(e, n->body, rb); break;
         case T_FOR: rc = run_for(e, n, rb); break;
         case T_IF:
             for (int i = 0; i < n->nbranches; i++) {
@@ -1744,6 +1754,7 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     e.as = &as;
     e.opt = opt;
     e.mem_base = arena_used(e.A);
+    e.steps = t->parse_steps; /* parsing the template and its includes counts too */
     e.hints = t->nslots ? calloc(t->nslots, sizeof *e.hints) : NULL;
     e.nhints = e.hints ? t->nslots : 0;
     d->preset = (lexp_preset)t->preset;

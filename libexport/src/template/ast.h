@@ -68,7 +68,8 @@ typedef enum {
     T_LINE,   /* a content line */
     T_FOR,
     T_IF,
-    T_SET
+    T_SET,
+    T_INCLUDE /* an included template: body, shared by every include of it in one context */
 } lexp_tkind;
 
 typedef enum {
@@ -170,6 +171,7 @@ struct lexp_template {
     /* body */
     lexp_tnode *body;
     uint32_t nslots; /* EX_ATTR nodes, for the evaluator's lookup hints */
+    uint64_t parse_steps; /* lines parsed, includes each time: a render's first steps */
 };
 
 /* ---- single tags, for templates that are not .lxt (office documents) ---- */

@@ -46,8 +46,25 @@ typedef struct incl {
     const struct incl *up;
 } incl;
 
+/* Included templates parsed so far, by resolved name and the context that
+ * decides how their lines parse: each is parsed once and its nodes shared,
+ * so includes that fan out cost their parse once, not once per include. */
+typedef struct icache_ent {
+    char *name;
+    int block, frames, depth;
+    lexp_tnode *body;
+} icache_ent;
+
+typedef struct icache {
+    icache_ent *v;
+    size_t n, cap;
+    size_t parsed; /* source bytes parsed, template and includes */
+    uint64_t lines; /* lines parsed, counted as evaluation steps */
+} icache;
+
 typedef struct P {
     lexp_template *t;
+    icache *cache;         /* shared by the template and its includes */
     lexp__arena *A;
     const char *file;      /* name shown in errors */
     const char *dir;       /* directory for includes, NULL: built-ins only */
@@ -2045,6 +2062,8 @@ static int parse_body(P *p, stack *st, char *s, size_t n, int first_line)
     int nlines = 1;
     for (size_t i = 0; i < n; i++)
         nlines += s[i] == '\n';
+    if (p->cache)
+        p->cache->lines += (uint64_t)nlines;
     unsigned char *had = calloc((size_t)nlines, 1);
     if (!had)
         return poom(p);
@@ -2111,6 +2130,16 @@ static int parse_body(P *p, stack *st, char *s, size_t n, int first_line)
 
 /* ---- includes ------------------------------------------------------------ */
 
+static int include_node(P *p, stack *st, lexp_tnode *body, const char *at)
+{
+    lexp_tnode *n = tnode(p, T_INCLUDE, at);
+    if (!n)
+        return -1;
+    n->body = body;
+    append(st, n);
+    return 0;
+}
+
 static int parse_include(P *p, stack *st, const char *name, size_t nlen, const char *at)
 {
     char nm[256];
@@ -2120,10 +2149,6 @@ static int parse_include(P *p, stack *st, const char *name, size_t nlen, const c
     nm[nlen] = 0;
     if (p->depth >= 16)
         return perr(p, at, "includes nested more than 16 deep");
-    char *src = NULL;
-    size_t len = 0;
-    char *path = NULL;
-    const char *shown = nm;
     /* A name without '/' or ".lxt" that is built in is the built-in; other
      * names are files next to the including template. */
     const struct lexp__builtin *bi = NULL;
@@ -2135,13 +2160,9 @@ static int parse_include(P *p, stack *st, const char *name, size_t nlen, const c
             bi = lexp__builtin_find(alt, strlen(alt));
         }
     }
+    char *path = NULL; /* the resolved name: a built-in's, or the file's path */
     if (bi) {
-        src = malloc(bi->len + 1);
-        if (!src)
-            return poom(p);
-        memcpy(src, bi->src, bi->len);
-        src[bi->len] = 0;
-        len = bi->len;
+        path = strdup(bi->name);
     } else {
         if (!p->dir)
             return perr(p, at, "no built-in template named \"%s\" to include", nm);
@@ -2150,41 +2171,68 @@ static int parse_include(P *p, stack *st, const char *name, size_t nlen, const c
                                "'..' or an absolute path",
                         nm);
         size_t dl = strlen(p->dir);
-        path = malloc(dl + nlen + 2);
-        if (!path)
+        if ((path = malloc(dl + nlen + 2)))
+            snprintf(path, dl + nlen + 2, "%s/%s", p->dir, nm);
+    }
+    if (!path)
+        return poom(p);
+    for (const incl *i = p->inc; i; i = i->up)
+        if (strcmp(i->name, path) == 0) {
+            free(path);
+            return perr(p, at, "\"%s\" includes itself (through a chain of includes)", nm);
+        }
+    /* parsed before in the same context: share its nodes */
+    icache *C = p->cache;
+    int block = current_block(st);
+    for (size_t i = 0; i < C->n; i++) {
+        const icache_ent *c = &C->v[i];
+        if (c->block == block && c->frames == st->n && c->depth == p->depth &&
+            strcmp(c->name, path) == 0) {
+            free(path);
+            return include_node(p, st, c->body, at);
+        }
+    }
+    char *src = NULL;
+    size_t len = 0;
+    if (bi) {
+        src = malloc(bi->len + 1);
+        if (!src) {
+            free(path);
             return poom(p);
-        snprintf(path, dl + nlen + 2, "%s/%s", p->dir, nm);
+        }
+        memcpy(src, bi->src, bi->len);
+        src[bi->len] = 0;
+        len = bi->len;
+    } else {
         lexp_error ferr;
         lexp_error_clear(&ferr);
         if (lexp__read_file(&src, &len, path, LEXP_TEMPLATE_MAX_BYTES, &ferr)) {
-            int rc = perr(p, at, "cannot include \"%s\": %s", nm, ferr.message);
             free(path);
-            return rc;
-        }
-        shown = lexp__arena_strdup(p->A, path);
-        free(path);
-        if (!shown) {
-            free(src);
-            return poom(p);
+            return perr(p, at, "cannot include \"%s\": %s", nm, ferr.message);
         }
     }
-    for (const incl *i = p->inc; i; i = i->up)
-        if (strcmp(i->name, shown) == 0 || (bi && strcmp(i->name, bi->name) == 0)) {
-            free(src);
-            return perr(p, at, "\"%s\" includes itself (through a chain of includes)", nm);
-        }
+    C->parsed += len;
+    if (C->parsed > LEXP_TEMPLATE_MAX_PARSED) {
+        free(src);
+        free(path);
+        return perr(p, at, "the template and its includes come to more than %u MB to parse",
+                    LEXP_TEMPLATE_MAX_PARSED >> 20);
+    }
     size_t bad;
     if (!lexp__utf8_valid(src, len, &bad)) {
         free(src);
+        free(path);
         return perr(p, at, "included template \"%s\" is not valid UTF-8 (byte %zu)", nm, bad);
     }
     /* The included text must live as long as the template: copy it into the
      * arena (nodes point into it). */
     char *copy = lexp__arena_strndup(p->A, src, len);
+    const char *iname = lexp__arena_strdup(p->A, path);
     free(src);
-    if (!copy)
+    if (!copy || !iname || lexp__grow((void **)&C->v, &C->cap, C->n + 1, sizeof *C->v)) {
+        free(path);
         return poom(p);
-    const char *iname = bi ? lexp__arena_strdup(p->A, bi->name) : shown;
+    }
     incl me = {iname, p->inc};
     P sub = *p;
     sub.file = iname;
@@ -2210,10 +2258,16 @@ static int parse_include(P *p, stack *st, const char *name, size_t nlen, const c
             }
         }
     }
-    /* Remember the include's statement depth: it must close what it opens. */
-    int depth_before = st->n;
+    /* The include's nodes go into a node of their own, in a frame of their
+     * own: it must close what it opens, and may close nothing else. */
+    int frames = st->n;
+    lexp_tnode *n = tnode(p, T_INCLUDE, at);
+    if (!n || (append(st, n), push(p, st, F_ROOT, n, &n->body, at))) {
+        free(path);
+        return -1;
+    }
     int rc = parse_body(&sub, st, body, strlen(body), first_line);
-    if (rc == 0 && st->n != depth_before) {
+    if (rc == 0 && st->n != frames + 1) {
         frame *f = &st->v[st->n - 1];
         lexp__error_set(p->err, LEXP_ESYNTAX, iname, f->line, f->col, NULL,
                         "%s opened here is never closed in this included template: expected "
@@ -2221,7 +2275,13 @@ static int parse_include(P *p, stack *st, const char *name, size_t nlen, const c
                         frame_name(f), frame_end(f));
         rc = -1;
     }
-    return rc;
+    if (rc) {
+        free(path);
+        return rc;
+    }
+    st->n = frames;
+    C->v[C->n++] = (icache_ent){path, block, frames, p->depth, n->body};
+    return 0;
 }
 
 /* ====================================================================== */
@@ -2682,6 +2742,8 @@ int lexp__template_parse(lexp_template **out, const char *src, size_t len, const
     p.line = 1;
     incl me = {t->name, NULL};
     p.inc = &me;
+    icache cache = {NULL, 0, 0, len, 0};
+    p.cache = &cache;
     size_t consumed;
     int body_line;
     int rc = front_matter(&p, s, len, &consumed, &body_line);
@@ -2703,6 +2765,10 @@ int lexp__template_parse(lexp_template **out, const char *src, size_t len, const
             free(st);
         }
     }
+    t->parse_steps = cache.lines;
+    for (size_t i = 0; i < cache.n; i++)
+        free(cache.v[i].name);
+    free(cache.v);
     if (rc) {
         tpl_destroy(t);
         if (err && err->code == 0)

@@ -60,6 +60,7 @@ void *lexp__arena_alloc(lexp__arena *a, size_t n)
     }
     void *p = a->cur;
     a->cur += n;
+    a->used += n;
     return p;
 }
 

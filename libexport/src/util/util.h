@@ -28,6 +28,7 @@ typedef struct lexp__arena {
     char *cur;
     char *end;
     size_t total; /* bytes obtained from malloc, to enforce limits */
+    size_t used;  /* bytes handed out (a chunk's unused tail is not) */
 } lexp__arena;
 
 void lexp__arena_init(lexp__arena *a);
