@@ -231,3 +231,28 @@ def test_include_may_not_close_what_it_did_not_open(tmp_path):
     tpl = tmp_path / "t.lxt"
     tpl.write_text('{% if true %}\n{% include "end.lxt" %}\n')
     refused(run(tpl), r"end\.lxt:1:1: error: \{% endif %\} without a matching \{% if %\}")
+
+
+# ---- values nested by a chain of sets ----------------------------------------------
+
+NESTED = r"t\.lxt:\d+:\d+: error: a value nested more than 64 deep cannot be printed"
+
+
+@pytest.mark.parametrize("use,pattern", [
+    ("{{ l }}", NESTED),
+    ("{{ l | join }}", NESTED),
+    ("{{ l ~ 1 }}", NESTED),
+    ("{{ l == m }}\n{{ [l, m] | sort | length }}\n{{ l in [m] }}\n{{ [l, m] | unique | length }}", None),
+])
+def test_deeply_nested_values_do_not_overflow_the_stack(tmp_path, use, pattern):
+    # 100,000 sets each wrapping the list in another: a 100,000-deep value
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set l = [1] %}{% set m = [1] %}\n'
+                   + "{% set l = [l] %}{% set m = [m] %}\n" * 100000 + use + "\n")
+    r = run(tpl)
+    if pattern:
+        refused(r, pattern)
+    else:
+        # deeper than 256 levels, values compare by identity: no crash, a document
+        assert r.returncode == 0, r.stderr
+        assert r.seconds < 5

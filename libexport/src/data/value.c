@@ -120,8 +120,17 @@ int lexp__v_truthy(const lexp_value *v)
     }
 }
 
-int lexp__v_equal(const lexp_value *a, const lexp_value *b)
+/* Values a template nests deeper than this (a chain of sets can nest a
+ * list without bound) compare by identity, so comparing never exhausts the
+ * stack; data nests at most LEXP_DATA_MAX_DEPTH. */
+#define CMP_DEPTH 256
+
+static int equal_at(const lexp_value *a, const lexp_value *b, int depth)
 {
+    if (a == b)
+        return 1;
+    if (depth > CMP_DEPTH)
+        return 0;
     if (a->type != b->type) {
         /* undefined and null are both "nothing" */
         return (a->type == LV_UNDEF || a->type == LV_NULL) &&
@@ -137,7 +146,7 @@ int lexp__v_equal(const lexp_value *a, const lexp_value *b)
         if (a->len != b->len)
             return 0;
         for (uint32_t i = 0; i < a->len; i++)
-            if (!lexp__v_equal(a->u.items[i], b->u.items[i]))
+            if (!equal_at(a->u.items[i], b->u.items[i], depth + 1))
                 return 0;
         return 1;
     case LV_OBJ:
@@ -146,7 +155,7 @@ int lexp__v_equal(const lexp_value *a, const lexp_value *b)
         for (uint32_t i = 0; i < a->len; i++) {
             const lexp_member *m = &a->u.members[i];
             const lexp_value *o = lexp__v_get(b, m->key, m->klen);
-            if (!o || !lexp__v_equal(m->val, o))
+            if (!o || !equal_at(m->val, o, depth + 1))
                 return 0;
         }
         return 1;
@@ -154,8 +163,12 @@ int lexp__v_equal(const lexp_value *a, const lexp_value *b)
     }
 }
 
-int lexp__v_compare(const lexp_value *a, const lexp_value *b)
+int lexp__v_equal(const lexp_value *a, const lexp_value *b) { return equal_at(a, b, 0); }
+
+static int compare_at(const lexp_value *a, const lexp_value *b, int depth)
 {
+    if (a == b || depth > CMP_DEPTH)
+        return 0;
     if (a->type != b->type) {
         /* missing values sort last so "sort" puts incomplete records at the end */
         int ra = (a->type == LV_UNDEF || a->type == LV_NULL) ? 100 : a->type;
@@ -176,7 +189,7 @@ int lexp__v_compare(const lexp_value *a, const lexp_value *b)
     case LV_ARR: {
         uint32_t n = a->len < b->len ? a->len : b->len;
         for (uint32_t i = 0; i < n; i++) {
-            int c = lexp__v_compare(a->u.items[i], b->u.items[i]);
+            int c = compare_at(a->u.items[i], b->u.items[i], depth + 1);
             if (c)
                 return c;
         }
@@ -185,6 +198,8 @@ int lexp__v_compare(const lexp_value *a, const lexp_value *b)
     default: return 0;
     }
 }
+
+int lexp__v_compare(const lexp_value *a, const lexp_value *b) { return compare_at(a, b, 0); }
 
 const char *lexp__v_type_name(const lexp_value *v)
 {

@@ -139,10 +139,24 @@ const lexp_value *lexp__eval_num(lexp_eval *e, double n)
     return v;
 }
 
+static int value_text(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, int depth);
+
 int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
+{
+    return value_text(e, at, b, v, 0);
+}
+
+/* `depth`: lists in lists. Data nests at most 64 deep, a template's sets can
+ * nest a list without bound: printing it must not exhaust the stack. */
+static int value_text(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, int depth)
 {
     if (b->oom) /* a list printed could be far larger than its memory */
         return lexp__eval_buf_fail(e, at, b);
+    if (depth > LEXP_DATA_MAX_DEPTH) {
+        lexp__eval_fail(e, at, NULL, "a value nested more than %d deep cannot be printed",
+                        LEXP_DATA_MAX_DEPTH);
+        return -1;
+    }
     if (e->jinja)
         return lexp__jinja_text(e, at, b, v);
     switch (v->type) {
@@ -156,7 +170,7 @@ int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lex
         for (uint32_t i = 0; i < v->len; i++) {
             if (i)
                 lexp__sbuf_puts(b, "、");
-            if (lexp__value_text(e, at, b, v->u.items[i]))
+            if (value_text(e, at, b, v->u.items[i], depth + 1))
                 return -1;
             if (b->oom)
                 return lexp__eval_buf_fail(e, at, b);
