@@ -213,3 +213,20 @@ def test_briefing_table_rows(sample):
     ws = wb["活动台账"]
     dates = [c.value for c in ws["A"] if c.value is not None]
     assert len([v for v in dates if not isinstance(v, str)]) == n  # real dates, one per activity
+
+
+# Figures that the 总结, 汇报 and 事迹 of one date all state: a reader who
+# lays them side by side must find each told with one number (issue 11).
+SHARED_FIGURES = ["发放宣传资料", "开展宣传活动", "发放资金", "化解率", "召开座谈会"]
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_documents_of_one_date_agree(sample):
+    seen = collections.defaultdict(set)
+    for template in ("summary", "report", "deeds"):
+        text = render(template, sample, "txt").decode()
+        for label in SHARED_FIGURES:
+            for m in re.finditer(re.escape(label) + r"([0-9][0-9.]*万?)", text):
+                seen[label].add((m.group(1), template))
+    for label, found in seen.items():
+        assert len({v for v, _ in found}) == 1, (label, sorted(found))
