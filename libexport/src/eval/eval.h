@@ -112,7 +112,19 @@ const lexp_value *lexp__eval_num(lexp_eval *e, double n);
  * `is` tests, Python's repr of a float. */
 int lexp__jinja_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v);
 int lexp__test_eval(lexp_eval *e, const lexp_expr *x, const lexp_value *a); /* 1, 0, -1 */
+/* Test `name` on a with argument b (NULL: none), reported at x. */
+int lexp__test_apply(lexp_eval *e, const lexp_expr *x, const char *name, size_t n,
+                     const lexp_value *a, const lexp_value *b);
 void lexp__py_float(lexp__sbuf *b, double x);
+/* Python's printf-style `fmt % v` ('%s %d' % (a, b)): v is the tuple of
+ * values when `tuple`, else the one value. */
+const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
+                                   const lexp_value *v, int tuple);
+/* `.grouper` / `.list` (or lexport's .key/.items/.count) of a (grouper,
+ * list) pair from groupby; NULL when
+ * `v` is not a pair or the name is another. */
+const lexp_value *lexp__jinja_pair_attr(lexp_eval *e, const lexp_value *v, const char *name,
+                                        size_t n);
 
 /* Chinese numerals (cn.c). */
 void lexp__cn_number(lexp__sbuf *b, double x);   /* 一万二千一百三十, 负七, 三点一四 */

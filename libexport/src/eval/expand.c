@@ -254,6 +254,8 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
             r = l->index0;
         else if (IS("revindex"))
             r = l->length - l->index0;
+        else if (IS("revindex0"))
+            r = l->length - l->index0 - 1;
         else if (IS("length"))
             r = l->length;
         else if (IS("first"))
@@ -263,12 +265,15 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
         else
             return lexp__eval_fail(e, x, NULL,
                                    "loop has no field '%.*s'; it has index, index0, revindex, "
-                                   "length, first and last",
+                                   "revindex0, length, first, last and cycle(…)",
                                    (int)n, name);
 #undef IS
         return lexp__eval_num(e, r);
     }
     default: {
+        V *p = e->jinja ? lexp__jinja_pair_attr(e, base, name, n) : NULL; /* groupby's */
+        if (p)
+            return p;
         lexp__sbuf d = LEXP__SBUF_INIT;
         lexp__v_describe(&d, base);
         lexp__eval_fail(e, x, base, "cannot take field '%.*s' of %s", (int)n, name,
@@ -384,6 +389,10 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
         lexp__sbuf_free(&s);
         return r;
     }
+    case OP_MOD: /* office templates: '%s' % x formats, as in Python */
+        if (e->jinja && a->type == LV_STR && a->hint == LH_NONE)
+            return lexp__py_percent(e, x, a, b, x->b->kind == EX_LIST && x->b->op == 1);
+        break;
     default: break;
     }
     if (x->op == OP_ADD && a->type == LV_ARR && b->type == LV_ARR) {
@@ -551,9 +560,11 @@ static V *eval_node(E *e, const lexp_expr *x)
         a = lexp__eval_expr(e, x->a);
         if (!a)
             return NULL;
-        for (int i = 0; i < x->nargs; i++)
-            if (!(args[i] = lexp__eval_expr(e, x->args[i])))
+        for (int i = 0; i < x->nargs; i++) /* a keyword argument not given is NULL */
+            if (x->args[i] && !(args[i] = lexp__eval_expr(e, x->args[i])))
                 return NULL;
+            else if (!x->args[i])
+                args[i] = NULL;
         return x->filter->fn(e, x, a, args, x->nargs);
     }
     case EX_LIST: {
@@ -680,9 +691,22 @@ int lexp__eval_loop_len(lexp_eval *e, const lexp_expr *at, const lexp_value *it,
         lexp__sbuf_free(&d);
         return -1;
     }
-    if (two_names && it->type == LV_ARR) {
+    if (two_names && it->type == LV_ARR && !e->jinja) {
         lexp__eval_fail(e, at, it, "'for k, v in …' needs an object, found a list");
         return -1;
+    }
+    for (uint32_t i = 0; two_names && it->type == LV_ARR && i < it->len; i++) {
+        /* office templates: for k, v in pairs (x.items(), dictsort, groupby) */
+        V *p = it->u.items[i];
+        if (p->type != LV_ARR || p->len != 2) {
+            lexp__sbuf d = LEXP__SBUF_INIT;
+            lexp__v_describe(&d, p);
+            lexp__eval_fail(e, at, p, "'for k, v in …' needs pairs (x.items(), x | dictsort, "
+                                      "x | groupby(…)) or an object, found %s in the list",
+                            lexp__sbuf_cstr(&d));
+            lexp__sbuf_free(&d);
+            return -1;
+        }
     }
     return 0;
 }
@@ -1709,6 +1733,13 @@ int lexp__eval_loop_step(lexp_eval *e, lexp_loopvars *lv, uint32_t i)
 {
     lv->loop->index0 = i;
     e->nbinds = lv->vars; /* a set inside the body lasts one iteration */
+    if (lv->it->type == LV_ARR && lv->two) {
+        /* office templates: for k, v in pairs (items(), dictsort, groupby) */
+        V *p = lv->it->u.items[i]; /* a pair: lexp__eval_loop_len checked */
+        e->binds[lv->mark + 1].val = p->u.items[0];
+        e->binds[lv->mark + 2].val = p->u.items[1];
+        return 0;
+    }
     if (lv->it->type == LV_ARR) {
         e->binds[lv->mark + 1].val = lv->it->u.items[i];
         return 0;

@@ -1264,14 +1264,14 @@ FILTER(truncate)
 
 /* ---- table --------------------------------------------------------------------- */
 
-#define F(name, lo, hi) {#name, lo, hi, f_##name}
+#define F(name, lo, hi) {#name, lo, hi, f_##name, NULL}
 
 static const lexp_filter_def filters[] = {
     F(abs, 0, 0),      F(avg, 0, 2),      F(big, 0, 1),      F(change, 1, 2),
     F(cn, 0, 0),       F(cn_date, 0, 0),  F(cn_money, 0, 0), F(cn_upper, 0, 0),
     F(cn_year, 0, 0),  F(compact, 0, 0),  F(count, 0, 0),    F(date, 0, 1),     F(default, 1, 2),
     F(first, 0, 0),    F(groupby, 1, 3),  F(int, 0, 0),      F(join, 0, 2),
-    F(last, 0, 0),     {"length", 0, 0, f_count},            F(limit, 1, 1),
+    F(last, 0, 0),     {"length", 0, 0, f_count, NULL},           F(limit, 1, 1),
     F(map, 1, 1),      F(max, 0, 1),      F(min, 0, 1),      F(num, 0, 1),
     F(number, 0, 0),   F(pct, 0, 1),      F(rate, 0, 1),     F(replace, 2, 2),
     F(reverse, 0, 0),  F(formula, 1, 1),

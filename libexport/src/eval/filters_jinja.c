@@ -191,23 +191,37 @@ int lexp__jinja_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lex
 static const char *const test_names[] = {
     "defined", "undefined", "none",  "number",   "string",   "empty",      "mapping",
     "sequence", "iterable", "integer", "float",  "boolean",  "true",       "false",
-    "odd",      "even",     "divisibleby", "in", "sameas",   "eq",         "ne",
-    "lt",       "le",       "gt",    "ge",       "lower",    "upper",      NULL};
+    "odd",      "even",     "lower",   "upper",  NULL};
+/* tests with an argument, and their aliases as select("==", x) writes them */
+static const char *const arg_tests[][2] = {
+    {"divisibleby", "divisibleby"}, {"in", "in"}, {"sameas", "sameas"}, {"eq", "eq"},
+    {"equalto", "eq"}, {"==", "eq"}, {"ne", "ne"}, {"!=", "ne"}, {"lt", "lt"},
+    {"lessthan", "lt"}, {"<", "lt"}, {"le", "le"}, {"<=", "le"}, {"gt", "gt"},
+    {"greaterthan", "gt"}, {">", "gt"}, {"ge", "ge"}, {">=", "ge"}};
 
 const char *lexp__test_names(void)
 {
     return "defined, undefined, none, number, string, empty, mapping, sequence, iterable, "
            "integer, float, boolean, true, false, odd, even, divisibleby(n), in(list), "
-           "sameas(x), eq/ne/lt/le/gt/ge(x), lower, upper";
+           "sameas(x), eq/equalto/ne/lt/lessthan/le/gt/greaterthan/ge(x), lower, upper";
+}
+
+static const char *arg_test(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof arg_tests / sizeof *arg_tests; i++)
+        if (strlen(arg_tests[i][0]) == n && memcmp(arg_tests[i][0], name, n) == 0)
+            return arg_tests[i][1];
+    return NULL;
 }
 
 int lexp__test_known(const char *name, size_t n, int *takes_arg)
 {
+    *takes_arg = arg_test(name, n) != NULL;
+    if (*takes_arg)
+        return 1;
     for (int i = 0; test_names[i]; i++)
-        if (strlen(test_names[i]) == n && memcmp(test_names[i], name, n) == 0) {
-            *takes_arg = i >= 16 && i <= 24;
+        if (strlen(test_names[i]) == n && memcmp(test_names[i], name, n) == 0)
             return 1;
-        }
     return 0;
 }
 
@@ -247,8 +261,20 @@ static int has_lower(const lexp_value *v, int upper)
 /* Evaluate test x on value a: 1 true, 0 false, -1 error. */
 int lexp__test_eval(lexp_eval *e, const lexp_expr *x, const lexp_value *a)
 {
-    const char *n = x->name;
-    size_t len = x->nlen;
+    const lexp_value *b = x->b ? lexp__eval_expr(e, x->b) : NULL;
+    if (x->b && !b)
+        return -1;
+    return lexp__test_apply(e, x, x->name, x->nlen, a, b);
+}
+
+int lexp__test_apply(lexp_eval *e, const lexp_expr *x, const char *n, size_t len,
+                     const lexp_value *a, const lexp_value *b)
+{
+    const char *alias = arg_test(n, len);
+    if (alias) {
+        n = alias;
+        len = strlen(alias);
+    }
 #define IS(s) (len == sizeof(s) - 1 && memcmp(n, s, len) == 0)
     if (IS("defined"))
         return a->type != LV_UNDEF;
@@ -288,9 +314,6 @@ int lexp__test_eval(lexp_eval *e, const lexp_expr *x, const lexp_value *a)
         long long k = (long long)a->u.num;
         return IS("odd") ? (k % 2 != 0) : (k % 2 == 0);
     }
-    const lexp_value *b = x->b ? lexp__eval_expr(e, x->b) : NULL;
-    if (x->b && !b)
-        return -1;
     if (!b) {
         lexp__eval_fail(e, x, NULL, "'is %.*s' needs an argument: is %.*s(…)", (int)len, n,
                         (int)len, n);
@@ -334,4 +357,232 @@ int lexp__test_eval(lexp_eval *e, const lexp_expr *x, const lexp_value *a)
         return cmp > 0;
     return cmp >= 0; /* ge */
 #undef IS
+}
+
+/* ---- '%s' % x: Python's printf-style formatting --------------------------------- */
+
+static void pad_to(lexp__sbuf *b, size_t from, long width, int left)
+{
+    size_t chars = lexp__utf8_count(b->ptr + from, b->len - from);
+    if (width <= 0 || (size_t)width <= chars)
+        return;
+    size_t n = (size_t)width - chars;
+    if (left) {
+        for (size_t i = 0; i < n; i++)
+            lexp__sbuf_putc(b, ' ');
+        return;
+    }
+    lexp__sbuf tmp = LEXP__SBUF_INIT;
+    lexp__sbuf_put(&tmp, b->ptr + from, b->len - from);
+    b->len = from;
+    for (size_t i = 0; i < n; i++)
+        lexp__sbuf_putc(b, ' ');
+    lexp__sbuf_put(b, tmp.ptr ? tmp.ptr : "", tmp.len);
+    lexp__sbuf_free(&tmp);
+}
+
+static int number_of(const lexp_value *v, double *d)
+{
+    if (v->type == LV_NUM) {
+        *d = v->u.num;
+        return 1;
+    }
+    if (v->type == LV_BOOL) {
+        *d = v->b;
+        return 1;
+    }
+    return 0;
+}
+
+/* One conversion %[flags][width][.prec]c of value v into b. */
+static int convert(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const char *flags,
+                   long width, long prec, char c, const lexp_value *v)
+{
+    size_t from = b->len;
+    int left = strchr(flags, '-') != NULL;
+    if (c == 's' || c == 'r' || c == 'a') {
+        if (c == 's' ? lexp__jinja_text(e, at, b, v) : py_repr(e, at, b, v, 0))
+            return -1;
+        if (prec >= 0) { /* at most prec characters */
+            size_t i = from;
+            for (long k = 0; k < prec && i < b->len; k++) {
+                i++;
+                while (i < b->len && ((unsigned char)b->ptr[i] & 0xC0) == 0x80)
+                    i++;
+            }
+            b->len = i;
+        }
+        pad_to(b, from, width, left);
+        return 0;
+    }
+    double d;
+    if (c == 'c') {
+        if (v->type == LV_STR && lexp__utf8_count(v->u.str, v->len) == 1) {
+            lexp__sbuf_put(b, v->u.str, v->len);
+        } else if (number_of(v, &d) && d == floor(d) && d >= 0 && d < 0x110000) {
+            char u[8];
+            size_t l = lexp__utf8_encode((uint32_t)d, u);
+            lexp__sbuf_put(b, u, l);
+        } else {
+            lexp__eval_fail(e, at, v, "%%c needs a character or its code");
+            return -1;
+        }
+        pad_to(b, from, width, left);
+        return 0;
+    }
+    if (!number_of(v, &d)) {
+        lexp__sbuf desc = LEXP__SBUF_INIT;
+        lexp__v_describe(&desc, v);
+        lexp__eval_fail(e, at, v, "%%%c needs a number, found %s; use %%s for text", c,
+                        lexp__sbuf_cstr(&desc));
+        lexp__sbuf_free(&desc);
+        return -1;
+    }
+    int integer = c == 'd' || c == 'i' || c == 'u' || c == 'x' || c == 'X' || c == 'o';
+    if (integer && !(fabs(d) < 9.2e18)) {
+        lexp__eval_fail(e, at, v, "%%%c: the number is too large", c);
+        return -1;
+    }
+    /* the digits of |d| with literal formats, then sign, prefix and padding */
+    char digits[400];
+    int alt = strchr(flags, '#') != NULL, p = (int)(prec > 300 ? 300 : prec);
+    int neg = integer ? (long long)d < 0 : signbit(d) && !isnan(d);
+    const char *prefix = "";
+    if (integer) {
+        unsigned long long k = (unsigned long long)llabs((long long)d);
+        if (c == 'x')
+            snprintf(digits, sizeof digits, "%llx", k), prefix = alt ? "0x" : "";
+        else if (c == 'X')
+            snprintf(digits, sizeof digits, "%llX", k), prefix = alt ? "0X" : "";
+        else if (c == 'o')
+            snprintf(digits, sizeof digits, "%llo", k), prefix = alt ? "0o" : "";
+        else
+            snprintf(digits, sizeof digits, "%llu", k);
+    } else {
+        double a = fabs(d);
+        if (p < 0)
+            p = 6;
+        switch (c) {
+        case 'f': snprintf(digits, sizeof digits, "%.*f", p, a); break;
+        case 'F': snprintf(digits, sizeof digits, "%.*F", p, a); break;
+        case 'e': snprintf(digits, sizeof digits, "%.*e", p, a); break;
+        case 'E': snprintf(digits, sizeof digits, "%.*E", p, a); break;
+        case 'g': snprintf(digits, sizeof digits, alt ? "%#.*g" : "%.*g", p, a); break;
+        default: snprintf(digits, sizeof digits, alt ? "%#.*G" : "%.*G", p, a); break;
+        }
+    }
+    size_t nd = strlen(digits), zeros = 0;
+    if (integer && prec > 0 && (size_t)prec > nd) /* %.3d: at least that many digits */
+        zeros = (size_t)prec - nd;
+    const char *sign = neg ? "-" : strchr(flags, '+') ? "+" : strchr(flags, ' ') ? " " : "";
+    size_t body = strlen(sign) + strlen(prefix) + zeros + nd;
+    if (!left && strchr(flags, '0') && width > 0 && (size_t)width > body)
+        zeros += (size_t)width - body;
+    lexp__sbuf_puts(b, sign);
+    lexp__sbuf_puts(b, prefix);
+    for (size_t i = 0; i < zeros; i++)
+        lexp__sbuf_putc(b, '0');
+    lexp__sbuf_put(b, digits, nd);
+    pad_to(b, from, width, left);
+    return 0;
+}
+
+const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
+                                   const lexp_value *v, int tuple)
+{
+    const char *s = fmt->u.str;
+    uint32_t n = fmt->len, next = 0, nv = tuple ? v->len : 1;
+    const lexp_value *dict = !tuple && v->type == LV_OBJ ? v : NULL;
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    int used_dict = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            lexp__sbuf_putc(&b, s[i]);
+            continue;
+        }
+        if (++i < n && s[i] == '%') {
+            lexp__sbuf_putc(&b, '%');
+            continue;
+        }
+        const lexp_value *val = NULL;
+        if (i < n && s[i] == '(') { /* %(name)s from an object */
+            const char *close = memchr(s + i, ')', n - i);
+            if (!close || !dict) {
+                lexp__sbuf_free(&b);
+                lexp__eval_fail(e, at, v, close ? "'%%(name)s' formats need an object after '%%'"
+                                                : "'%%(' without its ')' in the format");
+                return NULL;
+            }
+            val = lexp__v_get(dict, s + i + 1, (size_t)(close - s - i - 1));
+            if (!val)
+                val = &lexp__undef;
+            used_dict = 1;
+            i = (uint32_t)(close - s) + 1;
+        }
+        char flags[8];
+        int nf = 0;
+        while (i < n && strchr("-+ 0#", s[i]) && nf < 7)
+            flags[nf++] = s[i++];
+        flags[nf] = 0;
+        long width = 0, prec = -1;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && width < 10000)
+            width = width * 10 + (s[i++] - '0');
+        if (i < n && s[i] == '.') {
+            prec = 0;
+            for (i++; i < n && s[i] >= '0' && s[i] <= '9' && prec < 10000; i++)
+                prec = prec * 10 + (s[i] - '0');
+        }
+        while (i < n && (s[i] == 'h' || s[i] == 'l' || s[i] == 'L'))
+            i++;
+        if (i >= n || !strchr("sradiufFeEgGxXoc", s[i])) {
+            lexp__sbuf_free(&b);
+            lexp__eval_fail(e, at, NULL, "unsupported format character '%c' after '%%' "
+                                         "(use %%s, %%d, %%.2f, %%x …; %%%% for a percent sign)",
+                            i < n ? s[i] : ' ');
+            return NULL;
+        }
+        if (!val) {
+            if (next >= nv) {
+                lexp__sbuf_free(&b);
+                lexp__eval_fail(e, at, NULL, "not enough values for the format: it has more "
+                                             "%%-conversions than the %u given",
+                                nv);
+                return NULL;
+            }
+            val = tuple ? v->u.items[next] : v;
+            next++;
+        }
+        if (convert(e, at, &b, flags, width, prec, s[i], val)) {
+            lexp__sbuf_free(&b);
+            return NULL;
+        }
+    }
+    if (next < nv && !used_dict && !(dict && next == 0)) {
+        lexp__sbuf_free(&b);
+        lexp__eval_fail(e, at, NULL, "the format has %u %%-conversions for %u values", next, nv);
+        return NULL;
+    }
+    if (b.oom) {
+        lexp__sbuf_free(&b);
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    const lexp_value *r = lexp__eval_str(e, b.ptr ? b.ptr : "", b.len);
+    lexp__sbuf_free(&b);
+    return r;
+}
+
+const lexp_value *lexp__jinja_pair_attr(lexp_eval *e, const lexp_value *v, const char *name,
+                                        size_t n)
+{
+    if (v->type != LV_ARR || v->len != 2)
+        return NULL;
+    /* Jinja's names, and lexport's key/items/count of its own groupby */
+    if ((n == 7 && memcmp(name, "grouper", 7) == 0) || (n == 3 && memcmp(name, "key", 3) == 0))
+        return v->u.items[0];
+    if ((n == 4 && memcmp(name, "list", 4) == 0) || (n == 5 && memcmp(name, "items", 5) == 0))
+        return v->u.items[1];
+    if (n == 5 && memcmp(name, "count", 5) == 0 && v->u.items[1]->type == LV_ARR)
+        return lexp__eval_num(e, v->u.items[1]->len);
+    return NULL;
 }

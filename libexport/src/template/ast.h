@@ -35,7 +35,7 @@ typedef enum {
     EX_OR,     /* a or b */
     EX_COND,   /* a if b else c */
     EX_FILTER, /* a | name(args) */
-    EX_LIST,   /* [args] */
+    EX_LIST,   /* [args]; op 1: a tuple (a, b) of an office template */
     EX_DICT,   /* {"k": v, …}: args alternate keys and values */
     EX_TEST    /* a is [not] name */
 } lexp_exkind;
@@ -219,9 +219,20 @@ struct lexp_filter_def {
     const char *name;
     int min_args, max_args;
     lexp_filter_fn fn;
+    /* Jinja filters: the parameter names in order ("attribute,start"), so
+     * keyword arguments find their place; an argument not given is NULL.
+     * NULL for lexport's own filters (positional only). */
+    const char *params;
 };
 const lexp_filter_def *lexp__filter_find(const char *name, size_t len);
 /* Comma-separated list of all filter names, for error messages. */
 const char *lexp__filter_names(void);
+/* Office templates (eval/filters_py.c): Jinja's filters, which take the
+ * place of lexport's filters of the same name; the calls `range(…)`,
+ * `loop.cycle(…)` and the methods `.items() .keys() .values()`, which the
+ * parser turns into filters (a call's first argument is the filter's input). */
+const lexp_filter_def *lexp__jfilter_find(const char *name, size_t len);
+const char *lexp__jfilter_names(void);
+const lexp_filter_def *lexp__jcall_find(const char *name, size_t len);
 
 #endif

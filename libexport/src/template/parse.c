@@ -76,6 +76,7 @@ typedef struct P {
     int line;
     const char *col_line, *col_at; /* col_of's cache */
     int col_n;
+    int jinja; /* an office template's tag: Jinja's filters, keyword arguments, calls */
 } P;
 
 /* Column (in characters) of a position on the current line. Positions are
@@ -369,6 +370,45 @@ static int nest_in(X *x, const char *at)
     return 0;
 }
 
+/* The rest of a tuple after its first item: `, b, c` up to ')'. */
+static lexp_expr *parse_tuple(X *x, lexp_expr *first, const char *at)
+{
+    lexp_expr *e = mk(x, EX_LIST, at);
+    lexp_expr **items = e ? malloc(64 * sizeof *items) : NULL; /* off the stack: tuples nest */
+    if (!items) {
+        if (e)
+            poom(x->p);
+        return NULL;
+    }
+    int n = 0;
+    items[n++] = first;
+    while (is_op(x, ",")) {
+        if (lex(x))
+            goto fail;
+        if (is_op(x, ")"))
+            break;
+        if (n == 64) {
+            perr(x->p, x->cur.s, "tuple longer than 64 items");
+            goto fail;
+        }
+        if (!(items[n++] = parse_expr(x)))
+            goto fail;
+    }
+    e->op = 1; /* a tuple: '%s %s' % (a, b) takes its items as the values */
+    e->nargs = n;
+    e->args = lexp__arena_alloc(x->p->A, (size_t)n * sizeof *e->args);
+    if (!e->args) {
+        poom(x->p);
+        goto fail;
+    }
+    memcpy(e->args, items, (size_t)n * sizeof *items);
+    free(items);
+    return grown(x, e);
+fail:
+    free(items);
+    return NULL;
+}
+
 static lexp_expr *parse_primary(X *x)
 {
     tok t = x->cur;
@@ -421,6 +461,8 @@ static lexp_expr *parse_primary(X *x)
         if (nest_in(x, t.s) || lex(x))
             return NULL;
         lexp_expr *e = parse_expr(x);
+        if (e && x->p->jinja && is_op(x, ",")) /* ('a', 1): a tuple, for '%s %d' % (…) */
+            e = parse_tuple(x, e, t.s);
         if (!e || expect_op(x, ")", "to close the parenthesis"))
             return NULL;
         x->depth--;
@@ -486,6 +528,80 @@ static lexp_expr *parse_primary(X *x)
     return NULL;
 }
 
+static int parse_args(X *x, const lexp_filter_def *d, const char *at, lexp_expr **args,
+                      int *nargs);
+
+/* Office templates: `range(…)`, `x.items()`, `x.keys()`, `x.values()` and
+ * `loop.cycle(…)` become filters whose input is the called object (range:
+ * none); any other call is an error naming what to write instead. */
+static lexp_expr *parse_call(X *x, lexp_expr *e)
+{
+    const char *name = e->name;
+    size_t n = e->nlen;
+    const lexp_filter_def *d = NULL;
+    if (e->kind == EX_VAR || e->kind == EX_ATTR)
+        d = lexp__jcall_find(name, n);
+    int fn = d && strcmp(d->name, "range") == 0;
+    if (!d || (e->kind == EX_VAR) != fn) {
+        static const char *const as_filter[][2] = {
+            {"upper", "x | upper"}, {"lower", "x | lower"}, {"title", "x | title"},
+            {"capitalize", "x | capitalize"}, {"strip", "x | trim"},
+            {"replace", "x | replace(a, b)"}, {"count", "x | length"},
+            {"join", "list | join(sep)"}, {"split", "a list in the data"},
+            {"format", "'%s and %s' % (a, b) or '%s' | format(a) (printf-style)"},
+            {"get", "x.key, x['key'] or x.key | default(d)"}, {"round", "x | round(n)"},
+            {"int", "x | int"}, {"float", "x | float"}, {"str", "x | string"},
+            {"len", "x | length"}, {"sum", "x | sum"}, {"max", "x | max"},
+            {"min", "x | min"}, {"sorted", "x | sort"}, {"list", "x | list"},
+            {"abs", "x | abs"}, {"startswith", "x[:n] == … is not available either; use "
+                                              "xs | where(\"field\", \"startswith\", s)"}};
+        if (e->kind != EX_VAR && e->kind != EX_ATTR) {
+            perr(x->p, x->cur.s, "only range(…) and the methods .items(), .keys(), .values() "
+                                 "and loop.cycle(…) can be called; filters go after '|'");
+            return NULL;
+        }
+        for (size_t i = 0; i < sizeof as_filter / sizeof *as_filter; i++)
+            if (strlen(as_filter[i][0]) == n && memcmp(as_filter[i][0], name, n) == 0) {
+                perr(x->p, name, "%s '%.*s(…)' is not available in templates: write %s",
+                     e->kind == EX_VAR ? "the function" : "the method", (int)n, name,
+                     as_filter[i][1]);
+                return NULL;
+            }
+        perr(x->p, name, "'%.*s(…)' cannot be called: only range(…) and the methods "
+                         ".items(), .keys(), .values() and loop.cycle(…) can; filters go "
+                         "after '|' (the filters are: %s)",
+             (int)n, name, lexp__jfilter_names());
+        return NULL;
+    }
+    lexp_expr *f = mk(x, EX_FILTER, name);
+    if (!f)
+        return NULL;
+    f->name = name;
+    f->nlen = (uint32_t)n;
+    f->filter = d;
+    if (fn) {
+        if (!(f->a = mk(x, EX_LIT, name)))
+            return NULL;
+        f->a->lit = &lexp__undef;
+    } else {
+        f->a = e->a;
+    }
+    lexp_expr *args[8];
+    int na = 0;
+    if (parse_args(x, d, name, args, &na))
+        return NULL;
+    f->nargs = na;
+    if (na) {
+        f->args = lexp__arena_alloc(x->p->A, (size_t)na * sizeof *f->args);
+        if (!f->args) {
+            poom(x->p);
+            return NULL;
+        }
+        memcpy(f->args, args, (size_t)na * sizeof *args);
+    }
+    return grown(x, f);
+}
+
 static lexp_expr *parse_postfix(X *x, lexp_expr *e)
 {
     while (e) {
@@ -524,16 +640,121 @@ static lexp_expr *parse_postfix(X *x, lexp_expr *e)
             if (!a || nest_in(x, x->cur.s) || lex(x))
                 return NULL;
             a->a = e;
-            if (!(a->b = parse_expr(x)) || expect_op(x, "]", "to close the index"))
+            if (!is_op(x, ":") && !(a->b = parse_expr(x)))
+                return NULL;
+            if (is_op(x, ":")) {
+                perr(x->p, x->cur.s, "slices (xs[1:3]) are not supported: use xs | limit(n) "
+                                     "for the first n items, xs | batch(n) or xs | slice(n) "
+                                     "to cut a list in pieces");
+                return NULL;
+            }
+            if (expect_op(x, "]", "to close the index"))
                 return NULL;
             x->depth--;
             if (!(e = grown(x, a)))
+                return NULL;
+        } else if (is_op(x, "(") && x->p->jinja) {
+            if (!(e = parse_call(x, e)))
                 return NULL;
         } else {
             break;
         }
     }
     return e;
+}
+
+/* Arguments in parentheses (the current token is '('), for filter or call
+ * `d`: positional, then (Jinja filters) `name=value` in the place `d`'s
+ * parameter list gives that name; places not given stay NULL. */
+static int parse_args(X *x, const lexp_filter_def *d, const char *at0, lexp_expr **args,
+                      int *nargs)
+{
+    const char *what = d->name;
+    char b[64];
+    int n = 0, keyword = 0;
+    for (int i = 0; i < 8; i++)
+        args[i] = NULL;
+    if (nest_in(x, x->cur.s) || lex(x))
+        return -1;
+    while (!is_op(x, ")")) {
+        int at = n, kw = 0;
+        if (x->cur.type == K_IDENT) {
+            X save = *x;
+            tok name = x->cur;
+            if (lex(x))
+                return -1;
+            if (is_op(x, "=")) {
+                at = -1;
+                const char *p = d->params;
+                for (int i = 0; p && *p; i++) {
+                    size_t l = strcspn(p, ",");
+                    if (l == name.n && memcmp(p, name.s, l) == 0)
+                        at = i;
+                    p += l + (p[l] == ',');
+                }
+                if (at < 0) {
+                    if (d->params)
+                        perr(x->p, name.s, "'%s' has no argument '%.*s'; its arguments are: %s",
+                             what, (int)name.n, name.s, *d->params ? d->params : "none");
+                    else
+                        perr(x->p, name.s, "lexport's filter '%s' takes no keyword arguments "
+                                           "(%.*s=): give its arguments in order",
+                             what, (int)name.n, name.s);
+                    return -1;
+                }
+                if (args[at]) {
+                    perr(x->p, name.s, "argument '%.*s' of '%s' is given twice", (int)name.n,
+                         name.s, what);
+                    return -1;
+                }
+                keyword = kw = 1;
+                if (lex(x))
+                    return -1;
+            } else {
+                *x = save;
+            }
+        }
+        if (!kw && keyword) {
+            perr(x->p, x->cur.s, "a positional argument of '%s' after a keyword argument",
+                 what);
+            return -1;
+        }
+        if (at >= 8) {
+            perr(x->p, x->cur.s, "too many arguments for '%s'", what);
+            return -1;
+        }
+        if (!(args[at] = parse_expr(x)))
+            return -1;
+        if (at >= n)
+            n = at + 1;
+        if (is_op(x, ",")) {
+            if (lex(x))
+                return -1;
+        } else if (!is_op(x, ")")) {
+            perr(x->p, x->cur.s, "expected ',' or ')' in the arguments of '%s', found %s", what,
+                 tok_desc(x, b, sizeof b));
+            return -1;
+        }
+    }
+    if (lex(x))
+        return -1;
+    x->depth--;
+    if (n < d->min_args || n > d->max_args) {
+        if (d->min_args == d->max_args)
+            perr(x->p, at0, "'%s' takes %d argument%s, found %d", what, d->min_args,
+                 d->min_args == 1 ? "" : "s", n);
+        else
+            perr(x->p, at0, "'%s' takes %d to %d arguments, found %d", what, d->min_args,
+                 d->max_args, n);
+        return -1;
+    }
+    for (int i = 0; i < d->min_args; i++)
+        if (!args[i]) {
+            perr(x->p, at0, "'%s' needs its argument %d", what, i + 1);
+            return -1;
+        }
+    *nargs = n;
+    return 0;
 }
 
 static lexp_expr *parse_filters(X *x, lexp_expr *e)
@@ -552,10 +773,18 @@ static lexp_expr *parse_filters(X *x, lexp_expr *e)
             return NULL;
         f->name = x->cur.s;
         f->nlen = (uint32_t)x->cur.n;
-        f->filter = lexp__filter_find(f->name, f->nlen);
+        /* office templates: Jinja's filter of a name wins over lexport's */
+        f->filter = x->p->jinja ? lexp__jfilter_find(f->name, f->nlen) : NULL;
+        if (!f->filter)
+            f->filter = lexp__filter_find(f->name, f->nlen);
         if (!f->filter) {
-            perr(x->p, x->cur.s, "unknown filter '%.*s'; the filters are: %s", (int)f->nlen,
-                 f->name, lexp__filter_names());
+            if (x->p->jinja)
+                perr(x->p, x->cur.s, "unknown filter '%.*s'; the filters are Jinja's %s, and "
+                                     "lexport's %s",
+                     (int)f->nlen, f->name, lexp__jfilter_names(), lexp__filter_names());
+            else
+                perr(x->p, x->cur.s, "unknown filter '%.*s'; the filters are: %s",
+                     (int)f->nlen, f->name, lexp__filter_names());
             return NULL;
         }
         f->a = e;
@@ -563,40 +792,13 @@ static lexp_expr *parse_filters(X *x, lexp_expr *e)
             return NULL;
         lexp_expr *args[8];
         int n = 0;
-        if (is_op(x, "(")) {
-            if (nest_in(x, x->cur.s) || lex(x))
-                return NULL;
-            while (!is_op(x, ")")) {
-                if (n == 8) {
-                    perr(x->p, x->cur.s, "too many arguments for filter '%.*s'",
-                         (int)f->nlen, f->name);
-                    return NULL;
-                }
-                if (!(args[n++] = parse_expr(x)))
-                    return NULL;
-                if (is_op(x, ",")) {
-                    if (lex(x))
-                        return NULL;
-                } else if (!is_op(x, ")")) {
-                    char b[64];
-                    perr(x->p, x->cur.s,
-                         "expected ',' or ')' in the arguments of '%.*s', found %s",
-                         (int)f->nlen, f->name, tok_desc(x, b, sizeof b));
-                    return NULL;
-                }
-            }
-            if (lex(x))
-                return NULL;
-            x->depth--;
-        }
         const lexp_filter_def *d = f->filter;
-        if (n < d->min_args || n > d->max_args) {
-            if (d->min_args == d->max_args)
-                perr(x->p, f->name, "filter '%s' takes %d argument%s, found %d", d->name,
-                     d->min_args, d->min_args == 1 ? "" : "s", n);
-            else
-                perr(x->p, f->name, "filter '%s' takes %d to %d arguments, found %d",
-                     d->name, d->min_args, d->max_args, n);
+        if (is_op(x, "(")) {
+            if (parse_args(x, d, f->name, args, &n))
+                return NULL;
+        } else if (d->min_args > 0) {
+            perr(x->p, f->name, "'%s' takes %d%s argument%s, found 0", d->name, d->min_args,
+                 d->max_args > d->min_args ? " or more" : "", d->min_args == 1 ? "" : "s");
             return NULL;
         }
         f->nargs = n;
@@ -1125,8 +1327,20 @@ static int loop_head(P *p, X *x, const char **name, uint32_t *nlen, const char *
     if (!is_kw(x, "in"))
         return perr(p, x->cur.s, "expected 'in' in the for statement, found %s",
                     tok_desc(x, b, sizeof b));
-    if (lex(x) || !(*expr = parse_expr(x)))
+    if (lex(x))
         return -1;
+    if (!p->jinja)
+        return (*expr = parse_expr(x)) ? 0 : -1;
+    /* Jinja's `for x in xs if cond` filters the items: not available, and
+     * read as a conditional expression it would loop over the wrong list */
+    if (!(*expr = parse_bin(x, 0)))
+        return -1;
+    if (is_kw(x, "if"))
+        return perr(p, x->cur.s, "a loop filter ('for x in xs if …') is not supported: loop "
+                                 "over xs | selectattr(\"field\") (or rejectattr, select), or "
+                                 "put an {%% if %%} inside the loop");
+    if (is_kw(x, "recursive"))
+        return perr(p, x->cur.s, "recursive loops are not supported: write one loop per level");
     return 0;
 }
 
@@ -2610,6 +2824,7 @@ int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n,
     p.err = err;
     p.line = line;
     p.line_start = text;
+    p.jinja = 1; /* tags of office templates are docxtpl's Jinja */
     memset(out, 0, sizeof *out);
     const char *s = text + off;
     if (!is_stmt) {
@@ -2632,6 +2847,38 @@ int lexp__tag_parse(lexp_template *host, const char *text, size_t off, size_t n,
         if (is_kw(&x, words[i].word))
             k = (int)i;
     if (k < 0) {
+        /* Jinja statements lexport has not: say what to write instead */
+        static const char *const instead[][2] = {
+            {"macro", "repeat the text, or loop over a list with {% for %}"},
+            {"call", "repeat the text, or loop over a list with {% for %}"},
+            {"with", "use {% set name = value %}; it lasts to the end of the part or loop"},
+            {"filter", "apply the filter to each value: {{ x | upper }}"},
+            {"include", "office templates cannot include files; copy the text in"},
+            {"import", "office templates cannot import files"},
+            {"from", "office templates cannot import files"},
+            {"extends", "office templates cannot extend other templates"},
+            {"block", "office templates have no blocks to override"},
+            {"raw", "write literal braces as {_{ }_} and {_% %_}"},
+            {"break", "loop over the items you want: xs | selectattr(…) or xs | batch(n)"},
+            {"continue", "put an {% if %} around the loop's body, or loop over "
+                         "xs | selectattr(…) / rejectattr(…)"},
+            {"do", "use {% set name = value %}"},
+            {"autoescape", "text is always written as text in Word and Excel; remove the tag"},
+            {"trans", "write the text itself"}};
+        for (size_t i = 0; x.cur.type == K_IDENT && i < sizeof instead / sizeof *instead; i++) {
+            size_t l = strlen(instead[i][0]);
+            const char *w = x.cur.s;
+            size_t wn = x.cur.n;
+            if (wn > 3 && memcmp(w, "end", 3) == 0) { /* endmacro, endwith … */
+                w += 3;
+                wn -= 3;
+            }
+            if (wn == l && memcmp(w, instead[i][0], l) == 0) {
+                perr(&p, x.cur.s, "'{%% %.*s %%}' is not supported in office templates: %s",
+                     (int)x.cur.n, x.cur.s, instead[i][1]);
+                return LEXP_ESYNTAX;
+            }
+        }
         perr(&p, x.cur.s, "expected a statement (for, if, elif, else, endfor, endif, set), "
                           "found %s",
              tok_desc(&x, b, sizeof b));

@@ -1,0 +1,162 @@
+"""lexport fill with the Jinja docxtpl users write (issue 13, items 2 and 7):
+Jinja's filters with keyword arguments, range(), loop.*, .items()/.keys()/
+.values(), '%s' % x, the is-tests, and errors that name what to write
+instead of a form lexport does not have.
+
+The expected texts are Jinja 3's output for the same expressions (worked out
+from Jinja's documented behaviour: groupby sorts by key, round gives a float,
+join's default separator is '', …). The Word templates are built at test
+time as Word, WPS and LibreOffice save them (test_fill_docxtpl's helpers).
+
+    LEXPORT=build/lexport /usr/bin/python3 -m pytest tests/render/test_fill_jinja.py
+"""
+import json
+import re
+
+import pytest
+
+from test_fill_docxtpl import PRODUCERS, body_texts, build, fill, lo_dir, lx, paras  # noqa: F401
+
+openpyxl = pytest.importorskip("openpyxl")
+
+DATA = {
+    "s": "hello wORLD  ", "n": 3.14159, "i": 7, "l": [3, 1, 2, 4, 5],
+    "xs": [{"a": "x", "v": 1, "on": True}, {"a": "y", "v": 2, "on": False},
+           {"a": "x", "v": 3, "on": True}],
+    "d": {"b": 2, "a": 1}, "empty": "", "z": None,
+    "acts": [{"cat": "培训", "p": 12}, {"cat": "宣传", "p": 30}, {"cat": "培训", "p": 8}],
+}
+
+# (template text, what Jinja renders)
+CASES = [
+    ("{{ s|upper }}", "HELLO WORLD  "),
+    ("{{ s|lower }}", "hello world  "),
+    ("{{ s|title }}|{{ 'hello-world (x)'|title }}", "Hello World  |Hello-World (X)"),
+    ("{{ s|capitalize }}", "Hello world  "),
+    ("[{{ s|trim }}]", "[hello wORLD]"),
+    ("{{ '<a&b>'|e }}{{ '<c>'|safe }}{{ '>'|escape }}", "<a&b><c>>"),
+    ("{{ '3.5'|float }} {{ 3|float }} {{ 'x'|float }}", "3.5 3.0 0.0"),
+    ("{{ '42'|int }} {{ n|int }} {{ '3.7'|int }} {{ 'x'|int(5) }} {{ '1A'|int(base=16) }}",
+     "42 3 3 5 26"),
+    ("{{ '%s-%05.1f'|format(i, n) }}", "7-003.1"),
+    ("[{{ nosuch|d('无') }}][{{ empty|default('空', true) }}][{{ empty|default('x') }}]",
+     "[无][空][]"),
+    ("{{ xs|selectattr('on')|map(attribute='v')|list }}", "[1, 3]"),
+    ("{{ xs|rejectattr('on')|map(attribute='a')|join(',') }}", "y"),
+    ("{{ xs|selectattr('v', 'gt', 1)|map(attribute='v')|join }}", "23"),
+    ("{{ xs|selectattr('a', 'equalto', 'x')|list|length }}", "2"),
+    ("{{ l|select('odd')|list }} {{ l|reject('even')|list }}", "[3, 1, 5] [3, 1, 5]"),
+    ("{{ xs|sum(attribute='v') }} {{ xs|sum(attribute='v', start=10) }} {{ l|sum }}",
+     "6 16 15"),
+    ("{% for g in acts|groupby('cat') %}{{ g.grouper }}{{ g.list|sum(attribute='p') }} "
+     "{% endfor %}", "培训20 宣传30 "),
+    ("{% for k, v in xs|groupby(attribute='a') %}{{ k }}={{ v|length }} {% endfor %}",
+     "x=2 y=1 "),
+    ("{% for k, v in d|dictsort %}{{ k }}{{ v }} {% endfor %}", "a1 b2 "),
+    ("{% for k, v in d|dictsort(by='value', reverse=true) %}{{ k }}{% endfor %}", "ba"),
+    ("{% for row in l|batch(2, 0) %}{{ row }}{% endfor %}", "[3, 1][2, 4][5, 0]"),
+    ("{% for c in l|slice(2) %}{{ c }}{% endfor %}", "[3, 1, 2][4, 5]"),
+    ("{{ 'a b  c'|wordcount }} {{ '社区 活动，宣传'|wordcount }}", "3 3"),
+    ("{{ s|replace('l', 'L') }}|{{ s|replace('l', 'L', 1) }}", "heLLo wORLD  |heLlo wORLD  "),
+    ("{{ n|round }} {{ n|round(2) }} {{ n|round(2, 'floor') }} {{ n|round(1, 'ceil') }} "
+     "{{ 2.5|round }} {{ n|round(precision=3) }}", "3.0 3.14 3.14 3.2 2.0 3.142"),
+    ("{{ 'hello world foo bar'|truncate(9) }}", "hello..."),
+    ("{% for x in range(3) %}{{ x }}{% endfor %} {{ range(1, 7, 2)|list }}", "012 [1, 3, 5]"),
+    ("{% for x in l %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}"
+     "{{ loop.length }}{{ loop.cycle('a', 'b') }}{% if loop.first %}F{% endif %}"
+     "{% if loop.last %}L{% endif %};{% endfor %}",
+     "10545aF;21435b;32325a;43215b;54105aL;"),
+    ("{% for k, v in d.items() %}{{ k }}={{ v }} {% endfor %}{{ d.keys()|list }}"
+     "{{ d.values()|list }}", "b=2 a=1 ['b', 'a'][2, 1]"),
+    ("{{ '%s' % s }}|{{ '%d件' % i }}|{{ '%s/%s' % (i, 'x') }}|{{ '%.2f' % n }}|"
+     "{{ '%(a)s-%(v)s' % xs[0] }}|{{ '%d%%' % 50 }}", "hello wORLD  |7件|7/x|3.14|x-1|50%"),
+    ("{{ xs|sort(attribute='v', reverse=true)|map(attribute='v')|join(',') }} "
+     "{{ l|sort|first }} {{ (xs|max(attribute='v')).v }}",
+     "3,2,1 1 3"),
+    ("{{ l|join }}|{{ l|join('、') }}", "31245|3、1、2、4、5"),
+    ("{% if d is mapping and l is sequence and i is integer and n is float and i is odd %}"
+     "ok{% endif %}{% if 6 is even and i is divisibleby 7 and 2 is in(l) and l is iterable %}"
+     "ok{% endif %}{% if xs[0].on is true and xs[1].on is false %}ok{% endif %}", "okokok"),
+]
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_jinja_filters_calls_and_tests_as_jinja_renders_them(producer, tmp_path, lo_dir):
+    tpl = build(paras(*[c[0] for c in CASES]), producer, tmp_path, lo_dir)
+    _, out = fill(tpl, DATA, tmp_path)
+    got = body_texts(out)
+    for (src, want), line in zip(CASES, got):
+        assert line == want, src
+    assert len(got) == len(CASES)
+
+
+def test_jinja_filters_in_a_workbook(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "{{ xs|sum(attribute='v') }}"
+    ws["A2"] = "{{ n|round(2) }}"
+    ws["A3"] = "{{ s|upper }}"
+    ws["A4"] = "{% for k, v in d|dictsort %}{{ k }}{{ v }}{% endfor %}"
+    ws["A5"] = "{{ '%d人' % i }}"
+    ws["A6"] = "{%tr for g in acts|groupby('cat') %}"
+    ws["A7"] = "{{ g.grouper }}"
+    ws["B7"] = "{{ g.list|sum(attribute='p') }}"
+    ws["A8"] = "{%tr endfor %}"
+    src = tmp_path / "t.xlsx"
+    wb.save(src)
+    (tmp_path / "d.json").write_text(json.dumps(DATA, ensure_ascii=False), encoding="utf-8")
+    r = lx("fill", src, tmp_path / "d.json", "-o", tmp_path / "o.xlsx")
+    assert r.returncode == 0, r.stderr
+    got = openpyxl.load_workbook(tmp_path / "o.xlsx").active
+    assert [got[c].value for c in ("A1", "A2", "A3", "A4", "A5")] == \
+        [6, 3.14, "HELLO WORLD  ", "a1b2", "7人"]
+    assert [(got["A6"].value, got["B6"].value), (got["A7"].value, got["B7"].value)] == \
+        [("培训", 20), ("宣传", 30)]
+
+
+# item 7: a form lexport does not have is an error that says what to write instead
+@pytest.mark.parametrize("tag,pattern", [
+    ("{{ s.upper() }}", r"1:6: error: .*the method 'upper\(…\)' is not available in templates: "
+                        r"write x \| upper"),
+    ("{{ d.get('a') }}", r"the method 'get\(…\)' .*write x\.key, x\['key'\] or x\.key \| default"),
+    ("{{ 'a,b'.split(',') }}", r"'split\(…\)' .*write a list in the data"),
+    ("{{ foo(3) }}", r"'foo\(…\)' cannot be called: only range\(…\) and the methods \.items\(\), "
+                     r"\.keys\(\), \.values\(\) and loop\.cycle\(…\) can; filters go after '\|'"),
+    ("{{ l[1:3] }}", r"slices \(xs\[1:3\]\) are not supported: use xs \| limit\(n\)"),
+    ("{% for x in xs if x.on %}{% endfor %}",
+     r"a loop filter \('for x in xs if …'\) is not supported: loop over xs \| selectattr"),
+    ("{% macro m() %}{% endmacro %}", r"'\{% macro %\}' is not supported in office templates: "
+                                      r"repeat the text"),
+    ("{% raw %}{% endraw %}", r"\{_\{ \}_\} and \{_% %_\}"),
+    ("{% with a = 1 %}{% endwith %}", r"use \{% set name = value %\}"),
+    ("{{ xs|sum(bogus=1) }}", r"'sum' has no argument 'bogus'; its arguments are: attribute,start"),
+    ("{{ xs|where(field='a') }}", r"lexport's filter 'where' takes no keyword arguments"),
+    ("{{ xs|sum(attribute='v', 3) }}", r"a positional argument of 'sum' after a keyword"),
+    ("{{ xs|sort('v') }}", r"'sort' is Jinja's, whose first argument is reverse \(true/false\): "
+                           r"for a field write sort\(attribute=\"v\"\)"),
+    ("{{ xs|map('v')|list }}", r"unknown filter \"v\"; for a field write map\(attribute=\"v\"\)"),
+    ("{{ acts|groupby('cat', ['宣传']) }}", r"'groupby' is Jinja's: .*loop over the keys"),
+    ("{{ s|nosuch }}", r"unknown filter 'nosuch'; the filters are Jinja's batch, .*and lexport's "
+                       r"abs, "),
+    ("{% for a, b in l %}{% endfor %}", r"'for k, v in …' needs pairs \(x\.items\(\)"),
+    ("{{ '%d' % s }}", r"%d needs a number, found the string .*use %s for text"),
+    ("{{ range(1000000)|list }}", r"range\(…\) of 1000000 numbers; the limit is 100000"),
+])
+def test_unsupported_forms_name_the_alternative(tmp_path, tag, pattern):
+    tpl = paras(tag)(str(tmp_path / "t.docx"))
+    r, out = fill(tpl, DATA, tmp_path, ok=False)
+    assert r.returncode == 1 and not out.exists()
+    assert re.search(pattern, r.stderr), r.stderr
+    assert re.search(r"t\.docx:1:\d+: error: word/document\.xml: ", r.stderr), r.stderr
+
+
+def test_lxt_templates_keep_lexports_filters(tmp_path):
+    """Jinja's meaning is for office templates only: .lxt keeps lexport's."""
+    t = tmp_path / "t.lxt"
+    (tmp_path / "d.json").write_text(json.dumps(DATA, ensure_ascii=False), encoding="utf-8")
+    t.write_text("{{ s | upper }}\n", encoding="utf-8")
+    r = lx("render", t, tmp_path / "d.json", "-o", "-", "-f", "txt")
+    assert r.returncode == 1 and "unknown filter 'upper'" in r.stderr, r.stderr
+    t.write_text("{{ n | round }} {{ l }}\n", encoding="utf-8")
+    r = lx("render", t, tmp_path / "d.json", "-o", "-", "-f", "txt")
+    assert r.returncode == 0 and r.stdout.strip() == "3 3、1、2、4、5", (r.stdout, r.stderr)
