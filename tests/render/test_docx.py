@@ -212,6 +212,11 @@ def docx_tokens(path):
                 pending = None
                 if caption and text == caption:
                     continue  # the caption already counted with its drawing
+            box = el.find(".//w:txbxContent", NS)
+            if box is not None:  # a text box (the 版记): its paragraphs
+                for bp in box.findall("w:p", NS):
+                    out += tokens(Paragraph(bp, doc).text)
+                continue
             drawing = el.find(".//w:drawing", NS)
             if drawing is not None:
                 descr = drawing.find(".//wp:docPr", NS).get("descr", "")
@@ -355,7 +360,8 @@ ORDER = {
     "w:tr": "tblPrEx trPr tc",
     "w:tc": "tcPr p|tbl",
     "w:p": "pPr r",
-    "w:r": "rPr t|br|tab|fldChar|instrText|drawing",  # run content: any order
+    "w:r": "rPr t|br|tab|fldChar|instrText|drawing|AlternateContent",  # content: any order
+    "mc:AlternateContent": "Choice Fallback",
     "w:style": "name aliases basedOn next link autoRedefine hidden uiPriority semiHidden "
                "unhideWhenUsed qFormat locked personal personalCompose personalReply rsid "
                "pPr rPr tblPr trPr tcPr tblStylePr",
@@ -389,6 +395,10 @@ ORDER = {
                   "forceUpgrade captions readModeInkLockDown smartTagType schemaLibrary "
                   "shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator",
     "wp:inline": "extent effectExtent docPr cNvGraphicFramePr graphic",
+    "wp:anchor": "simplePos positionH positionV extent effectExtent "
+                 "wrapNone|wrapSquare|wrapTight|wrapThrough|wrapTopAndBottom docPr "
+                 "cNvGraphicFramePr graphic",
+    "wps:wsp": "cNvPr cNvSpPr cNvCnPr spPr style extLst txbx linkedTxbx bodyPr",
     "c:chartSpace": "date1904 lang roundedCorners AlternateContent style clrMapOvr "
                     "pivotSource protection chart spPr txPr externalData printSettings "
                     "userShapes extLst",
@@ -409,7 +419,9 @@ ORDER = {
                "crossBetween majorUnit minorUnit dispUnits",
     "c:legend": "legendPos legendEntry layout overlay spPr txPr",
 }
-PREFIX = {"w": W, "wp": WP, "c": C}
+PREFIX = {"w": W, "wp": WP, "c": C,
+          "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+          "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"}
 
 
 def check_order(root, errors, part):
@@ -510,16 +522,25 @@ def test_masthead(renders):
 
 
 def test_distribution_between_rules(renders):
+    """The 报尾: between rules in a text box at the foot of the type area,
+    anchored to the last paragraph, text wrapped above it."""
     body = ET.fromstring(parts(renders.path(("briefing", "2024-09"), "docx"))[
         "word/document.xml"]).find("w:body", NS)
-    paras = body.findall("w:p", NS)
+    last = body.findall("w:p", NS)[-1]
+    anchor = last.find(".//wp:anchor", NS)
+    assert anchor is not None, "no anchored 版记"
+    pos = {k: (anchor.find("wp:position%s" % k, NS).get("relativeFrom"),
+               anchor.find("wp:position%s/wp:align" % k, NS).text) for k in "HV"}
+    assert pos == {"H": ("margin", "center"), "V": ("margin", "bottom")}
+    assert anchor.find("wp:wrapTopAndBottom", NS) is not None
+    paras = last.findall(".//w:txbxContent/w:p", NS)
     tail = [(p.find("w:pPr/w:pStyle", NS).get(w("val")),
-             "".join(t.text for t in p.iter(w("t")))) for p in paras[-6:]]
+             "".join(t.text for t in p.iter(w("t")))) for p in paras]
     assert tail == [("Rule", ""), ("Distribution", "报：利通区民宗局"),
                     ("Distribution", "送：胜利镇党委、胜利镇政府"),
                     ("Distribution", "发：社区各网格、辖区各单位"),
                     ("Distribution", "（共印30份）"), ("Rule", "")]
-    for p in (paras[-6], paras[-1]):
+    for p in (paras[0], paras[-1]):
         assert p.find("w:pPr/w:pBdr/w:bottom", NS) is not None
     assert paras[-2].find("w:pPr/w:jc", NS).get(w("val")) == "right"
 

@@ -26,8 +26,13 @@ TEMPLATES = ["briefing", "summary", "deeds", "plan", "report", "stats"]
 SAMPLES = sorted(os.path.splitext(os.path.basename(p))[0]
                  for p in glob.glob(os.path.join(SRC, "samples", "*.json"))
                  if os.path.basename(p) != "schema.json")
-CASES = [(t, s) for s in SAMPLES for t in TEMPLATES]
-IDS = ["%s-%s" % c for c in CASES]
+# each sample's busiest month too: briefings whose text runs onto a second
+# or third page, so the 报尾 has to find its place after real text
+BUSY = {"haixing": "2023-09", "hualinshan": "2011-08", "jianlin": "2021-09",
+        "qinqu": "2024-04", "shanshan": "2024-03", "xiaobeigou": "2023-06"}
+CASES = [(t, s, MONTH) for s in SAMPLES for t in TEMPLATES] + \
+    [("briefing", s, BUSY[s]) for s in SAMPLES if s in BUSY]
+IDS = ["%s-%s" % c[:2] if c[2] == MONTH else "%s-%s-%s" % c for c in CASES]
 
 for tool in ("pdftotext",):
     if not shutil.which(tool):
@@ -46,18 +51,18 @@ class Outputs:
         return os.path.join(SRC, "samples", sample + ".json")
 
     def render(self, case, fmt):
-        t, s = case
-        out = os.path.join(self.tmp, "%s-%s.%s" % (s, t, fmt))
+        t, s, month = case
+        out = os.path.join(self.tmp, "%s-%s-%s.%s" % (s, t, month, fmt))
         if not os.path.exists(out):
-            r = subprocess.run([LEXPORT, "render", t, self.data(s), "--month", MONTH, "-f", fmt,
+            r = subprocess.run([LEXPORT, "render", t, self.data(s), "--month", month, "-f", fmt,
                                 "-o", out], capture_output=True, text=True)
             assert r.returncode == 0, r.stderr
         return out
 
     def tree(self, case):
         if case not in self.trees:
-            t, s = case
-            self.trees[case] = T.tree(LEXPORT, t, self.data(s), MONTH)
+            t, s, month = case
+            self.trees[case] = T.tree(LEXPORT, t, self.data(s), month)
         return self.trees[case]
 
     def libreoffice(self, case):
@@ -73,7 +78,7 @@ class Outputs:
                                 "--convert-to", "pdf", "--outdir", lo_dir, *docs],
                                capture_output=True, text=True, timeout=1800)
             self.lo = r.stdout + r.stderr
-        pdf = os.path.join(lo_dir, "%s-%s.pdf" % (case[1], case[0]))
+        pdf = os.path.join(lo_dir, "%s-%s-%s.pdf" % (case[1], case[0], case[2]))
         assert os.path.exists(pdf), "LibreOffice did not convert: " + self.lo
         return pdf
 
@@ -104,10 +109,12 @@ def test_pdf_keeps(outs, case):
 
 def test_docx_keeps(outs, case):
     """The same rules on LibreOffice's pages of our DOCX, but for the short
-    last lines, which neither Word nor LibreOffice can be told to avoid."""
+    last lines, which neither Word nor LibreOffice can be told to avoid, and
+    the one-line masthead (#12 item 4: the DOCX keeps 40 pt, not done yet)."""
     pdf = outs.libreoffice(case)
     pgs, doc = T.pages(pdf), outs.tree(case)
-    bad = T.keep_problems(pgs, doc) + T.orphans_widows(pgs, doc)
+    bad = T.keep_problems(pgs, doc) + T.orphans_widows(pgs, doc) + \
+        T.distribution_problems(pgs, doc)
     assert not bad, "\n".join(bad)
 
 
@@ -118,7 +125,7 @@ def test_docx_keep_properties(outs):
     import xml.etree.ElementTree as ET
     import zipfile
     W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    with zipfile.ZipFile(outs.render(("report", "qinqu"), "docx")) as z:
+    with zipfile.ZipFile(outs.render(("report", "qinqu", MONTH), "docx")) as z:
         styles = ET.fromstring(z.read("word/styles.xml"))
         body = ET.fromstring(z.read("word/document.xml")).find(W + "body")
     by_id = {st.get(W + "styleId"): st for st in styles.iter(W + "style")}

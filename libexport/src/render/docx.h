@@ -37,6 +37,8 @@
 #define DX_NS_A "http://schemas.openxmlformats.org/drawingml/2006/main"
 #define DX_NS_PIC "http://schemas.openxmlformats.org/drawingml/2006/picture"
 #define DX_NS_C "http://schemas.openxmlformats.org/drawingml/2006/chart"
+#define DX_NS_WPS "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+#define DX_NS_MC "http://schemas.openxmlformats.org/markup-compatibility/2006"
 #define DX_NS_PKG_REL "http://schemas.openxmlformats.org/package/2006/relationships"
 #define DX_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 
@@ -240,6 +242,12 @@ int dx_zip(dx *c, lexp__sbuf *out);
 void dx_table(dx *c, const lexp_node *t);             /* docx_table.c */
 void dx_image(dx *c, const lexp_node *n);             /* docx_drawing.c */
 void dx_chart(dx *c, const lexp_node *n);             /* docx_drawing.c */
+/* A text box across the type area, h_pt high, its bottom on the bottom
+ * margin of the page its anchor paragraph is on; text flows above it, at
+ * least gap_pt away. Inside an open paragraph: begin, the box's paragraphs,
+ * end. */
+void dx_footbox_begin(dx *c, double h_pt, double gap_pt, const char *name); /* docx_drawing.c */
+void dx_footbox_end(dx *c);
 /* Write the chart parts collected while the body was written. */
 int dx_write_charts(dx *c);                           /* docx_drawing.c */
 /* A paragraph holding a caption below a figure or above a table. */

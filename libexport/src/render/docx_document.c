@@ -286,6 +286,15 @@ static void signature(dx *c, const lexp_node *n)
     }
 }
 
+/* Lines of a 报/送/发 entry: 左右各空一字, continuation lines after "报：". */
+static double dist_lines(const dx *c, const char *label, const char *text)
+{
+    double per = c->text_w / c->st->distribution.size - 2;
+    double ems = dx_text_ems(label, strlen(label)) + dx_text_ems(text, strlen(text));
+    double more = ems - per;
+    return 1 + (more > 0 ? ceil(more / (per - 2)) : 0);
+}
+
 static void dist_line(dx *c, const char *label, const char *text)
 {
     if (!text || !*text)
@@ -308,21 +317,34 @@ static void dist_line(dx *c, const char *label, const char *text)
     lexp__sbuf_free(&s);
 }
 
-
-
+/* The 报尾 / 版记: between rules, full width, at the foot of the last page
+ * and never split (GB/T 9704 §10; 简报 conventions). It is a text box
+ * anchored to an empty paragraph where the text ends, its height computed
+ * here from the lines it holds (each on the style's exact pitch). */
 static void distribution(dx *c, const lexp_node *n)
 {
     const lexp_style *st = c->st;
     const lexp_textstyle *ts = &st->distribution;
-    /* Between rules, full width. GB/T 9704 puts the 版记 at the foot of
-     * the last page; a frame anchored there (w:framePr) is not honoured by
-     * LibreOffice, so it follows the text. */
-    /* a blank line, then the first rule */
-    rule(c, st->dist_rule_outer, 0, ts->line_pitch, 0);
-    dist_line(c, "报：", n->u.dist.report_to);
-    dist_line(c, "送：", n->u.dist.send_to);
-    dist_line(c, "发：", n->u.dist.distribute_to);
-    if (n->u.dist.printer || n->u.dist.date) {
+    static const char *const labels[] = {"报：", "送：", "发："};
+    const char *vals[] = {n->u.dist.report_to, n->u.dist.send_to, n->u.dist.distribute_to};
+    int print = n->u.dist.printer || n->u.dist.date;
+    double lines = (n->u.dist.copies > 0) + print;
+    for (int i = 0; i < 3; i++)
+        if (vals[i] && *vals[i])
+            lines += dist_lines(c, labels[i], vals[i]);
+    /* rules: a one-point paragraph plus its border; 2 pt to spare */
+    double h = lines * ts->line_pitch + 2 * (1 + st->dist_rule_outer) + 2;
+    if (print)
+        h += 1 + st->dist_rule_inner;
+
+    dx_ppr anchor = {0};
+    anchor.style = DX_ST_RULE;
+    dx_para_begin(c, &anchor);
+    dx_footbox_begin(c, h, ts->line_pitch / 2, "版记");
+    rule(c, st->dist_rule_outer, 0, 0, 0);
+    for (int i = 0; i < 3; i++)
+        dist_line(c, labels[i], vals[i]);
+    if (print) {
         rule(c, st->dist_rule_inner, 0, 0, 0);
         lexp__sbuf d = LEXP__SBUF_INIT;
         if (n->u.dist.date) {
@@ -349,6 +371,8 @@ static void distribution(dx *c, const lexp_node *n)
         text_para(c, &p, s);
     }
     rule(c, st->dist_rule_outer, 0, 0, 0);
+    dx_footbox_end(c);
+    dx_end(c); /* the anchor paragraph */
 }
 
 /* ---- section ----------------------------------------------------------------- */
@@ -422,6 +446,8 @@ int dx_write_document(dx *c)
     dx_attr(c, "xmlns:a", DX_NS_A);
     dx_attr(c, "xmlns:pic", DX_NS_PIC);
     dx_attr(c, "xmlns:c", DX_NS_C);
+    dx_attr(c, "xmlns:wps", DX_NS_WPS);
+    dx_attr(c, "xmlns:mc", DX_NS_MC);
     dx_start(c, "w:body");
     int last_table = 0;
     for (const lexp_node *n = c->doc->root->first; n && !c->failed; n = n->next) {

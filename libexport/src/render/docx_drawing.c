@@ -242,6 +242,119 @@ void dx_chart(dx *c, const lexp_node *n)
     dx_caption(c, n->u.chart.title, 0);
 }
 
+/* ---- a text box at the foot of the page ------------------------------------------------ */
+
+/* A floating DrawingML text box (wps), as Word 2010+ writes it: inside
+ * mc:AlternateContent, so that a reader without wps skips it cleanly.
+ * LibreOffice 7.4 ignores w:framePr and w:tblpPr positions here but places
+ * this box: bottom-aligned to the margin, wrapped top and bottom, and moved
+ * with its anchor paragraph to the next page when the text leaves no room.
+ * A box never splits across pages. */
+void dx_footbox_begin(dx *c, double h_pt, double gap_pt, const char *name)
+{
+    long cx = dx_emu(c->text_w), cy = dx_emu(h_pt);
+    dx_start(c, "w:r");
+    dx_start(c, "mc:AlternateContent");
+    dx_start(c, "mc:Choice");
+    dx_attr(c, "Requires", "wps");
+    dx_start(c, "w:drawing");
+    dx_start(c, "wp:anchor");
+    dx_attr_int(c, "distT", dx_emu(gap_pt));
+    dx_attr(c, "distB", "0");
+    dx_attr(c, "distL", "0");
+    dx_attr(c, "distR", "0");
+    dx_attr(c, "simplePos", "0");
+    dx_attr(c, "relativeHeight", "1");
+    dx_attr(c, "behindDoc", "0");
+    dx_attr(c, "locked", "0");
+    dx_attr(c, "layoutInCell", "1");
+    dx_attr(c, "allowOverlap", "0");
+    dx_start(c, "wp:simplePos");
+    dx_attr(c, "x", "0");
+    dx_attr(c, "y", "0");
+    dx_end(c);
+    static const char *const axes[][2] = {{"wp:positionH", "center"},
+                                          {"wp:positionV", "bottom"}};
+    for (int i = 0; i < 2; i++) {
+        dx_start(c, axes[i][0]);
+        dx_attr(c, "relativeFrom", "margin");
+        dx_text_el(c, "wp:align", axes[i][1]);
+        dx_end(c);
+    }
+    dx_start(c, "wp:extent");
+    dx_attr_int(c, "cx", cx);
+    dx_attr_int(c, "cy", cy);
+    dx_end(c);
+    dx_start(c, "wp:effectExtent");
+    dx_attr(c, "l", "0");
+    dx_attr(c, "t", "0");
+    dx_attr(c, "r", "0");
+    dx_attr(c, "b", "0");
+    dx_end(c);
+    dx_empty(c, "wp:wrapTopAndBottom");
+    dx_start(c, "wp:docPr");
+    dx_attr_int(c, "id", c->next_docpr++);
+    dx_attr(c, "name", name);
+    dx_end(c);
+    dx_empty(c, "wp:cNvGraphicFramePr");
+    dx_start(c, "a:graphic");
+    dx_start(c, "a:graphicData");
+    dx_attr(c, "uri", DX_NS_WPS);
+    dx_start(c, "wps:wsp");
+    dx_start(c, "wps:cNvSpPr");
+    dx_attr(c, "txBox", "1");
+    dx_end(c);
+    dx_start(c, "wps:spPr");
+    dx_start(c, "a:xfrm");
+    dx_start(c, "a:off");
+    dx_attr(c, "x", "0");
+    dx_attr(c, "y", "0");
+    dx_end(c);
+    dx_start(c, "a:ext");
+    dx_attr_int(c, "cx", cx);
+    dx_attr_int(c, "cy", cy);
+    dx_end(c);
+    dx_end(c); /* xfrm */
+    dx_start(c, "a:prstGeom");
+    dx_attr(c, "prst", "rect");
+    dx_empty(c, "a:avLst");
+    dx_end(c);
+    dx_empty(c, "a:noFill");
+    dx_start(c, "a:ln");
+    dx_empty(c, "a:noFill");
+    dx_end(c);
+    dx_end(c); /* spPr */
+    dx_start(c, "wps:txbx");
+    dx_start(c, "w:txbxContent");
+}
+
+void dx_footbox_end(dx *c)
+{
+    dx_end(c); /* txbxContent */
+    dx_end(c); /* txbx */
+    /* No insets, text at the bottom: the last rule on the bottom margin. A
+     * fixed height: LibreOffice's auto-grow lifts the box off the margin. */
+    dx_start(c, "wps:bodyPr");
+    dx_attr(c, "rot", "0");
+    dx_attr(c, "vert", "horz");
+    dx_attr(c, "wrap", "square");
+    static const char *const ins[] = {"lIns", "tIns", "rIns", "bIns"};
+    for (int i = 0; i < 4; i++)
+        dx_attr(c, ins[i], "0");
+    dx_attr(c, "anchor", "b");
+    dx_attr(c, "anchorCtr", "0");
+    dx_empty(c, "a:noAutofit");
+    dx_end(c);
+    dx_end(c); /* wsp */
+    dx_end(c); /* graphicData */
+    dx_end(c); /* graphic */
+    dx_end(c); /* anchor */
+    dx_end(c); /* drawing */
+    dx_end(c); /* Choice */
+    dx_end(c); /* AlternateContent */
+    dx_end(c); /* r */
+}
+
 /* ---- chart parts --------------------------------------------------------------------- */
 
 /* the colours of doc/style.c, shared with PDF and XLSX */
