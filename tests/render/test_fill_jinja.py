@@ -12,6 +12,7 @@ time as Word, WPS and LibreOffice save them (test_fill_docxtpl's helpers).
 """
 import json
 import re
+import zipfile
 
 import pytest
 
@@ -160,3 +161,41 @@ def test_lxt_templates_keep_lexports_filters(tmp_path):
     t.write_text("{{ n | round }} {{ l }}\n", encoding="utf-8")
     r = lx("render", t, tmp_path / "d.json", "-o", "-", "-f", "txt")
     assert r.returncode == 0 and r.stdout.strip() == "3 3、1、2、4、5", (r.stdout, r.stderr)
+
+
+# issue 13 item 3: \a and \f in values, as docxtpl writes them
+def paras_styled(path):
+    import docx
+    d = docx.Document()
+    p = d.add_paragraph(style="Heading 1")
+    r = p.add_run("前{{ v }}")
+    r.bold = True
+    p.add_run("后")
+    d.add_paragraph("{{ pb }}")
+    t = d.add_table(rows=1, cols=1)
+    t.cell(0, 0).paragraphs[0].text = "格{{ v }}"
+    d.save(path)
+    return path
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_bell_starts_a_paragraph_and_formfeed_a_page(producer, tmp_path, lo_dir):
+    import docx
+    tpl = build(paras_styled, producer, tmp_path, lo_dir)
+    _, out = fill(tpl, {"v": "一\a二\n三\a", "pb": "A\fB"}, tmp_path)
+    d = docx.Document(str(out))
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    body = [p for p in d.paragraphs if p.text or p._p.find(f".//{W}br") is not None]
+    # \a: a new paragraph with the paragraph's style and the run's formatting
+    assert [p.text for p in body[:3]] == ["前一", "二\n三", "后"]
+    assert all(p.style.name == "Heading 1" for p in body[:3])
+    # (WPS's rewrite keeps no bold: compare with the run the tag was in)
+    assert [r.bold for r in body[1].runs] == [body[0].runs[-1].bold]
+    # \f: the paragraph ends, one holding only a page break, then the rest
+    assert body[3].text == "A" and body[5].text == "B"
+    brs = body[4]._p.findall(f".//{W}br")
+    assert [b.get(f"{W}type") for b in brs] == ["page"] and body[4].text.strip() == ""
+    assert [p.text for p in d.tables[0].cell(0, 0).paragraphs] == ["格一", "二\n三", ""]
+    # no marker is left in the package
+    with zipfile.ZipFile(out) as z:
+        assert b"lexp-split" not in z.read("word/document.xml")

@@ -99,7 +99,124 @@ static int para_leaf(fx_ctx *c, const fx_op *op, void *p)
     }
 }
 
+/* docxtpl's \a (new paragraph) and \f (page break) in a value: a marker
+ * here, where the value's text is written into its run, and the paragraph
+ * is split at each marker once it is complete (split_paras). */
+#define SPLIT_ATTR ((const xmlChar *)"lexp-split")
+
+static int write_text(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n);
+
 static int write_slot(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
+{
+    size_t i = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (s[j] != '\a' && s[j] != '\f')
+            continue;
+        xmlNodePtr m;
+        if (write_text(x, run, t, s + i, j - i) || !(m = fx_new_elem(&x->k, run, t, "br")))
+            return -1;
+        if (!xmlSetProp(m, SPLIT_ATTR, (const xmlChar *)(s[j] == '\a' ? "a" : "f")))
+            return fx_oom(x->c);
+        i = j + 1;
+    }
+    return write_text(x, run, t, s + i, n - i);
+}
+
+/* The first split marker under n, in document order. */
+static xmlNodePtr find_split(xmlNodePtr n)
+{
+    for (xmlNodePtr k = n->children; k; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        if (xmlHasProp(k, SPLIT_ATTR))
+            return k;
+        xmlNodePtr f = find_split(k);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+/* A copy of `src` (an output element) without children but with its
+ * properties (w:pPr, w:rPr), placed as the next sibling of `after` or, when
+ * `after` is NULL, appended to `parent`. */
+static xmlNodePtr shell_after(dx *x, xmlNodePtr parent, xmlNodePtr after, xmlNodePtr src)
+{
+    xmlNodePtr o = fx_copy_shallow(&x->k, parent, src);
+    if (!o)
+        return NULL;
+    if (after)
+        xmlAddNextSibling(after, o);
+    for (xmlNodePtr k = src->children; k; k = k->next)
+        if ((dx_is_w(k, "pPr") || dx_is_w(k, "rPr")) && !fx_copy_deep(&x->k, o, k))
+            return NULL;
+    return o;
+}
+
+/* Split paragraph p at each marker, as docxtpl does: \a ends the paragraph
+ * and goes on in a new one with the same paragraph and run properties; \f
+ * puts a paragraph holding only a page break in between. */
+static int split_paras(dx *x, xmlNodePtr p)
+{
+    xmlNodePtr m;
+    while ((m = find_split(p))) {
+        xmlAttrPtr mark = xmlHasProp(m, SPLIT_ATTR);
+        int page = mark && mark->children && xmlStrEqual(mark->children->content,
+                                                         (const xmlChar *)"f");
+        xmlNodePtr chain[64];
+        int depth = 0;
+        for (xmlNodePtr a = m; a != p; a = a->parent) {
+            if (depth == 64)
+                return fx_fail(x->c, LEXP_ELIMIT, 0, 0, "a value's \\a or \\f sits more "
+                                                        "than 64 elements deep in its paragraph");
+            chain[depth++] = a;
+        }
+        xmlNodePtr np = shell_after(x, p->parent, p, p);
+        if (!np)
+            return -1;
+        if (page) { /* <w:p><w:r><w:br w:type="page"/></w:r></w:p> before it */
+            xmlNodePtr bp = fx_new_elem(&x->k, p->parent, p, "p"), br, r;
+            if (!bp || !(r = fx_new_elem(&x->k, bp, p, "r")) ||
+                !(br = fx_new_elem(&x->k, r, p, "br")))
+                return -1;
+            xmlAddNextSibling(p, bp);
+            if (!xmlSetNsProp(br, br->ns, (const xmlChar *)"type", (const xmlChar *)"page"))
+                return fx_oom(x->c);
+        }
+        /* from the paragraph down to the marker's run: a shell of each
+         * level in the new paragraph takes what follows at that level */
+        xmlNodePtr into = np;
+        for (int d = depth - 1; d >= 0; d--) {
+            xmlNodePtr at = chain[d];
+            xmlNodePtr shell = d > 0 ? shell_after(x, into, NULL, at) : NULL;
+            if (d > 0 && !shell)
+                return -1;
+            for (xmlNodePtr k = at->next, nx; k; k = nx) {
+                nx = k->next;
+                xmlUnlinkNode(k);
+                xmlAddChild(into, k);
+            }
+            if (d > 0) {
+                /* the shell goes first: it continues the level the marker was in */
+                xmlUnlinkNode(shell);
+                xmlNodePtr first = into->children;
+                while (first && (dx_is_w(first, "pPr") || dx_is_w(first, "rPr")))
+                    first = first->next;
+                if (first)
+                    xmlAddPrevSibling(first, shell);
+                else
+                    xmlAddChild(into, shell);
+                into = shell;
+            }
+        }
+        xmlUnlinkNode(m);
+        xmlFreeNode(m);
+        p = np;
+    }
+    return 0;
+}
+
+static int write_text(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
 {
     n = fx_xml_clean(s, n);
     size_t i = 0;
@@ -204,7 +321,7 @@ static int para_flush(dx *x, para_run *pr, xmlNodePtr out)
         }
         rc = copy_unit(x, pr, out, unit);
     }
-    return rc;
+    return rc ? rc : split_paras(x, out);
 }
 
 static void para_free(para_run *pr)
