@@ -147,6 +147,53 @@ static void check_para(lexp__fonts *f, const char *text, double width)
         free(lines[i]);
 }
 
+/* A run with no break opportunity (a 1 MB word is valid data) is split
+ * between characters: every line but the last is as full as it can be, and
+ * the run starts on a line of its own. Long runs are cheap to break (the
+ * bench bench_limits.py times them); here the result is what is checked. */
+static void check_long_run(lexp__fonts *f, const char *head, char letter, size_t len,
+                           const char *tail, double width)
+{
+    size_t hl = strlen(head), tl = strlen(tail);
+    char *s = malloc(hl + len + tl + 1);
+    if (!s)
+        return;
+    memcpy(s, head, hl);
+    memset(s + hl, letter, len);
+    memcpy(s + hl + len, tail, tl + 1);
+    lexp__lplaced *v = NULL;
+    lexp_error err;
+    int n = lexp__layout_place_text(f, s, LEXP_ROLE_FANGSONG, 16, width, &v, &err);
+    CHECK(n > 0, "long run: no characters (%s)", n < 0 ? err.message : "");
+    size_t first = 0; /* index of the run's first character */
+    for (int k = 0; k < n && v[k].cp != (uint32_t)letter; k++)
+        first = (size_t)k + 1;
+    CHECK(n > 0 && first < (size_t)n && (first == 0 || v[first].line > v[first - 1].line),
+          "long run: does not start a line");
+    size_t lines = 0, bad = 0;
+    double w = 0, wn = 0; /* width so far, and without trailing spaces */
+    for (int k = 0; k < n; k++) {
+        w += v[k].adv;
+        if (v[k].cp != ' ')
+            wn = w;
+        int ends = k + 1 == n || v[k + 1].line != v[k].line;
+        if (!ends)
+            continue;
+        lines++;
+        int inside = (size_t)k >= first && k + 1 < n && v[k].cp == (uint32_t)letter &&
+                     v[k + 1].cp == (uint32_t)letter;
+        /* full: the next character would not have fitted */
+        if (wn > width + 0.011 || (inside && wn + v[k + 1].adv <= width + 0.009))
+            bad++;
+        w = wn = 0;
+    }
+    CHECK(bad == 0, "long run of %zu: %zu of %zu lines not filled greedily", len, bad, lines);
+    size_t per = (size_t)((width + 0.01) / (n > 0 ? v[first].adv : 1));
+    CHECK(lines >= len / per, "long run of %zu: %zu lines for %zu per line", len, lines, per);
+    free(v);
+    free(s);
+}
+
 /* ---- whole renders ---------------------------------------------------------- */
 
 typedef struct job {
@@ -268,6 +315,9 @@ int main(void)
         double width = (10 + rnd(&seed) % 22) * 16.0;
         check_para(f, buf, width);
     }
+    check_long_run(f, "", 'a', 200000, "", 28 * 16);
+    check_long_run(f, "活动名称：", 'b', 100000, "，结束。", 25 * 16 + 3.5);
+    check_long_run(f, "", '7', 50000, "  tail words here", 10 * 16);
     lexp__fonts_free(f);
     lexp_doc_free(doc);
 

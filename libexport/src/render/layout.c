@@ -277,12 +277,69 @@ int push_line(lines *L, size_t s, size_t e, int forced)
     return 0;
 }
 
+/* Sums over the paragraph so that natural(), end_trim() and squeeze() of
+ * any span cost O(1) in break_lines: a run without break opportunities
+ * (a 1 MB word) would otherwise be measured again for each of its lines. */
+typedef struct bsum {
+    double adv; /* advances of the characters before this index */
+    double sq;  /* squeeze() terms of the characters before it */
+    size_t trim; /* this index with the spaces before it dropped */
+    size_t next; /* the first index at or after it where a line may end */
+} bsum;
+
+static bsum *sums_new(const text *t)
+{
+    bsum *b = malloc((t->n + 1) * sizeof *b);
+    if (!b)
+        return NULL;
+    double w = 0, q = 0;
+    for (size_t i = 0; i <= t->n; i++) {
+        b[i].adv = w;
+        b[i].sq = q;
+        b[i].trim = i > 0 && (t->c[i - 1].fl & (F_SPACE | F_NL)) ? b[i - 1].trim : i;
+        if (i == t->n)
+            break;
+        w += t->c[i].adv;
+        q += t->c[i].shrink;
+        if (i + 1 < t->n && expandable(&t->c[i], &t->c[i + 1]))
+            q += (float)MAX_SQUEEZE * t->c[i].em;
+    }
+    b[t->n].next = t->n;
+    for (size_t i = t->n; i-- > 0;)
+        b[i].next = t->c[i].brk ? i : b[i + 1].next;
+    return b;
+}
+
+/* natural(t, s, e) - end_trim(t, s, e), and squeeze(t, s, e) in *sq */
+static double span(const text *t, const bsum *b, size_t s, size_t e, double *sq)
+{
+    size_t te = b[e].trim > s ? b[e].trim : s;
+    double w = b[te].adv - b[s].adv;
+    if (sq)
+        *sq = te > s + 1 ? b[te - 1].sq - b[s].sq : 0;
+    if (te > s) {
+        const tch *c = &t->c[te - 1];
+        if (c->g.ink == LEXP_INK_LEFT && c->shrink > 0)
+            w -= c->shrink;
+    }
+    return w;
+}
+
+static double span_natural(const bsum *b, size_t s, size_t e)
+{
+    size_t te = b[e].trim > s ? b[e].trim : s;
+    return b[te].adv - b[s].adv;
+}
+
 /* Greedy breaking: each line takes as many break units as fit, or one
  * more when squeezing makes it fit (so a closing mark that would start the
  * next line is pulled back instead of pushing a character down). */
 int break_lines(const text *t, double w_first, double w_rest, lines *L)
 {
     L->n = 0;
+    bsum *sm = sums_new(t);
+    if (!sm)
+        return -1;
     size_t i = 0;
     int first = 1;
     while (i < t->n) {
@@ -294,21 +351,23 @@ int break_lines(const text *t, double w_first, double w_rest, lines *L)
         double avail = first ? w_first : w_rest;
         size_t best = 0;
         int forced = 0;
-        for (size_t k = i + 1; k <= t->n; k++) {
+        /* the places a line may end: before a break opportunity, after a
+         * forced break (always followed by one) and at the end */
+        for (size_t k = sm[i + 1].next; k <= t->n; k = sm[k + 1].next) {
+            double sq, eff = span(t, sm, i, k, &sq);
             if (t->c[k - 1].fl & F_NL) {
-                if (!best || natural(t, i, k) - end_trim(t, i, k) <= avail + EPS)
+                if (!best || eff <= avail + EPS)
                     best = k;
                 forced = best == k;
                 break;
             }
-            if (k < t->n && !t->c[k].brk)
-                continue;
-            double eff = natural(t, i, k) - end_trim(t, i, k);
             if (eff <= avail + EPS) {
                 best = k;
+                if (k == t->n)
+                    break;
                 continue;
             }
-            if (eff - squeeze(t, i, k) <= avail + EPS)
+            if (eff - sq <= avail + EPS)
                 best = k;
             break;
         }
@@ -316,12 +375,14 @@ int break_lines(const text *t, double w_first, double w_rest, lines *L)
             /* one unit wider than the line: break it between characters */
             size_t k = i + 1;
             while (k < t->n && !(t->c[k - 1].fl & F_NL) &&
-                   natural(t, i, k + 1) <= avail + EPS)
+                   span_natural(sm, i, k + 1) <= avail + EPS)
                 k++;
             best = k;
         }
-        if (push_line(L, i, best, forced))
+        if (push_line(L, i, best, forced)) {
+            free(sm);
             return -1;
+        }
         i = best;
         first = 0;
     }
@@ -340,13 +401,13 @@ int break_lines(const text *t, double w_first, double w_rest, lines *L)
             size_t k = a->e - 1;
             while (k > a->s + 1 && !t->c[k].brk)
                 k--;
-            if (k > a->s + 1 && t->c[k].brk &&
-                natural(t, k, b->e) - end_trim(t, k, b->e) <= w_rest + EPS) {
+            if (k > a->s + 1 && t->c[k].brk && span(t, sm, k, b->e, NULL) <= w_rest + EPS) {
                 a->e = k;
                 b->s = k;
             }
         }
     }
+    free(sm);
     return 0;
 }
 

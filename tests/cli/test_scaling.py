@@ -1,0 +1,51 @@
+"""Valid data that used to take quadratic time (issue #10, item 5): long
+unbreakable titles, many disputes, long tables. Each must finish; the timeouts
+are hang guards only (the quadratic code took minutes), the speed itself is
+measured by tests/bench/bench_limits.py. What is checked is the output.
+"""
+import collections
+import json
+import os
+import subprocess
+
+LEXPORT = os.environ.get("LEXPORT", "build/lexport")
+SRC = os.environ.get("LEXP_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+SAMPLE = os.path.join(SRC, "samples", "haixing.json")
+MONTH = "2023-09"  # twelve activities in the sample
+
+
+def lx(*args, timeout=60):
+    return subprocess.run([LEXPORT, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def sample():
+    return json.load(open(SAMPLE, encoding="utf-8"))
+
+
+def write(tmp_path, d):
+    p = tmp_path / "data.json"
+    p.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    return p
+
+
+def pdf_text(path):
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=120).stdout
+
+
+def test_megabyte_titles_without_break_opportunities(tmp_path):
+    # a title is named in the text when the activity has no summary; a run
+    # of letters has no break opportunity, so it is split between characters
+    d = sample()
+    acts = [a for a in d["activities"] if a["date"].startswith(MONTH)]
+    letters = "xyz"
+    for a, ch in zip(acts, letters):
+        a["title"] = ch * 1_000_000
+        a.pop("summary", None)
+    p = write(tmp_path, d)
+    r = lx("brief", p, "--month", MONTH, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    count = collections.Counter(pdf_text(tmp_path / "out" / f"briefing-{MONTH}.pdf"))
+    for ch in letters:
+        assert count[ch] >= 1_000_000, (ch, count[ch])
