@@ -6,6 +6,7 @@ measured by tests/bench/bench_limits.py. What is checked is the output.
 import collections
 import json
 import os
+import re
 import subprocess
 
 LEXPORT = os.environ.get("LEXPORT", "build/lexport")
@@ -49,3 +50,33 @@ def test_megabyte_titles_without_break_opportunities(tmp_path):
     count = collections.Counter(pdf_text(tmp_path / "out" / f"briefing-{MONTH}.pdf"))
     for ch in letters:
         assert count[ch] >= 1_000_000, (ch, count[ch])
+
+
+TABLE = """---
+title: 活动台账
+---
+| 序号 | 日期 | 活动名称 | 参与人次 |
+|---:|------|----------|---------:|
+{% for a in rows %}
+| {{ loop.index }} | {{ a.date }} | {{ a.title }} | {{ a.participants }} |
+{% endfor %}
+| 合计 | < | < | {{ rows | sum("participants") }} |
+"""
+
+
+def test_forty_thousand_row_table(tmp_path):
+    # every cell used to be found by walking the rows from the first one,
+    # and each row looked at every cell of the table
+    n = 40_000
+    rows = [{"date": "2024-%02d-%02d" % (1 + i % 12, 1 + i % 28), "title": "活动第%d场" % (i + 1),
+             "participants": 1 + i % 50} for i in range(n)]
+    p = write(tmp_path, {"community": {"name": "秦渠社区"}, "rows": rows})
+    tpl = tmp_path / "table.lxt"
+    tpl.write_text(TABLE, encoding="utf-8")
+    out = tmp_path / "table.pdf"
+    r = lx("render", tpl, p, "-o", out)
+    assert r.returncode == 0, r.stderr
+    text = pdf_text(out)
+    seen = [int(k) for k in re.findall(r"活动第(\d+)场", text)]
+    assert seen == list(range(1, n + 1))
+    assert str(sum(1 + i % 50 for i in range(n))) in text

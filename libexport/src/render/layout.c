@@ -1099,9 +1099,7 @@ typedef struct tcell {
     double pitch, size;
     lexp_align align;
     size_t next;      /* first line not yet drawn */
-    int open;         /* a part of it is on the current page */
-    int reopen;       /* open when a page break came: continues after it */
-    double part_top;  /* where that part began (area y) */
+    double part_top;  /* where its part on this page began (area y) */
 } tcell;
 
 typedef struct TB {
@@ -1113,6 +1111,9 @@ typedef struct TB {
     tcell **grid;     /* nr × nc: the anchor covering each slot */
     double *colw, *colx, *rowh;
     const lexp_node **rows;
+    int *rowcell; /* nr + 1: the cells of row r are [rowcell[r], rowcell[r + 1]) */
+    int *open;    /* the cells with a part on this page (by index, in order) */
+    int nopen;
 } TB;
 
 static void cell_text_style(const TB *tb, int r, lexp_textstyle *ts, int *bold)
@@ -1338,7 +1339,6 @@ static int cell_close(TB *tb, tcell *c, double bottom, int final)
             return -1;
     }
     c->next += fit;
-    c->open = 0;
     return 0;
 }
 
@@ -1346,10 +1346,8 @@ static int draw_header(TB *tb)
 {
     LX *lx = tb->lx;
     for (int r = 0; r < tb->nhead; r++) {
-        for (int i = 0; i < tb->ncells; i++) {
+        for (int i = tb->rowcell[r]; i < tb->rowcell[r + 1]; i++) {
             tcell *c = &tb->cells[i];
-            if (c->r != r)
-                continue;
             double h = 0;
             for (int k = r; k < r + c->rs && k < tb->nhead; k++)
                 h += tb->rowh[k];
@@ -1368,21 +1366,13 @@ static int draw_header(TB *tb)
 static int table_page_break(TB *tb)
 {
     LX *lx = tb->lx;
-    for (int i = 0; i < tb->ncells; i++) {
-        tcell *c = &tb->cells[i];
-        c->reopen = c->open;
-        if (c->open && cell_close(tb, c, lx->y, 0))
+    for (int i = 0; i < tb->nopen; i++)
+        if (cell_close(tb, &tb->cells[tb->open[i]], lx->y, 0))
             return -1;
-    }
     if (new_page(lx) || draw_header(tb))
         return -1;
-    for (int i = 0; i < tb->ncells; i++) {
-        tcell *c = &tb->cells[i];
-        if (c->reopen) {
-            c->open = 1;
-            c->part_top = lx->y;
-        }
-    }
+    for (int i = 0; i < tb->nopen; i++)
+        tb->cells[tb->open[i]].part_top = lx->y;
     return 0;
 }
 
@@ -1446,12 +1436,12 @@ static int table_place(TB *tb)
                     return -1;
                 body_on_page = 0;
             }
-            for (int i = 0; i < tb->ncells; i++) {
+            /* open the cells of row k: they follow the open ones in cell
+             * order (cells are in row order), so the list stays sorted */
+            for (int i = tb->rowcell[k]; i < tb->rowcell[k + 1]; i++) {
                 tcell *c = &tb->cells[i];
-                if (c->r == k) {
-                    c->open = 1;
-                    c->part_top = lx->y;
-                }
+                c->part_top = lx->y;
+                tb->open[tb->nopen++] = i;
             }
             /* taller than a page: what fits here, the rest after the header */
             while (lx->y + h > lx->ah + EPS) {
@@ -1460,11 +1450,10 @@ static int table_place(TB *tb)
                     return -1;
                 body_on_page = 0;
                 double rest = 0;
-                for (int i = 0; i < tb->ncells; i++) {
-                    tcell *c = &tb->cells[i];
-                    if (c->open)
-                        rest = fmax(rest, (double)(c->ln.n - c->next) * c->pitch +
-                                              2 * CELL_PAD_Y * c->size);
+                for (int i = 0; i < tb->nopen; i++) {
+                    tcell *c = &tb->cells[tb->open[i]];
+                    rest = fmax(rest, (double)(c->ln.n - c->next) * c->pitch +
+                                          2 * CELL_PAD_Y * c->size);
                 }
                 h = fmax(rest, minline);
                 if (h + hh > lx->ah && lx->ah - lx->y < minline)
@@ -1472,11 +1461,15 @@ static int table_place(TB *tb)
             }
             lx->y += h;
             body_on_page++;
-            for (int i = 0; i < tb->ncells; i++) {
-                tcell *c = &tb->cells[i];
-                if (c->open && c->r + c->rs - 1 <= k && cell_close(tb, c, lx->y, 1))
+            int kept = 0;
+            for (int i = 0; i < tb->nopen; i++) {
+                tcell *c = &tb->cells[tb->open[i]];
+                if (c->r + c->rs - 1 > k)
+                    tb->open[kept++] = tb->open[i];
+                else if (cell_close(tb, c, lx->y, 1))
                     return -1;
             }
+            tb->nopen = kept;
         }
         r = g + 1;
     }
@@ -1501,7 +1494,10 @@ static int block_table(LX *lx, const lexp_node *n)
     tb.colw = calloc((size_t)nc, sizeof *tb.colw);
     tb.colx = calloc((size_t)nc, sizeof *tb.colx);
     tb.rowh = calloc((size_t)nr, sizeof *tb.rowh);
-    if (!tb.rows || !tb.grid || !tb.cells || !tb.colw || !tb.colx || !tb.rowh) {
+    tb.rowcell = calloc((size_t)nr + 1, sizeof *tb.rowcell);
+    tb.open = calloc((size_t)nr * (size_t)nc, sizeof *tb.open);
+    if (!tb.rows || !tb.grid || !tb.cells || !tb.colw || !tb.colx || !tb.rowh || !tb.rowcell ||
+        !tb.open) {
         lexp__error_oom(lx->err);
         goto done;
     }
@@ -1515,10 +1511,11 @@ static int block_table(LX *lx, const lexp_node *n)
             tb.nhead++;
     if (tb.nhead >= nr)
         tb.nhead = 0; /* a table of headers only: nothing to repeat */
-    for (r = 0; r < nr; r++)
-        for (int c = 0; c < nc; c++) {
-            const lexp_node *cell = lexp__table_cell(n, r, c);
-            if (!cell || cell->u.cell.covered)
+    for (r = 0; r < nr; r++) {
+        tb.rowcell[r] = tb.ncells;
+        const lexp_node *cell = tb.rows[r]->first;
+        for (int c = 0; c < nc && cell; c++, cell = cell->next) {
+            if (cell->u.cell.covered)
                 continue;
             tcell *tc = &tb.cells[tb.ncells++];
             tc->node = cell;
@@ -1537,6 +1534,8 @@ static int block_table(LX *lx, const lexp_node *n)
                     if (!tb.grid[rr * nc + cc])
                         tb.grid[rr * nc + cc] = tc;
         }
+    }
+    tb.rowcell[nr] = tb.ncells;
     if (table_measure(&tb))
         goto done;
     table_columns(&tb);
@@ -1585,6 +1584,8 @@ done:
     free(tb.colw);
     free(tb.colx);
     free(tb.rowh);
+    free(tb.rowcell);
+    free(tb.open);
     return rc;
 }
 
