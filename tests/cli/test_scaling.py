@@ -80,3 +80,24 @@ def test_forty_thousand_row_table(tmp_path):
     seen = [int(k) for k in re.findall(r"活动第(\d+)场", text)]
     assert seen == list(range(1, n + 1))
     assert str(sum(1 + i % 50 for i in range(n))) in text
+
+
+def test_hundred_thousand_disputes(tmp_path):
+    # the briefing lists the kinds of dispute: disputes | map("summary") |
+    # compact | unique, which compared every summary with every other
+    n = 100_000
+    d = sample()
+    d["disputes"] = [{"date": "%s-%02d" % (MONTH, 1 + i % 28), "found": 1, "resolved": 1,
+                      "summary": "纠纷%d" % (i % (n // 2))} for i in range(n)]
+    p = write(tmp_path, d)
+    out = tmp_path / "b.txt"
+    r = lx("render", "briefing", p, "--month", MONTH, "-o", out)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "共排查各类矛盾纠纷%d起" % n in text
+    kinds = re.search(r"主要是((?:纠纷\d+、)*纠纷\d+)", text)
+    assert kinds, text[:2000]
+    # each kind once, in the order of first appearance
+    assert kinds.group(1).split("、") == ["纠纷%d" % i for i in range(n // 2)]
+    r = lx("brief", p, "--month", MONTH, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr

@@ -165,6 +165,64 @@ static int equal_at(const lexp_value *a, const lexp_value *b, int depth)
 
 int lexp__v_equal(const lexp_value *a, const lexp_value *b) { return equal_at(a, b, 0); }
 
+/* Deeper than this a value's parts are not hashed (equal values still hash
+ * alike; such values only collide). */
+#define HASH_DEPTH 8
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t hash_at(const lexp_value *v, int depth)
+{
+    uint64_t h = 1469598103934665603ull;
+    int type = v->type == LV_UNDEF ? LV_NULL : v->type; /* both are nothing */
+    h = hash_bytes(h, &type, sizeof type);
+    if (depth > HASH_DEPTH)
+        return h;
+    switch (v->type) {
+    case LV_UNDEF:
+    case LV_NULL: return h;
+    case LV_BOOL: return hash_bytes(h, &v->b, 1);
+    case LV_NUM: {
+        double d = v->u.num == 0 ? 0 : v->u.num; /* -0 == 0 */
+        return hash_bytes(h, &d, sizeof d);
+    }
+    case LV_STR: return hash_bytes(h, v->u.str, v->len);
+    case LV_ARR:
+        for (uint32_t i = 0; i < v->len; i++)
+            h = mix(h ^ hash_at(v->u.items[i], depth + 1)) + i;
+        return h;
+    case LV_OBJ: {
+        /* equal objects may list their members in any order */
+        uint64_t sum = 0;
+        for (uint32_t i = 0; i < v->len; i++) {
+            const lexp_member *m = &v->u.members[i];
+            uint64_t k = hash_bytes(1469598103934665603ull, m->key, m->klen);
+            sum += mix(k ^ (hash_at(m->val, depth + 1) * 31));
+        }
+        return mix(h ^ sum ^ v->len);
+    }
+    default: return hash_bytes(h, &v, sizeof v); /* equal only to itself */
+    }
+}
+
+uint64_t lexp__v_hash(const lexp_value *v) { return hash_at(v, 0); }
+
 static int compare_at(const lexp_value *a, const lexp_value *b, int depth)
 {
     if (a == b || depth > CMP_DEPTH)

@@ -100,6 +100,9 @@ const lexp_value *lexp__v_get_hint(const lexp_value *obj, const char *key, size_
 int lexp__v_truthy(const lexp_value *v);
 /* Equality of scalars and (deep) arrays/objects. */
 int lexp__v_equal(const lexp_value *a, const lexp_value *b);
+/* A hash for lexp__v_equal: equal values hash alike (so unique, where … in
+ * and groupby find equal values in a hash table). */
+uint64_t lexp__v_hash(const lexp_value *v);
 /* Ordering for sort and comparisons: numbers numerically, strings by code
  * point; values of different types order by type. */
 int lexp__v_compare(const lexp_value *a, const lexp_value *b);

@@ -50,6 +50,10 @@ typedef struct lexp_eval {
     int nwarned;
 } lexp_eval;
 
+/* Count n steps of work (a filter's items) against LEXP_EVAL_MAX_STEPS:
+ * 0, or -1 with the step limit's error at `at`. */
+int lexp__eval_work(lexp_eval *e, const lexp_expr *at, uint64_t n);
+
 /* A cleared buffer from the evaluator's pool (or a new one), and its
  * return; filters build their results in these to avoid a malloc per call.
  * The buffer holds at most what is left of the memory budget: a result that

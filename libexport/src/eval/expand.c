@@ -342,6 +342,10 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     case OP_NOTIN: {
         int r = 0;
         if (b->type == LV_ARR) {
+            /* a scan of the list: as many steps (in a loop over another
+             * long list, the step limit ends it) */
+            if (lexp__eval_work(e, x, b->len))
+                return NULL;
             for (uint32_t i = 0; i < b->len && !r; i++)
                 r = lexp__v_equal(a, b->u.items[i]);
         } else if (b->type == LV_STR && a->type == LV_STR) {
@@ -475,6 +479,14 @@ static int too_many_steps(E *e, const char *file, int line, int col)
                     "very large list, or are includes fanning out?",
                     LEXP_EVAL_MAX_STEPS);
     return -1;
+}
+
+int lexp__eval_work(lexp_eval *e, const lexp_expr *at, uint64_t n)
+{
+    e->steps += n;
+    if (e->steps > LEXP_EVAL_MAX_STEPS)
+        return too_many_steps(e, at->file, at->line, at->col);
+    return 0;
 }
 
 const lexp_value *lexp__eval_expr(lexp_eval *e, const lexp_expr *x)

@@ -83,6 +83,17 @@ static int want_list(E *e, const lexp_expr *site, V *v, const char *what, V *con
     return -1;
 }
 
+/* want_list for a filter that looks at every item: n steps of the
+ * evaluation's limit, so a filter run over a huge list many times ends in
+ * the step limit rather than running for minutes. */
+static int want_items(E *e, const lexp_expr *site, V *v, const char *what, V *const **items,
+                      uint32_t *n)
+{
+    if (want_list(e, site, v, what, items, n))
+        return -1;
+    return lexp__eval_work(e, site, *n);
+}
+
 /* A field of the items by name ("participants", or "a.b" into nested
  * objects). Prepared once per filter call; remembers where each key was
  * found so the usual ledger of same-shaped records costs one compare per
@@ -578,7 +589,7 @@ static int numbers(E *e, const lexp_expr *site, V *in, V *field, V *dflt, const 
         return -1;
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, what, &items, &n))
+    if (want_items(e, site, in, what, &items, &n))
         return -1;
     if (field && want_str(e, site, field, what))
         return -1;
@@ -651,6 +662,80 @@ static V *list_of(E *e, V **items, uint32_t n)
     return a;
 }
 
+/* A hash set of values, equal as lexp__v_equal says (as ==): unique, where
+ * … "in" and groupby look values up in it instead of comparing each with
+ * every other. Open addressing over at most `max` values. */
+typedef struct vset {
+    uint32_t *slot; /* 0: empty, else 1 + index into key */
+    V **key;
+    uint64_t *hash;
+    size_t cap;
+    uint32_t n;
+} vset;
+
+static int vset_init(E *e, vset *s, uint32_t max)
+{
+    s->cap = 16;
+    while (s->cap < (size_t)max * 2)
+        s->cap *= 2;
+    s->n = 0;
+    s->slot = calloc(s->cap, sizeof *s->slot);
+    s->key = malloc((max ? max : 1) * sizeof *s->key);
+    s->hash = malloc((max ? max : 1) * sizeof *s->hash);
+    if (s->slot && s->key && s->hash)
+        return 0;
+    free(s->slot);
+    free(s->key);
+    free(s->hash);
+    lexp__error_oom(e->err);
+    return -1;
+}
+
+static void vset_free(vset *s)
+{
+    free(s->slot);
+    free(s->key);
+    free(s->hash);
+}
+
+/* The index of the value equal to v, or -1 with *at the slot to add it. */
+static int64_t vset_find(const vset *s, V *v, uint64_t h, size_t *at)
+{
+    size_t i = (size_t)h & (s->cap - 1);
+    for (; s->slot[i]; i = (i + 1) & (s->cap - 1)) {
+        uint32_t k = s->slot[i] - 1;
+        if (s->hash[k] == h && lexp__v_equal(s->key[k], v))
+            return k;
+    }
+    *at = i;
+    return -1;
+}
+
+/* Add v (not in the set) at slot `at`; returns its index. */
+static uint32_t vset_add(vset *s, size_t at, V *v, uint64_t h)
+{
+    s->key[s->n] = v;
+    s->hash[s->n] = h;
+    s->slot[at] = ++s->n;
+    return s->n - 1;
+}
+
+/* Add v unless an equal value is there: its index, *added when new. */
+static uint32_t vset_put(vset *s, V *v, int *added)
+{
+    uint64_t h = lexp__v_hash(v);
+    size_t at;
+    int64_t k = vset_find(s, v, h, &at);
+    *added = k < 0;
+    return k >= 0 ? (uint32_t)k : vset_add(s, at, v, h);
+}
+
+static int vset_has(const vset *s, V *v)
+{
+    size_t at;
+    return vset_find(s, v, lexp__v_hash(v), &at) >= 0;
+}
+
 /* Text of a scalar for startswith/contains. */
 static int scalar_text(E *e, const lexp_expr *site, V *v, lexp__sbuf *b)
 {
@@ -685,7 +770,7 @@ FILTER(where)
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "where", &items, &n) || want_str(e, site, args[0], "where(field, …)"))
+    if (want_items(e, site, in, "where", &items, &n) || want_str(e, site, args[0], "where(field, …)"))
         return NULL;
     enum { W_TRUTHY, W_EQ, W_NE, W_LT, W_LE, W_GT, W_GE, W_STARTS, W_CONTAINS, W_IN } op;
     V *want = NULL;
@@ -719,6 +804,17 @@ FILTER(where)
     lexp__sbuf wt = LEXP__SBUF_INIT;
     if (op == W_STARTS && scalar_text(e, site, want, &wt))
         return NULL;
+    /* "in" a list: the list's values in a set, looked up once per item */
+    vset in_set = {0};
+    int use_set = op == W_IN && want->type == LV_ARR;
+    if (use_set) {
+        if (lexp__eval_work(e, site, want->len) || vset_init(e, &in_set, want->len))
+            return NULL;
+        for (uint32_t i = 0; i < want->len; i++) {
+            int added;
+            vset_put(&in_set, want->u.items[i], &added);
+        }
+    }
     uint32_t k = 0;
     fieldref fr = field_ref(args[0]);
     for (uint32_t i = 0; i < n; i++) {
@@ -743,12 +839,14 @@ FILTER(where)
                    (wt.len == 0 || memcmp(v->u.str, wt.ptr, wt.len) == 0);
             break;
         case W_CONTAINS: keep = contains(v, want); break;
-        case W_IN: keep = contains(want, v); break;
+        case W_IN: keep = use_set ? vset_has(&in_set, v) : contains(want, v); break;
         }
         if (keep)
             out[k++] = items[i];
     }
     lexp__sbuf_free(&wt);
+    if (use_set)
+        vset_free(&in_set);
     lexp_value *a = lexp__v_arr(e->A, 0);
     if (!a) {
         lexp__error_oom(e->err);
@@ -759,35 +857,9 @@ FILTER(where)
     return a;
 }
 
-/* groupby: [{key, items, count}] in order of first appearance. A hash of
- * the keys keeps it linear for ledgers with many distinct values. */
-static uint64_t vhash(V *v)
-{
-    uint64_t h = 1469598103934665603ull;
-    const unsigned char *p;
-    size_t n;
-    double num;
-    if (v->type == LV_STR) {
-        p = (const unsigned char *)v->u.str;
-        n = v->len;
-    } else if (v->type == LV_NUM) {
-        num = v->u.num == 0 ? 0 : v->u.num;
-        p = (const unsigned char *)&num;
-        n = sizeof num;
-    } else {
-        return (uint64_t)v->type * 0x9E3779B97F4A7C15ull;
-    }
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* The key an item is grouped under: the field's value, its first `prefix`
- * characters (dates by month: groupby("date", 7)), or, with a list of
- * known keys, `other` for anything not in the list. */
-static V *group_key(E *e, V *k, int prefix, V *known, V *other)
+/* The key an item is grouped under: the field's value or its first
+ * `prefix` characters (dates by month: groupby("date", 7)). */
+static V *group_key(E *e, V *k, int prefix)
 {
     if (k->type == LV_UNDEF)
         k = &lexp__null;
@@ -801,16 +873,16 @@ static V *group_key(E *e, V *k, int prefix, V *known, V *other)
         if (i < k->len)
             k = lexp__eval_str(e, k->u.str, i);
     }
-    if (known && k && !contains(known, k))
-        k = other;
     return k;
 }
 
+/* groupby: [{key, items, count}] in order of first appearance, the keys
+ * in a hash set so ledgers with many distinct values stay linear. */
 FILTER(groupby)
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "groupby", &items, &n) ||
+    if (want_items(e, site, in, "groupby", &items, &n) ||
         want_str(e, site, args[0], "groupby(field)"))
         return NULL;
     int prefix = 0;
@@ -826,58 +898,52 @@ FILTER(groupby)
         }
     }
     uint32_t maxg = n + (known ? known->len : 0) + 1;
-    uint32_t cap = 16;
-    while (cap < maxg * 2)
-        cap *= 2;
-    int32_t *slot = malloc(cap * sizeof *slot);
+    vset gs; /* the keys, in order of first appearance */
+    if ((known && lexp__eval_work(e, site, known->len)) || vset_init(e, &gs, maxg))
+        return NULL;
     uint32_t *gidx = malloc((n ? n : 1) * sizeof *gidx); /* group of each item */
     uint32_t *gcount = calloc(maxg, sizeof *gcount);
-    V **gkey = malloc(maxg * sizeof *gkey);
-    if (!slot || !gidx || !gcount || !gkey) {
-        free(slot);
+    if (!gidx || !gcount) {
+        vset_free(&gs);
         free(gidx);
         free(gcount);
-        free(gkey);
         lexp__error_oom(e->err);
         return NULL;
     }
-    memset(slot, 0xFF, cap * sizeof *slot);
-    uint32_t ng = 0;
     fieldref fr = field_ref(args[0]);
+    int added;
     /* known keys come first, in the given order, even before items use them */
-    if (known) {
-        for (uint32_t i = 0; i < known->len; i++) {
-            V *k = known->u.items[i];
-            uint32_t h = (uint32_t)vhash(k) & (cap - 1);
-            while (slot[h] >= 0 && !lexp__v_equal(gkey[slot[h]], k))
-                h = (h + 1) & (cap - 1);
-            if (slot[h] < 0) {
-                slot[h] = (int32_t)ng;
-                gkey[ng++] = k;
-            }
-        }
-    }
+    if (known)
+        for (uint32_t i = 0; i < known->len; i++)
+            vset_put(&gs, known->u.items[i], &added);
+    uint32_t nknown = gs.n;
     for (uint32_t i = 0; i < n; i++) {
-        V *k = group_key(e, field_get(&fr, items[i]), prefix, known, other);
-        if (!k)
-            break;
-        uint32_t h = (uint32_t)vhash(k) & (cap - 1);
-        while (slot[h] >= 0 && !lexp__v_equal(gkey[slot[h]], k))
-            h = (h + 1) & (cap - 1);
-        if (slot[h] < 0) {
-            slot[h] = (int32_t)ng;
-            gkey[ng++] = k;
+        V *k = group_key(e, field_get(&fr, items[i]), prefix);
+        if (!k) {
+            vset_free(&gs);
+            free(gidx);
+            free(gcount);
+            return NULL;
         }
-        gidx[i] = (uint32_t)slot[h];
+        uint64_t h = lexp__v_hash(k);
+        size_t at;
+        int64_t g = vset_find(&gs, k, h, &at);
+        if (known && (g < 0 || (uint32_t)g >= nknown)) {
+            k = other; /* not one of the known keys */
+            h = lexp__v_hash(k);
+            g = vset_find(&gs, k, h, &at);
+        }
+        gidx[i] = g >= 0 ? (uint32_t)g : vset_add(&gs, at, k, h);
         gcount[gidx[i]]++;
     }
+    V **gkey = gs.key;
+    uint32_t ng = gs.n;
     /* known keys no item has leave no empty group behind */
     uint32_t *remap = malloc(maxg * sizeof *remap);
     if (!remap) {
-        free(slot);
+        vset_free(&gs);
         free(gidx);
         free(gcount);
-        free(gkey);
         lexp__error_oom(e->err);
         return NULL;
     }
@@ -916,10 +982,9 @@ FILTER(groupby)
         lexp_value *l = lists[gidx[i]];
         l->u.items[l->len++] = (lexp_value *)items[i];
     }
-    free(slot);
+    vset_free(&gs);
     free(gidx);
     free(gcount);
-    free(gkey);
     if (!ok) {
         lexp__error_oom(e->err);
         return NULL;
@@ -1005,7 +1070,12 @@ FILTER(sort)
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "sort", &items, &n))
+    if (want_items(e, site, in, "sort", &items, &n))
+        return NULL;
+    uint32_t lg = 0; /* merge sort: n log n */
+    while (lg < 32 && (1ull << lg) < n)
+        lg++;
+    if (lexp__eval_work(e, site, (uint64_t)n * lg))
         return NULL;
     V *field = NULL;
     int rev = 0;
@@ -1075,7 +1145,7 @@ FILTER(join)
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "join", &items, &n))
+    if (want_items(e, site, in, "join", &items, &n))
         return NULL;
     const char *sep = "";
     size_t sl = 0;
@@ -1115,7 +1185,7 @@ FILTER(map)
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "map", &items, &n) || want_str(e, site, args[0], "map(field)"))
+    if (want_items(e, site, in, "map", &items, &n) || want_str(e, site, args[0], "map(field)"))
         return NULL;
     lexp_value *res = lexp__v_arr(e->A, n);
     if (!res) {
@@ -1134,7 +1204,7 @@ static V *select_items(E *e, const lexp_expr *site, V *in, const char *name,
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, name, &items, &n))
+    if (want_items(e, site, in, name, &items, &n))
         return NULL;
     V **out = malloc((n ? n : 1) * sizeof *out);
     if (!out) {
@@ -1159,22 +1229,29 @@ static int keep_present(V *item, V *const *kept, uint32_t nkept)
     return lexp__v_truthy(item) || item->type == LV_NUM;
 }
 
-static int keep_new(V *item, V *const *kept, uint32_t nkept)
-{
-    for (uint32_t j = 0; j < nkept; j++)
-        if (lexp__v_equal(kept[j], item))
-            return 0;
-    return 1;
-}
-
 FILTER(compact) { return select_items(e, site, in, "compact", keep_present); }
-FILTER(unique) { return select_items(e, site, in, "unique", keep_new); }
+/* unique: the first of each set of equal items, in order */
+FILTER(unique)
+{
+    V *const *items;
+    uint32_t n;
+    vset seen;
+    if (want_items(e, site, in, "unique", &items, &n) || vset_init(e, &seen, n))
+        return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        int added;
+        vset_put(&seen, items[i], &added);
+    }
+    V *res = list_of(e, seen.key, seen.n);
+    vset_free(&seen);
+    return res;
+}
 
 FILTER(reverse)
 {
     V *const *items;
     uint32_t n;
-    if (want_list(e, site, in, "reverse", &items, &n))
+    if (want_items(e, site, in, "reverse", &items, &n))
         return NULL;
     lexp_value *res = lexp__v_arr(e->A, n);
     if (!res) {
