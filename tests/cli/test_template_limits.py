@@ -256,3 +256,22 @@ def test_deeply_nested_values_do_not_overflow_the_stack(tmp_path, use, pattern):
         # deeper than 256 levels, values compare by identity: no crash, a document
         assert r.returncode == 0, r.stderr
         assert r.seconds < 5
+
+
+@pytest.mark.parametrize("use", ["{{ l == m }}", "{{ l != m }}", "{{ l in [1, m] }}"])
+def test_comparing_lists_that_share_lists_is_bounded(tmp_path, use):
+    # 40 levels of [l, l]: 40 lists in memory, 2^40 values to compare
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set l = [1] %}{% set m = [1] %}\n'
+                   + "{% set l = [l, l] %}{% set m = [m, m] %}\n" * 40 + use + "\n")
+    refused(run(tpl), STEPS)
+
+
+def test_filters_comparing_shared_lists_end(tmp_path):
+    # filters compare at most 2^24 values a pair, then by identity
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{% set l = [1] %}{% set m = [1] %}\n'
+                   + "{% set l = [l, l] %}{% set m = [m, m] %}\n" * 40
+                   + "{{ [l, m] | sort | length }} {{ [l, m] | unique | length }}\n")
+    r = run(tpl)
+    assert r.returncode == 0 and r.seconds < 5, r.stderr

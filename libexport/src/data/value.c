@@ -124,13 +124,17 @@ int lexp__v_truthy(const lexp_value *v)
  * list without bound) compare by identity, so comparing never exhausts the
  * stack; data nests at most LEXP_DATA_MAX_DEPTH. */
 #define CMP_DEPTH 256
+#define CMP_WORK (1u << 24)
 
-static int equal_at(const lexp_value *a, const lexp_value *b, int depth)
+static int equal_at(const lexp_value *a, const lexp_value *b, int depth, uint64_t *work)
 {
     if (a == b)
         return 1;
     if (depth > CMP_DEPTH)
         return 0;
+    if (*work == 0)
+        return -1;
+    --*work;
     if (a->type != b->type) {
         /* undefined and null are both "nothing" */
         return (a->type == LV_UNDEF || a->type == LV_NULL) &&
@@ -145,9 +149,11 @@ static int equal_at(const lexp_value *a, const lexp_value *b, int depth)
     case LV_ARR:
         if (a->len != b->len)
             return 0;
-        for (uint32_t i = 0; i < a->len; i++)
-            if (!equal_at(a->u.items[i], b->u.items[i], depth + 1))
-                return 0;
+        for (uint32_t i = 0; i < a->len; i++) {
+            int r = equal_at(a->u.items[i], b->u.items[i], depth + 1, work);
+            if (r <= 0)
+                return r;
+        }
         return 1;
     case LV_OBJ:
         if (a->len != b->len)
@@ -155,15 +161,16 @@ static int equal_at(const lexp_value *a, const lexp_value *b, int depth)
         for (uint32_t i = 0; i < a->len; i++) {
             const lexp_member *m = &a->u.members[i];
             const lexp_value *o = lexp__v_get(b, m->key, m->klen);
-            if (!o || !equal_at(m->val, o, depth + 1))
+            if (!o)
                 return 0;
+            int r = equal_at(m->val, o, depth + 1, work);
+            if (r <= 0)
+                return r;
         }
         return 1;
     default: return a == b;
     }
 }
-
-int lexp__v_equal(const lexp_value *a, const lexp_value *b) { return equal_at(a, b, 0); }
 
 /* Deeper than this a value's parts are not hashed (equal values still hash
  * alike; such values only collide). */
@@ -223,10 +230,22 @@ static uint64_t hash_at(const lexp_value *v, int depth)
 
 uint64_t lexp__v_hash(const lexp_value *v) { return hash_at(v, 0); }
 
-static int compare_at(const lexp_value *a, const lexp_value *b, int depth)
+int lexp__v_equal_within(const lexp_value *a, const lexp_value *b, uint64_t *work)
 {
-    if (a == b || depth > CMP_DEPTH)
+    return equal_at(a, b, 0, work);
+}
+
+int lexp__v_equal(const lexp_value *a, const lexp_value *b)
+{
+    uint64_t work = CMP_WORK;
+    return equal_at(a, b, 0, &work) > 0;
+}
+
+static int compare_at(const lexp_value *a, const lexp_value *b, int depth, uint64_t *work)
+{
+    if (a == b || depth > CMP_DEPTH || *work == 0)
         return 0;
+    --*work;
     if (a->type != b->type) {
         /* missing values sort last so "sort" puts incomplete records at the end */
         int ra = (a->type == LV_UNDEF || a->type == LV_NULL) ? 100 : a->type;
@@ -247,7 +266,7 @@ static int compare_at(const lexp_value *a, const lexp_value *b, int depth)
     case LV_ARR: {
         uint32_t n = a->len < b->len ? a->len : b->len;
         for (uint32_t i = 0; i < n; i++) {
-            int c = compare_at(a->u.items[i], b->u.items[i], depth + 1);
+            int c = compare_at(a->u.items[i], b->u.items[i], depth + 1, work);
             if (c)
                 return c;
         }
@@ -257,7 +276,11 @@ static int compare_at(const lexp_value *a, const lexp_value *b, int depth)
     }
 }
 
-int lexp__v_compare(const lexp_value *a, const lexp_value *b) { return compare_at(a, b, 0); }
+int lexp__v_compare(const lexp_value *a, const lexp_value *b)
+{
+    uint64_t work = CMP_WORK;
+    return compare_at(a, b, 0, &work);
+}
 
 const char *lexp__v_type_name(const lexp_value *v)
 {

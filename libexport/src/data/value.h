@@ -103,6 +103,11 @@ int lexp__v_equal(const lexp_value *a, const lexp_value *b);
 /* A hash for lexp__v_equal: equal values hash alike (so unique, where … in
  * and groupby find equal values in a hash table). */
 uint64_t lexp__v_hash(const lexp_value *v);
+/* Equality visiting at most *work values (decremented): 1, 0, or -1 when the
+ * work ran out. A template can share one list in another ([l, l], forty
+ * times over): tiny in memory, 2^40 values to visit. lexp__v_equal and
+ * lexp__v_compare stop after 2^24 and then compare by identity. */
+int lexp__v_equal_within(const lexp_value *a, const lexp_value *b, uint64_t *work);
 /* Ordering for sort and comparisons: numbers numerically, strings by code
  * point; values of different types order by type. */
 int lexp__v_compare(const lexp_value *a, const lexp_value *b);

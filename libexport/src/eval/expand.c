@@ -332,12 +332,31 @@ static const char *op_name(int op)
     return names[op];
 }
 
+static int too_many_steps(E *e, const char *file, int line, int col);
+
+/* Equality with every value visited a step: lists sharing lists can have
+ * far more values to visit than memory holds. 1, 0, or -1 with an error. */
+static int equal(E *e, const lexp_expr *x, V *a, V *b)
+{
+    uint64_t left = e->steps < LEXP_EVAL_MAX_STEPS ? LEXP_EVAL_MAX_STEPS - e->steps : 0;
+    uint64_t work = left;
+    int r = lexp__v_equal_within(a, b, &work);
+    e->steps += left - work;
+    if (r < 0)
+        return too_many_steps(e, x->file, x->line, x->col);
+    return r;
+}
+
 static V *binary(E *e, const lexp_expr *x, V *a, V *b)
 {
     double p, q;
+    int eq;
     switch (x->op) {
-    case OP_EQ: return lexp__v_equal(a, b) ? &lexp__true : &lexp__false;
-    case OP_NE: return lexp__v_equal(a, b) ? &lexp__false : &lexp__true;
+    case OP_EQ:
+    case OP_NE:
+        if ((eq = equal(e, x, a, b)) < 0)
+            return NULL;
+        return eq ^ (x->op == OP_NE) ? &lexp__true : &lexp__false;
     case OP_IN:
     case OP_NOTIN: {
         int r = 0;
@@ -347,7 +366,8 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
             if (lexp__eval_work(e, x, b->len))
                 return NULL;
             for (uint32_t i = 0; i < b->len && !r; i++)
-                r = lexp__v_equal(a, b->u.items[i]);
+                if ((r = equal(e, x, a, b->u.items[i])) < 0)
+                    return NULL;
         } else if (b->type == LV_STR && a->type == LV_STR) {
             r = a->len == 0;
             for (uint32_t i = 0; !r && i + a->len <= b->len; i++)
