@@ -101,3 +101,19 @@ def test_hundred_thousand_disputes(tmp_path):
     assert kinds.group(1).split("、") == ["纠纷%d" % i for i in range(n // 2)]
     r = lx("brief", p, "--month", MONTH, "-o", tmp_path / "out")
     assert r.returncode == 0, r.stderr
+
+
+def test_substring_search_of_megabyte_strings(tmp_path):
+    # a needle that almost matches at every offset: a memcmp per offset is
+    # 500,000 × 500,000 byte comparisons, a linear search a few million
+    hay, needle = "a" * 1000000, "a" * 500000 + "b"
+    d = {"community": {"name": "x"}, "hay": hay, "needle": needle,
+         "items": [{"t": hay}, {"t": hay + "b"}]}
+    data = write(tmp_path, d)
+    tpl = tmp_path / "t.lxt"
+    tpl.write_text('{{ needle in hay }} {{ items | where("t", "contains", needle) | count }} '
+                   '{{ hay | replace(needle, "") | length }} '
+                   '{{ (hay ~ "b") | replace(needle, "X") | length }}\n', encoding="utf-8")
+    r = lx("render", tpl, data, "-f", "txt", "-o", "-")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["false", "1", "1000000", str(500000 + 1)], r.stdout

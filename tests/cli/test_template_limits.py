@@ -275,3 +275,47 @@ def test_filters_comparing_shared_lists_end(tmp_path):
                    + "{{ [l, m] | sort | length }} {{ [l, m] | unique | length }}\n")
     r = run(tpl)
     assert r.returncode == 0 and r.seconds < 5, r.stderr
+
+
+# ---- the budget in office templates' Jinja filters --------------------------------
+
+def fill(tmp_path, text):
+    """Fill a one-paragraph Word template holding `text`, with the limits of run()."""
+    import docx
+    d = docx.Document()
+    d.add_paragraph(text)
+    tpl = tmp_path / "t.docx"
+    d.save(tpl)
+    data = tmp_path / "d.json"
+    data.write_text("{}")
+    out = tmp_path / "o.docx"
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
+    t0 = time.monotonic()
+    p = subprocess.Popen([LEXPORT, "fill", str(tpl), str(data), "-o", str(out)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limit)
+    killer = threading.Timer(30, p.kill)
+    killer.start()
+    err = p.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(p.pid, 0)
+    killer.cancel()
+    r = subprocess.CompletedProcess(p.args, os.waitstatus_to_exitcode(status))
+    r.stderr, r.seconds, r.rss_mb = err, time.monotonic() - t0, usage.ru_maxrss / 1024
+    r.out_exists = out.exists()
+    return r
+
+
+GROW = '| replace("", "0123456789012345678901234567890123456789") '
+
+
+@pytest.mark.parametrize("expr", [
+    '"abcd" ' + GROW * 6 + '| length',
+    # one 14 MB value printed 64 times by a %-format: the result, not its inputs, is large
+    "'" + "%s" * 64 + "' % (" + ", ".join(["t"] * 64) + ")",
+    # each of 8,000 zeros replaced by the whole 345 KB text
+    's | replace("0", s) | length',
+])
+def test_office_filters_hit_the_budget(tmp_path, expr):
+    r = fill(tmp_path, '{% set s = "abcd" ' + GROW * 3 + '%}{% set t = s ' + GROW + '%}{{ ' + expr + ' }}')
+    refused(r, r"t\.docx:.*more than 256 MB")

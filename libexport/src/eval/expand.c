@@ -369,9 +369,7 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
                 if ((r = equal(e, x, a, b->u.items[i])) < 0)
                     return NULL;
         } else if (b->type == LV_STR && a->type == LV_STR) {
-            r = a->len == 0;
-            for (uint32_t i = 0; !r && i + a->len <= b->len; i++)
-                r = memcmp(b->u.str + i, a->u.str, a->len) == 0;
+            r = lexp__find(b->u.str, b->len, a->u.str, a->len) != NULL;
         } else if (b->type == LV_OBJ && a->type == LV_STR) {
             r = lexp__v_get(b, a->u.str, a->len) != NULL;
         } else if (b->type != LV_UNDEF && b->type != LV_NULL) {

@@ -755,13 +755,7 @@ static int contains(V *hay, V *needle)
     if (hay->type == LV_OBJ && needle->type == LV_STR)
         return lexp__v_get(hay, needle->u.str, needle->len) != NULL;
     if (hay->type == LV_STR && needle->type == LV_STR) {
-        if (needle->len == 0)
-            return 1;
-        if (needle->len > hay->len)
-            return 0;
-        for (uint32_t i = 0; i + needle->len <= hay->len; i++)
-            if (memcmp(hay->u.str + i, needle->u.str, needle->len) == 0)
-                return 1;
+        return lexp__find(hay->u.str, hay->len, needle->u.str, needle->len) != NULL;
     }
     return 0;
 }
@@ -1307,14 +1301,14 @@ FILTER(replace)
     if (a->len == 0)
         return in;
     lexp__sbuf b = lexp__eval_buf(e);
-    uint32_t i = 0;
-    while (i < in->len) {
-        if (i + a->len <= in->len && memcmp(in->u.str + i, a->u.str, a->len) == 0) {
-            lexp__sbuf_put(&b, r->u.str, r->len);
-            i += a->len;
-        } else {
-            lexp__sbuf_putc(&b, in->u.str[i++]);
-        }
+    for (uint32_t i = 0; i < in->len;) {
+        const char *f = lexp__find(in->u.str + i, in->len - i, a->u.str, a->len);
+        uint32_t j = f ? (uint32_t)(f - in->u.str) : in->len;
+        lexp__sbuf_put(&b, in->u.str + i, j - i);
+        if (!f)
+            break;
+        lexp__sbuf_put(&b, r->u.str, r->len);
+        i = j + a->len;
     }
     return make_str(e, &b);
 }

@@ -227,12 +227,7 @@ int lexp__test_known(const char *name, size_t n, int *takes_arg)
 
 static int contains(const char *h, size_t hn, const char *n, size_t nn)
 {
-    if (nn == 0)
-        return 1;
-    for (size_t i = 0; i + nn <= hn; i++)
-        if (memcmp(h + i, n, nn) == 0)
-            return 1;
-    return 0;
+    return lexp__find(h, hn, n, nn) != NULL;
 }
 
 static int is_whole(const lexp_value *v)
@@ -493,7 +488,10 @@ const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp
     const char *s = fmt->u.str;
     uint32_t n = fmt->len, next = 0, nv = tuple ? v->len : 1;
     const lexp_value *dict = !tuple && v->type == LV_OBJ ? v : NULL;
+    /* capped by the memory budget: one large value may be printed many times */
     lexp__sbuf b = LEXP__SBUF_INIT;
+    size_t room = lexp__eval_room(e);
+    b.max = room ? room : 1;
     int used_dict = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (s[i] != '%') {
@@ -563,8 +561,8 @@ const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp
         return NULL;
     }
     if (b.oom) {
+        lexp__eval_buf_fail(e, at, &b);
         lexp__sbuf_free(&b);
-        lexp__error_oom(e->err);
         return NULL;
     }
     const lexp_value *r = lexp__eval_str(e, b.ptr ? b.ptr : "", b.len);

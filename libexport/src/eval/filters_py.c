@@ -63,9 +63,24 @@ static V *real(E *e, double x)
     return v;
 }
 
+/* A buffer for a filter's result, capped at what is left of the evaluation's
+ * memory budget (a replace or join can grow far beyond its inputs), and the
+ * string value made from it: over the cap is the budget's error. */
+static lexp__sbuf py_buf(E *e)
+{
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    size_t room = lexp__eval_room(e);
+    b.max = room ? room : 1;
+    return b;
+}
+
 static V *buf_str(E *e, lexp__sbuf *b)
 {
-    V *r = b->oom ? oom(e) : lexp__eval_str(e, b->ptr ? b->ptr : "", b->len);
+    V *r = NULL;
+    if (b->oom == 2)
+        lexp__eval_buf_fail(e, NULL, b);
+    else
+        r = b->oom ? oom(e) : lexp__eval_str(e, b->ptr ? b->ptr : "", b->len);
     lexp__sbuf_free(b);
     return r;
 }
@@ -80,7 +95,7 @@ static V *as_str(E *e, const lexp_expr *site, V *v)
 {
     if (v->type == LV_STR)
         return v;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = py_buf(e);
     if (text_of(e, site, v, &b)) {
         lexp__sbuf_free(&b);
         return NULL;
@@ -251,7 +266,7 @@ static V *map_case(E *e, const lexp_expr *site, V *in, int mode)
     V *s = as_str(e, site, in);
     if (!s)
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = py_buf(e);
     int start = 1;
     for (uint32_t i = 0; i < s->len; i++) {
         char c = s->u.str[i];
@@ -321,26 +336,30 @@ JF(replace)
     long max = -1;
     if (cnt && cnt->type > LV_NULL && whole_arg(e, site, cnt, "replace's count", 0, 1L << 30, &max))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
-    uint32_t i = 0;
+    lexp__sbuf b = py_buf(e);
     long done = 0;
-    while (i <= s->len) {
-        if ((max < 0 || done < max) && i + old->len <= s->len &&
-            memcmp(s->u.str + i, old->u.str, old->len) == 0) {
-            lexp__sbuf_put(&b, new_->u.str, new_->len);
-            done++;
-            if (old->len == 0) { /* Python: the new text between every character */
-                if (i < s->len)
-                    lexp__sbuf_putc(&b, s->u.str[i]);
-                i++;
-            } else {
-                i += old->len;
+    if (old->len == 0) { /* Python: the new text before every character and at the end */
+        for (uint32_t i = 0; i <= s->len; i++) {
+            if (max < 0 || done < max) {
+                lexp__sbuf_put(&b, new_->u.str, new_->len);
+                done++;
             }
-        } else {
             if (i < s->len)
                 lexp__sbuf_putc(&b, s->u.str[i]);
-            i++;
         }
+        return buf_str(e, &b);
+    }
+    for (uint32_t i = 0; i < s->len;) {
+        const char *f = max < 0 || done < max
+                            ? lexp__find(s->u.str + i, s->len - i, old->u.str, old->len)
+                            : NULL;
+        uint32_t j = f ? (uint32_t)(f - s->u.str) : s->len;
+        lexp__sbuf_put(&b, s->u.str + i, j - i);
+        if (!f)
+            break;
+        lexp__sbuf_put(&b, new_->u.str, new_->len);
+        done++;
+        i = j + old->len;
     }
     return buf_str(e, &b);
 }
@@ -380,7 +399,7 @@ JF(truncate)
         if (j > 0)
             i = j - 1;
     }
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = py_buf(e);
     lexp__sbuf_put(&b, s->u.str, i);
     if (end)
         lexp__sbuf_put(&b, end->u.str, end->len);
@@ -724,7 +743,7 @@ JF(join)
         return NULL;
     if (sep && sep->type > LV_NULL && !(sep = as_str(e, site, sep)))
         return NULL;
-    lexp__sbuf b = LEXP__SBUF_INIT;
+    lexp__sbuf b = py_buf(e);
     for (uint32_t i = 0; i < n; i++) {
         if (i && sep && sep->type == LV_STR)
             lexp__sbuf_put(&b, sep->u.str, sep->len);

@@ -96,6 +96,10 @@ size_t lexp__utf8_encode(uint32_t cp, char *out);
 int lexp__utf8_valid(const char *s, size_t n, size_t *bad);
 /* Number of code points in valid UTF-8. */
 size_t lexp__utf8_count(const char *s, size_t n);
+
+/* The first occurrence of needle in hay (hay itself for an empty needle),
+ * or NULL; linear in hn (util/find.c). */
+const char *lexp__find(const char *hay, size_t hn, const char *needle, size_t nn);
 /* Han ideographs (CJK unified, extensions, compatibility). */
 int lexp__is_han(uint32_t cp);
 /* Han, kana, hangul, CJK and full-width punctuation: the characters
