@@ -117,3 +117,18 @@ def test_substring_search_of_megabyte_strings(tmp_path):
     r = lx("render", tpl, data, "-f", "txt", "-o", "-")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["false", "1", "1000000", str(500000 + 1)], r.stdout
+
+
+def test_megabyte_name_in_the_pdf_info(tmp_path):
+    # the name is in the document's subject and keywords; PDF text
+    # strings are limited to 65,535 bytes in libharu, which failed the whole
+    # render as "out of memory"
+    d = sample()
+    d["community"]["name"] = "长" * 300000
+    out = tmp_path / "b.pdf"
+    r = lx("render", "briefing", write(tmp_path, d), "--month", MONTH, "-o", out)
+    assert r.returncode == 0, r.stderr[-500:]
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, timeout=60).stdout
+    subject = next(l for l in info.splitlines() if l.startswith("Subject:"))
+    assert "长" * 1000 in subject and len(subject) < 40000, len(subject)
+    assert pdf_text(out).replace("\n", "").count("长") >= 300000

@@ -337,6 +337,11 @@ static int embed_fonts(PX *px)
 /* ---- strings for bookmarks and document information ---------------------------- */
 
 /* A PDF text string: UTF-16BE with a byte order mark. */
+/* libharu refuses a string over 65,535 bytes (HPDF_LIMIT_MAX_STRING_LEN)
+ * and the whole save with it; a title or outline entry that long (a 1 MB
+ * name is valid data) is cut at a character. */
+#define TEXT_STRING_MAX 65532
+
 static HPDF_Binary text_string(PX *px, const char *s)
 {
     size_t n = strlen(s);
@@ -346,7 +351,7 @@ static HPDF_Binary text_string(PX *px, const char *s)
     size_t k = 0;
     b[k++] = 0xFE;
     b[k++] = 0xFF;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0; i < n && k + 4 <= TEXT_STRING_MAX;) {
         uint32_t cp;
         size_t l = lexp__utf8_decode(s + i, n - i, &cp);
         if (l == 0) {
