@@ -146,6 +146,8 @@ void lexp_engine_free(lexp_engine *e)
     lexp__tcache_free(e->templates);
     if (e->pdf_fonts && e->pdf_fonts_free)
         e->pdf_fonts_free(e->pdf_fonts);
+    if (e->pdf_images && e->pdf_images_free)
+        e->pdf_images_free(e->pdf_images);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }

@@ -17,6 +17,9 @@ struct lexp_engine {
     /* Font cache of the PDF renderer (render/pdf*.c owns its layout). */
     void *pdf_fonts;
     void (*pdf_fonts_free)(void *);
+    /* Prepared images of the PDF renderer (render/pdf_images.c). */
+    void *pdf_images;
+    void (*pdf_images_free)(void *);
 };
 
 void lexp__engine_lock(lexp_engine *e);

@@ -25,11 +25,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "../image/image.h"
 #include "fonts.h"
 #include "layout.h"
+#include "pdf_images.h"
 #include "render.h"
 
 #define PI 3.14159265358979323846
@@ -477,7 +477,8 @@ static void set_stroke(HPDF_Page pg, uint32_t c)
 /* libharu never parses an image: libexport/src/image decodes and checks
  * it, and the XObjects are built here from the result. A JPEG in grey or
  * RGB goes in as its own DCT data once libjpeg has decoded all of it;
- * anything else as 8-bit RGB pixels, deflated, with an SMask for alpha. */
+ * anything else as 8-bit RGB pixels, deflated, with an SMask for alpha.
+ * pdf_images.c prepares them once per file content and engine. */
 
 static HPDF_STATUS write_flate(HPDF_Dict obj, HPDF_Stream stream)
 {
@@ -491,7 +492,7 @@ static HPDF_STATUS write_dct(HPDF_Dict obj, HPDF_Stream stream)
     return HPDF_Stream_WriteStr(stream, "/Filter /DCTDecode\012");
 }
 
-static HPDF_Dict image_object(PX *px, const lexp__image *im, const char *space,
+static HPDF_Dict image_object(PX *px, const lexp__pdfimg *im, const char *space,
                               HPDF_STATUS (*filter)(HPDF_Dict, HPDF_Stream))
 {
     HPDF_Dict img = HPDF_DictStream_New(px->pdf->mmgr, px->pdf->xref);
@@ -508,50 +509,25 @@ static HPDF_Dict image_object(PX *px, const lexp__image *im, const char *space,
     return img;
 }
 
-/* Deflate straight into the object's stream: only the compressed bytes
- * are kept. Large images get the fast level (same bytes every time). */
-static int put_deflated(HPDF_Stream s, const unsigned char *p, size_t n)
+/* The XObject (and SMask) of a prepared image: its streams are copied. */
+static HPDF_Image image_xobject(PX *px, const lexp__pdfimg *im)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit(&z, n > (4u << 20) ? 1 : 6) != Z_OK)
-        return -1;
-    unsigned char out[65536];
-    z.next_in = (Bytef *)p;
-    z.avail_in = (uInt)n; /* n ≤ LEXP_IMAGE_MAX_BYTES */
-    int zr;
-    do {
-        z.next_out = out;
-        z.avail_out = sizeof out;
-        zr = deflate(&z, Z_FINISH);
-        size_t got = sizeof out - z.avail_out;
-        if (zr == Z_STREAM_ERROR || (got && HPDF_Stream_Write(s, out, (HPDF_UINT)got) != HPDF_OK))
-            break;
-    } while (zr != Z_STREAM_END);
-    deflateEnd(&z);
-    return zr == Z_STREAM_END ? 0 : -1;
-}
-
-static HPDF_Image pixel_image(PX *px, const lexp__image *im)
-{
+    if (im->dct) {
+        HPDF_Dict img = image_object(px, im, im->grey ? "DeviceGray" : "DeviceRGB", write_dct);
+        if (!img || HPDF_Stream_Write(img->stream, im->data, (HPDF_UINT)im->len) != HPDF_OK)
+            return NULL;
+        return img;
+    }
     HPDF_Dict img = image_object(px, im, "DeviceRGB", write_flate);
-    if (!img || put_deflated(img->stream, im->rgb, (size_t)im->w * im->h * 3))
+    if (!img || HPDF_Stream_Write(img->stream, im->data, (HPDF_UINT)im->len) != HPDF_OK)
         return NULL;
-    if (im->alpha) {
+    if (im->mask) {
         HPDF_Dict mask = image_object(px, im, "DeviceGray", write_flate);
-        if (!mask || put_deflated(mask->stream, im->mask, (size_t)im->w * im->h))
+        if (!mask ||
+            HPDF_Stream_Write(mask->stream, im->mask, (HPDF_UINT)im->mask_len) != HPDF_OK)
             return NULL;
         HPDF_Dict_Add(img, "SMask", mask);
     }
-    return img;
-}
-
-static HPDF_Image dct_image(PX *px, const lexp__image *im, const unsigned char *d, size_t n)
-{
-    HPDF_Dict img = image_object(px, im, im->components == 1 ? "DeviceGray" : "DeviceRGB",
-                                 write_dct);
-    if (!img || HPDF_Stream_Write(img->stream, d, (HPDF_UINT)n) != HPDF_OK)
-        return NULL;
     return img;
 }
 
@@ -570,23 +546,17 @@ static HPDF_Image load_image(PX *px, const lexp__litem *it)
     px->soft = 1;
     px->soft_err = 0;
     if (lexp__image_read(it->u.image.base, path, &data, &len, why, sizeof why) == 0) {
-        const unsigned char *d = (const unsigned char *)data;
-        lexp__image im;
-        lexp__imgdepth depth = LEXP_IMG_PIXELS;
-        if (lexp__image_decode(d, len, LEXP_IMG_HEADER, &im) == 0 && im.kind == LEXP_IMG_JPEG &&
-            im.components != 4)
-            depth = LEXP_IMG_CHECK;
-        if (lexp__image_decode(d, len, depth, &im) == 0) {
-            img = depth == LEXP_IMG_CHECK ? dct_image(px, &im, d, len) : pixel_image(px, &im);
+        lexp_engine *eng = px->opt ? px->opt->engine : NULL;
+        const lexp__pdfimg *im;
+        if (lexp__pdfimg_get(eng, (const unsigned char *)data, len, &im, why, sizeof why) == 0) {
+            img = image_xobject(px, im);
             if (!img || px->soft_err)
                 snprintf(why, sizeof why, "could not be written into the PDF (libharu error "
                          "0x%04X)", (unsigned)px->soft_err);
             if (px->soft_err)
                 img = NULL;
-        } else {
-            snprintf(why, sizeof why, "%s", im.why);
+            lexp__pdfimg_release(eng, im);
         }
-        lexp__image_free(&im);
         free(data);
     }
     px->soft = 0;
