@@ -16,6 +16,14 @@
  *   pdf_wholefont_ms/bytes   the same briefing text drawn by libharu with
  *                            HPDF_LoadTTFontFromFile embedding whole fonts
  *                            (what the renderer avoids), for reference
+ *
+ * `bench_pdf --callgrind` renders only: the first briefing in a new engine
+ * (dump "cold"), 10 more of it ("warm"), 12 months once ("months_first":
+ * new glyph sets and photos) and again ("months_again"), with a callgrind
+ * dump after each phase; instruction counts are repeatable where wall time
+ * is not:
+ *   valgrind --tool=callgrind --callgrind-out-file=cg.out build/tests/bench_pdf --callgrind
+ *   grep totals cg.out.*
  */
 #include <hpdf.h>
 #include <spawn.h>
@@ -27,6 +35,16 @@
 #include <unistd.h>
 
 #include "libexport.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS_AT
+#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
+#define CALLGRIND_ZERO_STATS ((void)0)
+#endif
 
 extern char **environ;
 
@@ -238,7 +256,37 @@ static void whole_font_reference(lexp_data *data)
     lexp_buf_dispose(&txt);
 }
 
-int main(void)
+static const char *const months[] = {"2024-01", "2024-02", "2024-03", "2024-04",
+                                     "2024-05", "2024-06", "2024-07", "2024-08",
+                                     "2024-09", "2024-10", "2024-11", "2024-12"};
+
+/* The phases of --callgrind (see the top of the file). */
+static int callgrind_phases(lexp_data *data)
+{
+    lexp_buf b = LEXP_BUF_INIT;
+    CALLGRIND_ZERO_STATS;
+    lexp_engine *eng = lexp_engine_new();
+    int rc = brief(eng, data, "2024-09", &b);
+    lexp_buf_dispose(&b);
+    CALLGRIND_DUMP_STATS_AT("cold");
+    for (int i = 0; i < 10 && !rc; i++) {
+        rc = brief(eng, data, "2024-09", &b);
+        lexp_buf_dispose(&b);
+    }
+    CALLGRIND_DUMP_STATS_AT("warm");
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        for (int i = 0; i < 12 && !rc; i++) {
+            rc = brief(eng, data, months[i], &b);
+            lexp_buf_dispose(&b);
+        }
+        CALLGRIND_DUMP_STATS_AT(pass ? "months_again" : "months_first");
+    }
+    lexp_engine_free(eng);
+    lexp_data_free(data);
+    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
     lexp_error err;
     lexp_data *data = NULL;
@@ -246,6 +294,8 @@ int main(void)
         fprintf(stderr, "bench_pdf: run from the source directory: %s\n", err.message);
         return 1;
     }
+    if (argc > 1 && strcmp(argv[1], "--callgrind") == 0)
+        return callgrind_phases(data);
     lexp_engine *eng = lexp_engine_new();
     lexp_buf b = LEXP_BUF_INIT;
     double a = now_ms();
@@ -265,9 +315,6 @@ int main(void)
     printf("pdf_brief_warm_ms: %.2f (per document, 100 documents, one engine)\n",
            (now_ms() - a) / 100);
 
-    static const char *const months[] = {"2024-01", "2024-02", "2024-03", "2024-04",
-                                         "2024-05", "2024-06", "2024-07", "2024-08",
-                                         "2024-09", "2024-10", "2024-11", "2024-12"};
     lexp_engine *eng2 = lexp_engine_new();
     a = now_ms();
     int done = 0;
