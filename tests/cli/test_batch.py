@@ -174,3 +174,22 @@ def test_rollup_by_name_and_refused_when_a_member_fails(tmp_path):
     assert r.returncode == 1
     assert "the roll-up is not made" in r.stderr, r.stderr
     assert not (tmp_path / "o2" / "钢城街道").exists()
+
+
+def test_formats_a_template_is_not_made_for_are_left_out(tmp_path):
+    # the prose templates refuse xlsx: asking every template in every format
+    # gives each template the formats it is made for, not a failed batch
+    out = tmp_path / "out"
+    r = lx("batch", os.path.join(STREET, "五一社区.xlsx"), "--month", "2021-09",
+           "-t", "briefing,summary,stats", "-f", "pdf,xlsx", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(out / "五一社区")) == [
+        "briefing-2021-09.pdf", "briefing-2021-09.xlsx", "stats-2021-09.pdf",
+        "stats-2021-09.xlsx", "summary-2021-09.pdf"]
+    assert "summary: warning: not made for xlsx, left out" in r.stderr, r.stderr
+    # a template none of whose formats was asked is an error before any work
+    r = lx("batch", os.path.join(STREET, "五一社区.xlsx"), "--month", "2021-09",
+           "-t", "summary", "-f", "xlsx", "-o", tmp_path / "o2")
+    assert r.returncode != 0
+    assert "summary is not made for xlsx: render it as pdf, docx" in r.stderr, r.stderr
+    assert not (tmp_path / "o2").exists()

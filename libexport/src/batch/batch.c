@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../data/value.h"
+#include "../template/ast.h"
 #include "batch.h"
 
 static int ends_with(const char *s, const char *ext)
@@ -195,6 +196,53 @@ static void doc_name(char *dst, size_t size, const char *tname, const char *mont
         snprintf(dst, size, "%.*s.%s", (int)bl, base, lexp_format_name(fmt));
 }
 
+/* Whether template t renders to format f (its front matter's `formats:`). */
+static int made_for(const lexp_template *t, int f)
+{
+    return !t->formats || f < 0 || f >= 32 || (t->formats & (1u << f));
+}
+
+/* A template none of the asked formats suits is an error before any work
+ * (the message render gives); one that some suit is rendered in those, and
+ * the others are told once as a warning. */
+static int check_formats(const batch *b, lexp_error *err)
+{
+    for (size_t t = 0; t < b->ntpl; t++) {
+        char skipped[64] = "";
+        size_t ok = 0;
+        for (size_t f = 0; f < b->nfmt; f++) {
+            if (made_for(b->tpl[t], b->fmt[f])) {
+                ok++;
+                continue;
+            }
+            size_t l = strlen(skipped);
+            snprintf(skipped + l, sizeof skipped - l, "%s%s", l ? ", " : "",
+                     lexp_format_name(b->fmt[f]));
+        }
+        if (!ok) {
+            char made[64] = "";
+            static const int order[] = {LEXP_FORMAT_PDF, LEXP_FORMAT_DOCX, LEXP_FORMAT_XLSX,
+                                        LEXP_FORMAT_TXT};
+            for (int k = 0; k < 4; k++)
+                if (made_for(b->tpl[t], order[k])) {
+                    size_t l = strlen(made);
+                    snprintf(made + l, sizeof made - l, "%s%s", l ? ", " : "",
+                             lexp_format_name(order[k]));
+                }
+            return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
+                                   "the template %s is not made for %s: render it as %s",
+                                   b->tname[t], skipped, made);
+        } else if (skipped[0] && b->opt->warn) {
+            lexp_error w;
+            lexp_error_clear(&w);
+            lexp__error_set(&w, LEXP_OK, b->tname[t], 0, 0, NULL, "not made for %s, left out",
+                            skipped);
+            b->opt->warn(&w, b->opt->warn_payload);
+        }
+    }
+    return 0;
+}
+
 int lexp__batch_render(batch_docs *docs, const lexp_data *d, lexp_template *const *tpl,
                        const char *const *tname, size_t ntpl, const int *fmt, size_t nfmt,
                        const lexp_render_options *base, const char *month, int brief,
@@ -207,6 +255,8 @@ int lexp__batch_render(batch_docs *docs, const lexp_data *d, lexp_template *cons
                 return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
                                        "more than %d documents per community",
                                        BATCH_MAX_DOCS);
+            if (!made_for(tpl[t], fmt[f]))
+                continue; /* told once, when the batch began */
             lexp_render_options o = *base;
             o.format = fmt[f];
             o.month = month;
@@ -433,6 +483,8 @@ int lexp_batch(lexp_batch_result *res, const char *const *inputs, size_t ninputs
         rc = lexp__error_oom(err);
     for (size_t t = 0; t < b.ntpl && rc == 0; t++)
         rc = lexp_template_load(&b.tpl[t], b.engine, b.tname[t], err);
+    if (rc == 0)
+        rc = check_formats(&b, err);
     if (rc == 0 && n == 0)
         rc = lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
                              "no inputs: give data files, ledgers or folders of them");
