@@ -1137,6 +1137,10 @@ static int table_measure(TB *tb)
         if (add_runs(lx, &c->t, &c->node->runs, &ts, bold || ts.bold))
             return -1;
         text_finish(&c->t);
+        /* every cell's text lives until the table is placed: no spare room
+         * (a 40,000-row table would hold hundreds of MB of it) */
+        lexp__shrink((void **)&c->t.c, &c->t.cap, c->t.n, sizeof *c->t.c);
+        lexp__shrink((void **)&c->t.st, &c->t.capst, c->t.nst, sizeof *c->t.st);
         int header = c->r < tb->nhead || tb->rows[c->r]->u.row.header;
         lexp_align a = c->node->u.cell.align;
         if (header)
@@ -1292,6 +1296,7 @@ static int table_rows(TB *tb)
             c->ln.v[k].last = 1; /* cells are not justified */
             justify(&c->t, &c->ln.v[k], w, c->align);
         }
+        lexp__shrink((void **)&c->ln.v, &c->ln.cap, c->ln.n, sizeof *c->ln.v);
     }
     for (int r = 0; r < tb->nr; r++)
         tb->rowh[r] = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;

@@ -120,6 +120,23 @@ int lexp__grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+void lexp__shrink(void **p, size_t *cap, size_t n, size_t elem)
+{
+    if (!*p || n >= *cap)
+        return;
+    if (n == 0) {
+        free(*p);
+        *p = NULL;
+        *cap = 0;
+        return;
+    }
+    void *np = realloc(*p, n * elem);
+    if (np) {
+        *p = np;
+        *cap = n;
+    }
+}
+
 /* ---- sbuf --------------------------------------------------------------- */
 
 int lexp__sbuf_grow(lexp__sbuf *b, size_t extra)

@@ -44,6 +44,10 @@ char *lexp__arena_printf(lexp__arena *a, const char *fmt, ...) LEXP_PRINTF(2, 3)
 /* Make room for `need` elements of `elem` bytes in the malloc'd array *p
  * of capacity *cap (doubling). 0, or -1 when out of memory. */
 int lexp__grow(void **p, size_t *cap, size_t need, size_t elem);
+/* Give back the unused capacity of a lexp__grow array holding n elements
+ * (a failed realloc keeps it as it is). For the many small arrays that live
+ * on, such as a long table's cells. */
+void lexp__shrink(void **p, size_t *cap, size_t n, size_t elem);
 
 /* ---- sbuf: growable byte buffer ------------------------------------ */
 
