@@ -15,6 +15,11 @@ SAMPLE = os.path.join(SRC, "samples", "haixing.json")
 MONTH = "2023-09"  # twelve activities in the sample
 
 
+# Under AddressSanitizer (the test command's second run) memory is not
+# comparable: redzones and quarantine add to every allocation.
+SANITIZED = b"libasan" in subprocess.run(["ldd", LEXPORT], capture_output=True).stdout
+
+
 def lx(*args, timeout=60):
     return subprocess.run([LEXPORT, *map(str, args)], capture_output=True, text=True,
                           timeout=timeout)
@@ -83,7 +88,7 @@ def test_forty_thousand_row_table(tmp_path):
     err = proc.stderr.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
     r = subprocess.CompletedProcess(proc.args, os.waitstatus_to_exitcode(status), "", err)
-    assert usage.ru_maxrss < 512 * 1024, f"peak memory {usage.ru_maxrss // 1024} MB"
+    assert SANITIZED or usage.ru_maxrss < 512 * 1024, f"peak memory {usage.ru_maxrss // 1024} MB"
     text = pdf_text(out)
     seen = [int(k) for k in re.findall(r"活动第(\d+)场", text)]
     assert seen == list(range(1, n + 1))

@@ -20,12 +20,19 @@ SAMPLE = os.path.join(SRC, "tests", "cases", "data.json")
 # than the blow-ups reached (4 GB and more).
 ADDRESS_LIMIT = 1024 * 1024 * 1024
 
+# Under AddressSanitizer (the test command's second run) an address-space
+# limit stops the program before main (its shadow memory is terabytes of
+# address space), and its redzones and quarantine change time and memory:
+# there, only the exit, the message and the untouched output are checked.
+SANITIZED = b"libasan" in subprocess.run(["ldd", LEXPORT], capture_output=True).stdout
+
 
 def run(tpl, *extra, timeout=30):
     """Render `tpl` to text with a 1 GB address-space limit; returns the
     exit code, stderr, .seconds and the peak resident set (.rss_mb)."""
     def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
+        if not SANITIZED:
+            resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
     out = os.path.join(os.path.dirname(str(tpl)), "o.txt")
     if os.path.exists(out):
         os.unlink(out)
@@ -50,8 +57,9 @@ def run(tpl, *extra, timeout=30):
 
 def refused(r, pattern):
     assert r.returncode == 1, f"exit {r.returncode}: {r.stderr[-2000:]}"
-    assert r.seconds < 5, f"took {r.seconds:.1f} s"
-    assert r.rss_mb < 512, f"peak memory {r.rss_mb:.0f} MB"
+    if not SANITIZED:
+        assert r.seconds < 5, f"took {r.seconds:.1f} s"
+        assert r.rss_mb < 512, f"peak memory {r.rss_mb:.0f} MB"
     assert re.search(pattern, r.stderr), r.stderr[-2000:]
     assert not r.out_exists
     assert "Segmentation" not in r.stderr and "Sanitizer" not in r.stderr
@@ -147,7 +155,7 @@ def test_many_small_values_hit_the_budget(tmp_path):
                    "{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}"
                    "{% endfor %}\n")
     r = run(tpl, timeout=60)
-    assert r.returncode == 1 and r.seconds < 10, r.stderr
+    assert r.returncode == 1 and (SANITIZED or r.seconds < 10), r.stderr
     assert re.search(BUDGET + "|evaluation steps", r.stderr), r.stderr
 
 
@@ -186,7 +194,7 @@ def test_include_fan_out_of_a_million_is_bounded(tmp_path):
     assert r.returncode in (0, 1), r.stderr
     if r.returncode == 1:
         assert re.search(STEPS + "|256 MB for its values and text", r.stderr), r.stderr
-    assert r.seconds < 5 and r.rss_mb < 512, (r.seconds, r.rss_mb)
+    assert (SANITIZED or r.seconds < 5) and (SANITIZED or r.rss_mb < 512), (r.seconds, r.rss_mb)
 
 
 def test_an_included_file_is_parsed_once(tmp_path):
@@ -196,7 +204,7 @@ def test_an_included_file_is_parsed_once(tmp_path):
     tpl.write_text("开头\n{% if false %}\n" + '{% include "big.lxt" %}\n' * 300 + "{% endif %}\n")
     r = run(tpl)
     assert r.returncode == 0, r.stderr
-    assert r.seconds < 5 and r.rss_mb < 512, (r.seconds, r.rss_mb)
+    assert (SANITIZED or r.seconds < 5) and (SANITIZED or r.rss_mb < 512), (r.seconds, r.rss_mb)
     assert open(tmp_path / "o.txt", encoding="utf-8").read().strip() == "开头"
 
 
@@ -255,7 +263,7 @@ def test_deeply_nested_values_do_not_overflow_the_stack(tmp_path, use, pattern):
     else:
         # deeper than 256 levels, values compare by identity: no crash, a document
         assert r.returncode == 0, r.stderr
-        assert r.seconds < 5
+        assert (SANITIZED or r.seconds < 5)
 
 
 @pytest.mark.parametrize("use", ["{{ l == m }}", "{{ l != m }}", "{{ l in [1, m] }}"])
@@ -274,7 +282,7 @@ def test_filters_comparing_shared_lists_end(tmp_path):
                    + "{% set l = [l, l] %}{% set m = [m, m] %}\n" * 40
                    + "{{ [l, m] | sort | length }} {{ [l, m] | unique | length }}\n")
     r = run(tpl)
-    assert r.returncode == 0 and r.seconds < 5, r.stderr
+    assert r.returncode == 0 and (SANITIZED or r.seconds < 5), r.stderr
 
 
 # ---- the budget in office templates' Jinja filters --------------------------------
@@ -291,7 +299,8 @@ def fill(tmp_path, text):
     out = tmp_path / "o.docx"
 
     def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
+        if not SANITIZED:
+            resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
     t0 = time.monotonic()
     p = subprocess.Popen([LEXPORT, "fill", str(tpl), str(data), "-o", str(out)],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limit)
