@@ -79,6 +79,22 @@ static dx_media *media_for(dx *c, const lexp_node *n)
 
 /* ---- drawings ---------------------------------------------------------------------- */
 
+/* A drawing's size (EMU), with no extra room around it for effects:
+ * inline pictures and the anchored 报尾 box alike. */
+static void extent(dx *c, long cx, long cy)
+{
+    dx_start(c, "wp:extent");
+    dx_attr_int(c, "cx", cx);
+    dx_attr_int(c, "cy", cy);
+    dx_end(c);
+    dx_start(c, "wp:effectExtent");
+    dx_attr(c, "l", "0");
+    dx_attr(c, "t", "0");
+    dx_attr(c, "r", "0");
+    dx_attr(c, "b", "0");
+    dx_end(c);
+}
+
 static void inline_begin(dx *c, double w_pt, double h_pt, const char *kind, const char *descr)
 {
     long cx = dx_emu(w_pt), cy = dx_emu(h_pt);
@@ -91,16 +107,7 @@ static void inline_begin(dx *c, double w_pt, double h_pt, const char *kind, cons
     dx_attr(c, "distB", "0");
     dx_attr(c, "distL", "0");
     dx_attr(c, "distR", "0");
-    dx_start(c, "wp:extent");
-    dx_attr_int(c, "cx", cx);
-    dx_attr_int(c, "cy", cy);
-    dx_end(c);
-    dx_start(c, "wp:effectExtent");
-    dx_attr(c, "l", "0");
-    dx_attr(c, "t", "0");
-    dx_attr(c, "r", "0");
-    dx_attr(c, "b", "0");
-    dx_end(c);
+    extent(c, cx, cy);
     dx_start(c, "wp:docPr");
     dx_attr_int(c, "id", id);
     dx_attr(c, "name", name);
@@ -281,16 +288,7 @@ void dx_footbox_begin(dx *c, double h_pt, double gap_pt, const char *name)
         dx_text_el(c, "wp:align", axes[i][1]);
         dx_end(c);
     }
-    dx_start(c, "wp:extent");
-    dx_attr_int(c, "cx", cx);
-    dx_attr_int(c, "cy", cy);
-    dx_end(c);
-    dx_start(c, "wp:effectExtent");
-    dx_attr(c, "l", "0");
-    dx_attr(c, "t", "0");
-    dx_attr(c, "r", "0");
-    dx_attr(c, "b", "0");
-    dx_end(c);
+    extent(c, cx, cy);
     dx_empty(c, "wp:wrapTopAndBottom");
     dx_start(c, "wp:docPr");
     dx_attr_int(c, "id", c->next_docpr++);
