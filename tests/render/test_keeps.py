@@ -192,3 +192,26 @@ def test_checks_see_a_distribution_off_the_foot():
     doc = fake_doc('<document><masthead title="某某社区民族团结进步创建工作简报"/></document>')
     pgs = [lines_of(0, [(L, R, "某某社区民族团结进步创建工作简"), (L, 120, "报")])]
     assert T.masthead_problems(pgs, doc)
+
+
+# ---- the character grid -------------------------------------------------------------
+
+need_gs = pytest.mark.skipif(not shutil.which("gs"), reason="Ghostscript is not installed")
+
+
+@need_gs
+def test_pdf_lines_keep_the_grid(outs, case):
+    """Every line of body text keeps the 28-character grid (GB/T 9704): no
+    two Han characters closer than 156 mm / 28 = 15.79 pt, whatever their
+    weight (#12 item 8: bold lead-ins such as 计划's 开展民族团结进步宣传月活动。
+    sat at 15.49 pt, squeezed to take one more character; so did plain lines)."""
+    pdf = outs.render(case, "pdf")
+    bad = T.squeezed_lines(T.glyphs(pdf, outs.tmp))
+    assert not bad, "\n".join(bad[:10])
+
+
+def test_grid_check_can_fail():
+    line = [T.Glyph(0, 80 + 15.49 * i, 300, 80 + 15.49 * (i + 1), "字", 16) for i in range(5)]
+    assert T.squeezed_lines([line])
+    line = [T.Glyph(0, 80 + T.EM * i, 300, 80 + T.EM * (i + 1), "字", 16) for i in range(5)]
+    assert not T.squeezed_lines([line])

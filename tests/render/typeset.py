@@ -230,3 +230,69 @@ def masthead_problems(pgs, doc):
             return []
     return ["masthead %r is not one line of page 1: %r" %
             (want, [l.text for l in pgs[0][:4]])]
+
+
+# ---- glyphs ------------------------------------------------------------------------
+
+class Glyph:
+    def __init__(self, page, x0, base, x1, ch, size):
+        self.page, self.x0, self.base, self.x1, self.ch, self.size = page, x0, base, x1, ch, size
+
+    def __repr__(self):
+        return "p%d %r x%.2f-%.2f b%.2f %gpt" % (self.page + 1, self.ch, self.x0, self.x1,
+                                                 self.base, self.size)
+
+
+def glyphs(pdf, tmpdir):
+    """Every glyph of every page: Ghostscript's txtwrite gives each one's box
+    from the PDF's own positions and widths (pdftotext only has words, and a
+    Chinese line is one word). [[Glyph]] per page, in drawing order."""
+    tw = tmpdir + "/txtwrite.xml"
+    subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=txtwrite",
+                    "-r720", "-dTextFormat=0", "-sOutputFile=" + tw, pdf], check=True)
+    with open(tw, encoding="utf-8") as f:
+        doc = f.read()
+    out = []
+    for pi, page in enumerate(re.findall(r"<page>(.*?)</page>", doc, re.S)):
+        gs = []
+        for span in re.finditer(r'<span bbox="[^"]*" font="[^"]*" size="([\d.]+)">(.*?)</span>',
+                                page, re.S):
+            for m in re.finditer(r'<char bbox="(-?\d+) (-?\d+) (-?\d+) -?\d+" c="([^"]*)"/>',
+                                 span.group(2)):
+                c = m.group(4)
+                c = chr(int(c[3:-1], 16)) if c.startswith("&#x") else c
+                gs.append(Glyph(pi, int(m.group(1)) / 10, int(m.group(2)) / 10,
+                                int(m.group(3)) / 10, c, float(span.group(1))))
+        out.append(gs)
+    return out
+
+
+def glyph_lines(page_glyphs):
+    """Glyphs grouped by baseline, each line left to right."""
+    rows = {}
+    for g in page_glyphs:
+        rows.setdefault(round(g.base, 1), []).append(g)
+    return [sorted(v, key=lambda g: g.x0) for _, v in sorted(rows.items())]
+
+
+def han(ch):
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def squeezed_lines(pgs, size=16, tol=0.15):
+    """Lines of grid text (`size` pt, inside the type area) whose characters
+    are set closer than the grid's pitch (GB/T 9704: 28 to the line): the
+    distance between two adjacent Han characters is below EM. Wider is
+    allowed (a justified line with Latin text or a pushed-down character
+    must spread). txtwrite rounds positions to 0.1 pt: hence `tol`."""
+    bad = []
+    for page in pgs:
+        for line in glyph_lines(page):
+            if not line or abs(line[0].size - size) > 0.01 or line[0].base > AREA_BOTTOM + 3:
+                continue
+            steps = [b.x0 - a.x0 for a, b in zip(line, line[1:])
+                     if han(a.ch) and han(b.ch) and abs(a.size - size) < 0.01]
+            if steps and min(steps) < EM - tol:
+                bad.append("page %d: %.2f pt between characters (grid %.2f): %s" % (
+                    line[0].page + 1, min(steps), EM, "".join(g.ch for g in line)))
+    return bad

@@ -92,9 +92,10 @@ static int text_style(text *t, const tstyle *s)
 }
 
 /* Append UTF-8 text in a style. `track` scales advances (the GB/T 9704
- * grid). Invalid bytes become U+FFFD. */
+ * grid), `grid` marks the characters as set on it. Invalid bytes become
+ * U+FFFD. */
 static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const tstyle *style,
-                    double track, lexp_error *err)
+                    double track, int grid, lexp_error *err)
 {
     int si = text_style(t, style);
     if (si < 0)
@@ -156,7 +157,7 @@ static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const ts
             fl |= F_CLOSE;
         if (is_dash(cp))
             fl |= F_DASH;
-        c->fl = fl;
+        c->fl = fl | (grid ? F_GRID : 0);
         /* only marks with their ink on the left compress: their right half
          * is dropped, and the glyph moves left by its side bearing */
         if (c->g.ink == LEXP_INK_LEFT)
@@ -251,6 +252,14 @@ float natural(const text *t, size_t s, size_t e)
     return w;
 }
 
+/* Negative spacing a gap after c may take when a line is squeezed: none on
+ * the GB/T 9704 grid, whose 28 characters to the line stay in their cells
+ * (only punctuation gives up width there, clreq's first steps). */
+static float gap_squeeze(const tch *c)
+{
+    return (c->fl & F_GRID) ? 0.0f : (float)MAX_SQUEEZE * c->em;
+}
+
 /* How much a line [s, e) could be squeezed: inner punctuation to half
  * width, then a little negative spacing between characters. */
 float squeeze(const text *t, size_t s, size_t e)
@@ -260,7 +269,7 @@ float squeeze(const text *t, size_t s, size_t e)
     for (size_t i = s; i + 1 < e; i++) {
         k += t->c[i].shrink;
         if (expandable(&t->c[i], &t->c[i + 1]))
-            k += (float)MAX_SQUEEZE * t->c[i].em;
+            k += gap_squeeze(&t->c[i]);
     }
     return k;
 }
@@ -302,7 +311,7 @@ static bsum *sums_new(const text *t)
         w += t->c[i].adv;
         q += t->c[i].shrink;
         if (i + 1 < t->n && expandable(&t->c[i], &t->c[i + 1]))
-            q += (float)MAX_SQUEEZE * t->c[i].em;
+            q += gap_squeeze(&t->c[i]);
     }
     b[t->n].next = t->n;
     for (size_t i = t->n; i-- > 0;)
@@ -559,6 +568,12 @@ double track_for(const LX *lx, double size)
     return fabs(size - lx->st->body.size) < 0.01 ? lx->grid : 1.0;
 }
 
+/* Text of the body's size on a page with a character grid sits on it. */
+static int on_grid(const LX *lx, double size)
+{
+    return lx->st->grid_chars > 0 && fabs(size - lx->st->body.size) < 0.01;
+}
+
 static tstyle tstyle_of(const lexp_textstyle *ts)
 {
     tstyle s = {ts->role, (float)ts->size, ts->color, (uint8_t)ts->bold, 0};
@@ -579,7 +594,8 @@ int add_runs(LX *lx, text *t, const lexp_runs *r, const lexp_textstyle *ts, int 
             s.color = run->color;
         if (run->role >= 0 && run->role < LEXP_ROLE_COUNT)
             s.role = run->role;
-        if (text_add(lx->F, t, run->text, run->len, &s, track_for(lx, s.size), lx->err))
+        if (text_add(lx->F, t, run->text, run->len, &s, track_for(lx, s.size),
+                     on_grid(lx, s.size), lx->err))
             return -1;
     }
     return 0;
@@ -590,7 +606,8 @@ int add_str(LX *lx, text *t, const char *s, const lexp_textstyle *ts)
     if (!s)
         return 0;
     tstyle st = tstyle_of(ts);
-    return text_add(lx->F, t, s, strlen(s), &st, track_for(lx, st.size), lx->err);
+    return text_add(lx->F, t, s, strlen(s), &st, track_for(lx, st.size), on_grid(lx, st.size),
+                    lx->err);
 }
 
 static float line_size(const text *t, const tline *l)
@@ -1776,7 +1793,7 @@ int lexp__layout_break_text(lexp__fonts *fonts, const char *s, int role, double 
     lines L = {0};
     tstyle st = {role, (float)size, 0, 0, 0};
     int n = -1;
-    if (text_add(fonts, &t, s, strlen(s), &st, 1.0, err))
+    if (text_add(fonts, &t, s, strlen(s), &st, 1.0, 0, err))
         goto done;
     text_finish(&t);
     if (break_lines(&t, width - indent, width, &L) || tighten(&t, width - indent, width, &L)) {
@@ -1816,7 +1833,7 @@ int lexp__layout_place_text(lexp__fonts *fonts, const char *s, int role, double 
     tstyle st = {role, (float)size, 0, 0, 0};
     int n = -1;
     *out = NULL;
-    if (text_add(fonts, &t, s, strlen(s), &st, 1.0, err))
+    if (text_add(fonts, &t, s, strlen(s), &st, 1.0, 0, err))
         goto done;
     text_finish(&t);
     if (break_lines(&t, width, width, &L)) {

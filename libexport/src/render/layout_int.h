@@ -28,7 +28,8 @@ enum {
     F_CLOSE = 8,  /* never starts a line */
     F_DASH = 16,  /* —— or ……: the pair never splits */
     F_NL = 32,    /* forced line break */
-    F_ZW = 64     /* zero width, joins its neighbours */
+    F_ZW = 64,    /* zero width, joins its neighbours */
+    F_GRID = 128  /* on the type area's character grid: gaps are never squeezed */
 };
 
 typedef struct tstyle {
