@@ -789,6 +789,22 @@ def test_month_and_date_set_the_period_variables(tmp_path):
     assert lx("fill", p, DATA, "-o", tmp_path / "o.docx", "--month", "2024-13").returncode == 2
 
 
+def test_period_holds_the_period_object_and_the_monthly_names(tmp_path):
+    """In an office template `period` is the period object (kind, label,
+    ytd …) with the monthly names (month, issue …): it used to be the monthly
+    names only, so {{ period.label }} printed nothing."""
+    p = mt.simple_docx(str(tmp_path / "p.docx"),
+                       "{{ period.kind }}|{{ period.label }}|{{ period.ytd.short }}|"
+                       "{{ period.month }}|{{ period.issue }}|{{ period.date }}")
+    r = lx("fill", p, DATA, "-o", tmp_path / "o.docx", "--period", "2024-Q3")
+    assert r.returncode == 0, r.stderr
+    assert docx.Document(str(tmp_path / "o.docx")).paragraphs[0].text == \
+        "quarter|2024年第三季度|前三季度|2024-09|3|2024-09-30"
+    r = lx("fill", p, DATA, "-o", tmp_path / "o.docx", "--date", "2024-05-02")
+    assert r.returncode == 0, r.stderr
+    assert docx.Document(str(tmp_path / "o.docx")).paragraphs[0].text == "|||||2024-05-02"
+
+
 def test_io_and_usage_errors(tpl, tmp_path):
     r = lx("fill", tmp_path / "missing.docx", DATA, "-o", tmp_path / "o.docx")
     assert r.returncode == 3 and "missing.docx" in r.stderr

@@ -454,7 +454,8 @@ def fill(template: Union[str, "os.PathLike[str]", bytes], data: DataLike,
          path: Optional[Union[str, "os.PathLike[str]"]] = None, *,
          month: Optional[str] = None, date: Optional[str] = None,
          name: Optional[str] = None,
-         on_warning: Optional[Callable[[Error], None]] = None) -> bytes:
+         on_warning: Optional[Callable[[Error], None]] = None,
+         period: Optional[str] = None) -> bytes:
     """Fill an office template (a ``.docx`` or ``.xlsx`` file whose text holds
     ``{{ }}`` and ``{% %}`` tags; see templates/README.md) and return the
     filled file's bytes, of the template's type.
@@ -463,8 +464,8 @@ def fill(template: Union[str, "os.PathLike[str]", bytes], data: DataLike,
     ``"form.docx"``) giving the type. ``data`` is a dict, a JSON path or JSON
     bytes. With ``path`` the result is also written there atomically (its
     extension must match the template's): on failure nothing is written and
-    an existing file is left as it was. ``month``/``date`` set the period
-    variables as for :func:`render`.
+    an existing file is left as it was. ``period`` (or its monthly shorthand
+    ``month``) and ``date`` set the period variables as for :func:`render`.
     """
     lib = _load()
     if isinstance(template, (bytes, bytearray)):
@@ -478,7 +479,7 @@ def fill(template: Union[str, "os.PathLike[str]", bytes], data: DataLike,
             os.path.splitext(os.fspath(path))[1].lower() != kind:
         raise Error(f"{os.fspath(path)!r}: the output of a {kind} template is a {kind} file",
                     code=_ERR_INVAL)
-    call = _Call("txt", month, date, None, None, on_warning)
+    call = _Call("txt", month, date, None, None, on_warning, period)
     with _Data(data) as d:
         buf, err = _Buf(), _Error()
         if isinstance(template, (bytes, bytearray)):

@@ -82,3 +82,14 @@ def test_fill_in_threads_gives_the_same_bytes(tmp_path):
     for t in th:
         t.join()
     assert not errors and len(results) == 30 and all(r == ref for r in results)
+
+
+def test_fill_takes_a_period_as_render_does(tmp_path):
+    """fill(period=) sets the period variables, as --period does for the CLI."""
+    tpl = mt.simple_docx(str(tmp_path / "p.docx"),
+                         "{{ period.kind }}|{{ period.label }}|{{ period.date }}")
+    out = libexport.fill(tpl, SAMPLE, period="2024-Q3")
+    assert docx.Document(io.BytesIO(out)).paragraphs[0].text == \
+        "quarter|2024年第三季度|2024-09-30"
+    with pytest.raises(libexport.Error):
+        libexport.fill(tpl, SAMPLE, period="2024-Q5")

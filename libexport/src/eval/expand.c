@@ -207,9 +207,11 @@ static V *lookup(E *e, const char *name, uint32_t n)
     V *v = e->period && !e->jinja ? lexp__v_get(e->period, name, n) : NULL;
     if (!v)
         v = lexp__v_get(e->root, name, n);
-    if (!v && e->jinja && e->period) /* office templates: the data wins */
-        v = n == 6 && memcmp(name, "period", 6) == 0 ? e->period
-                                                     : lexp__v_get(e->period, name, n);
+    if (!v && e->jinja && e->period) { /* office templates: the data wins */
+        v = lexp__v_get(e->period, name, n);
+        if (!v && n == 6 && memcmp(name, "period", 6) == 0)
+            v = e->period; /* a date without a period: period.date */
+    }
     return v ? v : &lexp__undef;
 }
 

@@ -378,6 +378,31 @@ static size_t records_within(V *root, long lo, long hi)
 
 /* ---- the variables ----------------------------------------------------------- */
 
+/* Office templates see the period variables only under `period` (the
+ * data's own `month`, `date` … win over the old names), so there `period`
+ * is the period object together with the monthly variables it lacks:
+ * `period.kind`, `period.label` and `period.month`, `period.issue` alike.
+ * Where both have a name (`year`, `date`) the two agree. */
+static int office_period(E *e, ob *vars, const ob *po)
+{
+    ob m = *po;
+    for (int i = 0; i < vars->n; i++) {
+        const lexp_member *v = &vars->m[i];
+        int dup = v->klen == 6 && memcmp(v->key, "period", 6) == 0;
+        for (int k = 0; k < po->n && !dup; k++)
+            dup = po->m[k].klen == v->klen && memcmp(po->m[k].key, v->key, v->klen) == 0;
+        if (!dup && add(&m, v->key, v->val))
+            return -1;
+    }
+    V *merged = obj(e, &m);
+    if (!merged)
+        return -1;
+    for (int i = 0; i < vars->n; i++)
+        if (vars->m[i].klen == 6 && memcmp(vars->m[i].key, "period", 6) == 0)
+            vars->m[i].val = (lexp_value *)merged;
+    return 0;
+}
+
 int lexp__period_vars(E *e, const lexp_render_options *opt)
 {
     e->period = NULL;
@@ -476,6 +501,8 @@ int lexp__period_vars(E *e, const lexp_render_options *opt)
             return -1;
     }
     if (add(&o, "date", lexp__eval_str(e, date, strlen(date))))
+        return -1;
+    if (e->jinja && office_period(e, &o, &po))
         return -1;
     e->period = obj(e, &o);
     if (!e->period)
