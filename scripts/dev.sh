@@ -24,6 +24,7 @@ BUILD_DEPS=(build-essential cmake pkg-config
   libxlsxwriter-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev
   fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-arphic-uming fonts-wqy-zenhei
   fonts-liberation2)
+BUILD_DEPS+=(libdeflate-dev)
 FUZZ_DEPS=(clang libclang-rt-14-dev)
 TEST_DEPS=(python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
   libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript

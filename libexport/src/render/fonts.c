@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "../doc/style.h"
 #include "../engine.h"
@@ -984,17 +983,7 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
 
 static int deflate_bytes(const void *src, size_t n, unsigned char **out, size_t *outlen)
 {
-    uLongf cap = compressBound((uLong)n);
-    unsigned char *d = malloc(cap ? cap : 1);
-    if (!d)
-        return -1;
-    if (compress2(d, &cap, src, (uLong)n, Z_DEFAULT_COMPRESSION) != Z_OK) {
-        free(d);
-        return -1;
-    }
-    *out = d;
-    *outlen = cap;
-    return 0;
+    return lexp__deflate(src, n, 6, out, outlen);
 }
 
 /* The ToUnicode CMap: code (= new glyph id) → the character it shows. */

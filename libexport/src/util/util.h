@@ -104,6 +104,10 @@ size_t lexp__utf8_count(const char *s, size_t n);
 /* The first occurrence of needle in hay (hay itself for an empty needle),
  * or NULL; linear in hn (util/find.c). */
 const char *lexp__find(const char *hay, size_t hn, const char *needle, size_t nn);
+
+/* Deflate n bytes in the zlib format (PDF FlateDecode) at `level` (1–12,
+ * 6 as zlib's default) into a new malloc'd buffer. -1 when out of memory. */
+int lexp__deflate(const void *src, size_t n, int level, unsigned char **out, size_t *outlen);
 /* Han ideographs (CJK unified, extensions, compatibility). */
 int lexp__is_han(uint32_t cp);
 /* Han, kana, hangul, CJK and full-width punctuation: the characters
