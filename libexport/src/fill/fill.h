@@ -108,6 +108,9 @@ void fx_pkg_close(fx_pkg *p);
 fx_entry *fx_pkg_find(fx_pkg *p, const char *name);
 /* Replace an entry's content with bytes owned by the package from now on. */
 void fx_pkg_set(fx_entry *e, unsigned char *bytes, size_t len, int is_xml);
+/* A new empty entry (NULL when out of memory). Entry pointers taken before
+ * are no longer valid. */
+fx_entry *fx_pkg_add(fx_pkg *p, const char *name);
 int fx_pkg_write(fx_ctx *c, lexp_buf *out);
 
 /* ---- fill_xml.c --------------------------------------------------------- */

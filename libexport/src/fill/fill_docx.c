@@ -1102,8 +1102,12 @@ static int fill_part(fx_ctx *c, fx_entry *e)
     free(x.serial);
     free(x.index);
     free(x.length);
+    const char *name = e->name; /* owned by the entry, which a new .rels entry moves */
+    if (rc == 0 && x.links)
+        rc = dx_links_store(&x, doc, name);
     if (rc == 0)
-        rc = fx_xml_store(c, e, doc);
+        rc = fx_xml_store(c, fx_pkg_find(&c->pkg, name), doc);
+    dx_links_free(&x);
     xmlFreeDoc(doc);
     return rc;
 }
@@ -1130,7 +1134,7 @@ int fx_docx(fx_ctx *c)
                 strcmp(t, "endnotes"))
                 continue;
             fx_entry *e = fx_pkg_find(&c->pkg, rels[i].target);
-            if (e && e != doc)
+            if (e && e != fx_pkg_find(&c->pkg, main_name))
                 rc = fill_part(c, e);
         }
         fx_rels_free(rels, n);

@@ -7,6 +7,8 @@
  *   fill_docx_table.c  rows, cells, vertical merge regions and docxtpl's
  *                      table tags
  *   fill_docx_gen.c    generating a compiled part into its document
+ *   fill_rich.c        rich text from JSON: {{r x}} runs, {{p x}} paragraphs,
+ *                      links and their relationships
  *
  * Every element of the template that needs more than a plain copy carries
  * a dx_info in its _private field.
@@ -61,6 +63,8 @@ typedef struct dx_cellmark {
     uint64_t key;
 } dx_cellmark;
 
+typedef struct dx_links dx_links;
+
 typedef struct dx {
     fx_ctx *c;
     int para_no;
@@ -73,6 +77,7 @@ typedef struct dx {
     uint64_t serials;
     int nloops;
     int stamp;        /* units being built */
+    dx_links *links;  /* hyperlinks of rich text, for the part's .rels */
 } dx;
 
 int dx_is_w(const xmlNode *n, const char *name);
@@ -96,5 +101,27 @@ int dx_cell_skip(dx *x, const xmlNode *t);
 /* fill_docx_gen.c */
 int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t);
 int dx_gen_list(dx *x, xmlNodePtr out, const fx_op *items);
+/* Write a value's text into a run, as copies of w:t `t` (line breaks, tabs,
+ * docxtpl's \a and \f markers). */
+int dx_write_slot(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n);
+/* Split a generated paragraph at its \a and \f markers. */
+int dx_split_paras(dx *x, xmlNodePtr p);
+
+/* fill_rich.c */
+/* 1 when a {{r x}} or {{p x}} value is rich text (a list or an object). */
+int dx_rich_is(const lexp_value *v, int kind);
+/* Check its shape before anything is written: 0, or -1 with an error at
+ * the tag naming the data path. */
+int dx_rich_check(dx *x, const fx_op *op, const lexp_value *v);
+/* {{r x}}: its runs appended to out, formatted from the run of w:t `t`. */
+int dx_rich_runs(dx *x, xmlNodePtr out, const xmlNode *t, const fx_op *op, const lexp_value *v);
+/* {{p x}}: its paragraphs after *after (moved to the last one), shaped like
+ * `shell`, the tag's output paragraph. */
+int dx_rich_paras(dx *x, xmlNodePtr shell, xmlNodePtr *after, const xmlNode *t, const fx_op *op,
+                  const lexp_value *v);
+/* After the part: the links' relationships into its .rels, their ids into
+ * the part. */
+int dx_links_store(dx *x, xmlDocPtr doc, const char *part);
+void dx_links_free(dx *x);
 
 #endif

@@ -48,6 +48,8 @@ typedef struct emit {
     int leaf;
     int repeat;
     size_t off, len; /* text in the paragraph's buffer */
+    const lexp_value *rich; /* {{r x}}, {{p x}} with rich text: the value */
+    const fx_op *op;        /* … and its tag */
 } emit;
 
 typedef struct para_run {
@@ -73,6 +75,8 @@ static int para_emit(fx_ctx *c, para_run *pr, dx_para *para, int leaf, size_t of
     e->repeat = pr->x->k.repeat;
     e->off = off;
     e->len = n;
+    e->rich = NULL;
+    e->op = NULL;
     if (pr->text.len > LEXP_EVAL_MAX_OUTPUT)
         return fx_fail(c, LEXP_ELIMIT, 0, 0, "a paragraph would hold more than %u MB of text",
                        LEXP_EVAL_MAX_OUTPUT >> 20);
@@ -91,6 +95,13 @@ static int para_leaf(fx_ctx *c, const fx_op *op, void *p)
     case OP_LEAF: return para_emit(c, pr, para, op->slot, at, 0);
     case OP_EXPR: {
         const lexp_value *v = fx_eval(c, op);
+        if (v && op->tag->rich && dx_rich_is(v, op->tag->rich)) {
+            if (dx_rich_check(pr->x, op, v) || para_emit(c, pr, para, op->slot, at, 0))
+                return -1;
+            pr->v[pr->n - 1].rich = v;
+            pr->v[pr->n - 1].op = op;
+            return 0;
+        }
         if (!v || fx_value_text(c, op, v, &pr->text))
             return -1;
         return para_emit(c, pr, para, op->slot, at, pr->text.len - at);
@@ -106,7 +117,7 @@ static int para_leaf(fx_ctx *c, const fx_op *op, void *p)
 
 static int write_text(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n);
 
-static int write_slot(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
+int dx_write_slot(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
 {
     size_t i = 0;
     for (size_t j = 0; j < n; j++) {
@@ -156,7 +167,7 @@ static xmlNodePtr shell_after(dx *x, xmlNodePtr parent, xmlNodePtr after, xmlNod
 /* Split paragraph p at each marker, as docxtpl does: \a ends the paragraph
  * and goes on in a new one with the same paragraph and run properties; \f
  * puts a paragraph holding only a page break in between. */
-static int split_paras(dx *x, xmlNodePtr p)
+int dx_split_paras(dx *x, xmlNodePtr p)
 {
     xmlNodePtr m;
     while ((m = find_split(p))) {
@@ -265,7 +276,7 @@ static int copy_unit(dx *x, para_run *pr, xmlNodePtr parent, xmlNodePtr n)
             if (!s)
                 return fx_oom(x->c);
             memcpy(s, pr->text.ptr + a->off, len);
-            int rc = write_slot(x, parent, n, s, len);
+            int rc = dx_write_slot(x, parent, n, s, len);
             free(s);
             return rc;
         }
@@ -293,12 +304,65 @@ static int copy_unit(dx *x, para_run *pr, xmlNodePtr parent, xmlNodePtr n)
     return dx_gen_node(x, parent, n); /* properties and the like */
 }
 
+/* {{p x}} with paragraphs: they replace the output paragraph `out`, which
+ * may hold nothing else but spaces. */
+static int flush_paras(dx *x, para_run *pr, xmlNodePtr out)
+{
+    const emit *pe = NULL;
+    for (int i = 0; i < pr->n && !pe; i++)
+        if (pr->v[i].rich && pr->v[i].op->tag->rich == 'p')
+            pe = &pr->v[i];
+    for (int i = 0; i < pr->n; i++) {
+        const emit *e = &pr->v[i];
+        int text = e->rich ? e != pe : 0;
+        for (size_t j = 0; j < e->len && !text; j++)
+            text = !strchr(" \t\n\r", pr->text.ptr[e->off + j]);
+        if (text)
+            return fx_fail(x->c, LEXP_EEVAL, pe->op->tag->line, pe->op->tag->col,
+                           "{{p }} with paragraphs replaces its whole paragraph, which also "
+                           "holds other text or tags; give {{p }} a paragraph of its own");
+    }
+    xmlNodePtr after = out;
+    if (dx_rich_paras(x, out, &after, pe->para->leaf[pe->leaf], pe->op, pe->rich))
+        return -1;
+    xmlNodePtr ppr = fx_child(out, "pPr"), sect = ppr ? fx_child(ppr, "sectPr") : NULL;
+    if (sect && after != out) { /* the section's page setup stays with its last paragraph */
+        xmlNodePtr lp = fx_child(after, "pPr");
+        if (!lp && !(lp = fx_new_elem(&x->k, after, ppr, "pPr")))
+            return -1;
+        if (lp != after->children) {
+            xmlUnlinkNode(lp);
+            if (after->children)
+                xmlAddPrevSibling(after->children, lp);
+            else
+                xmlAddChild(after, lp);
+        }
+        xmlUnlinkNode(sect);
+        xmlAddChild(lp, sect);
+    }
+    if (after == out) { /* no paragraphs: the tag's paragraph goes */
+        if (sect)
+            return 0;
+    }
+    xmlUnlinkNode(out);
+    xmlFreeNode(out);
+    return 0;
+}
+
 /* Stretches of the stream inside one unit, in document order, become one
  * copy of that unit each. */
 static int para_flush(dx *x, para_run *pr, xmlNodePtr out)
 {
     int rc = 0, i = 0;
+    for (int j = 0; j < pr->n; j++)
+        if (pr->v[j].rich && pr->v[j].op->tag->rich == 'p')
+            return flush_paras(x, pr, out);
     while (rc == 0 && i < pr->n) {
+        if (pr->v[i].rich) { /* {{r x}}: its runs in place of the tag's */
+            const emit *e = &pr->v[i++];
+            rc = dx_rich_runs(x, out, e->para->leaf[e->leaf], e->op, e->rich);
+            continue;
+        }
         dx_para *P = pr->v[i].para;
         int l0 = pr->v[i].leaf;
         xmlNodePtr unit = P->unit[l0];
@@ -309,7 +373,7 @@ static int para_flush(dx *x, para_run *pr, xmlNodePtr out)
         i++;
         while (i < pr->n && pr->v[i].para == P) {
             int l = pr->v[i].leaf;
-            if (P->unit[l] != unit || l < last || (l == last && !P->slot[l]))
+            if (P->unit[l] != unit || l < last || (l == last && !P->slot[l]) || pr->v[i].rich)
                 break;
             if (P->stamp[l] != x->stamp) {
                 P->stamp[l] = x->stamp;
@@ -321,7 +385,7 @@ static int para_flush(dx *x, para_run *pr, xmlNodePtr out)
         }
         rc = copy_unit(x, pr, out, unit);
     }
-    return rc ? rc : split_paras(x, out);
+    return rc ? rc : dx_split_paras(x, out);
 }
 
 static void para_free(para_run *pr)

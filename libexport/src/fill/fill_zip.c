@@ -311,6 +311,20 @@ fx_entry *fx_pkg_find(fx_pkg *p, const char *name)
     return NULL;
 }
 
+fx_entry *fx_pkg_add(fx_pkg *p, const char *name)
+{
+    fx_entry *v = realloc(p->e, ((size_t)p->n + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    p->e = v;
+    fx_entry *e = &v[p->n];
+    memset(e, 0, sizeof *e);
+    if (!(e->name = strdup(name)))
+        return NULL;
+    p->n++;
+    return e;
+}
+
 void fx_pkg_set(fx_entry *e, unsigned char *bytes, size_t len, int is_xml)
 {
     if (e->out_xml)
