@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fill_docx.h"
 
@@ -31,10 +32,134 @@
 #define MAX_LINK 2048      /* bytes of a URL */
 #define MAX_NAME 128       /* bytes of a font or style name */
 
+typedef struct rstyle {
+    char *id, *name, *link;
+    char type; /* 'p' paragraph, 'c' character, 0 other */
+} rstyle;
+
+/* The rich text state of a part: its links, and the document's styles
+ * (read once, when a style is first named). */
 struct dx_links {
     char **url;
     int n, cap;
+    rstyle *st;
+    int nst, st_read;
 };
+
+static dx_links *state(dx *x)
+{
+    if (!x->links && !(x->links = calloc(1, sizeof *x->links)))
+        fx_oom(x->c);
+    return x->links;
+}
+
+static int read_styles(dx *x, dx_links *L)
+{
+    fx_ctx *c = x->c;
+    L->st_read = 1;
+    fx_entry *e = fx_pkg_find(&c->pkg, "word/styles.xml");
+    if (!e)
+        return 0;
+    const char *saved = c->part;
+    c->part = e->name;
+    xmlDocPtr d = fx_xml_parse(c, e);
+    c->part = saved;
+    if (!d)
+        return -1;
+    int cap = 0, rc = 0;
+    for (xmlNodePtr k = xmlDocGetRootElement(d)->children; k && rc == 0; k = k->next) {
+        if (!fx_is(k, "style"))
+            continue;
+        const xmlChar *id = fx_attr(k, "styleId"), *type = fx_attr(k, "type");
+        xmlNodePtr nm = fx_child(k, "name"), ln = fx_child(k, "link");
+        const xmlChar *name = nm ? fx_attr(nm, "val") : NULL, *link = ln ? fx_attr(ln, "val") : NULL;
+        if (!id)
+            continue;
+        if (L->nst == cap) {
+            cap = cap ? cap * 2 : 64;
+            rstyle *v = realloc(L->st, (size_t)cap * sizeof *v);
+            if (!v) {
+                rc = fx_oom(c);
+                break;
+            }
+            L->st = v;
+        }
+        rstyle *s = &L->st[L->nst++];
+        s->id = strdup((const char *)id);
+        s->name = name ? strdup((const char *)name) : NULL;
+        s->link = link ? strdup((const char *)link) : NULL;
+        s->type = !type ? 0 : xmlStrEqual(type, (const xmlChar *)"paragraph") ? 'p'
+                 : xmlStrEqual(type, (const xmlChar *)"character")         ? 'c'
+                                                                            : 0;
+        if (!s->id || (name && !s->name) || (link && !s->link))
+            rc = fx_oom(c);
+    }
+    xmlFreeDoc(d);
+    return rc;
+}
+
+static int same(const char *a, const char *s, size_t n, int nocase)
+{
+    return a && strlen(a) == n && (nocase ? strncasecmp(a, s, n) : strncmp(a, s, n)) == 0;
+}
+
+/* The id of the style `v` names (by id or by name, then ignoring ASCII
+ * case) of type 'p' or 'c' (a paragraph style's linked character style
+ * serves a run, and the other way round); NULL when the document has no
+ * such style, with *known set when it has a style list at all. */
+static const char *find_style(dx *x, const lexp_value *v, char type, int *known, int *other)
+{
+    dx_links *L = state(x);
+    *known = *other = 0;
+    if (!L || (!L->st_read && read_styles(x, L)))
+        return NULL;
+    *known = L->nst > 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < L->nst; i++) {
+            rstyle *s = &L->st[i];
+            if (!same(s->id, v->u.str, v->len, pass) && !same(s->name, v->u.str, v->len, pass))
+                continue;
+            if (s->type == type)
+                return s->id;
+            for (int j = 0; s->link && j < L->nst; j++)
+                if (L->st[j].type == type && strcmp(L->st[j].id, s->link) == 0)
+                    return L->st[j].id;
+            *other = 1;
+        }
+    return NULL;
+}
+
+static int bad(dx *x, const fx_op *op, const lexp_value *v, const char *fmt, ...)
+    LEXP_PRINTF(4, 5);
+
+/* A style name is checked against the document's styles (Word would show an
+ * unknown one as Normal, silently). */
+static int check_style(dx *x, const fx_op *op, const lexp_value *v, char type)
+{
+    int known, other;
+    if (find_style(x, v, type, &known, &other) || !known)
+        return lexp__error_is_set(x->c->err) ? -1 : 0;
+    char some[300] = "";
+    size_t at = 0;
+    int shown = 0;
+    for (int i = 0; i < x->links->nst && shown < 12; i++) {
+        const rstyle *s = &x->links->st[i];
+        if (s->type != type)
+            continue;
+        int w = snprintf(some + at, sizeof some - at, "%s%s", shown ? ", " : "", s->id);
+        if (w < 0 || (size_t)w >= sizeof some - at)
+            break;
+        at += (size_t)w;
+        shown++;
+    }
+    return bad(x, op, v,
+               other ? "style '%.*s' is not a %s style in this document; its %s styles "
+                       "include %s"
+                     : "no style '%.*s' in this document; its %s styles include %s",
+               (int)(v->len > 60 ? 60 : v->len), v->u.str,
+               type == 'p' ? "paragraph" : "character", type == 'p' ? "paragraph" : "character",
+               shown ? some : "none");
+}
 
 /* ---- checking ---------------------------------------------------------- */
 
@@ -80,8 +205,6 @@ static void list_words(char *out, size_t cap, const char *const *l)
     }
 }
 
-static int bad(dx *x, const fx_op *op, const lexp_value *v, const char *fmt, ...)
-    LEXP_PRINTF(4, 5);
 static int bad(dx *x, const fx_op *op, const lexp_value *v, const char *fmt, ...)
 {
     char msg[LEXP_ERROR_MESSAGE_MAX];
@@ -206,6 +329,8 @@ static int check_run_obj(dx *x, const fx_op *op, const lexp_value *o)
                        "'%s' is a name of 1 to 128 bytes without control characters, quotes "
                        "or angle brackets",
                        names[i]);
+    if ((v = get(o, "style")) && check_style(x, op, v, 'c'))
+        return -1;
     if ((v = get(o, "size")) && !half_points(v))
         return bad(x, op, v,
                    "'size' is in points, from 1 to 1638 (10.5 is 五号), or a Chinese size "
@@ -270,6 +395,8 @@ static int check_para(dx *x, const fx_op *op, const lexp_value *v)
     char words[100];
     if ((s = get(v, "style")) && (s->type != LV_STR || !plain_name(s->u.str, s->len, MAX_NAME)))
         return bad(x, op, s, "a paragraph's 'style' is a style name of 1 to 128 bytes");
+    if (s && check_style(x, op, s, 'p'))
+        return -1;
     if ((s = get(v, "align")) && (s->type != LV_STR || in_list(ALIGNS, s->u.str, s->len) < 0)) {
         list_words(words, sizeof words, ALIGNS);
         return bad(x, op, s, "'align' is one of %s", words);
@@ -461,8 +588,10 @@ static int run_props(dx *x, xmlNodePtr run, const xmlNode *trun, const lexp_valu
         return 0;
     const lexp_value *v;
     if ((v = get(o, "style"))) {
+        int known, other;
+        const char *id = find_style(x, v, 'c', &known, &other);
         xmlNodePtr s = prop_slot(x, rpr, RPR_ORDER, "rStyle");
-        if (!s || set_attr(x, s, "val", v->u.str, v->len))
+        if (!s || set_attr(x, s, "val", id ? id : v->u.str, id ? strlen(id) : v->len))
             return -1;
     }
     if (set_fonts(x, rpr, get(o, "font"), get(o, "east_asia_font")) ||
@@ -533,9 +662,9 @@ static int run_props(dx *x, xmlNodePtr run, const xmlNode *trun, const lexp_valu
 
 static int link_id(dx *x, const char *url, size_t n)
 {
-    if (!x->links && !(x->links = calloc(1, sizeof *x->links)))
-        return fx_oom(x->c);
-    dx_links *L = x->links;
+    dx_links *L = state(x);
+    if (!L)
+        return -1;
     for (int i = 0; i < L->n; i++)
         if (strlen(L->url[i]) == n && memcmp(L->url[i], url, n) == 0)
             return i + 1;
@@ -559,6 +688,12 @@ void dx_links_free(dx *x)
     for (int i = 0; i < x->links->n; i++)
         free(x->links->url[i]);
     free(x->links->url);
+    for (int i = 0; i < x->links->nst; i++) {
+        free(x->links->st[i].id);
+        free(x->links->st[i].name);
+        free(x->links->st[i].link);
+    }
+    free(x->links->st);
     free(x->links);
     x->links = NULL;
 }
@@ -772,8 +907,10 @@ static xmlNodePtr write_para(rich_w *w, xmlNodePtr shell, xmlNodePtr after, cons
     if (ppr)
         prop_drop(ppr, "sectPr"); /* only the last paragraph keeps the section */
     if (style) {
+        int known, other;
+        const char *id = find_style(x, style, 'p', &known, &other);
         xmlNodePtr s = prop_slot(x, ppr, PPR_ORDER, "pStyle");
-        if (!s || set_attr(x, s, "val", style->u.str, style->len))
+        if (!s || set_attr(x, s, "val", id ? id : style->u.str, id ? strlen(id) : style->len))
             return NULL;
     }
     if (align) {
