@@ -94,6 +94,7 @@ def test_runs_take_their_keys_over_the_tag_runs_formatting(producer, tmp_path, l
          {"text": "双下划线", "underline": "double"},
          {"text": "删除线", "strike": True},
          {"text": "红色", "color": "#ff0000"},
+         {"text": "自动色", "color": "auto", "italic": None},
          {"text": "黄底", "highlight": "yellow"},
          {"text": "灰底", "highlight": "D9D9D9"},
          {"text": "楷体", "font": "楷体"},
@@ -106,7 +107,7 @@ def test_runs_take_their_keys_over_the_tag_runs_formatting(producer, tmp_path, l
          [{"text": "嵌套", "bold": True}, ["更深"]]]
     _, out = fill(tpl, {"a": a}, tmp_path)
     d, runs = body_runs(out)
-    assert d.paragraphs[0].text == "开头前纯文本42斜体不加粗双下划线删除线红色黄底灰底楷体中文宋体三号小四五号上标下标嵌套更深后"
+    assert d.paragraphs[0].text == "开头前纯文本42斜体不加粗双下划线删除线红色自动色黄底灰底楷体中文宋体三号小四五号上标下标嵌套更深后"
     tag_bold = producer != "wps"   # WPS's rewrite gives every run its own rPr (a font hint)
     for t in ("纯文本", "42", "斜体", "更深"):
         assert the(runs, t).bold is (True if tag_bold else None), t
@@ -115,6 +116,8 @@ def test_runs_take_their_keys_over_the_tag_runs_formatting(producer, tmp_path, l
     assert the(runs, "双下划线").underline == WD_UNDERLINE.DOUBLE
     assert the(runs, "删除线").font.strike is True
     assert str(the(runs, "红色").font.color.rgb) == "FF0000"
+    assert attr(rpr(the(runs, "自动色"), "color"), "val") == "auto"
+    assert rpr(the(runs, "自动色"), "i") is None      # null: as if absent
     assert attr(rpr(the(runs, "黄底"), "highlight"), "val") == "yellow"
     shd = rpr(the(runs, "灰底"), "shd")
     assert attr(shd, "fill") == "D9D9D9" and attr(shd, "val") == "clear"
@@ -234,6 +237,7 @@ def test_links_in_body_header_and_footer(producer, tmp_path, lo_dir):
     assert str(the(runs, "官网").font.color.rgb) == "0563C1"
     assert the(runs, "官网").underline is True
     assert str(the(runs, "同一网址").font.color.rgb) == "00AA00"
+    assert the(runs, "同一网址").underline is True     # its own colour, the default underline
     foot = etree.fromstring(z.read("word/footer1.xml"))
     u = foot.find(".//w:hyperlink/w:r/w:rPr/w:u", NS)
     assert u.get(q("val")) == "none"
@@ -291,13 +295,14 @@ def test_paragraphs_replace_the_tag_paragraph(producer, tmp_path, lo_dir):
     body = ["第一段",
             [{"text": "粗", "bold": True}, "体"],
             {"runs": ["标题"], "style": "Heading 1", "align": "center"},
-            {"runs": "两端", "align": "justify"},
+            {"runs": "两端", "align": "justify", "style": None},
+            {"runs": "二级", "style": "标题 2"},
             {"text": "一个 run 也是一段", "color": "FF0000"},
             None]
     _, out = fill(tpl, {"body": body, "cell": [], }, tmp_path)
     d = docx.Document(str(out))
     texts = [p.text for p in d.paragraphs]
-    assert texts == ["前言", "第一段", "粗体", "标题", "两端", "一个 run 也是一段", "结尾"]
+    assert texts == ["前言", "第一段", "粗体", "标题", "两端", "二级", "一个 run 也是一段", "结尾"]
     ps = d.paragraphs
     # no style given: the template paragraph's properties and the tag run's formatting
     assert ps[1].paragraph_format.left_indent == Pt(24)
@@ -307,7 +312,8 @@ def test_paragraphs_replace_the_tag_paragraph(producer, tmp_path, lo_dir):
     assert ps[3].style.style_id == "Heading1"        # a style by its name
     assert ps[3].alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert ps[4].alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
-    assert str(ps[5].runs[0].font.color.rgb) == "FF0000"
+    assert ps[5].style.style_id == "Heading2"        # Word's Chinese name of a built-in
+    assert str(ps[6].runs[0].font.color.rgb) == "FF0000"
     # an empty list leaves the cell with an empty paragraph, as Word needs
     cell = d.tables[0].cell(0, 0)
     assert [p.text for p in cell.paragraphs] == [""]

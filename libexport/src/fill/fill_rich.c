@@ -98,6 +98,16 @@ static int read_styles(dx *x, dx_links *L)
     return rc;
 }
 
+static const struct {
+    const char *cn, *en;
+} CN_STYLES[] = {{"正文", "Normal"},        {"标题", "Title"},       {"副标题", "Subtitle"},
+                 {"标题 1", "heading 1"},   {"标题 2", "heading 2"}, {"标题 3", "heading 3"},
+                 {"标题 4", "heading 4"},   {"标题 5", "heading 5"}, {"标题 6", "heading 6"},
+                 {"标题 7", "heading 7"},   {"标题 8", "heading 8"}, {"标题 9", "heading 9"},
+                 {"引用", "Quote"},         {"明显引用", "Intense Quote"},
+                 {"列表段落", "List Paragraph"}, {"要点", "Strong"},   {"强调", "Emphasis"},
+                 {"超链接", "Hyperlink"},   {NULL, NULL}};
+
 static int same(const char *a, const char *s, size_t n, int nocase)
 {
     return a && strlen(a) == n && (nocase ? strncasecmp(a, s, n) : strncmp(a, s, n)) == 0;
@@ -114,10 +124,20 @@ static const char *find_style(dx *x, const lexp_value *v, char type, int *known,
     if (!L || (!L->st_read && read_styles(x, L)))
         return NULL;
     *known = L->nst > 0;
-    for (int pass = 0; pass < 2; pass++)
+    /* Word's built-in styles keep their English names whatever the language
+     * of its menus: 标题 1 is "heading 1" */
+    const char *alias = NULL;
+    for (int k = 0; CN_STYLES[k].cn && !alias; k++)
+        if (same(CN_STYLES[k].cn, v->u.str, v->len, 0))
+            alias = CN_STYLES[k].en;
+    for (int pass = 0; pass < 4; pass++) {
+        const char *want = pass < 2 ? v->u.str : alias;
+        size_t wn = pass < 2 ? v->len : alias ? strlen(alias) : 0;
+        if (!want)
+            break;
         for (int i = 0; i < L->nst; i++) {
             rstyle *s = &L->st[i];
-            if (!same(s->id, v->u.str, v->len, pass) && !same(s->name, v->u.str, v->len, pass))
+            if (!same(s->id, want, wn, pass & 1) && !same(s->name, want, wn, pass & 1))
                 continue;
             if (s->type == type)
                 return s->id;
@@ -126,6 +146,7 @@ static const char *find_style(dx *x, const lexp_value *v, char type, int *known,
                     return L->st[j].id;
             *other = 1;
         }
+    }
     return NULL;
 }
 
@@ -217,10 +238,11 @@ static int bad(dx *x, const fx_op *op, const lexp_value *v, const char *fmt, ...
     return -1;
 }
 
+/* A key's value; null counts as absent (data made by programs writes it). */
 static const lexp_value *get(const lexp_value *o, const char *k)
 {
     const lexp_value *v = lexp__v_getz(o, k);
-    return v && v->type != LV_UNDEF ? v : NULL;
+    return v && v->type != LV_UNDEF && v->type != LV_NULL ? v : NULL;
 }
 
 static int is_hex6(const char *s, size_t n)
@@ -603,7 +625,9 @@ static int run_props(dx *x, xmlNodePtr run, const xmlNode *trun, const lexp_valu
     if (v || link) {
         /* a link shows as Word's Hyperlink style does, unless told otherwise */
         char hex[8] = "0563C1";
-        if (v) {
+        if (v && v->len == 4 && memcmp(v->u.str, "auto", 4) == 0) {
+            memcpy(hex, "auto", 5);
+        } else if (v) {
             const char *s = v->u.str[0] == '#' ? v->u.str + 1 : v->u.str;
             size_t n = v->u.str[0] == '#' ? v->len - 1 : v->len;
             for (size_t i = 0; i < n && i < 6; i++)
@@ -639,7 +663,7 @@ static int run_props(dx *x, xmlNodePtr run, const xmlNode *trun, const lexp_valu
         }
     }
     v = get(o, "underline");
-    if (v || (link && !get(o, "color"))) {
+    if (v || link) {
         char u[32] = "single";
         if (v && v->type == LV_BOOL)
             snprintf(u, sizeof u, "%s", v->b ? "single" : "none");
