@@ -185,6 +185,17 @@ def test_a_paragraph_style_named_for_a_run_means_its_linked_character_style(tmp_
     assert the(runs, "强调").style.style_id == "Strong"   # names ignore ASCII case
 
 
+def test_a_plain_tag_printing_rich_text_warns_once(tmp_path):
+    tpl = tpl_runs("{{ a }}", "{{ a }}", "{{ b }}")(str(tmp_path / "t.docx"))
+    r, out = fill(tpl, {"a": [{"text": "粗", "bold": True}], "b": {"k": 1}}, tmp_path)
+    assert r.stderr.count("warning") == 1, r.stderr
+    assert "paragraph 1: a rich-text value" in r.stderr and "write {{r x}}" in r.stderr
+    # it prints as before (docxtpl's Python form)
+    assert docx.Document(str(out)).paragraphs[0].text == "[{'text': '粗', 'bold': True}]"
+    r, _ = fill(tpl, {"a": ["甲"], "b": {"k": 1}}, tmp_path)
+    assert r.stderr == ""
+
+
 def test_plain_values_in_r_and_p_fill_as_before(tmp_path):
     tpl = tpl_runs([("值：{{r a}}；", {"bold": True})], "段：{{p b}}")(str(tmp_path / "t.docx"))
     _, out = fill(tpl, {"a": 3.5, "b": "文字"}, tmp_path)

@@ -78,6 +78,7 @@ typedef struct dx {
     int nloops;
     int stamp;        /* units being built */
     dx_links *links;  /* hyperlinks of rich text, for the part's .rels */
+    int rich_warned;  /* a plain {{ }} printed rich text (warned once a part) */
 } dx;
 
 int dx_is_w(const xmlNode *n, const char *name);
@@ -110,6 +111,8 @@ int dx_split_paras(dx *x, xmlNodePtr p);
 /* fill_rich.c */
 /* 1 when a {{r x}} or {{p x}} value is rich text (a list or an object). */
 int dx_rich_is(const lexp_value *v, int kind);
+/* Warn (once a part) when a plain {{ x }} prints what looks like rich text. */
+void dx_rich_hint(dx *x, const fx_op *op, const lexp_value *v);
 /* Check its shape before anything is written: 0, or -1 with an error at
  * the tag naming the data path. */
 int dx_rich_check(dx *x, const fx_op *op, const lexp_value *v);

@@ -102,6 +102,8 @@ static int para_leaf(fx_ctx *c, const fx_op *op, void *p)
             pr->v[pr->n - 1].op = op;
             return 0;
         }
+        if (v && !op->tag->rich)
+            dx_rich_hint(pr->x, op, v);
         if (!v || fx_value_text(c, op, v, &pr->text))
             return -1;
         return para_emit(c, pr, para, op->slot, at, pr->text.len - at);

@@ -427,6 +427,32 @@ static int check_para(dx *x, const fx_op *op, const lexp_value *v)
     return s ? check_runs(x, op, s, 1) : 0;
 }
 
+/* A value that looks like rich text printed by a plain {{ x }}: its Python
+ * repr lands in the document, which is never what was meant. */
+static int looks_rich(const lexp_value *v, int depth)
+{
+    if (v->type == LV_OBJ)
+        return get(v, "text") || get(v, "runs");
+    if (v->type != LV_ARR || depth > 2)
+        return 0;
+    for (uint32_t i = 0; i < v->len && i < 8; i++)
+        if (looks_rich(v->u.items[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+void dx_rich_hint(dx *x, const fx_op *op, const lexp_value *v)
+{
+    if (x->rich_warned || !looks_rich(v, 0))
+        return;
+    x->rich_warned = 1;
+    lexp__warn(x->c->opt, x->c->name,
+               "%s: paragraph %d: a rich-text value (runs with \"text\", or \"runs\") printed "
+               "by a plain {{ }} shows as its Python form; write {{r x}} for runs, {{p x}} for "
+               "paragraphs",
+               x->c->part ? x->c->part : "", op->tag->line);
+}
+
 int dx_rich_is(const lexp_value *v, int kind)
 {
     (void)kind;
@@ -517,8 +543,12 @@ static void prop_drop(xmlNodePtr props, const char *name)
     }
 }
 
+/* Attributes count as nodes here: runs are mostly attributes, and the
+ * node limit is what bounds the memory a fill's output takes. */
 static int set_attr(dx *x, xmlNodePtr n, const char *name, const char *v, size_t len)
 {
+    if (fx_count_nodes(x->c, 1))
+        return -1;
     char *s = strndup(v, len);
     if (!s)
         return fx_oom(x->c);
