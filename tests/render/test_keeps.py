@@ -1,11 +1,14 @@
-"""Keep rules, the 版记 at the foot and the one-line masthead, measured on
-every built-in template × sample: on our PDF (pdftotext -bbox-layout) and
-on LibreOffice's rendering of our DOCX (converted once per session).
+"""Keep rules, the 版记 at the foot, the one-line masthead and the title
+lines, measured on every built-in template × sample: on our PDF
+(pdftotext -bbox-layout) and on LibreOffice's rendering of our DOCX
+(converted once per session).
 
 GB/T 9704 §7.3.5 (the signature shares its page with the text), headings
 kept with what follows, no single line of a paragraph at a page's top or
 foot, no last line of a single character, the 报尾 whole on the last page
-in its lower third (domain conventions §2), the masthead on one line.
+in its lower third (domain conventions §2), the masthead on one line, and
+titles of several lines broken between words (ICU, read here with PyICU)
+into lines of about equal length (GB/T 9704 §7.3.3: 梯形或菱形).
 
 Environment: LEXPORT (the program), LEXP_SOURCE_DIR (the source tree).
 """
@@ -109,13 +112,72 @@ def test_pdf_keeps(outs, case):
 
 def test_docx_keeps(outs, case):
     """The same rules on LibreOffice's pages of our DOCX, but for the short
-    last lines, which neither Word nor LibreOffice can be told to avoid, and
-    the one-line masthead (#12 item 4: the DOCX keeps 40 pt, not done yet)."""
+    last lines, which neither Word nor LibreOffice can be told to avoid."""
     pdf = outs.libreoffice(case)
     pgs, doc = T.pages(pdf), outs.tree(case)
     bad = T.keep_problems(pgs, doc) + T.orphans_widows(pgs, doc) + \
-        T.distribution_problems(pgs, doc)
+        T.distribution_problems(pgs, doc) + T.masthead_problems(pgs, doc)
     assert not bad, "\n".join(bad)
+
+
+def test_pdf_titles(outs, case):
+    bad = T.title_problems(T.pages(outs.render(case, "pdf")), outs.tree(case))
+    assert not bad, "\n".join(bad)
+
+
+def test_docx_titles(outs, case):
+    """The DOCX carries the breaks (w:br), so LibreOffice shows the same lines."""
+    bad = T.title_problems(T.pages(outs.libreoffice(case)), outs.tree(case))
+    assert not bad, "\n".join(bad)
+
+
+def test_titles_that_wrap_are_measured(outs):
+    """The samples have titles of two lines for the checks above to see."""
+    wraps = [c for c in CASES if c[1] in ("jianlin", "shanshan") and c[2] == MONTH and
+             c[0] in ("briefing", "summary", "plan")]
+    for c in wraps:
+        doc = outs.tree(c)
+        text = "".join(doc.find("title").itertext())
+        lines = T.title_lines(T.pages(outs.render(c, "pdf")), text)
+        assert lines and len(lines) == 2, (c, lines)
+
+
+LONG = "吐鲁番市鄯善县民族团结进步模范创建工作领导小组办公室工作简报"
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_long_masthead_stays_on_one_line(outs, fmt):
+    """A 30-character name, whatever the sample says: set smaller (and
+    tighter) on one line, in our PDF and in LibreOffice's view of our DOCX;
+    a title of 40 characters in three balanced lines under it."""
+    import json
+    assert len(LONG) == 30
+    d = json.load(open(outs.data("qinqu"), encoding="utf-8"))
+    d["briefing"]["title"] = LONG
+    d["community"]["name"] = "新疆维吾尔自治区吐鲁番市鄯善县鄯善镇团结路社区"
+    data = os.path.join(outs.tmp, "long.json")
+    with open(data, "w", encoding="utf-8") as f:
+        json.dump(d, f, ensure_ascii=False)
+    out = os.path.join(outs.tmp, "long." + fmt)
+    r = subprocess.run([LEXPORT, "render", "briefing", data, "--month", MONTH, "-o", out],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    if fmt == "docx":
+        lo = os.path.join(outs.tmp, "long-lo")
+        r = subprocess.run([shutil.which("soffice"), "-env:UserInstallation=file://" +
+                            os.path.join(outs.tmp, "lo-profile-long"), "--headless",
+                            "--convert-to", "pdf", "--outdir", lo, out],
+                           capture_output=True, text=True, timeout=300)
+        out = os.path.join(lo, "long.pdf")
+        assert os.path.exists(out), r.stdout + r.stderr
+    doc = T.tree(LEXPORT, "briefing", data, MONTH)
+    pgs = T.pages(out)
+    bad = T.masthead_problems(pgs, doc) + T.title_problems(pgs, doc)
+    assert not bad, "\n".join(bad)
+    title = T.title_lines(pgs, "".join(doc.find("title").itertext()))
+    assert len(title) >= 2, title
+    head = [l for l in pgs[0] if T.flat(l.text) == LONG][0]
+    assert head.x1 - head.x0 <= 156 * T.MM and head.y1 - head.y0 < 30, head
 
 
 def test_docx_keep_properties(outs):
@@ -215,3 +277,22 @@ def test_grid_check_can_fail():
     assert T.squeezed_lines([line])
     line = [T.Glyph(0, 80 + T.EM * i, 300, 80 + T.EM * (i + 1), "字", 16) for i in range(5)]
     assert not T.squeezed_lines([line])
+
+
+def test_checks_see_titles_broken_badly():
+    doc = fake_doc('<document preset="briefing"><title>建林社区2022年民族团结进步创建工作计划'
+                   '</title></document>')
+    em = 22
+
+    def at(*rows):  # centred lines of n characters each
+        return [lines_of(0, [((L + R - n * em) / 2, (L + R + n * em) / 2, t) for n, t in rows])]
+    good = at((11, "建林社区2022年民族团结"), (8, "进步创建工作计划"))
+    assert not T.title_problems(good, doc)
+    inside = at((12, "建林社区2022年民族团结进"), (7, "步创建工作计划"))
+    assert any("inside a word" in b for b in T.title_problems(inside, doc))
+    uneven = at((17, "建林社区2022年民族团结进步创建"), (4, "工作计划"))
+    assert any("balanced" in b for b in T.title_problems(uneven, doc))
+    short = at((18, "建林社区2022年民族团结进步创建工作计"), (1, "划"))
+    assert any("last line" in b for b in T.title_problems(short, doc))
+    edge = [lines_of(0, [(L, R, "建林社区2022年民族团结进步创建工作计划")])]
+    assert any("edge" in b for b in T.title_problems(edge, doc))

@@ -296,3 +296,84 @@ def squeezed_lines(pgs, size=16, tol=0.15):
                 bad.append("page %d: %.2f pt between characters (grid %.2f): %s" % (
                     line[0].page + 1, min(steps), EM, "".join(g.ch for g in line)))
     return bad
+
+
+# ---- titles -----------------------------------------------------------------------
+
+# (title, subtitle) sizes and the type area's left edge on odd pages and
+# width, per preset (doc/style.c)
+TITLE_SIZES = {"gbt9704": (22, 16), "briefing": (22, 16), "plain": (18, 14)}
+AREAS = {"gbt9704": (28 * MM, 156 * MM), "briefing": (28 * MM, 156 * MM),
+         "plain": (31.8 * MM, 146.4 * MM)}
+
+
+def icu_words(text):
+    """The places in flat(text) where ICU's word break iterator (PyICU,
+    zh) starts a word, as indices into the text without white space."""
+    import icu
+    bi = icu.BreakIterator.createWordInstance(icu.Locale("zh"))
+    bi.setText(text)
+    units = [0]  # UTF-16 offset → index into text
+    for ch in text:
+        units += [units[-1] + (2 if ord(ch) > 0xFFFF else 1)]
+    at = {u: i for i, u in enumerate(units)}
+    flat_at, k = [], 0  # index into text → index into flat(text)
+    for ch in text:
+        flat_at.append(k)
+        k += not ch.isspace()
+    flat_at.append(k)
+    return {flat_at[at[b]] for b in bi if b in at}
+
+
+def title_lines(pgs, text):
+    """The lines (consecutive, one page) that spell a title, or None."""
+    want = flat(text)
+    for pg in pgs:
+        for i in range(len(pg)):
+            acc, j = "", i
+            while j < len(pg) and acc != want and want.startswith(acc + flat(pg[j].text)):
+                acc += flat(pg[j].text)
+                j += 1
+            if acc == want and j > i:
+                return pg[i:j]
+    return None
+
+
+def title_problems(pgs, doc):
+    """Each title and subtitle: clear of the type area's edges by half a
+    character; when it takes several lines, broken only where ICU starts a
+    word, lines within three characters of one another and the last not
+    longer than the first by more than two, the last line two characters
+    or more that are not all punctuation."""
+    bad = []
+    sizes = TITLE_SIZES.get(doc.get("preset"), (22, 16))
+    left, width = AREAS.get(doc.get("preset"), AREAS["gbt9704"])
+    for el in doc:
+        if el.tag not in ("title", "subtitle"):
+            continue
+        text = "".join(el.itertext())
+        size = sizes[el.tag == "subtitle"]
+        lines = title_lines(pgs, text)
+        if lines is None:
+            bad.append("%s %r not found as lines" % (el.tag, text))
+            continue
+        lo = left if lines[0].page % 2 == 0 else 26 * MM
+        for l in lines:
+            if l.x0 < lo + size / 2 - 1 or l.x1 > lo + width - size / 2 + 1:
+                bad.append("%s line %r runs to the edge (x %.1f–%.1f)" % (el.tag, l.text, l.x0,
+                                                                          l.x1))
+        if len(lines) < 2:
+            continue
+        words, k = icu_words(text), 0
+        for l in lines[:-1]:
+            k += len(flat(l.text))
+            if k not in words:
+                bad.append("%s %r broken inside a word after %r" % (el.tag, text, l.text))
+        ws = [l.x1 - l.x0 for l in lines]
+        if max(ws) - min(ws) > 3 * size + 1 or ws[-1] > ws[0] + 2 * size:
+            bad.append("%s lines of %s pt: not balanced: %r" %
+                       (el.tag, [round(w) for w in ws], [l.text for l in lines]))
+        core = [c for c in flat(lines[-1].text) if c not in PUNCT]
+        if len(core) < 2:
+            bad.append("%s %r: last line %r" % (el.tag, text, lines[-1].text))
+    return bad

@@ -7,9 +7,11 @@
  * numbers and list markers are literal text, not Word numbering.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "docx.h"
+#include "titles.h"
 
 /* ---- paragraphs ------------------------------------------------------------ */
 
@@ -143,12 +145,81 @@ static int keeps_signature(const dx *c, const lexp_node *n)
 
 /* ---- blocks -------------------------------------------------------------------- */
 
+/* A title's runs with a line break (w:br) where lexp__title_breaks puts
+ * one, as the PDF layout does: Word would break anywhere between two Han
+ * characters. Characters are counted as the layout counts them. */
+static int title_runs(dx *c, const lexp_node *n, const lexp_textstyle *ts)
+{
+    size_t total = 0;
+    for (uint32_t i = 0; i < n->runs.n; i++)
+        total += n->runs.v[i].len;
+    uint32_t *cp = malloc((total ? total : 1) * sizeof *cp);
+    size_t *at = malloc((total + 1) * sizeof *at); /* byte offset of each character */
+    size_t *starts = NULL, ns = 0, ncp = 0;
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    int rc = 0;
+    if (!cp || !at) {
+        rc = lexp__error_oom(c->err);
+        goto done;
+    }
+    size_t base = 0;
+    for (uint32_t i = 0; i < n->runs.n; i++) {
+        const lexp_run *r = &n->runs.v[i];
+        for (size_t k = 0; k < r->len;) {
+            uint32_t u;
+            size_t l = lexp__utf8_decode(r->text + k, r->len - k, &u);
+            if (!l) {
+                l = 1;
+                u = 0xFFFD;
+            }
+            at[ncp] = base + k;
+            cp[ncp++] = u;
+            k += l;
+        }
+        base += r->len;
+    }
+    at[ncp] = base;
+    if ((rc = lexp__title_breaks(cp, ncp, c->text_w / ts->size - 2, &starts, &ns, c->err)))
+        goto done;
+    /* each run's text with '\n' (w:br) before the characters that start a line */
+    size_t next = 0;
+    base = 0;
+    for (uint32_t i = 0; i < n->runs.n; i++) {
+        lexp_run r = n->runs.v[i];
+        b.len = 0;
+        size_t from = 0;
+        while (next < ns && at[starts[next]] < base + r.len) {
+            size_t k = starts[next++], cut = at[k] - base;
+            lexp__sbuf_put(&b, r.text + from, cut - from);
+            from = cut;
+            if (cp[k - 1] != '\n') /* else the text breaks there itself */
+                lexp__sbuf_putc(&b, '\n');
+        }
+        lexp__sbuf_put(&b, r.text + from, r.len - from);
+        if (b.oom) {
+            rc = lexp__error_oom(c->err);
+            goto done;
+        }
+        r.text = b.ptr;
+        r.len = (uint32_t)b.len;
+        dx_tree_run(c, &r, NULL);
+        base += n->runs.v[i].len;
+    }
+done:
+    free(cp);
+    free(at);
+    free(starts);
+    lexp__sbuf_free(&b);
+    return rc;
+}
+
 static void title(dx *c, const lexp_node *n)
 {
     dx_ppr p = {0};
     p.style = n->u.title.level == 0 ? DX_ST_TITLE : DX_ST_SUBTITLE;
     dx_para_begin(c, &p);
-    runs(c, n);
+    if (title_runs(c, n, n->u.title.level == 0 ? &c->st->title : &c->st->subtitle))
+        c->failed = 1; /* c->err holds why */
     dx_end(c);
 }
 
@@ -237,8 +308,34 @@ static void masthead(dx *c, const lexp_node *n)
     const lexp_style *st = c->st;
     if (n->u.masthead.note && *n->u.masthead.note)
         styled_para(c, DX_ST_MH_NOTE, n->u.masthead.note);
-    if (n->u.masthead.title && *n->u.masthead.title)
-        styled_para(c, DX_ST_MH_TITLE, n->u.masthead.title);
+    if (n->u.masthead.title && *n->u.masthead.title) {
+        /* one line: set smaller, then tighter, when the name is long, as
+         * the PDF is (lexp__masthead_fit); reckoned from the characters,
+         * since Word's font is not known here */
+        const char *name = n->u.masthead.title;
+        size_t len = strlen(name);
+        double ems = 0, tracking;
+        for (size_t i = 0; i < len;) {
+            uint32_t u;
+            size_t l = lexp__utf8_decode(name + i, len - i, &u);
+            ems += l ? lexp__title_em(u) : 0.5;
+            i += l ? l : 1;
+        }
+        double nominal = st->masthead_title.size;
+        double size = lexp__masthead_fit(nominal, ems, lexp__utf8_count(name, len), c->text_w,
+                                         &tracking);
+        dx_ppr p = {0};
+        p.style = DX_ST_MH_TITLE;
+        dx_para_begin(c, &p);
+        dx_rpr r = dx_rpr_none();
+        if (size != nominal) {
+            r.size = size;
+            r.has_tracking = tracking != 0;
+            r.tracking = tracking;
+        }
+        dx_run(c, &r, name, len);
+        dx_end(c);
+    }
     if (n->u.masthead.issue && *n->u.masthead.issue)
         styled_para(c, DX_ST_MH_ISSUE, n->u.masthead.issue);
     if ((n->u.masthead.issuer && *n->u.masthead.issuer) ||

@@ -69,6 +69,8 @@ int dx_part_end(dx *c, const char *name)
     c->buf = NULL;
     if (c->failed || !b) {
         xmlBufferFree(b);
+        if (lexp__error_is_set(c->err))
+            return c->err->code; /* a writer of the part said why */
         return lexp__error_set(c->err, LEXP_EBACKEND, NULL, 0, 0, NULL,
                                "libxml2: writing %s: %s", name,
                                c->xml_msg[0] ? c->xml_msg : "failed");

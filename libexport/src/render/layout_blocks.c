@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "titles.h"
 
 static int add_outline(LX *lx, int level, const char *title)
 {
@@ -86,32 +87,36 @@ int block_heading(LX *lx, const lexp_node *n)
     return 0;
 }
 
-/* Centred lines of about equal length (a title's trapezoid). */
-static int set_balanced(LX *lx, text *t, double w)
+/* A title's lines, centred, broken where lexp__title_breaks says (the DOCX
+ * writer breaks at the same places): between words, about equal, at most
+ * the width less a character at each side. */
+static int set_title(LX *lx, text *t, double w, double em)
 {
-    if (set_text(lx, t, w, 0, 0, LEXP_ALIGN_CENTER))
-        return -1;
-    size_t want = lx->ln.n;
-    if (want < 2)
-        return 0;
-    double lo = w / (double)want, hi = w;
-    for (int k = 0; k < 12; k++) {
-        double mid = (lo + hi) / 2;
-        text_finish(t);
-        if (break_lines(t, mid, mid, &lx->ln))
-            return lexp__error_oom(lx->err);
-        if (lx->ln.n > want)
-            lo = mid;
-        else
-            hi = mid;
-    }
     text_finish(t);
-    if (break_lines(t, hi, hi, &lx->ln))
+    lx->ln.n = 0;
+    uint32_t *cp = malloc((t->n ? t->n : 1) * sizeof *cp);
+    if (!cp)
         return lexp__error_oom(lx->err);
-    for (size_t i = 0; i < lx->ln.n; i++) {
-        lx->ln.v[i].indent = 0;
-        justify(t, &lx->ln.v[i], w, LEXP_ALIGN_CENTER);
+    for (size_t i = 0; i < t->n; i++)
+        cp[i] = t->c[i].cp;
+    size_t *starts = NULL, ns = 0;
+    int rc = lexp__title_breaks(cp, t->n, w / em - 2, &starts, &ns, lx->err);
+    free(cp);
+    if (rc)
+        return rc;
+    size_t s = 0;
+    for (size_t k = 0; k <= ns && !rc; k++) {
+        size_t e = k < ns ? starts[k] : t->n;
+        if (push_line(&lx->ln, s, e, e > s && (t->c[e - 1].fl & F_NL)))
+            rc = lexp__error_oom(lx->err);
+        s = e;
     }
+    free(starts);
+    if (rc)
+        return rc;
+    lx->ln.v[lx->ln.n - 1].last = 1;
+    for (size_t i = 0; i < lx->ln.n; i++)
+        justify(t, &lx->ln.v[i], w, LEXP_ALIGN_CENTER);
     return 0;
 }
 
@@ -124,7 +129,7 @@ int block_title(LX *lx, const lexp_node *n)
         return -1;
     if (t->n == 0)
         return 0;
-    if (set_balanced(lx, t, lx->aw))
+    if (set_title(lx, t, lx->aw, ts->size * track_for(lx, ts->size)))
         return -1;
     space_before(lx, ts->space_before);
     if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 0))
@@ -193,16 +198,27 @@ int block_masthead(LX *lx, const lexp_node *n)
         y += st->masthead_line.line_pitch;
     }
     if (n->u.masthead.title) {
-        /* one line: a long name is set smaller rather than wrapped */
+        /* one line: a long name is set smaller, then tighter, rather than
+         * wrapped (lexp__masthead_fit, which the DOCX uses too), measured
+         * here with the font's own advances */
         lexp_textstyle ts = st->masthead_title;
         int rc;
         double w = text_width(lx, n->u.masthead.title, &ts, &rc);
         if (rc)
             return -1;
-        if (w > lx->aw && w > 0)
-            ts.size = ts.size * lx->aw / w * 0.98;
-        if (single_line(lx, n->u.masthead.title, &ts, 0, lx->aw, LEXP_ALIGN_CENTER, y,
-                        ts.line_pitch, NULL))
+        const char *name = n->u.masthead.title;
+        size_t chars = lexp__utf8_count(name, strlen(name));
+        double tracking;
+        double size = lexp__masthead_fit(ts.size, w / ts.size, chars, lx->aw, &tracking);
+        double bx = 0, bw = lx->aw;
+        if (size != ts.size) {
+            /* the box the name is justified into: its width at the new
+             * size, less the tracking (justify spreads it over the gaps) */
+            bw = w * size / ts.size + (double)chars * tracking;
+            bx = (lx->aw - bw) / 2;
+            ts.size = size;
+        }
+        if (single_line(lx, name, &ts, bx, bw, LEXP_ALIGN_CENTER, y, ts.line_pitch, NULL))
             return -1;
         y += ts.line_pitch;
     }
