@@ -147,68 +147,42 @@ static int keeps_signature(const dx *c, const lexp_node *n)
 
 /* A title's runs with a line break (w:br) where lexp__title_breaks puts
  * one, as the PDF layout does: Word would break anywhere between two Han
- * characters. Characters are counted as the layout counts them. */
-static int title_runs(dx *c, const lexp_node *n, const lexp_textstyle *ts)
+ * characters. */
+static int title_runs(dx *c, const lexp_node *n)
 {
-    size_t total = 0;
-    for (uint32_t i = 0; i < n->runs.n; i++)
-        total += n->runs.v[i].len;
-    uint32_t *cp = malloc((total ? total : 1) * sizeof *cp);
-    size_t *at = malloc((total + 1) * sizeof *at); /* byte offset of each character */
-    size_t *starts = NULL, ns = 0, ncp = 0;
-    lexp__sbuf b = LEXP__SBUF_INIT;
-    int rc = 0;
-    if (!cp || !at) {
-        rc = lexp__error_oom(c->err);
-        goto done;
-    }
-    size_t base = 0;
-    for (uint32_t i = 0; i < n->runs.n; i++) {
-        const lexp_run *r = &n->runs.v[i];
-        for (size_t k = 0; k < r->len;) {
-            uint32_t u;
-            size_t l = lexp__utf8_decode(r->text + k, r->len - k, &u);
-            if (!l) {
-                l = 1;
-                u = 0xFFFD;
-            }
-            at[ncp] = base + k;
-            cp[ncp++] = u;
-            k += l;
-        }
-        base += r->len;
-    }
-    at[ncp] = base;
-    if ((rc = lexp__title_breaks(cp, ncp, c->text_w / ts->size - 2, &starts, &ns, c->err)))
-        goto done;
-    /* each run's text with '\n' (w:br) before the characters that start a line */
-    size_t next = 0;
-    base = 0;
-    for (uint32_t i = 0; i < n->runs.n; i++) {
+    lexp__sbuf all = LEXP__SBUF_INIT, b = LEXP__SBUF_INIT;
+    lexp__runs_text(&all, &n->runs);
+    size_t *offs = NULL, no = 0;
+    int rc = all.oom ? lexp__error_oom(c->err)
+                     : lexp__title_breaks_utf8(all.ptr ? all.ptr : "", all.len,
+                                               lexp__title_maxw(c->st, n->u.title.level), &offs,
+                                               &no, c->err);
+    /* each run's text with '\n' (w:br) where a line starts */
+    size_t next = 0, base = 0;
+    for (uint32_t i = 0; i < n->runs.n && !rc; i++) {
         lexp_run r = n->runs.v[i];
         b.len = 0;
         size_t from = 0;
-        while (next < ns && at[starts[next]] < base + r.len) {
-            size_t k = starts[next++], cut = at[k] - base;
+        while (next < no && offs[next] < base + r.len) {
+            size_t cut = offs[next++] - base;
             lexp__sbuf_put(&b, r.text + from, cut - from);
+            lexp__sbuf_putc(&b, '\n');
             from = cut;
-            if (cp[k - 1] != '\n') /* else the text breaks there itself */
-                lexp__sbuf_putc(&b, '\n');
         }
         lexp__sbuf_put(&b, r.text + from, r.len - from);
         if (b.oom) {
             rc = lexp__error_oom(c->err);
-            goto done;
+            break;
         }
-        r.text = b.ptr;
-        r.len = (uint32_t)b.len;
+        if (b.ptr) { /* else the run is empty */
+            r.text = b.ptr;
+            r.len = (uint32_t)b.len;
+        }
         dx_tree_run(c, &r, NULL);
         base += n->runs.v[i].len;
     }
-done:
-    free(cp);
-    free(at);
-    free(starts);
+    free(offs);
+    lexp__sbuf_free(&all);
     lexp__sbuf_free(&b);
     return rc;
 }
@@ -218,7 +192,7 @@ static void title(dx *c, const lexp_node *n)
     dx_ppr p = {0};
     p.style = n->u.title.level == 0 ? DX_ST_TITLE : DX_ST_SUBTITLE;
     dx_para_begin(c, &p);
-    if (title_runs(c, n, n->u.title.level == 0 ? &c->st->title : &c->st->subtitle))
+    if (title_runs(c, n))
         c->failed = 1; /* c->err holds why */
     dx_end(c);
 }

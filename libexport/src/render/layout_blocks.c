@@ -90,7 +90,7 @@ int block_heading(LX *lx, const lexp_node *n)
 /* A title's lines, centred, broken where lexp__title_breaks says (the DOCX
  * writer breaks at the same places): between words, about equal, at most
  * the width less a character at each side. */
-static int set_title(LX *lx, text *t, double w, double em)
+static int set_title(LX *lx, text *t, double w, int level)
 {
     text_finish(t);
     lx->ln.n = 0;
@@ -100,7 +100,7 @@ static int set_title(LX *lx, text *t, double w, double em)
     for (size_t i = 0; i < t->n; i++)
         cp[i] = t->c[i].cp;
     size_t *starts = NULL, ns = 0;
-    int rc = lexp__title_breaks(cp, t->n, w / em - 2, &starts, &ns, lx->err);
+    int rc = lexp__title_breaks(cp, t->n, lexp__title_maxw(lx->st, level), &starts, &ns, lx->err);
     free(cp);
     if (rc)
         return rc;
@@ -129,7 +129,7 @@ int block_title(LX *lx, const lexp_node *n)
         return -1;
     if (t->n == 0)
         return 0;
-    if (set_title(lx, t, lx->aw, ts->size * track_for(lx, ts->size)))
+    if (set_title(lx, t, lx->aw, n->u.title.level))
         return -1;
     space_before(lx, ts->space_before);
     if (place_lines(lx, t, &lx->ln, 0, ts->line_pitch, 0))

@@ -1,13 +1,15 @@
 /*
  * Text renderer: the document as readable plain text, one paragraph per
- * line and never wrapped, so tests can compare it with what pdftotext,
- * python-docx or openpyxl read back. Tables are aligned columns (a Han
+ * line and never wrapped (but titles, which keep the lines PDF and DOCX
+ * give them), so tests can compare it with what pdftotext, python-docx or
+ * openpyxl read back. Tables are aligned columns (a Han
  * character counts two columns).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
+#include "titles.h"
 
 void lexp__node_text(lexp__sbuf *b, const lexp_node *n) { lexp__runs_text(b, &n->runs); }
 
@@ -138,6 +140,32 @@ static int table(lexp__sbuf *out, const lexp_node *t)
     return 0;
 }
 
+/* A title in the lines PDF and DOCX give it (titles.c). */
+static int title(lexp__sbuf *out, const lexp_doc *doc, const lexp_node *n, lexp_error *err)
+{
+    lexp__sbuf s = LEXP__SBUF_INIT;
+    lexp__node_text(&s, n);
+    size_t *offs = NULL, no = 0;
+    int rc = s.oom ? lexp__error_oom(err)
+                   : lexp__title_breaks_utf8(s.ptr ? s.ptr : "", s.len,
+                                             lexp__title_maxw(lexp__style_for(doc->preset),
+                                                              n->u.title.level),
+                                             &offs, &no, err);
+    size_t from = 0;
+    for (size_t i = 0; i < no && !rc; i++) {
+        lexp__sbuf_put(out, s.ptr + from, offs[i] - from);
+        lexp__sbuf_putc(out, '\n');
+        from = offs[i];
+    }
+    if (!rc) {
+        lexp__sbuf_put(out, s.ptr ? s.ptr + from : "", s.len - from);
+        lexp__sbuf_putc(out, '\n');
+    }
+    free(offs);
+    lexp__sbuf_free(&s);
+    return rc;
+}
+
 int lexp__render_txt(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                      lexp_error *err)
 {
@@ -146,7 +174,12 @@ int lexp__render_txt(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
         if (!lexp__node_shown(n, LEXP_FORMAT_TXT))
             continue;
         switch (n->type) {
-        case LEXP_N_TITLE:
+        case LEXP_N_TITLE: {
+            int rc = title(out, doc, n, err);
+            if (rc)
+                return rc;
+            break;
+        }
         case LEXP_N_PARAGRAPH:
             lexp__node_text(out, n);
             lexp__sbuf_putc(out, '\n');

@@ -323,6 +323,51 @@ done:
     return rc;
 }
 
+int lexp__title_breaks_utf8(const char *s, size_t len, double maxw, size_t **offs, size_t *n,
+                            lexp_error *err)
+{
+    *offs = NULL;
+    *n = 0;
+    uint32_t *cp = malloc((len ? len : 1) * sizeof *cp);
+    size_t *at = malloc((len + 1) * sizeof *at); /* byte offset of each character */
+    if (!cp || !at) {
+        free(cp);
+        free(at);
+        return lexp__error_oom(err);
+    }
+    size_t ncp = 0;
+    for (size_t k = 0; k < len;) {
+        size_t l = lexp__utf8_decode(s + k, len - k, &cp[ncp]);
+        if (!l) {
+            l = 1;
+            cp[ncp] = 0xFFFD;
+        }
+        at[ncp++] = k;
+        k += l;
+    }
+    size_t *starts = NULL, ns = 0;
+    int rc = lexp__title_breaks(cp, ncp, maxw, &starts, &ns, err);
+    size_t m = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (cp[starts[i] - 1] != '\n')
+            starts[m++] = at[starts[i]];
+    if (m) {
+        *offs = starts;
+        *n = m;
+    } else {
+        free(starts);
+    }
+    free(cp);
+    free(at);
+    return rc;
+}
+
+double lexp__title_maxw(const lexp_style *st, int level)
+{
+    double size = level == 0 ? st->title.size : st->subtitle.size;
+    return size > 0 ? lexp__style_text_width(st) / size - 2 : 0;
+}
+
 double lexp__masthead_fit(double nominal, double ems, size_t chars, double width,
                           double *tracking)
 {

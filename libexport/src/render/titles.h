@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../doc/style.h"
 #include "../util/util.h"
 
 /* The advance of a character as both renderers reckon it, in em: Han,
@@ -33,6 +34,17 @@ double lexp__title_em(uint32_t cp);
  * the line before), *nstarts their number. Returns 0 or a negative code. */
 int lexp__title_breaks(const uint32_t *cp, size_t n, double maxw, size_t **starts,
                        size_t *nstarts, lexp_error *err);
+
+/* The same for UTF-8 text s[0..len), decoded as the layout decodes it (a
+ * byte that is not UTF-8 is one U+FFFD): *offs receives the byte offsets
+ * where a line break must be added (not those after a '\n' of the text). */
+int lexp__title_breaks_utf8(const char *s, size_t len, double maxw, size_t **offs, size_t *n,
+                            lexp_error *err);
+
+/* The longest line of a title (level 0) or subtitle of a preset, in em of
+ * its size: the type area less a character at each side, so that no title
+ * runs from edge to edge. */
+double lexp__title_maxw(const lexp_style *st, int level);
 
 /* The 简报 masthead on one line (GB/T 9704 发文机关标志 may be set smaller
  * to fit): a name `ems` em wide (at 1 pt; `chars` characters) set at
