@@ -91,6 +91,116 @@ def test_jinja_filters_calls_and_tests_as_jinja_renders_them(producer, tmp_path,
     assert len(got) == len(CASES)
 
 
+# The rest of Jinja's builtins docxtpl users write (filters_py_more.c), and
+# the loop's previtem/nextitem/changed/depth and `for … if`. Expected texts
+# are what Jinja 3.1 renders for the same template and data (checked against
+# jinja2 itself when it was written; this test does not need it).
+DATA2 = {
+    "names": ["Foo", "bar", "foo", "Bar", "baz"], "nums": [1, 1.0, True, 2, "2"],
+    "l": DATA["l"], "i": 7,
+    "n": 3.14159, "f": -3.0, "cn": "中文😀", "d": {"b": 2, "a": 1, "c": "<&'>"},
+    "ys": [{"a": "x", "v": 1, "on": True}, {"a": "y", "v": 2, "on": False},
+           {"a": "X", "v": 3, "on": True}],
+    "html": "<p>Hello&nbsp;<b>World</b></p>  <!-- c -->x &amp; y &lt;3 &#169; &#x41;&copy2024",
+    "ml": "a\nb\n\nc", "ml2": "x\n",
+}
+
+CASES2 = [
+    ("{{ names|unique|list }}|{{ names|unique(true)|list }}",
+     "['Foo', 'bar', 'baz']|['Foo', 'bar', 'foo', 'Bar', 'baz']"),
+    ("{{ ys|unique(attribute='a')|map(attribute='v')|list }}"
+     "{{ ys|unique(case_sensitive=true, attribute='a')|map(attribute='v')|list }}"
+     "{{ nums|unique|list }}", "[1, 2][1, 2, 3][1, 2, '2']"),
+    ("[{{ 'abc'|center(9) }}][{{ 'ab'|center(7) }}][{{ 'abc'|center(8) }}][{{ 'abc'|center(2) }}]"
+     "[{{ cn|center(7) }}][{{ i|center(5) }}]",
+     "[   abc   ][   ab  ][  abc   ][abc][  中文😀  ][  7  ]"),
+    ("{{ d|tojson }} {{ [cn, 1.5, 3.0, none, true, [], {}]|tojson }}",
+     '{"a": 1, "b": 2, "c": "\\u003c\\u0026\\u0027\\u003e"} '
+     '["\\u4e2d\\u6587\\ud83d\\ude00", 1.5, 3.0, null, true, [], {}]'),
+    ("{{ html|striptags }}|{{ '<!-->a<!---->b<a<b>c'|striptags }}|"
+     "{{ '&amp;lt; &#0; &#128; &ampx &#x1F600;'|striptags }}",
+     "Hello\xa0World x & y <3 © A©2024|abc|&lt; \ufffd € &x 😀"),
+    ("{{ 'a b/c?d=é'|urlencode }} {{ d|urlencode }} {{ d.items()|list|urlencode }} "
+     "{{ 42|urlencode }}", "a%20b/c%3Fd%3D%C3%A9 b=2&a=1&c=%3C%26%27%3E b=2&a=1&c=%3C%26%27%3E 42"),
+    ("{{ 1|filesizeformat }} {{ 999|filesizeformat }} {{ 1000|filesizeformat }} "
+     "{{ 1234567|filesizeformat }} {{ 1024|filesizeformat(true) }} "
+     "{{ '3000000000'|filesizeformat }} {{ 1e30|filesizeformat }} {{ -5|filesizeformat }}",
+     "1 Byte 999 Bytes 1.0 kB 1.2 MB 1.0 KiB 3.0 GB 1000000.0 YB -5 Bytes"),
+    ("{{ 'abc'|first }}{{ 'abc'|last }}{{ d|first }}{{ d|last }}{{ l|first }}{{ l|last }} "
+     "{{ 'abc'|reverse }} {{ cn|reverse }} {{ l|reverse|list }} {{ d|reverse|list }}",
+     "acbc35 cba 😀文中 [5, 4, 2, 1, 3] ['c', 'a', 'b']"),
+    ("{{ f|abs }} {{ -3|abs }} {{ n|abs }} {{ 3.0 }} {{ 1e3 }} {{ [1.0, 2] }}",
+     "3.0 3 3.14159 3.0 1000.0 [1.0, 2]"),
+    ("{% for x in l if x > 2 %}{{ loop.index }}/{{ loop.length }}:{{ x }} {% else %}none"
+     "{% endfor %}|{% for x in l if x > 9 %}{{ x }}{% else %}none{% endfor %}",
+     "1/3:3 2/3:4 3/3:5 |none"),
+    ("{% for k, v in d|dictsort if k != 'b' %}{{ k }}={{ v }};{% endfor %}"
+     "{% for k in d if k != 'b' %}{{ k }};{% endfor %}", "a=1;c=<&'>;a;c;"),
+    ("{% for x in l %}{% if loop.previtem is defined %}{{ loop.previtem }}{% else %}-{% endif %}"
+     "<{{ x }}>{% if loop.nextitem is defined %}{{ loop.nextitem }}{% else %}-{% endif %} "
+     "{% endfor %}", "-<3>1 3<1>2 1<2>4 2<4>5 4<5>- "),
+    ("{% for x in ys if x.on %}{{ loop.index }}{{ x.a }}{% if loop.nextitem is defined %}>"
+     "{{ loop.nextitem.a }}{% endif %} {% endfor %}", "1x>X 2X "),
+    ("{% for x in ys %}{% if loop.changed(x.on) %}[{{ x.on }}]{% endif %}{{ x.v }}{% endfor %} "
+     "{% for x in ys %}{{ loop.changed() }}{{ loop.changed(1, 2) }}{{ loop.changed(1, 2) }}"
+     "{% endfor %}", "[True]1[False]2[True]3 TrueTrueFalseTrueTrueFalseTrueTrueFalse"),
+    ("{% for x in ys %}{{ loop.depth }}{{ loop.depth0 }}{% for y in l %}{{ loop.depth }}"
+     "{% endfor %}{% endfor %}", "101111110111111011111"),
+    ("{% if 'upper' is filter and 'odd' is test and 'nope' is not filter %}ok{% endif %}", "ok"),
+]
+
+# multi-line results: Word holds each \n as a line break (w:br)
+CASES2_LINES = [
+    ("{{ ys|selectattr('v', 'equalto', 1)|list|tojson(indent=2) }}",
+     '[\n  {\n    "a": "x",\n    "on": true,\n    "v": 1\n  }\n]'),
+    ("{{ l|tojson(1) }}|{{ {'k': [1]}|tojson('<') }}",
+     '[\n 3,\n 1,\n 2,\n 4,\n 5\n]|{\n\\u003c"k": [\n\\u003c\\u003c1\n\\u003c]\n}'),
+    ("{{ ml|indent }}|{{ ml|indent(2, true) }}|{{ ml|indent(2, blank=true) }}|"
+     "{{ ml2|indent('>', true, true) }}|[{{ ''|indent(first=true) }}]",
+     "a\n    b\n\n    c|  a\n  b\n\n  c|a\n  b\n  \n  c|>x\n>|[    ]"),
+]
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_more_jinja_builtins_as_jinja_renders_them(producer, tmp_path, lo_dir):
+    import docx
+    cases = CASES2 + CASES2_LINES
+    tpl = build(paras(*[c[0] for c in cases]), producer, tmp_path, lo_dir)
+    _, out = fill(tpl, DATA2, tmp_path)
+    got = [p.text for p in docx.Document(str(out)).paragraphs]
+    for (src, want), line in zip(cases, got):
+        assert line == want, src
+    assert len(got) == len(cases)
+
+
+def test_more_jinja_builtins_in_a_workbook(tmp_path):
+    """An Excel template: a filtered {%tr for … if %} loop with loop.previtem
+    and loop.changed, unique(attribute=), tojson and center in cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "{{ ys|unique(attribute='a')|map(attribute='a')|join(',') }}"
+    ws["A2"] = "{{ d|tojson }}"
+    ws["A3"] = "[{{ 'ab'|center(6) }}]"
+    ws["A4"] = "{%tr for y in ys if y.on %}"
+    ws["A5"] = "{{ loop.index }}/{{ loop.length }}"
+    ws["B5"] = "{{ y.v }}"
+    ws["C5"] = "{{ loop.previtem.v if loop.previtem is defined else '首' }}"
+    ws["D5"] = "{% if loop.changed(y.a|lower) %}新{% endif %}"
+    ws["A6"] = "{%tr endfor %}"
+    ws["A7"] = "{{ l|reverse|first }}"
+    src = tmp_path / "t.xlsx"
+    wb.save(src)
+    (tmp_path / "d.json").write_text(json.dumps(DATA2, ensure_ascii=False), encoding="utf-8")
+    r = lx("fill", src, tmp_path / "d.json", "-o", tmp_path / "o.xlsx")
+    assert r.returncode == 0, r.stderr
+    got = openpyxl.load_workbook(tmp_path / "o.xlsx").active
+    assert [got[c].value for c in ("A1", "A2", "A3")] == \
+        ["x,y", '{"a": 1, "b": 2, "c": "\\u003c\\u0026\\u0027\\u003e"}', "[  ab  ]"]
+    rows = [[got.cell(r, c).value for c in range(1, 5)] for r in (4, 5)]
+    assert rows == [["1/2", 1, "首", "新"], ["2/2", 3, 1, None]]
+    assert got["A6"].value == 5
+
+
 def test_jinja_filters_in_a_workbook(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -122,10 +232,36 @@ def test_jinja_filters_in_a_workbook(tmp_path):
     ("{{ d.get('a') }}", r"the method 'get\(…\)' .*write x\.key, x\['key'\] or x\.key \| default"),
     ("{{ 'a,b'.split(',') }}", r"'split\(…\)' .*write a list in the data"),
     ("{{ foo(3) }}", r"'foo\(…\)' cannot be called: only range\(…\) and the methods \.items\(\), "
-                     r"\.keys\(\), \.values\(\) and loop\.cycle\(…\) can; filters go after '\|'"),
+                     r"\.keys\(\), \.values\(\), loop\.cycle\(…\) and loop\.changed\(…\) can; "
+                     r"filters go after '\|'"),
     ("{{ l[1:3] }}", r"slices \(xs\[1:3\]\) are not supported: use xs \| limit\(n\)"),
-    ("{% for x in xs if x.on %}{% endfor %}",
-     r"a loop filter \('for x in xs if …'\) is not supported: loop over xs \| selectattr"),
+    ("{% for x in xs if x.on recursive %}{% endfor %}",
+     r"recursive loops are not supported: write one loop per level"),
+    ("{{ loop(x) }}", r"the function 'loop\(…\)' is not available in templates: write one loop "
+                      r"per level"),
+    ("{{ xs|pprint }}", r"Jinja's filter 'pprint' is not available in office templates: write "
+                        r"x \| tojson\(indent=2\)"),
+    ("{{ xs|attr('a') }}", r"Jinja's filter 'attr' .*write x\.name or x\['name'\]"),
+    ("{{ l|random }}", r"Jinja's filter 'random' .*must come out the same each time"),
+    ("{{ s|wordwrap(5) }}", r"Jinja's filter 'wordwrap' .*wrap lines themselves"),
+    ("{{ s|urlize }}", r"Jinja's filter 'urlize' .*links are not made from text"),
+    ("{{ d|xmlattr }}", r"Jinja's filter 'xmlattr' .*write the text itself"),
+    ("{% if s is callable %}{% endif %}", r"Jinja's test 'callable' is not available"),
+    ("{% if s is escaped %}{% endif %}", r"Jinja's test 'escaped' .*never escaped"),
+    ("{% set ns = namespace(t=0) %}", r"'namespace\(…\)' .*xs \| sum\(attribute='f'\)"),
+    ("{{ dict(a=1) }}", r"'dict\(…\)' .*an object literal, \{'k': v\}"),
+    ("{{ cycler('a', 'b') }}", r"'cycler\(…\)' .*loop\.cycle\(a, b\)"),
+    ("{{ joiner(',') }}", r"'joiner\(…\)' .*join\(', '\)"),
+    ("{{ xs|unique }}", r"'unique' compares numbers and strings, and found an object"),
+    ("{{ nosuch|tojson }}", r"'tojson': the value is missing.*x \| default\(none\) \| tojson"),
+    ("{{ 'x'|filesizeformat }}", r"'filesizeformat' needs a number of bytes"),
+    ("{{ [1, 2]|urlencode }}", r"'urlencode' of a list needs \(key, value\) pairs"),
+    ("{{ 'x'|center('y') }}", r"center's width needs a whole number"),
+    ("{% for x in l %}{{ loop.recurse }}{% endfor %}",
+     r"loop has no field 'recurse'; it has .*previtem, nextitem, depth, depth0, cycle\(…\) and "
+     r"changed\(…\)"),
+    ("{% for x in l if x.nosuch %}{% endfor %}",
+     r"1:20: error: .*cannot take field 'nosuch' of the number 3 \(at l\[0\]"),
     ("{% macro m() %}{% endmacro %}", r"'\{% macro %\}' is not supported in office templates: "
                                       r"repeat the text"),
     ("{% raw %}{% endraw %}", r"\{_\{ \}_\} and \{_% %_\}"),
@@ -137,7 +273,8 @@ def test_jinja_filters_in_a_workbook(tmp_path):
                            r"for a field write sort\(attribute=\"v\"\)"),
     ("{{ xs|map('v')|list }}", r"unknown filter \"v\"; for a field write map\(attribute=\"v\"\)"),
     ("{{ acts|groupby('cat', ['宣传']) }}", r"'groupby' is Jinja's: .*loop over the keys"),
-    ("{{ s|nosuch }}", r"unknown filter 'nosuch'; the filters are Jinja's batch, .*and lexport's "
+    ("{{ s|nosuch }}", r"unknown filter 'nosuch'; the filters are Jinja's abs, batch, .*and "
+                       r"lexport's "
                        r"abs, "),
     ("{% for a, b in l %}{% endfor %}", r"'for k, v in …' needs pairs \(x\.items\(\)"),
     ("{{ '%d' % s }}", r"%d needs a number, found the string .*use %s for text"),
@@ -161,6 +298,18 @@ def test_lxt_templates_keep_lexports_filters(tmp_path):
     t.write_text("{{ n | round }} {{ l }}\n", encoding="utf-8")
     r = lx("render", t, tmp_path / "d.json", "-o", "-", "-f", "txt")
     assert r.returncode == 0 and r.stdout.strip() == "3 3、1、2、4、5", (r.stdout, r.stderr)
+
+
+def test_unique_is_jinjas_in_office_templates_only(tmp_path):
+    """unique: Jinja's (no case, first of each) in Word; lexport's in .lxt."""
+    data = {"names": ["Foo", "foo", "bar", "Bar"]}
+    tpl = paras("{{ names|unique|list }}")(str(tmp_path / "t.docx"))
+    _, out = fill(tpl, data, tmp_path)
+    assert body_texts(out) == ["['Foo', 'bar']"]
+    t = tmp_path / "t.lxt"
+    t.write_text("{{ names | unique }}\n", encoding="utf-8")
+    r = lx("render", t, tmp_path / "data.json", "-o", "-", "-f", "txt")
+    assert r.returncode == 0 and r.stdout.strip() == "Foo、foo、bar、Bar", (r.stdout, r.stderr)
 
 
 # issue 13 item 3: \a and \f in values, as docxtpl writes them

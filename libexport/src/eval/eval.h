@@ -17,6 +17,9 @@ typedef struct binding {
 
 typedef struct lexp_loop {
     uint32_t index0, length;
+    const lexp_value *it;      /* what the loop runs over, for loop.previtem/nextitem */
+    int two;                   /* for k, v in … */
+    const lexp_value *changed; /* loop.changed(…)'s last arguments (a list), or NULL */
 } lexp_loop;
 
 struct lexp_asm; /* block assembler, expand.c */
@@ -129,6 +132,27 @@ const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp
  * `v` is not a pair or the name is another. */
 const lexp_value *lexp__jinja_pair_attr(lexp_eval *e, const lexp_value *v, const char *name,
                                         size_t n);
+
+/* Shared by Jinja's filters (filters_py.c, filters_py_more.c): a buffer
+ * capped at what is left of the memory budget and the string made from it
+ * (freed); a value's text as Jinja's str() gives it; the items of a list
+ * (undefined and null: none); Jinja's attribute="a.b.0" (missing:
+ * undefined); a whole-number argument from lo to hi. */
+lexp__sbuf lexp__py_buf(lexp_eval *e);
+const lexp_value *lexp__py_buf_str(lexp_eval *e, lexp__sbuf *b);
+const lexp_value *lexp__py_str(lexp_eval *e, const lexp_expr *site, const lexp_value *v);
+int lexp__py_items(lexp_eval *e, const lexp_expr *site, const lexp_value *v, const char *what,
+                   const lexp_value *const **items, uint32_t *n);
+const lexp_value *lexp__py_attr(lexp_eval *e, const lexp_value *v, const lexp_value *path);
+int lexp__py_whole(lexp_eval *e, const lexp_expr *site, const lexp_value *v, const char *what,
+                   long lo, long hi, long *out);
+/* filters_py_more.c: the rest of Jinja's filters and calls, looked up after
+ * filters_py.c's tables; `for x in xs if cond` (EX_LOOPIF); the item before
+ * or after the current one of a loop (undefined at the edges). */
+const lexp_filter_def *lexp__jfilter_find_more(const char *name, size_t len);
+const lexp_filter_def *lexp__jcall_find_more(const char *name, size_t len);
+const lexp_value *lexp__jinja_loop_filter(lexp_eval *e, const lexp_expr *x);
+const lexp_value *lexp__jinja_loop_item(lexp_eval *e, const lexp_loop *l, int64_t i);
 
 /* Chinese numerals (cn.c). */
 void lexp__cn_number(lexp__sbuf *b, double x);   /* 一万二千一百三十, 负七, 三点一四 */

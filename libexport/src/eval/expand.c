@@ -264,11 +264,20 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
             return l->index0 == 0 ? &lexp__true : &lexp__false;
         else if (IS("last"))
             return l->index0 + 1 == l->length ? &lexp__true : &lexp__false;
+        else if (e->jinja && IS("previtem")) /* undefined at the edges, as in Jinja */
+            return lexp__jinja_loop_item(e, l, (int64_t)l->index0 - 1);
+        else if (e->jinja && IS("nextitem"))
+            return lexp__jinja_loop_item(e, l, (int64_t)l->index0 + 1);
+        else if (e->jinja && (IS("depth") || IS("depth0"))) /* no recursive loops: level 1 */
+            r = n == 5;
         else
             return lexp__eval_fail(e, x, NULL,
                                    "loop has no field '%.*s'; it has index, index0, revindex, "
-                                   "revindex0, length, first, last and cycle(…)",
-                                   (int)n, name);
+                                   "revindex0, length, first, last%s",
+                                   (int)n, name,
+                                   e->jinja ? ", previtem, nextitem, depth, depth0, cycle(…) "
+                                              "and changed(…)"
+                                            : " and cycle(…)");
 #undef IS
         return lexp__eval_num(e, r);
     }
@@ -633,6 +642,7 @@ static V *eval_node(E *e, const lexp_expr *x)
             return NULL;
         return (r ^ x->op) ? &lexp__true : &lexp__false;
     }
+    case EX_LOOPIF: return lexp__jinja_loop_filter(e, x);
     default: return lexp__eval_fail(e, x, NULL, "internal: unknown expression");
     }
 }
@@ -1750,6 +1760,8 @@ int lexp__eval_loop_begin(lexp_eval *e, lexp_loopvars *lv, const lexp_value *it,
     v->type = LV_LOOP;
     v->u.loop = loop;
     loop->length = len;
+    loop->it = it;
+    loop->two = name2 != NULL;
     lv->mark = e->nbinds;
     lv->loop = loop;
     lv->it = it;

@@ -191,7 +191,7 @@ int lexp__jinja_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lex
 static const char *const test_names[] = {
     "defined", "undefined", "none",  "number",   "string",   "empty",      "mapping",
     "sequence", "iterable", "integer", "float",  "boolean",  "true",       "false",
-    "odd",      "even",     "lower",   "upper",  NULL};
+    "odd",      "even",     "lower",   "upper",  "filter",   "test",       NULL};
 /* tests with an argument, and their aliases as select("==", x) writes them */
 static const char *const arg_tests[][2] = {
     {"divisibleby", "divisibleby"}, {"in", "in"}, {"sameas", "sameas"}, {"eq", "eq"},
@@ -203,7 +203,8 @@ const char *lexp__test_names(void)
 {
     return "defined, undefined, none, number, string, empty, mapping, sequence, iterable, "
            "integer, float, boolean, true, false, odd, even, divisibleby(n), in(list), "
-           "sameas(x), eq/equalto/ne/lt/lessthan/le/gt/greaterthan/ge(x), lower, upper";
+           "sameas(x), eq/equalto/ne/lt/lessthan/le/gt/greaterthan/ge(x), lower, upper, filter, "
+           "test";
 }
 
 static const char *arg_test(const char *name, size_t n)
@@ -299,6 +300,13 @@ int lexp__test_apply(lexp_eval *e, const lexp_expr *x, const char *n, size_t len
         return a->type == LV_BOOL && a->b;
     if (IS("false"))
         return a->type == LV_BOOL && !a->b;
+    if (IS("filter")) /* a string naming a filter of office templates */
+        return a->type == LV_STR && (lexp__jfilter_find(a->u.str, a->len) ||
+                                     lexp__filter_find(a->u.str, a->len));
+    if (IS("test")) {
+        int arg;
+        return a->type == LV_STR && lexp__test_known(a->u.str, a->len, &arg);
+    }
     if (IS("lower") || IS("upper"))
         return a->type == LV_STR && has_lower(a, IS("upper"));
     if (IS("odd") || IS("even")) {

@@ -66,7 +66,7 @@ static V *real(E *e, double x)
 /* A buffer for a filter's result, capped at what is left of the evaluation's
  * memory budget (a replace or join can grow far beyond its inputs), and the
  * string value made from it: over the cap is the budget's error. */
-static lexp__sbuf py_buf(E *e)
+lexp__sbuf lexp__py_buf(E *e)
 {
     lexp__sbuf b = LEXP__SBUF_INIT;
     size_t room = lexp__eval_room(e);
@@ -74,7 +74,7 @@ static lexp__sbuf py_buf(E *e)
     return b;
 }
 
-static V *buf_str(E *e, lexp__sbuf *b)
+V *lexp__py_buf_str(E *e, lexp__sbuf *b)
 {
     V *r = NULL;
     if (b->oom == 2)
@@ -91,22 +91,22 @@ static int text_of(E *e, const lexp_expr *site, V *v, lexp__sbuf *b)
     return lexp__jinja_text(e, site, b, v);
 }
 
-static V *as_str(E *e, const lexp_expr *site, V *v)
+V *lexp__py_str(E *e, const lexp_expr *site, V *v)
 {
     if (v->type == LV_STR)
         return v;
-    lexp__sbuf b = py_buf(e);
+    lexp__sbuf b = lexp__py_buf(e);
     if (text_of(e, site, v, &b)) {
         lexp__sbuf_free(&b);
         return NULL;
     }
-    return buf_str(e, &b);
+    return lexp__py_buf_str(e, &b);
 }
 
 /* Items of a list (an object: its keys; a string: its characters, not
  * handled here); undefined and null are an empty list. */
-static int items_of(E *e, const lexp_expr *site, V *v, const char *what, V *const **items,
-                    uint32_t *n)
+int lexp__py_items(E *e, const lexp_expr *site, V *v, const char *what, V *const **items,
+                   uint32_t *n)
 {
     if (v->type == LV_ARR) {
         *items = (V *const *)v->u.items;
@@ -125,8 +125,8 @@ static int items_of(E *e, const lexp_expr *site, V *v, const char *what, V *cons
     return -1;
 }
 
-static int whole_arg(E *e, const lexp_expr *site, V *v, const char *what, long lo, long hi,
-                     long *out)
+int lexp__py_whole(E *e, const lexp_expr *site, V *v, const char *what, long lo, long hi,
+                   long *out)
 {
     double d = v->type == LV_NUM ? v->u.num : NAN;
     if (!(d == floor(d)) || d < (double)lo || d > (double)hi) {
@@ -138,10 +138,24 @@ static int whole_arg(E *e, const lexp_expr *site, V *v, const char *what, long l
 }
 
 /* Jinja's attribute="a.b.0": fields and list indexes, missing is undefined. */
-static V *attr_path(E *e, V *v, V *path)
+V *lexp__py_attr(E *e, V *v, V *path)
 {
     if (path->type == LV_NUM) {
         double i = path->u.num;
+        if (v->type == LV_STR && i == floor(i) && i >= 0 && i < v->len) { /* a character */
+            size_t at = 0, k = (size_t)i, l = 1;
+            uint32_t cp;
+            for (;; k--) {
+                l = lexp__utf8_decode(v->u.str + at, v->len - at, &cp);
+                l = l ? l : 1;
+                if (!k)
+                    break;
+                if ((at += l) >= v->len)
+                    return &lexp__undef;
+            }
+            V *c = lexp__eval_str(e, v->u.str + at, l);
+            return c ? c : &lexp__undef;
+        }
         if (v->type != LV_ARR || i != floor(i) || i < 0 || i >= v->len)
             return &lexp__undef;
         return v->u.items[(uint32_t)i];
@@ -252,7 +266,7 @@ static keyed *sorted(E *e, V *const *items, uint32_t n, V *attr, int case_sensit
         return NULL;
     }
     for (uint32_t i = 0; i < n; i++)
-        k[i] = (keyed){attr ? attr_path(e, items[i], attr) : items[i], items[i], i};
+        k[i] = (keyed){attr ? lexp__py_attr(e, items[i], attr) : items[i], items[i], i};
     sortctx c = {case_sensitive, reverse};
     ksort(k, k + n, n, &c);
     e->steps += n;
@@ -263,10 +277,10 @@ static keyed *sorted(E *e, V *const *items, uint32_t n, V *attr, int case_sensit
 
 static V *map_case(E *e, const lexp_expr *site, V *in, int mode)
 {
-    V *s = as_str(e, site, in);
+    V *s = lexp__py_str(e, site, in);
     if (!s)
         return NULL;
-    lexp__sbuf b = py_buf(e);
+    lexp__sbuf b = lexp__py_buf(e);
     int start = 1;
     for (uint32_t i = 0; i < s->len; i++) {
         char c = s->u.str[i];
@@ -282,7 +296,7 @@ static V *map_case(E *e, const lexp_expr *site, V *in, int mode)
         }
         lexp__sbuf_putc(&b, c);
     }
-    return buf_str(e, &b);
+    return lexp__py_buf_str(e, &b);
 }
 
 JF(upper) { (void)args; (void)nargs; return map_case(e, site, in, 'u'); }
@@ -296,7 +310,7 @@ JF(escape)
 {
     (void)args;
     (void)nargs;
-    return in->type <= LV_NULL ? lexp__eval_str(e, "", 0) : as_str(e, site, in);
+    return in->type <= LV_NULL ? lexp__eval_str(e, "", 0) : lexp__py_str(e, site, in);
 }
 
 JF(safe)
@@ -310,7 +324,7 @@ JF(safe)
 
 JF(trim)
 {
-    V *s = as_str(e, site, in), *chars = ARG(0);
+    V *s = lexp__py_str(e, site, in), *chars = ARG(0);
     if (!s)
         return NULL;
     if (chars && chars->type <= LV_NULL)
@@ -330,13 +344,14 @@ JF(trim)
 
 JF(replace)
 {
-    V *s = as_str(e, site, in), *old = args[0], *new_ = args[1], *cnt = ARG(2);
-    if (!s || !(old = as_str(e, site, old)) || !(new_ = as_str(e, site, new_)))
+    V *s = lexp__py_str(e, site, in), *old = args[0], *new_ = args[1], *cnt = ARG(2);
+    if (!s || !(old = lexp__py_str(e, site, old)) || !(new_ = lexp__py_str(e, site, new_)))
         return NULL;
     long max = -1;
-    if (cnt && cnt->type > LV_NULL && whole_arg(e, site, cnt, "replace's count", 0, 1L << 30, &max))
+    if (cnt && cnt->type > LV_NULL &&
+        lexp__py_whole(e, site, cnt, "replace's count", 0, 1L << 30, &max))
         return NULL;
-    lexp__sbuf b = py_buf(e);
+    lexp__sbuf b = lexp__py_buf(e);
     long done = 0;
     if (old->len == 0) { /* Python: the new text before every character and at the end */
         for (uint32_t i = 0; i <= s->len; i++) {
@@ -347,7 +362,7 @@ JF(replace)
             if (i < s->len)
                 lexp__sbuf_putc(&b, s->u.str[i]);
         }
-        return buf_str(e, &b);
+        return lexp__py_buf_str(e, &b);
     }
     for (uint32_t i = 0; i < s->len;) {
         const char *f = max < 0 || done < max
@@ -361,22 +376,22 @@ JF(replace)
         done++;
         i = j + old->len;
     }
-    return buf_str(e, &b);
+    return lexp__py_buf_str(e, &b);
 }
 
 /* Jinja's truncate: the text when at most length + leeway characters, else
  * cut to length - len(end) (at a space unless killwords) and end added. */
 JF(truncate)
 {
-    V *s = as_str(e, site, in), *end = ARG(2);
+    V *s = lexp__py_str(e, site, in), *end = ARG(2);
     long len = 255, leeway = 5;
     if (!s || (ARG(0) && ARG(0)->type > LV_NULL &&
-               whole_arg(e, site, ARG(0), "truncate's length", 0, 1L << 30, &len)) ||
+               lexp__py_whole(e, site, ARG(0), "truncate's length", 0, 1L << 30, &len)) ||
         (ARG(3) && ARG(3)->type > LV_NULL &&
-         whole_arg(e, site, ARG(3), "truncate's leeway", 0, 1L << 30, &leeway)))
+         lexp__py_whole(e, site, ARG(3), "truncate's leeway", 0, 1L << 30, &leeway)))
         return NULL;
     if (end && end->type > LV_NULL) {
-        if (!(end = as_str(e, site, end)))
+        if (!(end = lexp__py_str(e, site, end)))
             return NULL;
     } else {
         end = NULL;
@@ -399,13 +414,13 @@ JF(truncate)
         if (j > 0)
             i = j - 1;
     }
-    lexp__sbuf b = py_buf(e);
+    lexp__sbuf b = lexp__py_buf(e);
     lexp__sbuf_put(&b, s->u.str, i);
     if (end)
         lexp__sbuf_put(&b, end->u.str, end->len);
     else
         lexp__sbuf_puts(&b, "...");
-    return buf_str(e, &b);
+    return lexp__py_buf_str(e, &b);
 }
 
 /* \w in Python 3 matches letters and digits of every script: a run of
@@ -432,7 +447,7 @@ JF(wordcount)
 {
     (void)args;
     (void)nargs;
-    V *s = as_str(e, site, in);
+    V *s = lexp__py_str(e, site, in);
     if (!s)
         return NULL;
     double n = 0;
@@ -514,7 +529,8 @@ JF(int)
 {
     double d;
     long base = 10;
-    if (ARG(1) && ARG(1)->type > LV_NULL && whole_arg(e, site, ARG(1), "int's base", 2, 36, &base))
+    if (ARG(1) && ARG(1)->type > LV_NULL &&
+        lexp__py_whole(e, site, ARG(1), "int's base", 2, 36, &base))
         return NULL;
     if (parse_num(in, &d, 1, (int)base))
         return lexp__eval_num(e, d);
@@ -539,7 +555,7 @@ JF(round)
 {
     long prec = 0;
     V *p = ARG(0), *m = ARG(1);
-    if (p && p->type > LV_NULL && whole_arg(e, site, p, "round's precision", -300, 300, &prec))
+    if (p && p->type > LV_NULL && lexp__py_whole(e, site, p, "round's precision", -300, 300, &prec))
         return NULL;
     if (in->type != LV_NUM)
         return lexp__eval_fail(e, site, in, "'round' needs a number");
@@ -564,7 +580,7 @@ JF(sum)
     V *attr = ARG(0), *start = ARG(1);
     if (attr && attr->type <= LV_NULL)
         attr = NULL;
-    if (items_of(e, site, in, "sum", &items, &n) || (attr && want_attr(e, site, attr, "sum")))
+    if (lexp__py_items(e, site, in, "sum", &items, &n) || (attr && want_attr(e, site, attr, "sum")))
         return NULL;
     double t = 0;
     int isreal = 0;
@@ -575,7 +591,7 @@ JF(sum)
         isreal = start->b;
     }
     for (uint32_t i = 0; i < n; i++) {
-        V *v = attr ? attr_path(e, items[i], attr) : items[i];
+        V *v = attr ? lexp__py_attr(e, items[i], attr) : items[i];
         if (v->type == LV_BOOL) {
             t += v->b;
             continue;
@@ -690,7 +706,8 @@ JF(sort)
     V *rev = ARG(0), *cs = ARG(1), *attr = ARG(2);
     if (attr && attr->type <= LV_NULL)
         attr = NULL;
-    if (items_of(e, site, in, "sort", &items, &n) || (attr && want_attr(e, site, attr, "sort")) ||
+    if (lexp__py_items(e, site, in, "sort", &items, &n) ||
+        (attr && want_attr(e, site, attr, "sort")) ||
         flag_arg(e, site, rev, "sort", "reverse"))
         return NULL;
     keyed *k = sorted(e, items, n, attr, cs && lexp__v_truthy(cs), rev && lexp__v_truthy(rev));
@@ -710,13 +727,13 @@ static V *extreme(E *e, const lexp_expr *site, V *in, V *const *args, int nargs,
     V *cs = ARG(0), *attr = ARG(1);
     if (attr && attr->type <= LV_NULL)
         attr = NULL;
-    if (items_of(e, site, in, max ? "max" : "min", &items, &n) ||
+    if (lexp__py_items(e, site, in, max ? "max" : "min", &items, &n) ||
         (attr && want_attr(e, site, attr, max ? "max" : "min")) ||
         flag_arg(e, site, cs, max ? "max" : "min", "case_sensitive"))
         return NULL;
     V *best = NULL, *bestk = NULL;
     for (uint32_t i = 0; i < n; i++) {
-        V *k = attr ? attr_path(e, items[i], attr) : items[i];
+        V *k = attr ? lexp__py_attr(e, items[i], attr) : items[i];
         int c = bestk ? jcompare(k, bestk, cs && lexp__v_truthy(cs)) : 0;
         if (!best || (max ? c > 0 : c < 0)) {
             best = items[i];
@@ -738,21 +755,21 @@ JF(join)
         attr = NULL;
     if (in->type == LV_STR) /* a string joins its characters */
         in = j_list(e, site, in, NULL, 0);
-    if (!in || items_of(e, site, in, "join", &items, &n) ||
+    if (!in || lexp__py_items(e, site, in, "join", &items, &n) ||
         (attr && want_attr(e, site, attr, "join")))
         return NULL;
-    if (sep && sep->type > LV_NULL && !(sep = as_str(e, site, sep)))
+    if (sep && sep->type > LV_NULL && !(sep = lexp__py_str(e, site, sep)))
         return NULL;
-    lexp__sbuf b = py_buf(e);
+    lexp__sbuf b = lexp__py_buf(e);
     for (uint32_t i = 0; i < n; i++) {
         if (i && sep && sep->type == LV_STR)
             lexp__sbuf_put(&b, sep->u.str, sep->len);
-        if (text_of(e, site, attr ? attr_path(e, items[i], attr) : items[i], &b)) {
+        if (text_of(e, site, attr ? lexp__py_attr(e, items[i], attr) : items[i], &b)) {
             lexp__sbuf_free(&b);
             return NULL;
         }
     }
-    return buf_str(e, &b);
+    return lexp__py_buf_str(e, &b);
 }
 
 JF(default)
@@ -772,7 +789,7 @@ static V *pick(E *e, const lexp_expr *site, V *in, V *attr, V *test, V *arg, int
 {
     V *const *items;
     uint32_t n;
-    if (items_of(e, site, in, what, &items, &n) || (attr && want_attr(e, site, attr, what)))
+    if (lexp__py_items(e, site, in, what, &items, &n) || (attr && want_attr(e, site, attr, what)))
         return NULL;
     if (test && test->type <= LV_NULL)
         test = NULL;
@@ -788,7 +805,7 @@ static V *pick(E *e, const lexp_expr *site, V *in, V *attr, V *test, V *arg, int
         return NULL;
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
-        V *v = attr ? attr_path(e, items[i], attr) : items[i];
+        V *v = attr ? lexp__py_attr(e, items[i], attr) : items[i];
         int r = test ? lexp__test_apply(e, site, test->u.str, test->len, v, arg)
                      : lexp__v_truthy(v);
         if (r < 0)
@@ -811,7 +828,7 @@ JF(map)
     V *const *items;
     uint32_t n;
     V *fname = ARG(0), *attr = ARG(3), *def = ARG(4);
-    if (items_of(e, site, in, "map", &items, &n))
+    if (lexp__py_items(e, site, in, "map", &items, &n))
         return NULL;
     if (attr && attr->type > LV_NULL) {
         if (want_attr(e, site, attr, "map"))
@@ -841,7 +858,7 @@ JF(map)
         if (f) {
             v = f->fn(e, site, items[i], fargs, fn);
         } else {
-            v = attr_path(e, items[i], attr);
+            v = lexp__py_attr(e, items[i], attr);
             if (v->type == LV_UNDEF && def)
                 v = def;
         }
@@ -859,7 +876,7 @@ JF(groupby)
     V *const *items;
     uint32_t n;
     V *attr = args[0], *def = ARG(1), *cs = ARG(2);
-    if (items_of(e, site, in, "groupby", &items, &n) || want_attr(e, site, attr, "groupby"))
+    if (lexp__py_items(e, site, in, "groupby", &items, &n) || want_attr(e, site, attr, "groupby"))
         return NULL;
     if (def && (def->type == LV_ARR || def->type == LV_NUM))
         return lexp__eval_fail(e, site, def,
@@ -909,8 +926,8 @@ static V *chunks(E *e, const lexp_expr *site, V *in, V *size, V *fill, int slice
     uint32_t n;
     long c;
     const char *what = slices ? "slice" : "batch";
-    if (items_of(e, site, in, what, &items, &n) ||
-        whole_arg(e, site, size, slices ? "slice(n)" : "batch(n)", 1, 1000000, &c))
+    if (lexp__py_items(e, site, in, what, &items, &n) ||
+        lexp__py_whole(e, site, size, slices ? "slice(n)" : "batch(n)", 1, 1000000, &c))
         return NULL;
     if (fill && fill->type <= LV_NULL)
         fill = NULL;
@@ -948,11 +965,11 @@ JF(range)
     long a = 0, b, s = 1;
     const long lim = 1L << 40;
     if (nargs == 1) {
-        if (whole_arg(e, site, args[0], "range", -lim, lim, &b))
+        if (lexp__py_whole(e, site, args[0], "range", -lim, lim, &b))
             return NULL;
-    } else if (whole_arg(e, site, args[0], "range", -lim, lim, &a) ||
-               whole_arg(e, site, args[1], "range", -lim, lim, &b) ||
-               (nargs > 2 && whole_arg(e, site, args[2], "range's step", -lim, lim, &s))) {
+    } else if (lexp__py_whole(e, site, args[0], "range", -lim, lim, &a) ||
+               lexp__py_whole(e, site, args[1], "range", -lim, lim, &b) ||
+               (nargs > 2 && lexp__py_whole(e, site, args[2], "range's step", -lim, lim, &s))) {
         return NULL;
     }
     if (s == 0)
@@ -994,6 +1011,7 @@ static const lexp_filter_def jfilters[] = {
     D("e", escape, 0, 0, ""),
     D("escape", escape, 0, 0, ""),
     D("float", float, 0, 1, "default"),
+    D("forceescape", escape, 0, 0, ""),
     D("format", format, 0, 8, ""),
     D("groupby", groupby, 1, 3, "attribute,default,case_sensitive"),
     D("int", int, 0, 2, "default,base"),
@@ -1040,17 +1058,22 @@ static const lexp_filter_def *find(const lexp_filter_def *t, size_t n, const cha
 
 const lexp_filter_def *lexp__jfilter_find(const char *name, size_t len)
 {
-    return find(jfilters, sizeof jfilters / sizeof *jfilters, name, len);
+    const lexp_filter_def *d = find(jfilters, sizeof jfilters / sizeof *jfilters, name, len);
+    return d ? d : lexp__jfilter_find_more(name, len);
 }
 
 const lexp_filter_def *lexp__jcall_find(const char *name, size_t len)
 {
-    return find(jcalls, sizeof jcalls / sizeof *jcalls, name, len);
+    const lexp_filter_def *d = find(jcalls, sizeof jcalls / sizeof *jcalls, name, len);
+    return d ? d : lexp__jcall_find_more(name, len);
 }
 
 const char *lexp__jfilter_names(void)
 {
-    return "batch, capitalize, d, default, dictsort, e, escape, float, format, groupby, int, "
-           "items, join, list, lower, map, max, min, reject, rejectattr, replace, round, safe, "
-           "select, selectattr, slice, sort, sum, title, trim, truncate, upper, wordcount";
+    /* both files' tables (tests/unit/test_filters.c checks the list against them) */
+    return "abs, batch, capitalize, center, d, default, dictsort, e, escape, filesizeformat, "
+           "first, float, forceescape, format, groupby, indent, int, items, join, last, list, "
+           "lower, map, max, min, reject, rejectattr, replace, reverse, round, safe, select, "
+           "selectattr, slice, sort, striptags, sum, title, tojson, trim, truncate, unique, "
+           "upper, urlencode, wordcount";
 }

@@ -37,7 +37,8 @@ typedef enum {
     EX_FILTER, /* a | name(args) */
     EX_LIST,   /* [args]; op 1: a tuple (a, b) of an office template */
     EX_DICT,   /* {"k": v, …}: args alternate keys and values */
-    EX_TEST    /* a is [not] name */
+    EX_TEST,   /* a is [not] name */
+    EX_LOOPIF  /* office templates' `for name[, c->name] in a if b`: the items b keeps */
 } lexp_exkind;
 
 typedef enum {
@@ -234,5 +235,8 @@ const char *lexp__filter_names(void);
 const lexp_filter_def *lexp__jfilter_find(const char *name, size_t len);
 const char *lexp__jfilter_names(void);
 const lexp_filter_def *lexp__jcall_find(const char *name, size_t len);
+/* A Jinja builtin lexport has not (kind 'f' a filter, 't' a test): what to
+ * write instead, for the error (eval/filters_py_more.c); NULL for others. */
+const char *lexp__jinja_missing(char kind, const char *name, size_t len);
 
 #endif

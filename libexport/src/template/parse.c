@@ -310,14 +310,38 @@ static int loop_head(P *p, X *x, const char **name, uint32_t *nlen, const char *
         return -1;
     if (!p->jinja)
         return (*expr = lexp__x_parse_expr(x)) ? 0 : -1;
-    /* Jinja's `for x in xs if cond` filters the items: not available, and
-     * read as a conditional expression it would loop over the wrong list */
+    /* Jinja's `for x in xs if cond` filters the items before the loop runs
+     * (loop.index counts the kept ones): not a conditional expression */
     if (!(*expr = lexp__x_parse_bin(x, 0)))
         return -1;
-    if (lexp__x_is_kw(x, "if"))
-        return perr(p, x->cur.s, "a loop filter ('for x in xs if …') is not supported: loop "
-                                 "over xs | selectattr(\"field\") (or rejectattr, select), or "
-                                 "put an {%% if %%} inside the loop");
+    if (lexp__x_is_kw(x, "if")) {
+        lexp_expr *f = lexp__arena_zalloc(p->A, sizeof *f);
+        lexp_expr *v2 = *name2 ? lexp__arena_zalloc(p->A, sizeof *v2) : NULL;
+        if (!f || (*name2 && !v2))
+            return poom(p);
+        f->kind = EX_LOOPIF;
+        f->line = p->line;
+        f->col = col_of(p, x->cur.s);
+        f->file = p->file;
+        f->a = *expr;
+        f->name = *name;
+        f->nlen = *nlen;
+        if (v2) { /* the second name, for `for k, v in … if` */
+            *v2 = *f;
+            v2->kind = EX_VAR;
+            v2->name = *name2;
+            v2->nlen = *n2len;
+            v2->a = NULL;
+            f->c = v2;
+        }
+        if (lexp__x_lex(x) || !(f->b = lexp__x_parse_expr(x)))
+            return -1;
+        unsigned h = f->a->height > f->b->height ? f->a->height : f->b->height;
+        if (h + 1 > LEXP_TEMPLATE_MAX_CHAIN)
+            return perr(p, x->cur.s, "the loop's condition is nested too deep");
+        f->height = (uint16_t)(h + 1);
+        *expr = f;
+    }
     if (lexp__x_is_kw(x, "recursive"))
         return perr(p, x->cur.s, "recursive loops are not supported: write one loop per level");
     return 0;

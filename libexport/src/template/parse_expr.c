@@ -298,7 +298,14 @@ static lexp_expr *parse_primary(X *x)
     char b[64];
     if (t.type == K_NUM) {
         lexp_expr *e = mk(x, EX_LIT, t.s);
-        if (!e || !(e->lit = lexp__v_num(x->p->A, t.num)) || lexp__x_lex(x))
+        lexp_value *v = e ? lexp__v_num(x->p->A, t.num) : NULL;
+        if (!v)
+            return e ? (poom(x->p), NULL) : NULL;
+        /* office templates: 3.0 is a float, and prints 3.0 as in Jinja */
+        v->b = x->p->jinja && (memchr(t.s, '.', t.n) || memchr(t.s, 'e', t.n) ||
+                               memchr(t.s, 'E', t.n));
+        e->lit = v;
+        if (lexp__x_lex(x))
             return NULL;
         return e;
     }
@@ -436,11 +443,20 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
             {"int", "x | int"}, {"float", "x | float"}, {"str", "x | string"},
             {"len", "x | length"}, {"sum", "x | sum"}, {"max", "x | max"},
             {"min", "x | min"}, {"sorted", "x | sort"}, {"list", "x | list"},
-            {"abs", "x | abs"}, {"startswith", "x[:n] == … is not available either; use "
+            {"abs", "x | abs"},
+            {"namespace", "one {% set %} per value: a set inside a loop lasts one iteration, "
+                          "so for a total write xs | sum(attribute='f'), for a count "
+                          "xs | selectattr(…) | list | length"},
+            {"dict", "an object literal, {'k': v}"}, {"cycler", "loop.cycle(a, b)"},
+            {"joiner", "xs | join(', '), or {% if not loop.first %}, {% endif %} in the loop"},
+            {"lipsum", "the placeholder text itself"},
+            {"loop", "one loop per level (recursive loops are not supported)"},
+            {"startswith", "x[:n] == … is not available either; use "
                                               "xs | where(\"field\", \"startswith\", s)"}};
         if (e->kind != EX_VAR && e->kind != EX_ATTR) {
-            perr(x->p, x->cur.s, "only range(…) and the methods .items(), .keys(), .values() "
-                                 "and loop.cycle(…) can be called; filters go after '|'");
+            perr(x->p, x->cur.s, "only range(…) and the methods .items(), .keys(), .values(), "
+                                 "loop.cycle(…) and loop.changed(…) can be called; filters go "
+                                 "after '|'");
             return NULL;
         }
         for (size_t i = 0; i < sizeof as_filter / sizeof *as_filter; i++)
@@ -451,8 +467,8 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
                 return NULL;
             }
         perr(x->p, name, "'%.*s(…)' cannot be called: only range(…) and the methods "
-                         ".items(), .keys(), .values() and loop.cycle(…) can; filters go "
-                         "after '|' (the filters are: %s)",
+                         ".items(), .keys(), .values(), loop.cycle(…) and loop.changed(…) "
+                         "can; filters go after '|' (the filters are: %s)",
              (int)n, name, lexp__jfilter_names());
         return NULL;
     }
@@ -660,6 +676,15 @@ static lexp_expr *parse_filters(X *x, lexp_expr *e)
         f->filter = x->p->jinja ? lexp__jfilter_find(f->name, f->nlen) : NULL;
         if (!f->filter)
             f->filter = lexp__filter_find(f->name, f->nlen);
+        const char *instead = x->p->jinja && !f->filter
+                                  ? lexp__jinja_missing('f', f->name, f->nlen)
+                                  : NULL;
+        if (instead) {
+            perr(x->p, x->cur.s, "Jinja's filter '%.*s' is not available in office templates: "
+                                 "%s",
+                 (int)f->nlen, f->name, instead);
+            return NULL;
+        }
         if (!f->filter) {
             if (x->p->jinja)
                 perr(x->p, x->cur.s, "unknown filter '%.*s'; the filters are Jinja's %s, and "
@@ -814,6 +839,15 @@ lexp_expr *lexp__x_parse_bin(X *x, int level)
                         return NULL;
                 }
                 int takes_arg = 0;
+                const char *instead = x->p->jinja && x->cur.type == K_IDENT
+                                          ? lexp__jinja_missing('t', x->cur.s, x->cur.n)
+                                          : NULL;
+                if (instead) {
+                    perr(x->p, x->cur.s, "Jinja's test '%.*s' is not available in office "
+                                         "templates: %s",
+                         (int)x->cur.n, x->cur.s, instead);
+                    return NULL;
+                }
                 if (x->cur.type != K_IDENT ||
                     !lexp__test_known(x->cur.s, x->cur.n, &takes_arg)) {
                     char b[64];
