@@ -10,7 +10,8 @@
  *   fill_docx*.c Word: healing split tags, {%p %} and {%tr %} blocks, flows
  *                (fill_docx.h says how the three files divide the work)
  *   fill_props.c document properties (docProps/core.xml)
- *   fill_xlsx.c  Excel: cells, row blocks, everything that refers to rows
+ *   fill_xlsx*.c Excel: cells, row blocks, everything that refers to rows
+ *                (fill_xlsx.h says how the files divide the work)
  *   fill_ref.c   Excel formulas: finding and rewriting cell references
  *
  * One fill owns all of its state (fx_ctx); nothing is shared between
