@@ -154,6 +154,83 @@ static int workbook_adjust(xs_book *B, fx_entry *wb, xmlDocPtr doc)
     return fx_xml_store(c, wb, doc);
 }
 
+/* The styles of cells whose filled text has line breaks get wrapText, so
+ * the breaks show: each such style once, as a copy (other cells keep it). */
+int xs_wrap_styles(xs_book *B, const char *styles)
+{
+    fx_ctx *c = B->c;
+    fx_entry *e = styles && B->nwraps ? fx_pkg_find(&c->pkg, styles) : NULL;
+    if (!e)
+        return 0;
+    c->part = e->name;
+    c->located = 0;
+    xmlDocPtr doc = fx_xml_parse(c, e);
+    if (!doc)
+        return -1;
+    xmlNodePtr xfs = fx_child(xmlDocGetRootElement(doc), "cellXfs");
+    uint32_t n = 0, total;
+    for (xmlNodePtr k = xfs ? xfs->children : NULL; k; k = k->next)
+        n += fx_is(k, "xf");
+    xmlNodePtr *xf = calloc(n ? n : 1, sizeof *xf);
+    uint32_t *map = calloc(n ? n : 1, sizeof *map); /* new index + 1 */
+    int rc = xf && map ? 0 : fx_oom(c);
+    total = 0;
+    for (xmlNodePtr k = xfs ? xfs->children : NULL; k && rc == 0; k = k->next)
+        if (fx_is(k, "xf"))
+            xf[total++] = k;
+    fx_copier cp = {c, doc, xmlDocGetRootElement(doc), 0, 0, 0};
+    for (size_t i = 0; i < B->nwraps && rc == 0 && n; i++) {
+        const xmlChar *sv = fx_attr(B->wraps[i], "s");
+        unsigned long idx = sv ? strtoul((const char *)sv, NULL, 10) : 0;
+        if (idx >= n)
+            continue;
+        if (!map[idx]) {
+            xmlNodePtr al = fx_child(xf[idx], "alignment");
+            const xmlChar *w = al ? fx_attr(al, "wrapText") : NULL;
+            if (w && (strcmp((const char *)w, "1") == 0 || strcmp((const char *)w, "true") == 0)) {
+                map[idx] = (uint32_t)idx + 1;
+            } else {
+                xmlNodePtr copy = fx_copy_deep(&cp, xfs, xf[idx]);
+                if (!copy) {
+                    rc = -1;
+                    break;
+                }
+                al = fx_child(copy, "alignment");
+                if (!al) { /* alignment comes first in an xf */
+                    xmlNodePtr first = copy->children;
+                    al = fx_new_elem(&cp, copy, copy, "alignment");
+                    if (al && first) {
+                        xmlUnlinkNode(al);
+                        xmlAddPrevSibling(first, al);
+                    }
+                }
+                if (!al || xs_set_attr(c, al, "wrapText", "1") ||
+                    xs_set_attr(c, copy, "applyAlignment", "1")) {
+                    rc = -1;
+                    break;
+                }
+                map[idx] = ++total;
+            }
+        }
+        if (map[idx] != idx + 1 || sv) {
+            char num[16];
+            snprintf(num, sizeof num, "%u", map[idx] - 1);
+            rc = xs_set_attr(c, B->wraps[i], "s", num);
+        }
+    }
+    if (rc == 0 && total != n) {
+        char num[16];
+        snprintf(num, sizeof num, "%u", total);
+        rc = xs_set_attr(c, xfs, "count", num);
+        if (rc == 0)
+            rc = fx_xml_store(c, e, doc);
+    }
+    free(xf);
+    free(map);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
 /* Remove calcChain.xml and what names it: its cells moved. */
 static int drop_calc_chain(xs_book *B, const char *wb_part, const char *chain)
 {
@@ -226,6 +303,7 @@ static void book_free(xs_book *B)
         free(B->sst[i]);
     free(B->sst);
     free(B->wb_part);
+    free(B->wraps);
 }
 
 static const fx_kind excel_kind = {
@@ -245,7 +323,10 @@ static int book_fill(xs_book *B)
     if (fx_rels_read(c, B->wb_part, &rels, &n))
         return -1;
     char *sst = NULL, *chain = NULL;
+    const char *styles = NULL;
     for (int i = 0; i < n; i++) {
+        if (strcmp(rels[i].type, "styles") == 0)
+            styles = rels[i].target;
         if (strcmp(rels[i].type, "sharedStrings") == 0)
             sst = strdup(rels[i].target);
         else if (strcmp(rels[i].type, "calcChain") == 0)
@@ -344,6 +425,8 @@ static int book_fill(xs_book *B)
             if (strncmp(e->name, "xl/charts/chart", 15) == 0 && strstr((const char *)e->data, "f>"))
                 rc = xs_with_part(B, NULL, e->name, xs_chart_fn);
         }
+    if (rc == 0)
+        rc = xs_wrap_styles(B, styles);
     for (int i = 0; i < B->nsheets && rc == 0; i++) {
         xs_sheet *s = &B->sheets[i];
         if (s->changed) {

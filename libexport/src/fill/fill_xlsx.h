@@ -14,7 +14,10 @@
 
 #include "fill.h"
 
-enum { XC_COPY = 0, XC_FORMULA, XC_TEXT, XC_TYPED };
+/* XC_STMT: a cell that is one block tag alone ({% for %}, {% endif %} …),
+ * a statement over rows or, with its partner in the same row, columns;
+ * XC_EMPTY: such a cell in a row that is kept, written empty. */
+enum { XC_COPY = 0, XC_FORMULA, XC_TEXT, XC_TYPED, XC_STMT, XC_EMPTY };
 
 typedef struct xs_cell {
     xmlNodePtr node;
@@ -23,6 +26,8 @@ typedef struct xs_cell {
     fx_op *prog;   /* XC_TEXT: the cell's program; XC_TYPED: its one OP_EXPR */
     char *formula; /* XC_FORMULA: in template coordinates (shared ones expanded) */
     xmlNodePtr f;
+    const fx_tag *stmt; /* XC_STMT */
+    int as_formula;     /* XC_TEXT, XC_TYPED: the template wrote a formula ('=' first) */
 } xs_cell;
 
 typedef struct xs_row {
@@ -30,8 +35,10 @@ typedef struct xs_row {
     uint32_t r;
     xs_cell *cells;
     int ncells;
-    const fx_tag *tag; /* a {%tr %} row */
+    const fx_tag *tag; /* a {%tr %} row, or a row statement in a cell alone */
     const xs_cell *tag_cell;
+    int cols;          /* block tags alone in this many cells: blocks over columns */
+    int keep;          /* a row statement's row holds other values: kept, tag cell emptied */
     fx_op *loop;       /* the loop it is generated in */
 } xs_row;
 
@@ -91,9 +98,12 @@ typedef struct xs_book {
     int sst_tags;
     char *wb_part;
     int any_changed, any_moved;
+    xmlNodePtr *wraps; /* output cells whose text has line breaks: wrapText on */
+    size_t nwraps, capwraps;
 } xs_book;
 
 #define NONE UINT32_MAX
+#define FX_XLSX_MAX_FORMULA 8192u /* characters, without the '=' */
 
 typedef struct xs_pos {
     uint32_t o, trow, iter;
@@ -107,6 +117,7 @@ typedef struct xs_shared {
 typedef int (*xs_part_fn)(xs_book *B, xs_sheet *s, xmlNodePtr root, int *changed);
 
 /* fill_xlsx.c */
+int xs_wrap_styles(xs_book *B, const char *styles);
 int xs_set_attr(fx_ctx *c, xmlNodePtr n, const char *name, const char *v);
 void xs_del_attr(xmlNodePtr n, const char *name);
 char *xs_text_dup(const xmlNode *n);
@@ -133,6 +144,7 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s);
 int xs_sheet_structure(xs_book *B, xs_sheet *s);
 /* fill_xlsx_gen.c */
 int xs_sheet_generate(xs_book *B, xs_sheet *s);
+
 /* fill_xlsx_formulas.c */
 int xs_set_text(fx_ctx *c, xmlNodePtr n, const char *s);
 int xs_sheet_formulas(xs_book *B, xs_sheet *s);

@@ -87,6 +87,43 @@ static int all_space(const char *s, size_t n)
     return 1;
 }
 
+static int is_open(int k) { return k == TAG_FOR || k == TAG_IF; }
+static int is_close(int k) { return k == TAG_ENDFOR || k == TAG_ENDIF; }
+
+/* A block that opens in a cell holding more than its tag must close there:
+ * say how blocks over rows and columns are written instead. */
+static int unbalanced(fx_ctx *c, const fx_scan *sc)
+{
+    const fx_tag *open[FX_MAX_NEST];
+    int depth = 0;
+    for (int i = 0; i < sc->ntags; i++) {
+        const fx_tag *t = &sc->tags[i];
+        if (t->comment || t->scope)
+            continue;
+        const char *w = t->t.kind == TAG_ENDFOR ? "for" : "if";
+        if (is_open(t->t.kind) && depth < FX_MAX_NEST)
+            open[depth++] = t;
+        else if (is_close(t->t.kind) && depth)
+            depth--;
+        else if (is_close(t->t.kind))
+            return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                           "'{%% end%s %%}' closes no '{%% %s %%}' of this cell, which holds "
+                           "more than the tag: to end a block over rows or columns, put "
+                           "'{%% end%s %%}' alone in its cell",
+                           w, w, w);
+    }
+    if (!depth)
+        return 0;
+    const fx_tag *t = open[depth - 1];
+    const char *w = t->t.kind == TAG_FOR ? "for" : "if";
+    return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                   "'{%% %s %%}' does not close in this cell, which holds more than the tag: "
+                   "a block over rows has '{%% %s … %%}' alone in a cell and '{%% end%s %%}' "
+                   "alone in a cell of a later row (in the same row, the columns between "
+                   "repeat); an inline block closes in its cell",
+                   w, w, w);
+}
+
 /* A cell's text with tags: its program, or the marker of its row. */
 static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, const char *text)
 {
@@ -98,7 +135,7 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
     if (fx_scan_text(c, text, n, (int)row->r, "this cell", &sc))
         return -1;
     int ninline = 0, nexpr = 0, nrow = 0, lit = 0;
-    const fx_tag *rowtag = NULL, *expr = NULL;
+    const fx_tag *rowtag = NULL, *expr = NULL, *inl = NULL;
     for (int i = 0; i < sc.ntags; i++) {
         const fx_tag *t = &sc.tags[i];
         if (t->comment)
@@ -124,6 +161,7 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
             expr = t;
         } else {
             ninline++;
+            inl = t;
         }
     }
     for (int i = 0; i < sc.nlits; i++)
@@ -146,6 +184,16 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
         cell->kind = XC_COPY;
         return 0;
     }
+    if (ninline == 1 && !nexpr && !lit && !sc.escapes && inl->t.kind != TAG_SET) {
+        /* alone in its cell: a statement over rows (or columns, decided
+         * with the row's other cells) */
+        cell->kind = XC_STMT;
+        cell->stmt = inl;
+        s->tags = 1;
+        return 0;
+    }
+    if (ninline && unbalanced(c, &sc))
+        return -1;
     if (!sc.ntags && !sc.escapes)
         return 0; /* braces, but no tag: plain text */
     s->tags = 1;
@@ -157,6 +205,11 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
         op->tag = expr;
         cell->kind = XC_TYPED;
         cell->prog = op;
+        /* {{ "=SIN(1)" }}: the template's own string, so a formula; a value
+         * from the data never is one (=HYPERLINK(…) stays text) */
+        const lexp_expr *x = expr->t.expr;
+        cell->as_formula = x && x->kind == EX_LIT && x->lit && x->lit->type == LV_STR &&
+                           x->lit->len > 1 && x->lit->u.str[0] == '=';
         return 0;
     }
     /* mixed text: literal pieces and tags in order */
@@ -193,9 +246,65 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
     if (fx_build_end(&b, &cell->prog))
         return -1;
     cell->kind = XC_TEXT;
+    /* the template's text starts with '=': a formula once filled */
+    cell->as_formula = text[0] == '=' && sc.nlits && sc.lits[0].start == 0;
     return 0;
 }
 
+
+/* Tags in a formula (={{ f }}, =SUM(B{{ r }}:B9) as openpyxl or an
+ * importer stores them): filled as text, then written as the formula. */
+static int formula_tags(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell)
+{
+    fx_ctx *c = B->c;
+    size_t n = strlen(cell->formula);
+    char *text = lexp__arena_zalloc(&c->A, n + 2);
+    if (!text)
+        return fx_oom(c);
+    text[0] = '=';
+    memcpy(text + 1, cell->formula, n);
+    cell->kind = XC_COPY;
+    if (compile_cell(B, s, row, cell, text))
+        return -1;
+    if (cell->kind == XC_COPY)
+        cell->kind = XC_FORMULA; /* braces, but no tag */
+    return 0;
+}
+
+static const char *tag_name(int k)
+{
+    return k == TAG_FOR      ? "for"
+           : k == TAG_IF     ? "if"
+           : k == TAG_ELIF   ? "elif"
+           : k == TAG_ELSE   ? "else"
+           : k == TAG_ENDFOR ? "endfor"
+                             : "endif";
+}
+
+/* Block tags alone in cells: one in a row makes a statement over rows (as
+ * '{%tr %}'); more make blocks over the row's columns. */
+static int row_statements(fx_ctx *c, xs_row *row)
+{
+    int n = 0;
+    xs_cell *first = NULL;
+    for (int i = 0; i < row->ncells; i++)
+        if (row->cells[i].kind == XC_STMT && n++ == 0)
+            first = &row->cells[i];
+    if (!n)
+        return 0;
+    if (row->tag)
+        return fx_fail(c, LEXP_ESYNTAX, row->tag->line, row->tag->col,
+                       "row %u holds a '{%%tr %%}' tag and a '{%% %s %%}' in another cell: "
+                       "give each statement over rows a row of its own",
+                       row->r, tag_name(first->stmt->t.kind));
+    if (n == 1) {
+        row->tag = first->stmt;
+        row->tag_cell = first;
+        return 0;
+    }
+    row->cols = n;
+    return 0;
+}
 
 int xs_sheet_compile(xs_book *B, xs_sheet *s)
 {
@@ -287,6 +396,8 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
                         break;
                     }
                 }
+                if (fx_maybe_tags(cell->formula, strlen(cell->formula)))
+                    rc = formula_tags(B, s, row, cell);
                 continue;
             }
             char *owned;
@@ -296,6 +407,8 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
             free(owned);
         }
         if (rc)
+            break;
+        if ((rc = row_statements(c, row)))
             break;
         if (row->tag) {
             for (int i = 0; i < row->ncells; i++) {
@@ -309,11 +422,26 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
                 if (text && all_space(text, strlen(text)))
                     has = 0;
                 free(owned);
+                if (has && row->tag->scope == 0 &&
+                    (row->tag->t.kind == TAG_ELSE || row->tag->t.kind == TAG_ELIF)) {
+                    rc = fx_fail(c, LEXP_ESYNTAX, row->tag->line, row->tag->col,
+                                 "'{%% %s %%}' between rows stands in a row of its own (which "
+                                 "is removed); row %u holds other values as well",
+                                 tag_name(row->tag->t.kind), row->r);
+                    break;
+                }
+                if (has && row->tag->scope == 0) {
+                    /* the row goes with the block, its tag cell emptied */
+                    row->keep = 1;
+                    ((xs_cell *)row->tag_cell)->kind = XC_EMPTY;
+                    break;
+                }
                 if (has) {
                     rc = fx_fail(c, LEXP_ESYNTAX, row->tag->line, row->tag->col,
                                  "a '{%%tr %%}' tag stands alone in its row, which is removed; "
-                                 "row %u holds other values as well",
-                                 row->r);
+                                 "row %u holds other values as well (a '{%% %s %%}' without "
+                                 "'tr' keeps its row, with the tag's cell emptied)",
+                                 row->r, tag_name(row->tag->t.kind));
                     break;
                 }
             }
@@ -366,6 +494,11 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
             xs_row fake = {0};
             xs_cell cell = {0};
             rc = compile_cell(B, s, &fake, &cell, t);
+            if (rc == 0 && cell.kind == XC_STMT)
+                rc = fx_fail(c, LEXP_ESYNTAX, cell.stmt->line, cell.stmt->col,
+                             "'{%% %s %%}' alone in the page header or footer: a block there "
+                             "opens and closes in the same header or footer",
+                             tag_name(cell.stmt->t.kind));
             if (rc == 0 && (fake.tag || cell.kind == XC_TEXT || cell.kind == XC_TYPED)) {
                 if (fake.tag)
                     rc = fx_fail(c, LEXP_ESYNTAX, 0, 0,
@@ -386,12 +519,23 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
     return rc;
 }
 
+static int row_leaf(fx_builder *b, xs_sheet *s, int i)
+{
+    fx_op *op = fx_build_item(b, OP_LEAF);
+    if (!op)
+        return -1;
+    op->slot = i;
+    s->rows[i].loop = fx_build_loop(b);
+    return 0;
+}
+
 /* The block structure over the rows. */
 int xs_sheet_structure(xs_book *B, xs_sheet *s)
 {
     fx_ctx *c = B->c;
     fx_builder b;
     fx_build_init(&b, c, "this sheet", &s->nloops);
+    b.word = 1; /* blocks span rows: the hint about inline blocks would mislead */
     s->trow_loop = calloc((size_t)s->max_trow + 2, sizeof *s->trow_loop);
     if (!s->trow_loop)
         return fx_oom(c);
@@ -414,12 +558,22 @@ int xs_sheet_structure(xs_book *B, xs_sheet *s)
         prev = row->r;
         if (row->tag) {
             c->cell_row = row->r;
-            c->cell_col = 0;
+            c->cell_col = row->tag_cell ? row->tag_cell->col : 0;
             int opened = row->tag->t.kind == TAG_FOR;
             int closed = row->tag->t.kind == TAG_ENDFOR;
+            int ends = closed || row->tag->t.kind == TAG_ENDIF;
             fx_op *closing = closed && b.depth ? b.st[b.depth - 1].op : NULL;
-            if (fx_build_tag(&b, row->tag, &row->loop))
+            /* a kept row is inside its block: before the closing tag,
+             * after the opening one */
+            if (row->keep && ends && row_leaf(&b, s, i))
                 goto fail;
+            fx_op *around;
+            if (fx_build_tag(&b, row->tag, &around))
+                goto fail;
+            if (row->keep && !ends && row_leaf(&b, s, i))
+                goto fail;
+            if (!row->keep)
+                row->loop = around;
             s->trow_loop[row->r] = row->loop;
             if (s->nloops >= cap) {
                 int ncap = s->nloops + 16;
@@ -437,19 +591,27 @@ int xs_sheet_structure(xs_book *B, xs_sheet *s)
                 cap = ncap;
             }
             if (opened)
-                lo[s->nloops] = row->r + 1;
+                lo[s->nloops] = row->r + !row->keep;
             if (closing && closing->kind == OP_FOR)
-                hi[closing->id] = row->r - 1;
+                hi[closing->id] = row->r - !row->keep;
             continue;
         }
-        fx_op *op = fx_build_item(&b, OP_LEAF);
-        if (!op)
+        if (row_leaf(&b, s, i))
             goto fail;
-        op->slot = i;
-        row->loop = fx_build_loop(&b);
         s->trow_loop[row->r] = row->loop;
     }
     c->cell_row = 0;
+    if (b.depth && b.st[b.depth - 1].op->tag->scope == 0) {
+        /* each sheet is filled on its own: a block cannot run on into the next */
+        const fx_tag *t = b.st[b.depth - 1].op->tag;
+        int is_for = b.st[b.depth - 1].op->kind == OP_FOR;
+        fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
+                "'{%% %s %%}' is not closed in sheet “%s”: a block over rows opens and closes "
+                "in one sheet, with '{%% end%s %%}' alone in a cell of a later row (no "
+                "block runs from one sheet into another)",
+                is_for ? "for" : "if", c->sheet ? c->sheet : "", is_for ? "for" : "if");
+        goto fail;
+    }
     if (fx_build_end(&b, &s->items))
         goto fail;
     s->body_lo = lo;

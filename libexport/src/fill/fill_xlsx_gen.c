@@ -47,6 +47,54 @@ static void fmt_num(char *buf, size_t n, double v)
         snprintf(buf, n, "%.17g", v);
 }
 
+/* A formula the template wrote, with the values filled in: written as
+ * such, in the filled sheet's coordinates (not moved with the rows), no
+ * cached value, so Excel and LibreOffice compute it on load. */
+static int set_formula(gen *g, xmlNodePtr oc, char *s, size_t len)
+{
+    fx_ctx *c = g->B->c;
+    len = fx_xml_clean(s, len);
+    if (len > FX_XLSX_MAX_FORMULA + 1) {
+        char col[4];
+        fx_col_name(c->cell_col, col);
+        return fx_fail(c, LEXP_ELIMIT, (int)c->cell_row, 0,
+                       "the formula filled into cell %s%u has %zu characters; Excel's limit is "
+                       "%u (fill the values into cells and refer to them)",
+                       col, c->cell_row, len - 1, FX_XLSX_MAX_FORMULA);
+    }
+    xs_del_attr(oc, "t");
+    xmlNodePtr f = fx_new_elem(&g->s->k, oc, oc, "f");
+    return f && fx_add_text(&g->s->k, f, s + 1, len - 1) == 0 ? 0 : -1;
+}
+
+/* Word's paragraph mark (\a) and page break (\f) in a value, as docxtpl
+ * writes them, are line breaks in a cell: a cell has neither. */
+static int line_breaks(char *s, size_t len)
+{
+    int any = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\a' || s[i] == '\f')
+            s[i] = '\n';
+        any |= s[i] == '\n';
+    }
+    return any;
+}
+
+static int want_wrap(gen *g, xmlNodePtr oc)
+{
+    xs_book *B = g->B;
+    if (B->nwraps == B->capwraps) {
+        size_t cap = B->capwraps ? B->capwraps * 2 : 64;
+        xmlNodePtr *v = realloc(B->wraps, cap * sizeof *v);
+        if (!v)
+            return fx_oom(B->c);
+        B->wraps = v;
+        B->capwraps = cap;
+    }
+    B->wraps[B->nwraps++] = oc;
+    return 0;
+}
+
 /* Put a value into an output cell. `typed`: the cell held one {{ }}. */
 static int set_value(gen *g, xmlNodePtr oc, const lexp_value *v, char *s, size_t len, int typed)
 {
@@ -65,6 +113,8 @@ static int set_value(gen *g, xmlNodePtr oc, const lexp_value *v, char *s, size_t
             return -1;
         return fx_add_text(k, ve, v->b ? "1" : "0", 1);
     }
+    if (line_breaks(s, len) && !g->amp && want_wrap(g, oc))
+        return -1;
     len = fx_xml_clean(s, len);
     if (len == 0)
         return 0;
@@ -148,6 +198,10 @@ static int gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr o
     c->cell_row = row->r;
     c->cell_col = cell->col;
     switch (cell->kind) {
+    case XC_STMT:
+    case XC_EMPTY: /* a block tag's cell: its style stays */
+        xs_del_attr(oc, "t");
+        return 0;
     case XC_COPY:
         for (xmlNodePtr ch = cell->node->children; ch; ch = ch->next)
             if (!fx_copy_deep(k, oc, ch))
@@ -196,6 +250,8 @@ static int gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr o
         g->text.len = 0;
         if (v->type != LV_NUM && v->type != LV_BOOL && fx_value_text(c, cell->prog, v, &g->text))
             return -1;
+        if (cell->as_formula)
+            return set_formula(g, oc, g->text.ptr, g->text.len);
         return set_value(g, oc, v, g->text.ptr, g->text.len, 1);
     }
     case XC_TEXT: {
@@ -203,6 +259,8 @@ static int gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr o
         fx_runner r = {text_leaf, NULL, g};
         if (fx_run(c, cell->prog, &r))
             return -1;
+        if (cell->as_formula && g->text.len > 1 && g->text.ptr[0] == '=')
+            return set_formula(g, oc, g->text.ptr, g->text.len);
         return set_value(g, oc, &lexp__undef, g->text.ptr, g->text.len, 0);
     }
     }
