@@ -449,3 +449,103 @@ def test_row_loops_past_the_last_row_are_refused(tmp_path):
     r, out = fill_data(p, {}, tmp_path, ok=False)
     assert r.returncode == 1 and not out.exists()
     assert "the filled sheet would have more than 1048576 rows, Excel's limit" in r.stderr
+
+
+# ---- blocks over columns: {% for %} … {% endfor %} in cells of one row -----------
+
+MONTHS = {"months": ["一月", "二月", "三月"],
+          "people": [{"name": "甲", "vs": [1, 2, 3]}, {"name": "乙", "vs": [4, 5, 6]}]}
+
+
+def columns_template(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"], ws["D1"] = "名称", "{% for m in months %}", "{{ m }}", \
+        "{% endfor %}"
+    ws["E1"], ws["F1"] = "合计", "尾"
+    ws["A2"] = "{% for p in people %}"
+    ws["A3"], ws["B3"], ws["C3"], ws["D3"] = "{{ p.name }}", "{% for v in p.vs %}", "{{ v }}", \
+        "{% endfor %}"
+    ws["E3"], ws["F3"] = "=SUM(C3:C3)", "=E3*2"
+    ws["A4"] = "{% endfor %}"
+    ws["A5"], ws["B5"], ws["C5"], ws["D5"] = "=SUM(E3:E3)", "=C1", "=F3", f"=SUM(C3:XFD3)"
+    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["C"].width = 20
+    ws.column_dimensions["E"].width = 30
+    ws.column_dimensions["F"].width = 9
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_a_loop_over_columns_repeats_cells_to_the_right(producer, tmp_path, lo_dir):
+    tpl = build(columns_template(str(tmp_path / "cols.xlsx")), producer, tmp_path, lo_dir)
+    _, out = fill_data(tpl, MONTHS, tmp_path)
+    ws = openpyxl.load_workbook(out).active
+    # the tag cells take no column; cells to their right move over
+    assert values(ws) == [
+        ["名称", "一月", "二月", "三月", "合计", "尾"],
+        ["甲", 1, 2, 3, "=SUM(B2:D2)", "=E2*2"],
+        ["乙", 4, 5, 6, "=SUM(B3:D3)", "=E3*2"],
+        # from outside the loop a cell means the first copy, a range every copy
+        # (here of the rows too: row 3 made rows 2 and 3)
+        ["=SUM(E2:E3)", "=B1", "=F2", f"=SUM(B2:XFD3)", None, None]]
+    from openpyxl.utils import get_column_letter
+    widths = {get_column_letter(i): d.width for d in ws.column_dimensions.values()
+              if d.customWidth for i in range(d.min, d.max + 1)}
+    assert {k: widths.get(k) for k in "ABCDEF"} == \
+        {"A": 12, "B": 20, "C": 20, "D": 20, "E": 30, "F": 9}
+    if shutil.which("soffice"):
+        lv = lo_values(out, tmp_path, lo_dir)
+        assert [lv["E2"].value, lv["E3"].value, lv["F3"].value, lv["A4"].value] == [6, 15, 30, 21]
+
+
+def test_a_loop_over_columns_with_empty_columns_and_an_if(tmp_path):
+    p = mt.simple_xlsx(str(tmp_path / "c.xlsx"), {
+        "A1": "{% for x in xs %}", "B1": "{{ x }}", "D1": "{% endfor %}",
+        "E1": "{% if flag %}", "F1": "是", "G1": "{% else %}", "H1": "否", "I1": "{% endif %}",
+        "J1": "=B1", "K1": "=SUM(B1:C1)"})
+    _, out = fill_data(p, {"xs": [1, 2], "flag": False}, tmp_path)
+    ws = openpyxl.load_workbook(out).active
+    # the body is B:C (C empty): two copies make B:E; the else branch stays
+    assert values(ws) == [[1, None, 2, None, "否", "=A1", "=SUM(A1:D1)"]]
+    _, out = fill_data(p, {"xs": [], "flag": True}, tmp_path)
+    assert values(openpyxl.load_workbook(out).active) == [["是", "=A1", "=SUM(A1:A1)"]]
+
+
+def test_relative_references_in_a_column_loop_mean_the_same_iteration(tmp_path):
+    p = mt.simple_xlsx(str(tmp_path / "c.xlsx"), {
+        "A1": "{% for m in ms %}", "B1": "{{ m }}", "C1": "{% endfor %}",
+        "A2": "{% for m in ms %}", "B2": "=B1*10", "C2": "{% endfor %}",
+        "A3": "{% for m in ms %}", "B3": "=$B$1", "C3": "{% endfor %}"})
+    _, out = fill_data(p, {"ms": [1, 2, 3]}, tmp_path)
+    assert values(openpyxl.load_workbook(out).active) == [
+        [1, 2, 3], ["=A1*10", "=B1*10", "=C1*10"], ["=$A$1", "=$A$1", "=$A$1"]]
+
+
+def test_a_loop_over_100000_columns_is_refused_naming_the_cell(tmp_path):
+    p = mt.simple_xlsx(str(tmp_path / "c.xlsx"), {
+        "A1": "x", "B2": "{% for i in range(100000) %}", "C2": "{{ i }}", "D2": "{% endfor %}"})
+    r, out = fill_data(p, {}, tmp_path, ok=False)
+    assert r.returncode == 1 and not out.exists()
+    assert "the filled row 2 would have more than 16384 columns, Excel's limit (XFD): the " \
+        "loop over columns in B2 repeats 100000 times" in r.stderr
+    assert "cell B2" in r.stderr
+
+
+def test_column_block_errors_name_the_supported_form(tmp_path):
+    cases = [
+        ({"B1": "{% for m in ms %}", "C1": "{{ m }}", "D1": "{% if m %}", "D2": "{% endfor %}"},
+         r"'\{% for %\}' in B1 has no '\{% endfor %\}' in row 1: a block over columns opens "
+         r"and closes in one row"),
+        ({"A1": "{% for m in ms %}", "A2": "{% endfor %}", "B2": "{% for m in ms %}",
+          "C2": "{% endfor %}"},
+         r"'\{% endfor %\}' in A2 closes no block of row 2.*in a row with no other block tag"),
+        ({"A1": "{% for m in ms %}", "B1": "{% for n in ms %}", "C1": "{% endfor %}",
+          "D1": "{% endfor %}"}, r"a loop over columns inside another one \(B1\)"),
+    ]
+    for cells, pattern in cases:
+        p = mt.simple_xlsx(str(tmp_path / "bad.xlsx"), cells)
+        r, _ = fill_data(p, {"ms": [1]}, tmp_path, ok=False)
+        assert r.returncode == 1, cells
+        assert re.search(pattern, r.stderr), (cells, r.stderr)

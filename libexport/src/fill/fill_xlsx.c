@@ -297,6 +297,7 @@ static void book_free(xs_book *B)
         free(s->seg_min);
         free(s->seg_max);
         free(s->fs);
+        xs_cmaps_free(s);
     }
     free(B->sheets);
     for (uint32_t i = 0; i < B->nsst; i++)
@@ -401,7 +402,7 @@ static int book_fill(xs_book *B)
         if ((rc = xs_sheet_structure(B, s)) || (rc = xs_sheet_generate(B, s)))
             break;
         B->any_changed = 1;
-        B->any_moved |= s->moved;
+        B->any_moved |= s->moved || s->ncmaps;
     }
     /* references, now that every sheet's rows are known */
     for (int i = 0; i < B->nsheets && rc == 0; i++) {
@@ -413,8 +414,10 @@ static int book_fill(xs_book *B)
             rc = xs_sheet_formulas(B, s);
         else if (B->any_moved)
             rc = xs_other_formulas(B, s);
-        if (rc == 0 && s->moved)
+        if (rc == 0 && (s->moved || s->ncmaps))
             rc = xs_sheet_adjust(B, s);
+        if (rc == 0)
+            rc = xs_adjust_widths(B, s);
         if (rc == 0 && s->moved)
             rc = xs_related_parts(B, s);
     }

@@ -38,6 +38,8 @@ typedef struct xs_row {
     const fx_tag *tag; /* a {%tr %} row, or a row statement in a cell alone */
     const xs_cell *tag_cell;
     int cols;          /* block tags alone in this many cells: blocks over columns */
+    fx_op *cprog;      /* then: the row's cells and gaps under those blocks */
+    int ncloops;
     int keep;          /* a row statement's row holds other values: kept, tag cell emptied */
     fx_op *loop;       /* the loop it is generated in */
 } xs_row;
@@ -53,7 +55,21 @@ typedef struct xs_formula {
     xmlNodePtr cell;
     const char *src;
     uint32_t o, trow, iter;
+    int32_t k; /* the iteration of the column loop it is in, or -1 */
 } xs_formula;
+
+/* The columns of a row with blocks over columns, as its first copy made
+ * them: every reference to the row's cells is moved with this. */
+typedef struct xs_cmap {
+    uint32_t trow;
+    uint32_t n, max_t; /* output columns made; the row's last template column */
+    uint32_t *tcol;    /* by output column - 1: its template column */
+    int32_t *k;        /* by output column - 1: column loop iteration, -1 outside */
+    /* copies of template column t: output columns tlist[tstart[t] … tstart[t+1]),
+     * ascending; next/prev: the nearest template column with copies at or
+     * after / at or before t (0: none) */
+    uint32_t *tstart, *tlist, *next, *prev;
+} xs_cmap;
 
 typedef struct xs_hf {
     xmlNodePtr node;
@@ -87,6 +103,10 @@ typedef struct xs_sheet {
     uint32_t *seg_min, *seg_max, seg_n;
     xs_formula *fs;
     int nfs, capfs;
+    /* blocks over columns */
+    xs_cmap *cmaps;      /* one per template row with them, in row order */
+    int ncmaps;
+    int *trow_cmap; /* by template row: its index in cmaps + 1, 0 none (NULL: no such row) */
 } xs_sheet;
 
 typedef struct xs_book {
@@ -107,6 +127,7 @@ typedef struct xs_book {
 
 typedef struct xs_pos {
     uint32_t o, trow, iter;
+    int32_t k; /* column loop iteration, -1 outside one */
 } xs_pos;
 
 typedef struct xs_shared {
@@ -145,6 +166,23 @@ int xs_sheet_structure(xs_book *B, xs_sheet *s);
 /* fill_xlsx_gen.c */
 int xs_sheet_generate(xs_book *B, xs_sheet *s);
 
+/* fill_xlsx_cols.c */
+int xs_col_structure(xs_book *B, xs_sheet *s, xs_row *row);
+struct xs_gen;
+int xs_gen_cols(struct xs_gen *g, const xs_row *row, xmlNodePtr orow, uint32_t o);
+int xs_cmap_finish(fx_ctx *c, xs_sheet *s);
+void xs_map_cols(const xs_cmap *m, fx_ref *r, int32_t k);
+int xs_adjust_widths(xs_book *B, xs_sheet *s);
+void xs_cmaps_free(xs_sheet *s);
+/* fill_xlsx_gen.c */
+typedef struct xs_gen {
+    xs_book *B;
+    xs_sheet *s;
+    lexp__sbuf text;
+    int amp; /* page header/footer: '&' starts a code there, so values double it */
+} xs_gen;
+int xs_gen_cell(xs_gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr orow, uint32_t o,
+                uint32_t ocol, int32_t kcol);
 /* fill_xlsx_formulas.c */
 int xs_set_text(fx_ctx *c, xmlNodePtr n, const char *s);
 int xs_sheet_formulas(xs_book *B, xs_sheet *s);

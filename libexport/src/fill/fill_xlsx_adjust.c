@@ -123,7 +123,7 @@ static int adj_list_attr(xs_book *B, xs_sheet *s, xmlNodePtr n, const char *attr
  * first cell of its range. */
 static int adj_rule_formulas(xs_book *B, xs_sheet *s, xmlNodePtr n, uint32_t r0)
 {
-    xs_pos pos = {r0 ? xs_map_single(s, r0, 1, NULL) - 1 : 0, r0, 0};
+    xs_pos pos = {r0 ? xs_map_single(s, r0, 1, NULL) - 1 : 0, r0, 0, -1};
     lexp__sbuf out = LEXP__SBUF_INIT;
     int rc = 0;
     for (xmlNodePtr r = n->children; r && rc == 0; r = r->next) {

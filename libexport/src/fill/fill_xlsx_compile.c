@@ -596,7 +596,7 @@ int xs_sheet_structure(xs_book *B, xs_sheet *s)
                 hi[closing->id] = row->r - !row->keep;
             continue;
         }
-        if (row_leaf(&b, s, i))
+        if (row_leaf(&b, s, i) || (row->cols && xs_col_structure(B, s, row)))
             goto fail;
         s->trow_loop[row->r] = row->loop;
     }

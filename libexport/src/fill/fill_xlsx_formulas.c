@@ -34,7 +34,7 @@ int xs_sheet_formulas(xs_book *B, xs_sheet *s)
     int rc = 0;
     for (int i = 0; i < s->nfs && rc == 0; i++) {
         xs_formula *f = &s->fs[i];
-        xs_pos pos = {f->o, f->trow, f->iter};
+        xs_pos pos = {f->o, f->trow, f->iter, f->k};
         int changed;
         rc = xs_rewrite(B, s, &pos, "a formula", f->src, &out, &changed);
         if (rc == 0 && changed)

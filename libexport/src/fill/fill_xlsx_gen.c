@@ -9,12 +9,7 @@
 /* ==================================================================== */
 /* generating a sheet                                                     */
 
-typedef struct gen {
-    xs_book *B;
-    xs_sheet *s;
-    lexp__sbuf text;
-    int amp; /* page header/footer: '&' starts a code there, so values double it */
-} gen;
+typedef xs_gen gen;
 
 static int out_row(gen *g, uint32_t trow, uint32_t *o)
 {
@@ -181,8 +176,8 @@ static int text_leaf(fx_ctx *c, const fx_op *op, void *p)
     return g->text.oom ? fx_oom(c) : 0;
 }
 
-static int gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr orow,
-                    uint32_t o)
+int xs_gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr orow, uint32_t o,
+                uint32_t ocol, int32_t kcol)
 {
     fx_ctx *c = g->B->c;
     xs_sheet *s = g->s;
@@ -191,7 +186,7 @@ static int gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr o
     if (!oc)
         return -1;
     char ref[24], col[4];
-    fx_col_name(cell->col, col);
+    fx_col_name(ocol, col);
     snprintf(ref, sizeof ref, "%s%u", col, o + 1);
     if (xs_set_attr(c, oc, "r", ref))
         return -1;
@@ -239,7 +234,7 @@ static int gen_cell(gen *g, const xs_row *row, const xs_cell *cell, xmlNodePtr o
                 s->fs = v;
                 s->capfs = cap;
             }
-            s->fs[s->nfs++] = (xs_formula){f->children, oc, src, o, row->r, s->inner};
+            s->fs[s->nfs++] = (xs_formula){f->children, oc, src, o, row->r, s->inner, kcol};
         }
         return 0;
     }
@@ -286,8 +281,10 @@ static int gen_leaf(fx_ctx *c, const fx_op *op, void *p)
     snprintf(num, sizeof num, "%u", o + 1);
     if (!orow || xs_set_attr(c, orow, "r", num))
         return -1;
+    if (row->cprog)
+        return xs_gen_cols(g, row, orow, o);
     for (int i = 0; i < row->ncells; i++)
-        if (gen_cell(g, row, &row->cells[i], orow, o))
+        if (xs_gen_cell(g, row, &row->cells[i], orow, o, row->cells[i].col, -1))
             return -1;
     c->cell_row = 0;
     return 0;
@@ -413,7 +410,7 @@ int xs_sheet_generate(xs_book *B, xs_sheet *s)
     for (int i = 0; i < s->nrows; i++)
         s->rows[i].node = NULL;
     s->changed = 1;
-    if (build_csr(c, s))
+    if (build_csr(c, s) || xs_cmap_finish(c, s))
         return -1;
     return s->moved ? xs_seg_build(c, s) : 0;
 }

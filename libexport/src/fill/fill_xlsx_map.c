@@ -247,9 +247,17 @@ static int map_ref(fx_ref *r, void *p)
         if (!s)
             return 0;
     }
-    if (!s || !s->moved || r->kind == 'C')
+    if (!s || r->kind == 'C')
         return 0;
     const xs_pos *ctx = s == rc->own ? rc->pos : NULL;
+    /* a reference into one row with blocks over columns moves with its columns */
+    uint32_t t0 = r->row[0];
+    int cols = s->trow_cmap && r->kind != 'R' && r->row[0] == r->row[1] && t0 <= s->max_trow &&
+               s->trow_cmap[t0];
+    if (cols)
+        xs_map_cols(&s->cmaps[s->trow_cmap[t0] - 1], r, ctx ? ctx->k : -1);
+    if (!s->moved)
+        return 0;
     if (r->kind == 'c') {
         r->row[0] = r->row[1] = xs_map_single(s, r->row[0], r->rabs[0], ctx);
         return 0;
