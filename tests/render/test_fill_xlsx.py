@@ -432,7 +432,9 @@ def test_a_block_crossing_sheets_and_half_blocks_in_a_cell_name_the_alternative(
          r"row 1 holds a '\{%tr %\}' tag and a '\{% if %\}'"),
         ({"A1": "{%tr for a in items %}", "B1": "x", "A2": "{%tr endfor %}"},
          r"stands alone in its row.*without 'tr' keeps its row"),
-        ({"A1": "{%tc for a in items %}"}, r"'\{%tc %\}' repeats Word table cells; in a workbook"),
+        ({"A1": "{%tc for a in items %}"},
+         r"'\{%tc %\}' repeats Word table cells; in a workbook, put '\{% for … %\}' and "
+         r"'\{% endfor %\}' each alone in a cell of one row"),
     ]
     for cells, pattern in cases:
         p = mt.simple_xlsx(str(tmp_path / "bad.xlsx"), cells)

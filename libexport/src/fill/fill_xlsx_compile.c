@@ -152,7 +152,9 @@ static int compile_cell(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell, con
         if (t->scope == 'c')
             return fx_fail(c, LEXP_ESYNTAX, t->line, t->col,
                            "'{%%tc %%}' repeats Word table cells; in a workbook, put "
-                           "'{%%tr … %%}' in a cell of a row of its own");
+                           "'{%% for … %%}' and '{%% endfor %%}' each alone in a cell of one "
+                           "row to repeat the columns between (rows: each in a row of its "
+                           "own)");
         if (t->scope == 't') {
             nrow++;
             rowtag = t;
