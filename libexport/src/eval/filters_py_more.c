@@ -700,6 +700,13 @@ static int ukey_of(V *v, int cs, ukey *k)
         break;
     default: return -1; /* a list or an object: unhashable, as in Python */
     }
+    /* mix every bit into the low ones the table uses: whole numbers' doubles
+     * end in zero bits */
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
     k->h = h;
     return 0;
 }
@@ -760,11 +767,17 @@ JF(unique)
         }
         size_t at = (size_t)u.h & (cap - 1);
         int seen = 0;
-        for (; slot[at]; at = (at + 1) & (cap - 1))
+        uint64_t probes = 1;
+        for (; slot[at]; at = (at + 1) & (cap - 1), probes++)
             if (ukey_eq(&keys[slot[at] - 1], &u, cs)) {
                 seen = 1;
                 break;
             }
+        if (lexp__eval_work(e, site, probes)) { /* a bad spread of keys is work too */
+            free(keys);
+            free(slot);
+            return NULL;
+        }
         if (seen)
             continue;
         keys[k] = u;
