@@ -296,3 +296,24 @@ def test_checks_see_titles_broken_badly():
     assert any("last line" in b for b in T.title_problems(short, doc))
     edge = [lines_of(0, [(L, R, "建林社区2022年民族团结进步创建工作计划")])]
     assert any("edge" in b for b in T.title_problems(edge, doc))
+
+
+# ---- below the title ----------------------------------------------------------------
+
+TITLED = [c for c in CASES if c[0] != "briefing"]  # the gbt9704 documents
+
+
+@need_gs
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+@pytest.mark.parametrize("tcase", TITLED, ids=["%s-%s" % c[:2] for c in TITLED])
+def test_one_blank_line_below_the_title(outs, tcase, fmt):
+    """GB/T 9704 §7.3.1: the title, one blank line, then the text — the
+    first baseline of the text 1.5 to 2.5 grid lines below the title's last
+    (two blank lines put it 2.8 below), in our PDF and in LibreOffice's
+    pages of our DOCX."""
+    doc = outs.tree(tcase)
+    assert doc.get("preset") == "gbt9704"
+    pdf = outs.render(tcase, "pdf") if fmt == "pdf" else outs.libreoffice(tcase)
+    gap = T.title_gap(T.glyphs(pdf, outs.tmp), doc)
+    assert gap is not None, "no title found"
+    assert 1.5 <= gap <= 2.5, "%.2f grid lines from the title to the text" % gap

@@ -377,3 +377,22 @@ def title_problems(pgs, doc):
         if len(core) < 2:
             bad.append("%s %r: last line %r" % (el.tag, text, lines[-1].text))
     return bad
+
+
+def title_gap(pgs, doc, pitch=225 * MM / 22):
+    """Baseline to baseline from the last line of the title (and subtitle)
+    to the first line of text after it on page 1, in grid lines; None when
+    the document has no title. GB/T 9704 §7.3.1: one blank line below the
+    title, so about two grid lines."""
+    heads = [flat("".join(el.itertext())) for el in doc if el.tag in ("title", "subtitle")]
+    if not heads or not pgs:
+        return None
+    want = "".join(heads)
+    last = None
+    for line in glyph_lines(pgs[0]):
+        t = flat("".join(g.ch for g in line))
+        if t and t in want:
+            last = line[0].base
+        elif last is not None and line[0].base > last:
+            return (line[0].base - last) / pitch
+    return None
