@@ -198,7 +198,9 @@ def body_lines(txt):
 def pdf_normalised(path):
     # physical layout: a table row reads as one line, cells in order
     text = pdftotext(path, "-layout")
-    lines = [l for l in text.splitlines() if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", l)]
+    # without page numbers and the 续表 lines of continued tables (PDF only)
+    lines = [l for l in text.splitlines() if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", l)
+             and not re.fullmatch(r"\s*续表\d*\s*", l)]
     return re.sub(r"\s+", "", "".join(lines))
 
 
@@ -433,6 +435,7 @@ title: 长表
 | {{ loop.index }} | {{ a.date }} | {{ a.title }} | {{ a.location }} | {{ a.participants }} |
 {% endfor %}
 | 合计 | < | < | < | {{ rows | sum("participants") }} |
+Table: 表1 活动台账
 """)
     pdf = os.path.join(tmp, "long.pdf")
     run("render", tpl, data, "-f", "pdf", "-o", pdf)
@@ -443,6 +446,16 @@ title: 长表
         texts = [line_text(l) for l in lines]
         assert "活动名称" in texts, f"page {p} has no header row: {texts[:5]}"
         seen += [int(n) for n in re.findall(r"第(\d+)号活动", "\n".join(texts))]
+        # a continued table says so: 续表 at the right, above its header row
+        # (the caption 表1 … gives 续表1); not on the table's first page
+        cont = [l for l in lines if line_text(l) == "续表1"]
+        if p == 1:
+            assert not cont and "续表" not in "".join(texts), texts[:5]
+            continue
+        assert len(cont) == 1, f"page {p}: no 续表1 line: {texts[:3]}"
+        head = next(l for l in lines if line_text(l) == "活动名称")
+        right = ((28 if p % 2 else 26) + 156) * MM
+        assert cont[0][-1].y1 <= head[0].y0 and abs(cont[0][-1].x1 - right) < 1, cont
     assert seen == list(range(1, 301)), "rows missing, repeated or out of order"
     problems = check_layout(pdf)
     assert not problems, "\n".join(problems[:20])
@@ -742,3 +755,4 @@ def test_grid_28_characters_per_line(brief):
                 ends.append(words[-1].x1 - (left + AREA_W))
     assert ends, "no full lines found"
     assert max(abs(e) for e in ends) < TOL, ends
+

@@ -1131,6 +1131,8 @@ typedef struct TB {
     int *rowcell; /* nr + 1: the cells of row r are [rowcell[r], rowcell[r + 1]) */
     int *open;    /* the cells with a part on this page (by index, in order) */
     int nopen;
+    char cont[64]; /* 续表 or 续表N, above the header on continuation pages */
+    double cont_h;
 } TB;
 
 static void cell_text_style(const TB *tb, int r, lexp_textstyle *ts, int *bold)
@@ -1391,7 +1393,15 @@ static int table_page_break(TB *tb)
     for (int i = 0; i < tb->nopen; i++)
         if (cell_close(tb, &tb->cells[tb->open[i]], lx->y, 0))
             return -1;
-    if (new_page(lx) || draw_header(tb))
+    if (new_page(lx))
+        return -1;
+    if (tb->cont_h > 0) {
+        const lexp_textstyle *cs = &lx->st->caption;
+        if (single_line(lx, tb->cont, cs, 0, lx->aw, LEXP_ALIGN_RIGHT, lx->y, tb->cont_h, NULL))
+            return -1;
+        lx->y += tb->cont_h;
+    }
+    if (draw_header(tb))
         return -1;
     for (int i = 0; i < tb->nopen; i++)
         tb->cells[tb->open[i]].part_top = lx->y;
@@ -1422,7 +1432,7 @@ static int group_end(const TB *tb, int r)
 static int table_place(TB *tb)
 {
     LX *lx = tb->lx;
-    double hh = header_height(tb);
+    double hh = header_height(tb) + tb->cont_h; /* what a continuation page starts with */
     double minline = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
     int r = tb->nhead;
     int body_on_page = 0;
@@ -1496,6 +1506,23 @@ static int table_place(TB *tb)
         r = g + 1;
     }
     return 0;
+}
+
+/* A table continued on another page is headed 续表 at the right, with the
+ * table's number when its caption starts with one (表1 … → 续表1), as
+ * Chinese documents mark continued tables; its header row repeats below. */
+static void continued_label(TB *tb, const char *caption)
+{
+    size_t n = 0;
+    if (caption && strncmp(caption, "表", strlen("表")) == 0) {
+        const char *d = caption + strlen("表");
+        while (d[n] >= '0' && d[n] <= '9' && n < 16)
+            n++;
+        snprintf(tb->cont, sizeof tb->cont, "续表%.*s", (int)n, d);
+    } else {
+        snprintf(tb->cont, sizeof tb->cont, "续表");
+    }
+    tb->cont_h = tb->lx->st->caption.line_pitch;
 }
 
 static int block_table(LX *lx, const lexp_node *n)
@@ -1572,6 +1599,7 @@ static int block_table(LX *lx, const lexp_node *n)
     if (t->n && set_text(lx, t, lx->aw, 0, 0, LEXP_ALIGN_CENTER))
         goto done;
     double cap_h = t->n ? (double)lx->ln.n * cs->line_pitch : 0;
+    continued_label(&tb, n->u.table.caption);
     /* the caption, the header and two rows (or all) start on one page */
     double first = header_height(&tb);
     for (int k = tb.nhead; k < nr && k < tb.nhead + 2; k++)
