@@ -904,3 +904,30 @@ def test_libreoffice_page_count(renders, case, soffice, tmp_path):
     our_pages = pdf_pages(ours)
     assert abs(lo_pages - our_pages) <= 1, "LibreOffice %d pages, ours %d" % (lo_pages,
                                                                              our_pages)
+
+
+def test_distribution_order_is_the_pdfs(tmp_path):
+    """The 版记's lines in one order in PDF, DOCX and text: 报/送/发, the copy
+    count at the right (简报 conventions: it closes the distribution list),
+    then below the inner rule the 印发 line, the last above the closing rule
+    (GB/T 9704 §7.4). The DOCX used to print 印发 above （共印N份）."""
+    tpl = tmp_path / "d.lxt"
+    tpl.write_text("---\npreset: gbt9704\ntitle: 通知\n---\n正文。\n\n::: distribution\n"
+                   "report: 利通区民宗局\ncopies: 50\nprinter: 秦渠社区居委会\n"
+                   "date: 2024年9月30日\n:::\n", encoding="utf-8")
+    out = {}
+    for fmt in ("pdf", "docx", "txt"):
+        out[fmt] = str(tmp_path / ("d." + fmt))
+        r = run([LEXPORT, "render", str(tpl), DATA, "-f", fmt, "-o", out[fmt]])
+        assert r.returncode == 0, r.stderr
+    want = ["报：利通区民宗局", "（共印50份）", "秦渠社区居委会2024年9月30日印发"]
+    paras = ET.fromstring(parts(out["docx"])["word/document.xml"]).findall(
+        ".//w:txbxContent/w:p", NS)
+    got = ["".join(t.text or "" for t in p.iter(w("t"))) for p in paras]
+    assert [g for g in got if g in want] == want, got
+    r = run(["pdftotext", "-layout", out["pdf"], "-"])
+    lines = [re.sub(r"\s+", "", l) for l in r.stdout.splitlines()]
+    assert [l for l in lines if l in want] == want, lines
+    with open(out["txt"], encoding="utf-8") as f:
+        lines = [re.sub(r"\s+", "", l) for l in f.read().splitlines()]
+    assert [l for l in lines if l in want] == want, lines

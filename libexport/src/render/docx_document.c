@@ -415,6 +415,19 @@ static void distribution(dx *c, const lexp_node *n)
     rule(c, st->dist_rule_outer, 0, 0, 0);
     for (int i = 0; i < 3; i++)
         dist_line(c, labels[i], vals[i]);
+    /* the copy count closes the list (简报 conventions); the 印发 line is the
+     * 版记's last, between the inner rule and the closing one (GB/T 9704) */
+    if (n->u.dist.copies > 0) {
+        char s[48];
+        snprintf(s, sizeof s, "（共印%d份）", n->u.dist.copies);
+        dx_ppr p = {0};
+        p.style = DX_ST_DIST;
+        p.jc = LEXP_ALIGN_RIGHT;
+        p.has_ind = 1;
+        p.ind_right_chars = 1;
+        p.char_pt = ts->size;
+        text_para(c, &p, s);
+    }
     if (print) {
         rule(c, st->dist_rule_inner, 0, 0, 0);
         lexp__sbuf d = LEXP__SBUF_INIT;
@@ -429,17 +442,6 @@ static void distribution(dx *c, const lexp_node *n)
         split_line(c, &p, ts, n->u.dist.printer ? n->u.dist.printer : "",
                    lexp__sbuf_cstr(&d), 1);
         lexp__sbuf_free(&d);
-    }
-    if (n->u.dist.copies > 0) {
-        char s[48];
-        snprintf(s, sizeof s, "（共印%d份）", n->u.dist.copies);
-        dx_ppr p = {0};
-        p.style = DX_ST_DIST;
-        p.jc = LEXP_ALIGN_RIGHT;
-        p.has_ind = 1;
-        p.ind_right_chars = 1;
-        p.char_pt = ts->size;
-        text_para(c, &p, s);
     }
     rule(c, st->dist_rule_outer, 0, 0, 0);
     dx_footbox_end(c);

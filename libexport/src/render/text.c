@@ -240,12 +240,13 @@ int lexp__render_txt(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
                 lexp__sbuf_printf(out, "送：%s\n", n->u.dist.send_to);
             if (n->u.dist.distribute_to)
                 lexp__sbuf_printf(out, "发：%s\n", n->u.dist.distribute_to);
+            /* the copy count closes the list; the 印发 line is the 版记's last */
+            if (n->u.dist.copies > 0)
+                lexp__sbuf_printf(out, "（共印%d份）\n", n->u.dist.copies);
             if (n->u.dist.printer || n->u.dist.date)
                 lexp__sbuf_printf(out, "%s  %s%s\n", n->u.dist.printer ? n->u.dist.printer : "",
                                   n->u.dist.date ? n->u.dist.date : "",
                                   n->u.dist.date ? "印发" : "");
-            if (n->u.dist.copies > 0)
-                lexp__sbuf_printf(out, "（共印%d份）\n", n->u.dist.copies);
             break;
         default: break;
         }

@@ -396,14 +396,15 @@ static int write_text_sheet(lexp__xbook *book, const lexp_doc *doc, const walk *
                 lexp__sbuf_printf(&b, "发：%s", n->u.dist.distribute_to);
                 rc = text_line(s, &b, 0, err);
             }
+            /* the copy count closes the list; the 印发 line is the 版记's last */
+            if (!rc && n->u.dist.copies > 0) {
+                lexp__sbuf_printf(&b, "（共印%d份）", n->u.dist.copies);
+                rc = text_line(s, &b, 0, err);
+            }
             if (!rc && (n->u.dist.printer || n->u.dist.date)) {
                 lexp__sbuf_printf(&b, "%s  %s%s", n->u.dist.printer ? n->u.dist.printer : "",
                                   n->u.dist.date ? n->u.dist.date : "",
                                   n->u.dist.date ? "印发" : "");
-                rc = text_line(s, &b, 0, err);
-            }
-            if (!rc && n->u.dist.copies > 0) {
-                lexp__sbuf_printf(&b, "（共印%d份）", n->u.dist.copies);
                 rc = text_line(s, &b, 0, err);
             }
             break;
