@@ -931,3 +931,46 @@ def test_distribution_order_is_the_pdfs(tmp_path):
     with open(out["txt"], encoding="utf-8") as f:
         lines = [re.sub(r"\s+", "", l) for l in f.read().splitlines()]
     assert [l for l in lines if l in want] == want, lines
+
+
+def test_banji_section_has_no_page_number(tmp_path):
+    """GB/T 9704: the 版记 page is even and unnumbered. The DOCX puts the
+    版记 in a last section of its own that starts on an even page
+    (w:type evenPage) with an empty footer; the text's section keeps the
+    "— N —" footers. LibreOffice 7.4 starts the section on a new page without
+    the number, but does not add the blank page an even start may need."""
+    tpl = tmp_path / "b.lxt"
+    tpl.write_text("---\npreset: gbt9704\ntitle: 通知\n---\n" + "正文。" * 400 +
+                   "\n\n::: distribution\nreport: 利通区民宗局\ncopies: 50\n:::\n",
+                   encoding="utf-8")
+    docx = str(tmp_path / "b.docx")
+    r = run([LEXPORT, "render", str(tpl), DATA, "-o", docx])
+    assert r.returncode == 0, r.stderr
+    p = parts(docx)
+    body = ET.fromstring(p["word/document.xml"]).find("w:body", NS)
+    rels = {x.get("Id"): x.get("Target") for x in ET.fromstring(p["word/_rels/document.xml.rels"])}
+    paras = body.findall("w:p", NS)
+    inner = [i for i, q in enumerate(paras) if q.find("w:pPr/w:sectPr", NS) is not None]
+    anchor = [i for i, q in enumerate(paras) if q.find(".//w:txbxContent", NS) is not None]
+    assert len(inner) == 1 and anchor == [inner[0] + 1], (inner, anchor)
+
+    def footers(sect):
+        return {f.get(w("type")): p["word/" + rels[f.get("{%s}id" % R)]]
+                for f in sect.findall("w:footerReference", NS)}
+    text_sect = paras[inner[0]].find("w:pPr/w:sectPr", NS)
+    last = body.find("w:sectPr", NS)
+    assert all(b"PAGE" in x for x in footers(text_sect).values()) and footers(text_sect)
+    assert set(footers(last)) == {"default", "even"}
+    assert not any(b"PAGE" in x or b"<w:t" in x for x in footers(last).values())
+    assert last.find("w:type", NS).get(w("val")) == "evenPage"
+    if shutil.which("soffice"):
+        prof = "file://" + str(tmp_path / "lo-profile")
+        run(["soffice", "-env:UserInstallation=" + prof, "--headless", "--convert-to", "pdf",
+             "--outdir", str(tmp_path), docx], timeout=240)
+        pdf = str(tmp_path / "b.pdf")
+        assert os.path.exists(pdf)
+        n = int(re.search(r"Pages:\s+(\d+)", run(["pdfinfo", pdf]).stdout).group(1))
+        pages = [run(["pdftotext", "-f", str(k), "-l", str(k), "-layout", pdf, "-"]).stdout
+                 for k in range(1, n + 1)]
+        assert "报：" in pages[-1] and not re.search(r"—\s*\d+\s*—", pages[-1]), pages[-1]
+        assert all(re.search(r"—\s*%d\s*—" % (k + 1), pg) for k, pg in enumerate(pages[:-1]))

@@ -118,8 +118,10 @@ def line_text(words):
 PAGENUM = re.compile(r"^—\d+—$")
 
 
-def check_layout(path):
-    """Typesetting rules on every line: returns a list of problems."""
+def check_layout(path, banji=False):
+    """Typesetting rules on every line: returns a list of problems. With
+    `banji` (a GB/T 9704 document with a 版记), the last page and blank
+    pages carry no page number."""
     problems = []
     pages = layout(path)
     for p, lines in enumerate(pages, 1):
@@ -141,6 +143,10 @@ def check_layout(path):
                                     f"({w.x0:.1f},{w.y0:.1f})-({w.x1:.1f},{w.y1:.1f})")
         # page numbers: "— N —", 4号 (14 pt), top 7 mm below the type area,
         # odd pages right and even pages left, one character in
+        if banji and (p == len(pages) or not [l for l in lines if l not in numbers]):
+            if numbers:
+                problems.append(f"page {p}: a page number on the 版记 page or a blank one")
+            continue
         if len(numbers) != 1:
             problems.append(f"page {p}: {len(numbers)} page numbers")
             continue
@@ -301,7 +307,7 @@ def test_text_comparison_can_fail(brief, tmp):
 @pytest.mark.parametrize("which", ["brief", "showcase"])
 def test_layout_rules(which, brief, showcase):
     path = {"brief": brief, "showcase": showcase}[which]["pdf"]
-    problems = check_layout(path)
+    problems = check_layout(path, banji=which == "showcase")
     assert not problems, "\n".join(problems)
 
 
@@ -756,3 +762,36 @@ def test_grid_28_characters_per_line(brief):
     assert ends, "no full lines found"
     assert max(abs(e) for e in ends) < TOL, ends
 
+
+def test_banji_on_an_even_page_without_number(tmp):
+    """GB/T 9704 (domain conventions §1): the 版记 is on the last page, which
+    is an even one; blank pages before it and the 版记 page carry no page
+    number; the pages before are numbered as usual. Text of several lengths:
+    the 版记 shares an even page with the text's end, moves from an odd page
+    to the next, or leaves a blank page behind."""
+    seen = collections.Counter()
+    for k in (1, 20, 22, 28, 32, 34, 54):
+        tpl = write(tmp, "banji.lxt", "---\npreset: gbt9704\ntitle: 关于开展民族团结宣传月活动的通知\n"
+                    "---\n" + ("各网格、各成员单位要充分认识民族团结工作的重要性，把各项工作落到实处。" * 3
+                               + "\n\n") * k +
+                    "::: distribution\nreport: 利通区民宗局\ncopies: 50\nprinter: 秦渠社区居委会\n"
+                    "date: 2024年9月30日\n:::\n")
+        pdf = os.path.join(tmp, "banji.pdf")
+        run("render", tpl, data_file(tmp), "-f", "pdf", "-o", pdf)
+        pages = layout(pdf)
+        n = len(pages)
+        texts = [[line_text(l) for l in lines] for lines in pages]
+        where = [p for p in range(n) if any(t.startswith("报：") for t in texts[p])]
+        assert where == [n - 1], (k, where, n)
+        assert n % 2 == 0, f"{k}: the 版记 is on page {n}, an odd page"
+        last_text = max(p for p in range(n) if any("落到实处" in t for t in texts[p]))
+        for p in range(n):
+            nums = [t for t in texts[p] if PAGENUM.match(t)]
+            if p <= last_text and p != n - 1:
+                assert nums == [f"—{p + 1}—"], (k, p + 1, nums)
+            else:
+                assert nums == [], f"{k}: page {p + 1} (blank or 版记) has number {nums}"
+                if p < n - 1:
+                    assert texts[p] == [], f"{k}: page {p + 1} should be blank: {texts[p][:3]}"
+        seen["shared" if last_text == n - 1 else "blank" if n - 1 - last_text > 1 else "moved"] += 1
+    assert seen["shared"] and seen["moved"] and seen["blank"], seen

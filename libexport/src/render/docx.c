@@ -38,6 +38,8 @@ static int write_parts(dx *c)
         return rc;
     if (c->footers == 2 && (rc = dx_write_footer(c, 1, "word/footer2.xml")))
         return rc;
+    if (c->banji_rid && (rc = dx_write_empty_footer(c, "word/footer3.xml")))
+        return rc;
     if ((rc = dx_write_core(c)) || (rc = dx_write_app(c)) ||
         (rc = dx_write_document_rels(c)) || (rc = dx_write_root_rels(c)) ||
         (rc = dx_write_content_types(c)))

@@ -108,6 +108,7 @@ typedef struct dx {
     int next_docpr;      /* unique ids of drawings (wp:docPr) */
 
     int footers;         /* 0: no page numbers; 1: one footer; 2: odd + even */
+    int banji_rid;       /* the empty footer of the 版记's own section, or 0 */
     int page_break;      /* a page break waits for the next block */
 
     /* geometry derived from the style, in points */
@@ -230,6 +231,8 @@ int dx_write_styles(dx *c);     /* docx_styles.c */
 int dx_write_font_table(dx *c); /* docx_styles.c */
 int dx_write_settings(dx *c);   /* docx_package.c */
 int dx_write_footer(dx *c, int even, const char *name);
+/* A footer without a page number (the 版记 page, GB/T 9704). */
+int dx_write_empty_footer(dx *c, const char *name);
 int dx_write_core(dx *c);
 int dx_write_app(dx *c);
 int dx_write_content_types(dx *c);

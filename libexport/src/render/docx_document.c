@@ -388,6 +388,8 @@ static void dist_line(dx *c, const char *label, const char *text)
     lexp__sbuf_free(&s);
 }
 
+static void sect_pr(dx *c, int banji);
+
 /* The 报尾 / 版记: between rules, full width, at the foot of the last page
  * and never split (GB/T 9704 §10; 简报 conventions). It is a text box
  * anchored to an empty paragraph where the text ends, its height computed
@@ -408,6 +410,21 @@ static void distribution(dx *c, const lexp_node *n)
     if (print)
         h += 1 + st->dist_rule_inner;
 
+    if (st->preset == LEXP_PRESET_GBT9704 && c->footers && !c->banji_rid) {
+        /* GB/T 9704: the 版记 page is an even one and carries no number. A
+         * section of its own, starting on an even page (Word and LibreOffice
+         * add a blank page when the text ends on an even one), with an
+         * empty footer. The paragraph ending the text's section is a
+         * one-point rule paragraph, without its border. */
+        c->banji_rid = c->next_rid++;
+        flush_break(c);
+        dx_start(c, "w:p");
+        dx_start(c, "w:pPr");
+        dx_val(c, "w:pStyle", DX_ST_RULE);
+        sect_pr(c, 0);
+        dx_end(c); /* pPr */
+        dx_end(c); /* p */
+    }
     dx_ppr anchor = {0};
     anchor.style = DX_ST_RULE;
     dx_para_begin(c, &anchor);
@@ -450,19 +467,31 @@ static void distribution(dx *c, const lexp_node *n)
 
 /* ---- section ----------------------------------------------------------------- */
 
-static void sect_pr(dx *c)
+/* The section's properties; `banji`: the 版记's own section, on an even
+ * page with an empty footer. */
+static void sect_pr(dx *c, int banji)
 {
     const lexp_style *st = c->st;
     char rid[16];
     dx_start(c, "w:sectPr");
-    if (c->footers >= 1) {
+    if (banji) {
+        snprintf(rid, sizeof rid, "rId%d", c->banji_rid);
+        static const char *const kinds[] = {"default", "even"};
+        for (int i = 0; i < 2; i++) {
+            dx_start(c, "w:footerReference");
+            dx_attr(c, "w:type", kinds[i]);
+            dx_attr(c, "r:id", rid);
+            dx_end(c);
+        }
+        dx_val(c, "w:type", "evenPage");
+    } else if (c->footers >= 1) {
         dx_start(c, "w:footerReference");
         dx_attr(c, "w:type", "default");
         snprintf(rid, sizeof rid, "rId%d", DX_RID_FOOTER1);
         dx_attr(c, "r:id", rid);
         dx_end(c);
     }
-    if (c->footers == 2) {
+    if (c->footers == 2 && !banji) {
         dx_start(c, "w:footerReference");
         dx_attr(c, "w:type", "even");
         snprintf(rid, sizeof rid, "rId%d", DX_RID_FOOTER2);
@@ -556,7 +585,7 @@ int dx_write_document(dx *c)
     flush_break(c);
     if (last_table) /* the body must not end with a table */
         styled_para(c, DX_ST_RULE, NULL);
-    sect_pr(c);
+    sect_pr(c, c->banji_rid != 0);
     dx_end(c); /* body */
     dx_end(c); /* document */
     return dx_part_end(c, "word/document.xml");

@@ -120,6 +120,22 @@ int dx_write_footer(dx *c, int even, const char *name)
     return dx_part_end(c, name);
 }
 
+int dx_write_empty_footer(dx *c, const char *name)
+{
+    int rc = dx_part_begin(c);
+    if (rc)
+        return rc;
+    dx_start(c, "w:ftr");
+    dx_attr(c, "xmlns:w", DX_NS_W);
+    dx_start(c, "w:p");
+    dx_ppr p = {0};
+    p.style = DX_ST_FOOTER;
+    dx_ppr_write(c, &p);
+    dx_end(c); /* p */
+    dx_end(c); /* ftr */
+    return dx_part_end(c, name);
+}
+
 /* ---- document properties ---------------------------------------------------------- */
 
 int dx_write_core(dx *c)
@@ -294,6 +310,8 @@ int dx_write_document_rels(dx *c)
         rel(c, DX_RID_FOOTER1, DX_REL "footer", "footer1.xml");
     if (c->footers == 2)
         rel(c, DX_RID_FOOTER2, DX_REL "footer", "footer2.xml");
+    if (c->banji_rid)
+        rel(c, c->banji_rid, DX_REL "footer", "footer3.xml");
     for (int i = 0; i < c->nmedia; i++) {
         const dx_media *m = &c->media[i];
         if (m->part < 0)

@@ -87,6 +87,7 @@ typedef struct lexp__lpage {
     lexp__litem *items;
     size_t n, cap;
     double area_x, area_y; /* the type area's top-left corner on this page */
+    uint8_t unnumbered;    /* no page number: the 版记 page, blank pages before it */
 } lexp__lpage;
 
 /* A bookmark: a heading and where it landed. */

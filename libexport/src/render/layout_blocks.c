@@ -313,6 +313,24 @@ int block_signature(LX *lx, const lexp_node *n)
     return 0;
 }
 
+/* GB/T 9704: the 版记 is on the last page, an even one (the back of the
+ * sheet); an odd page it would land on is left as it is — blank if nothing
+ * is on it — and the 版记 goes to the next. Blank pages before the 版记
+ * page and the 版记 page carry no page number (domain conventions §1). */
+static int banji_page(LX *lx)
+{
+    lexp__lpage *pg = lx->L->pages;
+    if (lx->page % 2 == 0) {
+        if (lx->fresh)
+            pg[lx->page].unnumbered = 1;
+        if (new_page(lx))
+            return -1;
+        pg = lx->L->pages;
+    }
+    pg[lx->page].unnumbered = 1;
+    return 0;
+}
+
 /* 报/送/发 lines between rules at the foot of the page, 共印N份 at the
  * right, then the optional 印发 line. */
 int block_distribution(LX *lx, const lexp_node *n)
@@ -363,6 +381,8 @@ int block_distribution(LX *lx, const lexp_node *n)
         rc = -1;
     if (rc == 0 && lx->y + h > lx->ah + EPS && !lx->fresh && new_page(lx))
         rc = -1;
+    if (rc == 0 && st->preset == LEXP_PRESET_GBT9704)
+        rc = banji_page(lx);
     if (rc == 0) {
         double top = lx->ah - h;
         double x0 = ax(lx), y0 = ay(lx);
@@ -433,6 +453,8 @@ int page_numbers(LX *lx)
     ts.line_pitch = st->pagenum_size;
     size_t np = lx->L->npages;
     for (size_t p = 0; p < np; p++) {
+        if (lx->L->pages[p].unnumbered)
+            continue;
         lx->page = (int)p;
         char buf[64];
         snprintf(buf, sizeof buf, "\u2014 %zu \u2014", p + 1);
