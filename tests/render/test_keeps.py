@@ -317,3 +317,17 @@ def test_one_blank_line_below_the_title(outs, tcase, fmt):
     gap = T.title_gap(T.glyphs(pdf, outs.tmp), doc)
     assert gap is not None, "no title found"
     assert 1.5 <= gap <= 2.5, "%.2f grid lines from the title to the text" % gap
+
+
+@need_gs
+def test_pdf_compressed_marks_keep_their_ink(outs, case):
+    """#12 item 5, measured on every template × sample: a mark set at half
+    width (、。，；：！？ at a line end or next to another mark) has at most
+    1 pt of empty advance between the character before it and its ink
+    (Ghostscript's glyph boxes, pdftoppm's raster). tests/unit/test_punct_ink.c
+    checks the same on the layout engine's positions and the fonts' boxes."""
+    pdf = outs.render(case, "pdf")
+    gaps = T.mark_gaps(pdf, T.glyphs(pdf, outs.tmp), outs.tmp)
+    bad = ["%r: %s pt" % (g, "no ink" if d is None else "%.2f" % d) for g, d in gaps
+           if d is None or d > 1.0]
+    assert not bad, "\n".join(bad[:10])

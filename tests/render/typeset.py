@@ -396,3 +396,38 @@ def title_gap(pgs, doc, pitch=225 * MM / 22):
         elif last is not None and line[0].base > last:
             return (line[0].base - last) / pitch
     return None
+
+
+MARKS = "、。，；：！？"
+
+
+def mark_gaps(pdf, pgs, tmpdir, dpi=216):
+    """For every full-width mark set at half width (its box narrower than
+    0.9 em, after a character on its line): the empty advance between the
+    end of the character before it and the mark's first ink, in pt, from
+    pdftoppm's raster. [(glyph, gap)]; a mark without ink gives None."""
+    from PIL import Image
+    out = []
+    k = dpi / 72
+    for pi, page in enumerate(pgs):
+        todo = []
+        for line in glyph_lines(page):
+            for prev, g in zip(line, line[1:]):
+                if g.ch in MARKS and g.x1 - g.x0 < 0.9 * g.size and g.base <= AREA_BOTTOM + 3:
+                    todo.append((prev, g))
+        if not todo:
+            continue
+        stem = "%s/ink-%d" % (tmpdir, pi)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(pi + 1), "-l",
+                        str(pi + 1), "-singlefile", "-png", pdf, stem], check=True)
+        img = Image.open(stem + ".png").convert("L")
+        px = img.load()
+        for prev, g in todo:
+            start, ink = prev.x1, None
+            rows = range(int((g.base - 0.8 * g.size) * k), int((g.base + 0.3 * g.size) * k))
+            for col in range(int(start * k), int(g.x1 * k) + 1):
+                if any(px[col, row] < 160 for row in rows):
+                    ink = col / k
+                    break
+            out.append((g, None if ink is None else ink - start))
+    return out
