@@ -150,6 +150,9 @@ int lexp__py_whole(lexp_eval *e, const lexp_expr *site, const lexp_value *v, con
  * filters_py.c's tables; `for x in xs if cond` (EX_LOOPIF); the item before
  * or after the current one of a loop (undefined at the edges). */
 const lexp_filter_def *lexp__jfilter_find_more(const char *name, size_t len);
+/* The entry of table t[0..n) named name[0..len), or NULL. */
+const lexp_filter_def *lexp__fdef_find(const lexp_filter_def *t, size_t n, const char *name,
+                                       size_t len);
 const lexp_filter_def *lexp__jcall_find_more(const char *name, size_t len);
 const lexp_value *lexp__jinja_loop_filter(lexp_eval *e, const lexp_expr *x);
 const lexp_value *lexp__jinja_loop_item(lexp_eval *e, const lexp_loop *l, int64_t i);

@@ -1047,8 +1047,8 @@ static const lexp_filter_def jcalls[] = {
     D("cycle", cycle, 0, 8, ""),
 };
 
-static const lexp_filter_def *find(const lexp_filter_def *t, size_t n, const char *name,
-                                   size_t len)
+const lexp_filter_def *lexp__fdef_find(const lexp_filter_def *t, size_t n, const char *name,
+                                       size_t len)
 {
     for (size_t i = 0; i < n; i++)
         if (strlen(t[i].name) == len && memcmp(t[i].name, name, len) == 0)
@@ -1058,13 +1058,13 @@ static const lexp_filter_def *find(const lexp_filter_def *t, size_t n, const cha
 
 const lexp_filter_def *lexp__jfilter_find(const char *name, size_t len)
 {
-    const lexp_filter_def *d = find(jfilters, sizeof jfilters / sizeof *jfilters, name, len);
+    const lexp_filter_def *d = lexp__fdef_find(jfilters, sizeof jfilters / sizeof *jfilters, name, len);
     return d ? d : lexp__jfilter_find_more(name, len);
 }
 
 const lexp_filter_def *lexp__jcall_find(const char *name, size_t len)
 {
-    const lexp_filter_def *d = find(jcalls, sizeof jcalls / sizeof *jcalls, name, len);
+    const lexp_filter_def *d = lexp__fdef_find(jcalls, sizeof jcalls / sizeof *jcalls, name, len);
     return d ? d : lexp__jcall_find_more(name, len);
 }
 

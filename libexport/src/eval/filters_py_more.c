@@ -978,23 +978,15 @@ static const lexp_filter_def more_calls[] = {
     D("changed", changed, 0, 8, ""),
 };
 
-static const lexp_filter_def *find(const lexp_filter_def *t, size_t n, const char *name,
-                                   size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(t[i].name) == len && memcmp(t[i].name, name, len) == 0)
-            return &t[i];
-    return NULL;
-}
 
 const lexp_filter_def *lexp__jfilter_find_more(const char *name, size_t len)
 {
-    return find(more, sizeof more / sizeof *more, name, len);
+    return lexp__fdef_find(more, sizeof more / sizeof *more, name, len);
 }
 
 const lexp_filter_def *lexp__jcall_find_more(const char *name, size_t len)
 {
-    return find(more_calls, sizeof more_calls / sizeof *more_calls, name, len);
+    return lexp__fdef_find(more_calls, sizeof more_calls / sizeof *more_calls, name, len);
 }
 
 /* Jinja's builtins lexport has not, and what to write instead. */

@@ -168,6 +168,8 @@ typedef struct fx_rel {
     char *id, *type, *target;
 } fx_rel;
 int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *n);
+/* The name of part's relationships part ("" gives the package's). */
+void fx_rels_name(const char *part, char *name, size_t size);
 
 /* What the main part of a package must be, to tell a Word document from a
  * workbook (and say so when a file carries the other's extension). */

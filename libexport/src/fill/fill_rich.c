@@ -807,11 +807,7 @@ int dx_links_store(dx *x, xmlDocPtr doc, const char *part)
     if (!x->links || x->links->n == 0)
         return 0;
     char name[600];
-    const char *slash = strrchr(part, '/');
-    if (slash)
-        snprintf(name, sizeof name, "%.*s/_rels/%s.rels", (int)(slash - part), part, slash + 1);
-    else
-        snprintf(name, sizeof name, "_rels/%s.rels", part);
+    fx_rels_name(part, name, sizeof name);
     fx_entry *e = fx_pkg_find(&c->pkg, name);
     xmlDocPtr rd;
     if (e) {

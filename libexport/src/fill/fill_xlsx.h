@@ -144,6 +144,8 @@ void xs_del_attr(xmlNodePtr n, const char *name);
 char *xs_text_dup(const xmlNode *n);
 void xs_rich_text(const xmlNode *n, lexp__sbuf *b);
 xs_sheet *xs_find_sheet(xs_book *B, const char *name, size_t n, int quoted);
+/* The word of a block tag kind: "for", "endif" … */
+const char *xs_tag_word(int k);
 int xs_looks_quoted(const char *s, const char *formula_start);
 /* fill_xlsx_map.c */
 fx_op *xs_loop_of(const xs_sheet *s, uint32_t t);

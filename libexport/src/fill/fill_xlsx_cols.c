@@ -17,15 +17,6 @@
 
 #include "fill_xlsx.h"
 
-static const char *word_of(int k)
-{
-    return k == TAG_FOR      ? "for"
-           : k == TAG_IF     ? "if"
-           : k == TAG_ELIF   ? "elif"
-           : k == TAG_ELSE   ? "else"
-           : k == TAG_ENDFOR ? "endfor"
-                             : "endif";
-}
 
 /* ---- structure --------------------------------------------------------- */
 
@@ -53,7 +44,7 @@ int xs_col_structure(xs_book *B, xs_sheet *s, xs_row *row)
                            "several block tags makes blocks over its columns, which open and "
                            "close in that row; to end a block over rows, put '{%% %s %%}' in "
                            "a row with no other block tag",
-                           word_of(k), col, row->r, row->r, word_of(k));
+                           xs_tag_word(k), col, row->r, row->r, xs_tag_word(k));
         } else if (k == TAG_ENDFOR || k == TAG_ENDIF) {
             depth--;
         }

@@ -273,7 +273,7 @@ static int formula_tags(xs_book *B, xs_sheet *s, xs_row *row, xs_cell *cell)
     return 0;
 }
 
-static const char *tag_name(int k)
+const char *xs_tag_word(int k)
 {
     return k == TAG_FOR      ? "for"
            : k == TAG_IF     ? "if"
@@ -298,7 +298,7 @@ static int row_statements(fx_ctx *c, xs_row *row)
         return fx_fail(c, LEXP_ESYNTAX, row->tag->line, row->tag->col,
                        "row %u holds a '{%%tr %%}' tag and a '{%% %s %%}' in another cell: "
                        "give each statement over rows a row of its own",
-                       row->r, tag_name(first->stmt->t.kind));
+                       row->r, xs_tag_word(first->stmt->t.kind));
     if (n == 1) {
         row->tag = first->stmt;
         row->tag_cell = first;
@@ -429,7 +429,7 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
                     rc = fx_fail(c, LEXP_ESYNTAX, row->tag->line, row->tag->col,
                                  "'{%% %s %%}' between rows stands in a row of its own (which "
                                  "is removed); row %u holds other values as well",
-                                 tag_name(row->tag->t.kind), row->r);
+                                 xs_tag_word(row->tag->t.kind), row->r);
                     break;
                 }
                 if (has && row->tag->scope == 0) {
@@ -443,7 +443,7 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
                                  "a '{%%tr %%}' tag stands alone in its row, which is removed; "
                                  "row %u holds other values as well (a '{%% %s %%}' without "
                                  "'tr' keeps its row, with the tag's cell emptied)",
-                                 row->r, tag_name(row->tag->t.kind));
+                                 row->r, xs_tag_word(row->tag->t.kind));
                     break;
                 }
             }
@@ -500,7 +500,7 @@ int xs_sheet_compile(xs_book *B, xs_sheet *s)
                 rc = fx_fail(c, LEXP_ESYNTAX, cell.stmt->line, cell.stmt->col,
                              "'{%% %s %%}' alone in the page header or footer: a block there "
                              "opens and closes in the same header or footer",
-                             tag_name(cell.stmt->t.kind));
+                             xs_tag_word(cell.stmt->t.kind));
             if (rc == 0 && (fake.tag || cell.kind == XC_TEXT || cell.kind == XC_TYPED)) {
                 if (fake.tag)
                     rc = fx_fail(c, LEXP_ESYNTAX, 0, 0,

@@ -388,17 +388,22 @@ static char *resolve(const char *part, const char *target)
     return r.ptr;
 }
 
+/* word/document.xml → word/_rels/document.xml.rels; "" → _rels/.rels */
+void fx_rels_name(const char *part, char *name, size_t size)
+{
+    const char *slash = strrchr(part, '/');
+    if (slash)
+        snprintf(name, size, "%.*s/_rels/%s.rels", (int)(slash - part), part, slash + 1);
+    else
+        snprintf(name, size, "_rels/%s.rels", part);
+}
+
 int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
 {
     *out = NULL;
     *nout = 0;
-    /* word/document.xml → word/_rels/document.xml.rels; "" → _rels/.rels */
     char name[512];
-    const char *slash = strrchr(part, '/');
-    if (slash)
-        snprintf(name, sizeof name, "%.*s/_rels/%s.rels", (int)(slash - part), part, slash + 1);
-    else
-        snprintf(name, sizeof name, "_rels/%s.rels", part);
+    fx_rels_name(part, name, sizeof name);
     fx_entry *e = fx_pkg_find(&c->pkg, name);
     if (!e)
         return 0;
