@@ -570,6 +570,57 @@ LEXP_EXPORT int lexp_fill_memory(lexp_buf *out, const void *bytes, size_t size, 
                                  const lexp_data *data, const lexp_render_options *opt,
                                  lexp_error *err);
 
+/**
+ * A prepared office template: the package read, checked and inflated once,
+ * to fill many times. Loading applies every limit and check lexp_fill
+ * applies to the package (LEXP_FILL_MAX_*, encryption, macros, DOCTYPE or
+ * ENTITY declarations, part names, duplicate entries) and reports the same
+ * errors with the same codes and messages; a fill then reads nothing
+ * again, and copies the parts it leaves alone as their compressed bytes.
+ * Filling a prepared template gives the same bytes as lexp_fill of the
+ * same file with the same data and options.
+ *
+ * A prepared template is immutable: any number of threads may fill one at
+ * once. It holds a copy of the file and its inflated parts (for a typical
+ * Word template about 25 times the file size).
+ *
+ * With an engine, loading goes through the engine's cache (below) and the
+ * template may be shared with other callers; free it all the same.
+ */
+typedef struct lexp_office_template lexp_office_template;
+
+/** Prepare the .docx or .xlsx file at `path`. Errors as lexp_fill's
+ *  (LEXP_EIO, LEXP_EINVAL, LEXP_ESYNTAX, LEXP_ELIMIT); `*out` is NULL on
+ *  failure. */
+LEXP_EXPORT int lexp_office_template_load(lexp_office_template **out, lexp_engine *engine,
+                                          const char *path, lexp_error *err);
+
+/** Prepare a template held in memory (the bytes are copied); `name`
+ *  (e.g. "form.docx") gives the type and is used in errors. */
+LEXP_EXPORT int lexp_office_template_load_memory(lexp_office_template **out,
+                                                 lexp_engine *engine, const void *bytes,
+                                                 size_t size, const char *name,
+                                                 lexp_error *err);
+
+/** Fill a prepared template: as lexp_fill (`opt->engine` is not needed). */
+LEXP_EXPORT int lexp_office_template_fill(lexp_buf *out, const lexp_office_template *tpl,
+                                          const lexp_data *data,
+                                          const lexp_render_options *opt, lexp_error *err);
+
+/** Release a prepared template (NULL is fine). */
+LEXP_EXPORT void lexp_office_template_free(lexp_office_template *tpl);
+
+/** The engine's cache of prepared office templates. lexp_fill and
+ *  lexp_fill_memory with `opt->engine`, and the loads above with an
+ *  engine, keep prepared templates there: a file by path, size and
+ *  modification time (a file changed on disk is prepared anew), bytes in
+ *  memory by name and size, compared byte for byte with the cached copy.
+ *  At most this many templates and bytes (file plus inflated parts) are
+ *  kept; the least recently used go first, and a template over the byte
+ *  bound on its own is filled without being cached. */
+#define LEXP_ENGINE_OFFICE_TEMPLATES 16
+#define LEXP_ENGINE_OFFICE_BYTES (256u * 1024u * 1024u)
+
 /** 1 if `month` is a valid "YYYY-MM" (year 1900–9999), else 0. */
 LEXP_EXPORT int lexp_month_valid(const char *month);
 

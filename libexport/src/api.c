@@ -148,6 +148,8 @@ void lexp_engine_free(lexp_engine *e)
         e->pdf_fonts_free(e->pdf_fonts);
     if (e->pdf_images && e->pdf_images_free)
         e->pdf_images_free(e->pdf_images);
+    if (e->office && e->office_free)
+        e->office_free(e->office);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }

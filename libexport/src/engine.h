@@ -20,6 +20,9 @@ struct lexp_engine {
     /* Prepared images of the PDF renderer (render/pdf_images.c). */
     void *pdf_images;
     void (*pdf_images_free)(void *);
+    /* Prepared office templates (fill/fill_prepared.c). */
+    void *office;
+    void (*office_free)(void *);
 };
 
 void lexp__engine_lock(lexp_engine *e);

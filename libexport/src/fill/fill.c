@@ -101,10 +101,12 @@ static int not_fillable(const char *name, lexp_error *err)
                            "cannot fill this file: an office template is a .docx or .xlsx file");
 }
 
-static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
-                const lexp_data *data, const lexp_render_options *opt, lexp_error *err)
+/* Fill from the bytes of a package, or (t not NULL) from a prepared one. */
+static int fill(lexp_buf *out, const lexp_office_template *t, const void *bytes, size_t size,
+                const char *name, const lexp_data *data, const lexp_render_options *opt,
+                lexp_error *err)
 {
-    int type = type_of(name);
+    int type = t ? t->type : type_of(name);
     if (type < 0)
         return not_fillable(name, err);
     lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
@@ -121,7 +123,7 @@ static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
     if (!c.host) {
         rc = fx_oom(&c);
     } else {
-        rc = fx_pkg_open(&c, bytes, size);
+        rc = t ? fx_pkg_borrow(&c, t) : fx_pkg_open(&c, bytes, size);
         if (rc == 0)
             rc = type == LEXP_FORMAT_DOCX ? fx_docx(&c) : fx_xlsx(&c);
         if (rc == 0) {
@@ -149,6 +151,55 @@ static int fill(lexp_buf *out, const void *bytes, size_t size, const char *name,
     return rc;
 }
 
+int fx_check_size(size_t size, const char *name, lexp_error *e)
+{
+    if (size > FX_MAX_FILE)
+        return lexp__error_set(e, LEXP_ELIMIT, name, 0, 0, NULL,
+                               "the template is %.1f MB; the limit is %u MB",
+                               (double)size / 1048576.0, FX_MAX_FILE >> 20);
+    return 0;
+}
+
+int fx_check_name(const char *name, lexp_error *e)
+{
+    return type_of(name) < 0 ? not_fillable(name, e) : 0;
+}
+
+int fx_fill_prepared(lexp_buf *out, const lexp_office_template *t, const lexp_data *data,
+                     const lexp_render_options *opt, lexp_error *e)
+{
+    return fill(out, t, NULL, 0, t->name, data, opt, e);
+}
+
+/* Read and check a package once (fill_prepared.c keeps the result). */
+int fx_prepare(lexp_office_template *t, lexp_error *err)
+{
+    int type = type_of(t->name);
+    if (type < 0)
+        return not_fillable(t->name, err);
+    t->type = type;
+    fx_ctx c;
+    memset(&c, 0, sizeof c);
+    c.name = t->name;
+    c.err = err;
+    int rc = fx_pkg_open(&c, t->bytes, t->size);
+    if (rc == 0) {
+        for (int i = 0; i < c.pkg.n; i++) {
+            fx_entry_tags(&c.pkg.e[i]);
+            t->inflated += c.pkg.e[i].len;
+        }
+        t->e = c.pkg.e;
+        t->n = c.pkg.n;
+        c.pkg.e = NULL;
+        c.pkg.n = 0;
+    } else {
+        fx_locate(&c);
+        rc = err->code;
+    }
+    fx_pkg_close(&c.pkg); /* the zip; the bytes stay with t */
+    return rc;
+}
+
 int lexp_fill_memory(lexp_buf *out, const void *bytes, size_t size, const char *name,
                      const lexp_data *data, const lexp_render_options *opt, lexp_error *err)
 {
@@ -161,11 +212,11 @@ int lexp_fill_memory(lexp_buf *out, const void *bytes, size_t size, const char *
     out->size = 0;
     if (!name)
         name = "<template>";
-    if (size > FX_MAX_FILE)
-        return lexp__error_set(e, LEXP_ELIMIT, name, 0, 0, NULL,
-                               "the template is %.1f MB; the limit is %u MB",
-                               (double)size / 1048576.0, FX_MAX_FILE >> 20);
-    return fill(out, bytes, size, name, data, opt, e);
+    if (fx_check_size(size, name, e))
+        return e->code;
+    if (opt && opt->engine)
+        return fx_fill_cached(out, opt->engine, NULL, bytes, size, name, data, opt, e);
+    return fill(out, NULL, bytes, size, name, data, opt, e);
 }
 
 int lexp_fill(lexp_buf *out, const char *template_path, const lexp_data *data,
@@ -180,12 +231,15 @@ int lexp_fill(lexp_buf *out, const char *template_path, const lexp_data *data,
     out->size = 0;
     if (type_of(template_path) < 0)
         return not_fillable(template_path, e);
+    if (opt && opt->engine)
+        return fx_fill_cached(out, opt->engine, template_path, NULL, 0, template_path, data,
+                              opt, e);
     char *bytes = NULL;
     size_t size = 0;
     int rc = lexp__read_file(&bytes, &size, template_path, FX_MAX_FILE, e);
     if (rc)
         return rc;
-    rc = fill(out, bytes, size, template_path, data, opt, e);
+    rc = fill(out, NULL, bytes, size, template_path, data, opt, e);
     free(bytes);
     return rc;
 }

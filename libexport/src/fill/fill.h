@@ -21,6 +21,7 @@
 #define LEXP_FILL_H
 
 #include <libxml/tree.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <zip.h>
 
@@ -53,6 +54,8 @@ typedef struct fx_entry {
     size_t len;
     zip_uint16_t dtime, ddate; /* DOS time of the template's entry */
     int dir;                   /* a directory entry */
+    int shared;  /* name and data belong to a prepared template (not freed) */
+    int tags;    /* could the part hold tags (fx_maybe_tags): 1, 0, or -1 not yet known */
     /* set by the filler */
     unsigned char *out; /* new content (xmlFree'd if out_xml, else free'd) */
     size_t outlen;
@@ -66,6 +69,20 @@ typedef struct fx_pkg {
     fx_entry *e;
     int n;
 } fx_pkg;
+
+/* A prepared office template (lexp_office_template_load): the package
+ * read and checked once. Immutable after load except for its reference
+ * count, so fills of one template run in parallel. */
+struct lexp_office_template {
+    char *name;           /* for errors */
+    int type;             /* LEXP_FORMAT_DOCX or _XLSX */
+    unsigned char *bytes; /* the package as read: entries are copied from it */
+    size_t size;
+    fx_entry *e;          /* every entry inflated, with its tags flag */
+    int n;
+    size_t inflated;      /* bytes of the entries, for the engine's bound */
+    _Atomic int refs;
+};
 
 /* ---- one fill ---------------------------------------------------------- */
 
@@ -102,9 +119,27 @@ int fx_oom(fx_ctx *c);
 int fx_eval_begin(fx_ctx *c);
 void fx_eval_end(fx_ctx *c);
 
+/* ---- fill.c / fill_prepared.c ----------------------------------------- */
+
+int fx_check_size(size_t size, const char *name, lexp_error *e);
+int fx_check_name(const char *name, lexp_error *e);
+/* Read t->bytes (named t->name) into t: type, entries, checks. */
+int fx_prepare(lexp_office_template *t, lexp_error *err);
+int fx_fill_prepared(lexp_buf *out, const lexp_office_template *t, const lexp_data *data,
+                     const lexp_render_options *opt, lexp_error *e);
+/* lexp_fill(path) or lexp_fill_memory(bytes) through the engine's cache. */
+int fx_fill_cached(lexp_buf *out, lexp_engine *eng, const char *path, const void *bytes,
+                   size_t size, const char *name, const lexp_data *data,
+                   const lexp_render_options *opt, lexp_error *e);
+
 /* ---- fill_zip.c --------------------------------------------------------- */
 
 int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size);
+/* The package of a prepared template (fill_prepared.c): its entries are
+ * borrowed, its zip reopened over the template's bytes for copying. */
+int fx_pkg_borrow(fx_ctx *c, const lexp_office_template *t);
+/* fx_maybe_tags of an entry's template bytes, computed once. */
+int fx_entry_tags(fx_entry *e);
 void fx_pkg_close(fx_pkg *p);
 fx_entry *fx_pkg_find(fx_pkg *p, const char *name);
 /* Replace an entry's content with bytes owned by the package from now on. */

@@ -1044,7 +1044,7 @@ static unsigned max_docpr(xmlNodePtr root)
 
 static int fill_part(fx_ctx *c, fx_entry *e)
 {
-    if (!fx_maybe_tags((const char *)e->data, e->len))
+    if (!fx_entry_tags(e))
         return 0;
     c->part = e->name;
     c->located = 0;

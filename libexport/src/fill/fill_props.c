@@ -124,7 +124,7 @@ int fx_fill_props(fx_ctx *c)
         if (strcmp(rels[i].type, "core-properties") == 0)
             e = fx_pkg_find(&c->pkg, rels[i].target);
     fx_rels_free(rels, n);
-    if (!e || e->removed || !fx_maybe_tags((const char *)e->data, e->len))
+    if (!e || e->removed || !fx_entry_tags(e))
         return 0;
     c->part = e->name;
     c->located = 0;

@@ -339,7 +339,7 @@ static int book_fill(xs_book *B)
         if (strcmp(rels[i].type, "worksheet") && strcmp(rels[i].type, "sharedStrings"))
             continue;
         fx_entry *e = fx_pkg_find(&c->pkg, rels[i].target);
-        maybe = e && fx_maybe_tags((const char *)e->data, e->len);
+        maybe = e && fx_entry_tags(e);
     }
     int rc = 0;
     xmlDocPtr wdoc = NULL;
@@ -384,7 +384,7 @@ static int book_fill(xs_book *B)
         xs_sheet *s = &B->sheets[i];
         if (!s->e)
             continue;
-        int may = fx_maybe_tags((const char *)s->e->data, s->e->len) ||
+        int may = fx_entry_tags(s->e) ||
                   (B->sst_tags && strstr((const char *)s->e->data, "t=\"s\""));
         if (!may)
             continue;

@@ -13,7 +13,7 @@ int xs_sst_load(xs_book *B, const char *part)
 {
     fx_ctx *c = B->c;
     fx_entry *e = fx_pkg_find(&c->pkg, part);
-    if (!e || !fx_maybe_tags((const char *)e->data, e->len))
+    if (!e || !fx_entry_tags(e))
         return 0;
     c->part = e->name;
     c->located = 0;

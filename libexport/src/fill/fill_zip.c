@@ -143,6 +143,57 @@ static int read_entry(fx_ctx *c, zip_t *za, zip_uint64_t i, const zip_stat_t *st
     return 0;
 }
 
+/* Open the zip over bytes (not copied: they must outlive the package). */
+static int zip_over(fx_ctx *c, fx_pkg *p, const void *bytes, size_t size, int flags)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    p->src = zip_source_buffer_create(bytes, size, 0, &ze);
+    if (!p->src) {
+        zip_error_fini(&ze);
+        return fx_oom(c);
+    }
+    p->za = zip_open_from_source(p->src, flags, &ze);
+    if (!p->za) {
+        int zc = zip_error_code_zip(&ze);
+        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "%s (%s)",
+                         zc == ZIP_ER_NOZIP ? "not a zip archive, or one whose directory is "
+                                              "missing (a truncated file?)"
+                                            : "the zip archive is damaged or truncated",
+                         zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        zip_source_free(p->src);
+        p->src = NULL;
+        return rc;
+    }
+    zip_error_fini(&ze);
+    return 0;
+}
+
+int fx_entry_tags(fx_entry *e)
+{
+    if (e->tags < 0)
+        e->tags = fx_maybe_tags((const char *)e->data, e->len);
+    return e->tags;
+}
+
+int fx_pkg_borrow(fx_ctx *c, const lexp_office_template *t)
+{
+    fx_pkg *p = &c->pkg;
+    /* checked when the template was prepared: the same bytes open the same way */
+    int rc = zip_over(c, p, t->bytes, t->size, ZIP_RDONLY);
+    if (rc)
+        return rc;
+    p->e = malloc((size_t)t->n * sizeof *p->e);
+    if (!p->e)
+        return fx_oom(c);
+    memcpy(p->e, t->e, (size_t)t->n * sizeof *p->e);
+    p->n = t->n;
+    for (int i = 0; i < p->n; i++)
+        p->e[i].shared = 1;
+    return 0;
+}
+
 int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
 {
     fx_pkg *p = &c->pkg;
@@ -157,27 +208,9 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
         return fx_fail(c, LEXP_ESYNTAX, 0, 0,
                        "not a zip archive: .docx and .xlsx files are zip packages (is the "
                        "file damaged or of another type?)");
-    zip_error_t ze;
-    zip_error_init(&ze);
-    p->src = zip_source_buffer_create(bytes, size, 0, &ze);
-    if (!p->src) {
-        zip_error_fini(&ze);
-        return fx_oom(c);
-    }
-    p->za = zip_open_from_source(p->src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
-    if (!p->za) {
-        int zc = zip_error_code_zip(&ze);
-        int rc = fx_fail(c, LEXP_ESYNTAX, 0, 0, "%s (%s)",
-                         zc == ZIP_ER_NOZIP ? "not a zip archive, or one whose directory is "
-                                              "missing (a truncated file?)"
-                                            : "the zip archive is damaged or truncated",
-                         zip_error_strerror(&ze));
-        zip_error_fini(&ze);
-        zip_source_free(p->src);
-        p->src = NULL;
-        return rc;
-    }
-    zip_error_fini(&ze);
+    int zrc = zip_over(c, p, bytes, size, ZIP_RDONLY | ZIP_CHECKCONS);
+    if (zrc)
+        return zrc;
     zip_int64_t n = zip_get_num_entries(p->za, 0);
     if (n <= 0)
         return fx_fail(c, LEXP_ESYNTAX, 0, 0, "the zip archive is empty");
@@ -193,6 +226,7 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
     uint64_t total = 0;
     for (zip_int64_t i = 0; i < n; i++) {
         fx_entry *e = &p->e[i];
+        e->tags = -1;
         zip_stat_t st;
         zip_stat_init(&st);
         if (zip_stat_index(p->za, (zip_uint64_t)i, 0, &st) < 0 || !(st.valid & ZIP_STAT_NAME))
@@ -286,8 +320,10 @@ void fx_pkg_close(fx_pkg *p)
 {
     for (int i = 0; i < p->n; i++) {
         fx_entry *e = &p->e[i];
-        free(e->name);
-        free(e->data);
+        if (!e->shared) {
+            free(e->name);
+            free(e->data);
+        }
         if (e->out_xml)
             xmlFree(e->out);
         else
@@ -319,6 +355,7 @@ fx_entry *fx_pkg_add(fx_pkg *p, const char *name)
     p->e = v;
     fx_entry *e = &v[p->n];
     memset(e, 0, sizeof *e);
+    e->tags = -1;
     if (!(e->name = strdup(name)))
         return NULL;
     p->n++;
