@@ -157,6 +157,9 @@ const char *fx_find_doctype(const char *s, size_t n);
 char *fx_content_type(fx_ctx *c, const char *part);
 /* Parse a part: no network, no DTD, no entities, depth-capped. NULL on error. */
 xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e);
+/* fill_save.c: the bytes xmlDocDumpMemoryEnc(doc, "UTF-8") gives, into b;
+ * 1 for a tree it leaves to libxml2 (b then holds a partial result). */
+int fx_xml_save(const xmlDoc *doc, lexp__sbuf *b);
 /* Serialise a changed part into its entry. */
 int fx_xml_store(fx_ctx *c, fx_entry *e, xmlDocPtr doc);
 /* 1 if `n` is an element with local name `name` (any namespace). */

@@ -162,6 +162,16 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
 
 int fx_xml_store(fx_ctx *c, fx_entry *e, xmlDocPtr doc)
 {
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    if (fx_xml_save(doc, &b) == 0 && !b.oom && b.len) {
+        fx_pkg_set(e, (unsigned char *)b.ptr, b.len, 0);
+        return 0;
+    }
+    if (b.oom) {
+        lexp__sbuf_free(&b);
+        return fx_oom(c);
+    }
+    lexp__sbuf_free(&b); /* a tree fx_xml_save leaves to libxml2 */
     xmlChar *mem = NULL;
     int len = 0;
     xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
