@@ -534,6 +534,11 @@ LEXP_EXPORT int lexp_batch(lexp_batch_result *res, const char *const *inputs, si
  * the output keeps the template's entry order and timestamps, so the same
  * input gives the same bytes.
  *
+ * With `opt->engine`, the template is prepared once and kept by the engine
+ * (lexp_office_template_load, below): later fills of the same file (path,
+ * size and modification time) or the same bytes skip reading the package.
+ * The result and the errors are the same as without an engine.
+ *
  * Errors: `file` is the template's path (or `name`); `line` is the
  * paragraph within the part (Word: every w:p counts, in document order,
  * from 1) or the template's row (Excel); `column` is the character within

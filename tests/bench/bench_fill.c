@@ -12,6 +12,13 @@
  *                             median of 20
  *   fill_xlsx_1000_bytes      its size
  *   fill_untouched_ms         a 20-part package without tags (a copy)
+ *   fill_docx_styled_*        the form with 30 rows in a package shaped like
+ *                             Word's (styles.xml 350 KB and stylesWithEffects
+ *                             430 KB inflated, a theme): _ms lexp_fill_memory
+ *                             without an engine, _engine_ms with one (the
+ *                             prepared template cached), _prepared_ms
+ *                             lexp_office_template_fill, _load_ms preparing
+ *                             it; medians of 100
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +125,109 @@ static double time_fill(const unsigned char *tpl, size_t n, const char *name,
     return m;
 }
 
+/* A large part like Word's styles: n repetitive w:style elements. */
+static char *styles(int n)
+{
+    size_t cap = (size_t)n * 400 + 256;
+    char *s = malloc(cap);
+    size_t k = (size_t)snprintf(s, cap, "<?xml version=\"1.0\" encoding=\"UTF-8\" "
+                                        "standalone=\"yes\"?>\n<w:styles xmlns:w=\"" OM_W "\">");
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(s + k, cap - k,
+                              "<w:style w:type=\"paragraph\" w:styleId=\"S%d\"><w:name "
+                              "w:val=\"Style %d\"/><w:basedOn w:val=\"Normal\"/><w:uiPriority "
+                              "w:val=\"%d\"/><w:pPr><w:spacing w:before=\"%d\" w:after=\"0\" "
+                              "w:line=\"560\" w:lineRule=\"exact\"/></w:pPr><w:rPr><w:rFonts "
+                              "w:ascii=\"Times New Roman\" w:eastAsia=\"仿宋_GB2312\"/><w:sz "
+                              "w:val=\"32\"/></w:rPr></w:style>",
+                              i, i, i % 99, (i * 7) % 240);
+    snprintf(s + k, cap - k, "</w:styles>");
+    return s;
+}
+
+static void styled(void)
+{
+    size_t dn = strlen(FORM) + 512;
+    char *doc = malloc(dn);
+    snprintf(doc, dn,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+             "<w:document xmlns:w=\"" OM_W "\"><w:body>%s<w:sectPr/></w:body></w:document>",
+             FORM);
+    char *st = styles(900), *swe = styles(1100), *theme = styles(30);
+    om_part parts[] = {
+        {"[Content_Types].xml",
+         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas."
+         "openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" "
+         "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default "
+         "Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/"
+         "document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument."
+         "wordprocessingml.document.main+xml\"/></Types>"},
+        {"_rels/.rels",
+         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"" OM_PR "\">"
+         "<Relationship Id=\"rId1\" Type=\"" OM_R "/officeDocument\" "
+         "Target=\"word/document.xml\"/></Relationships>"},
+        {"word/document.xml", doc},
+        {"word/_rels/document.xml.rels",
+         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"" OM_PR "\">"
+         "<Relationship Id=\"rId1\" Type=\"" OM_R "/styles\" Target=\"styles.xml\"/>"
+         "</Relationships>"},
+        {"word/styles.xml", st},
+        {"word/stylesWithEffects.xml", swe},
+        {"word/theme/theme1.xml", theme}};
+    size_t n, size;
+    unsigned char *tpl = om_zip(parts, 7, &n);
+    lexp_data *d = data_with(30);
+    enum { R = 100 };
+    double t[R];
+    lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
+    o.month = "2024-09";
+    lexp_error e;
+    printf("fill_docx_styled_ms: %.3f\n", time_fill(tpl, n, "styled.docx", d, R, &size));
+    lexp_engine *eng = lexp_engine_new();
+    o.engine = eng;
+    for (int i = -3; i < R; i++) {
+        lexp_buf b = LEXP_BUF_INIT;
+        double t0 = now_ms();
+        if (lexp_fill_memory(&b, tpl, n, "styled.docx", d, &o, &e))
+            fail("styled engine", &e);
+        if (i >= 0)
+            t[i] = now_ms() - t0;
+        lexp_buf_dispose(&b);
+    }
+    printf("fill_docx_styled_engine_ms: %.3f\n", median(t, R));
+    lexp_engine_free(eng);
+    o.engine = NULL;
+    lexp_office_template *p = NULL;
+    for (int i = 0; i < R; i++) {
+        lexp_office_template_free(p);
+        double t0 = now_ms();
+        if (lexp_office_template_load_memory(&p, NULL, tpl, n, "styled.docx", &e))
+            fail("styled load", &e);
+        t[i] = now_ms() - t0;
+    }
+    double load = median(t, R);
+    for (int i = -3; i < R; i++) {
+        lexp_buf b = LEXP_BUF_INIT;
+        double t0 = now_ms();
+        if (lexp_office_template_fill(&b, p, d, &o, &e))
+            fail("styled prepared", &e);
+        if (i >= 0)
+            t[i] = now_ms() - t0;
+        lexp_buf_dispose(&b);
+    }
+    printf("fill_docx_styled_prepared_ms: %.3f\n", median(t, R));
+    printf("fill_docx_styled_load_ms: %.3f\n", load);
+    printf("fill_docx_styled_bytes: %zu\n", size);
+    printf("fill_docx_styled_template_bytes: %zu\n", n);
+    lexp_office_template_free(p);
+    lexp_data_free(d);
+    free(tpl);
+    free(doc);
+    free(st);
+    free(swe);
+    free(theme);
+}
+
 static void docx(void)
 {
     size_t n, size;
@@ -190,5 +300,6 @@ int main(void)
     docx();
     xlsx();
     untouched();
+    styled();
     return 0;
 }

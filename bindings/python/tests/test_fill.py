@@ -93,3 +93,36 @@ def test_fill_takes_a_period_as_render_does(tmp_path):
         "quarter|2024年第三季度|2024-09-30"
     with pytest.raises(libexport.Error):
         libexport.fill(tpl, SAMPLE, period="2024-Q5")
+
+
+def _docx_saying(path, text):
+    d = docx.Document()
+    d.add_paragraph(text)
+    d.save(path)
+
+
+def test_fill_sees_a_template_changed_on_disk(tmp_path):
+    """fill() keeps prepared templates in the library's engine: a file
+    rewritten (new size or modification time) is read again, and bytes
+    under one name are compared, not trusted."""
+    tpl = str(tmp_path / "changing.docx")
+    for i, (text, want) in enumerate([("{{ community.name }}：一", "秦渠社区：一"),
+                                      ("{{ community.name }}：一", "秦渠社区：一"),
+                                      ("第二版 {{ community.name }}", "第二版 秦渠社区"),
+                                      ("第三版 {{ community.name }}", "第三版 秦渠社区")]):
+        if i != 1:  # the second fill uses what the engine kept
+            _docx_saying(tpl, text)
+            os.utime(tpl, (1_000_000_000 + i, 1_000_000_000 + i))
+        out = libexport.fill(tpl, SAMPLE, month="2024-09")
+        assert docx.Document(io.BytesIO(out)).paragraphs[0].text == want
+        with open(tpl, "rb") as f:
+            assert out == libexport.fill(f.read(), SAMPLE, name="changing.docx", month="2024-09")
+
+    wb = openpyxl.Workbook()
+    for i, text in enumerate(["{{ community.name }} A", "{{ community.name }} B"]):
+        wb.active["A1"] = text
+        buf = io.BytesIO()
+        wb.save(buf)
+        out = libexport.fill(buf.getvalue(), SAMPLE, name="same-name.xlsx")
+        ws = openpyxl.load_workbook(io.BytesIO(out)).active
+        assert ws["A1"].value == "秦渠社区 " + "AB"[i]
