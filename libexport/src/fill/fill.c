@@ -9,6 +9,7 @@
  *
  *     form.docx:12:5: error: word/document.xml: unknown filter 'foo' …
  */
+#include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -118,6 +119,7 @@ static int fill(lexp_buf *out, const lexp_office_template *t, const void *bytes,
     c.err = err;
     lexp__arena_init(&c.A);
     lexp__arena_init(&c.evA);
+    c.tpl = t;
     c.host = lexp__template_host(name);
     int rc;
     if (!c.host) {
@@ -143,6 +145,8 @@ static int fill(lexp_buf *out, const lexp_office_template *t, const void *bytes,
         rc = err->code;
     }
     fx_eval_end(&c);
+    if (c.pctx)
+        xmlFreeParserCtxt(c.pctx);
     fx_pkg_close(&c.pkg);
     if (c.host)
         lexp_template_free(c.host);
@@ -188,14 +192,17 @@ int fx_prepare(lexp_office_template *t, lexp_error *err)
             fx_entry_tags(&c.pkg.e[i]);
             t->inflated += c.pkg.e[i].len;
         }
-        t->e = c.pkg.e;
         t->n = c.pkg.n;
+        fx_memo_build(&c, t);
+        t->e = c.pkg.e;
         c.pkg.e = NULL;
         c.pkg.n = 0;
     } else {
         fx_locate(&c);
         rc = err->code;
     }
+    if (c.pctx)
+        xmlFreeParserCtxt(c.pctx);
     fx_pkg_close(&c.pkg); /* the zip; the bytes stay with t */
     return rc;
 }

@@ -81,8 +81,25 @@ struct lexp_office_template {
     fx_entry *e;          /* every entry inflated, with its tags flag */
     int n;
     size_t inflated;      /* bytes of the entries, for the engine's bound */
+    /* What fills would read from the template's own parts, read once
+     * (fx_memo_build); absent where reading failed, so a fill reports it. */
+    struct fx_rels_memo *rels; /* by entry: its relationships, or ok 0 */
+    struct fx_ct_item *ct;     /* [Content_Types].xml's items, in order */
+    int nct, ct_ok;
     _Atomic int refs;
 };
+
+typedef struct fx_rels_memo {
+    int ok;
+    char *part; /* the part they belong to, as fx_rels_read is asked */
+    struct fx_rel *v;
+    int n;
+} fx_rels_memo;
+
+typedef struct fx_ct_item {
+    int override; /* Override (PartName) or Default (Extension) */
+    char *key, *ct;
+} fx_ct_item;
 
 /* ---- one fill ---------------------------------------------------------- */
 
@@ -92,6 +109,8 @@ typedef struct fx_ctx {
     const lexp_render_options *opt;
     lexp_error *err;
     lexp_template *host; /* owns parsed tags */
+    const lexp_office_template *tpl; /* a prepared template's fill: its memos */
+    xmlParserCtxtPtr pctx; /* one parser for the fill's parts (fx_xml_parse) */
     lexp__arena A;       /* compiled structure, scratch */
     lexp__arena evA;     /* the evaluator's values: its memory budget counts them alone */
     lexp_eval ev;
@@ -226,6 +245,10 @@ typedef struct fx_kind {
  * relationships; NULL with an error when it is not of `kind`. */
 char *fx_main_part(fx_ctx *c, const fx_kind *kind);
 void fx_rels_free(fx_rel *r, int n);
+/* Read what fx_rels_read and fx_content_type would read from c->pkg into
+ * t's memos (errors are left for the fills to report); free them. */
+void fx_memo_build(fx_ctx *c, lexp_office_template *t);
+void fx_memo_free(lexp_office_template *t);
 
 /* ---- fill_text.c -------------------------------------------------------- */
 

@@ -5,7 +5,8 @@
  *
  * Preparing reads the package once, under the same limits and checks as an
  * unprepared fill (fx_pkg_open: sizes, ratios, names, macros, DOCTYPE),
- * inflates every entry and notes which could hold tags. A fill then borrows
+ * inflates every entry and notes which could hold tags; it also reads the
+ * relationships and content types the fills look up. A fill then borrows
  * the entries: nothing is inflated or scanned again, and parts the filler
  * leaves alone are copied from the template's bytes as they are compressed.
  * The fill itself is the unprepared one, so the output bytes are the same.
@@ -30,6 +31,7 @@
 
 static void destroy(lexp_office_template *t)
 {
+    fx_memo_free(t);
     for (int i = 0; i < t->n; i++) {
         free(t->e[i].name);
         free(t->e[i].data);

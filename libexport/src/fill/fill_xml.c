@@ -112,11 +112,13 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
         return NULL;
     }
     xmlInitParser(); /* idempotent; guarded by libxml2's own lock */
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
+    /* one parser a fill: xmlCtxtReadMemory resets it, and a fresh one
+     * (with its dictionary) cost as much as parsing a small part */
+    if (!c->pctx && !(c->pctx = xmlNewParserCtxt())) {
         fx_oom(c);
         return NULL;
     }
+    xmlParserCtxtPtr ctxt = c->pctx;
     /* not XML_PARSE_COMPACT: it stores short texts where the tree code
      * expects pointers, and the filler changes the tree */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
@@ -128,7 +130,6 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
                     "refused", FX_MAX_DEPTH, xe->line);
             if (doc)
                 xmlFreeDoc(doc);
-            xmlFreeParserCtxt(ctxt);
             return NULL;
         }
         char msg[200] = "not well-formed";
@@ -142,10 +143,8 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
                 xe ? xe->line : 0, msg);
         if (doc)
             xmlFreeDoc(doc);
-        xmlFreeParserCtxt(ctxt);
         return NULL;
     }
-    xmlFreeParserCtxt(ctxt);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!root || doc->intSubset || doc->extSubset) {
         fx_fail(c, LEXP_ESYNTAX, 0, 0, "the part has no root element");
@@ -408,6 +407,30 @@ void fx_rels_name(const char *part, char *name, size_t size)
         snprintf(name, size, "_rels/%s.rels", part);
 }
 
+static int rels_parse(fx_ctx *c, const fx_entry *e, const char *part, fx_rel **out, int *nout);
+
+/* A memo's relationships, copied (callers free what they get). */
+static int rels_copy(fx_ctx *c, const fx_rels_memo *m, fx_rel **out, int *nout)
+{
+    if (!m->n)
+        return 0;
+    fx_rel *v = calloc((size_t)m->n, sizeof *v);
+    if (!v)
+        return fx_oom(c);
+    for (int i = 0; i < m->n; i++) {
+        v[i].id = strdup(m->v[i].id);
+        v[i].type = strdup(m->v[i].type);
+        v[i].target = strdup(m->v[i].target);
+        if (!v[i].id || !v[i].type || !v[i].target) {
+            fx_rels_free(v, m->n);
+            return fx_oom(c);
+        }
+    }
+    *out = v;
+    *nout = m->n;
+    return 0;
+}
+
 int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
 {
     *out = NULL;
@@ -417,6 +440,16 @@ int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
     fx_entry *e = fx_pkg_find(&c->pkg, name);
     if (!e)
         return 0;
+    if (c->tpl && e->shared && c->tpl->rels) {
+        const fx_rels_memo *m = &c->tpl->rels[e - c->pkg.e];
+        if (m->ok && strcmp(m->part, part) == 0)
+            return rels_copy(c, m, out, nout);
+    }
+    return rels_parse(c, e, part, out, nout);
+}
+
+static int rels_parse(fx_ctx *c, const fx_entry *e, const char *part, fx_rel **out, int *nout)
+{
     xmlDocPtr doc = fx_xml_parse(c, e);
     if (!doc)
         return -1;
@@ -458,11 +491,28 @@ int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
     return 0;
 }
 
+static char *ct_memo(const lexp_office_template *t, const char *part)
+{
+    const char *ext = strrchr(part, '.');
+    const char *found = NULL, *dflt = NULL;
+    for (int i = 0; i < t->nct; i++) {
+        const fx_ct_item *it = &t->ct[i];
+        if (it->override && strcasecmp(it->key + (it->key[0] == '/'), part) == 0)
+            found = it->ct;
+        if (!it->override && ext && strcasecmp(it->key, ext + 1) == 0)
+            dflt = it->ct;
+    }
+    const char *r = found ? found : dflt;
+    return r ? strdup(r) : NULL;
+}
+
 char *fx_content_type(fx_ctx *c, const char *part)
 {
     fx_entry *e = fx_pkg_find(&c->pkg, "[Content_Types].xml");
     if (!e)
         return NULL;
+    if (c->tpl && e->shared && c->tpl->ct_ok)
+        return ct_memo(c->tpl, part); /* NULL when out of memory, as below */
     xmlDocPtr doc = fx_xml_parse(c, e);
     if (!doc)
         return NULL;
@@ -529,4 +579,93 @@ xmlNodePtr fx_walk_next(xmlNodePtr n, xmlNodePtr root, int descend)
     while (n != root && !n->next)
         n = n->parent;
     return n == root ? NULL : n->next;
+}
+
+/* ---- memos of a prepared template ---------------------------------------- */
+
+/* "word/_rels/document.xml.rels" → "word/document.xml", "_rels/.rels" → "";
+ * 0 when the name is not a relationships part's. */
+static int rels_owner(const char *name, char *part, size_t size)
+{
+    size_t n = strlen(name);
+    if (n < 11 || strcmp(name + n - 5, ".rels") != 0)
+        return 0;
+    const char *r = strstr(name, "_rels/");
+    if (!r || (r != name && r[-1] != '/') || strchr(r + 6, '/'))
+        return 0;
+    snprintf(part, size, "%.*s%.*s", (int)(r - name), name, (int)(n - 5 - (size_t)(r + 6 - name)),
+             r + 6);
+    size_t pl = strlen(part);
+    if (pl && part[pl - 1] == '/')
+        part[pl - 1] = 0; /* the package's own: "_rels/.rels" */
+    char back[600];
+    fx_rels_name(part, back, sizeof back);
+    return strcmp(back, name) == 0;
+}
+
+void fx_memo_build(fx_ctx *c, lexp_office_template *t)
+{
+    lexp_error scratch, *saved = c->err;
+    c->err = &scratch; /* a part that does not read is the fill's to report */
+    t->rels = calloc((size_t)c->pkg.n, sizeof *t->rels);
+    for (int i = 0; t->rels && i < c->pkg.n; i++) {
+        char part[512];
+        if (!rels_owner(c->pkg.e[i].name, part, sizeof part))
+            continue;
+        fx_rels_memo *m = &t->rels[i];
+        lexp_error_clear(&scratch);
+        c->located = 0;
+        if (!(m->part = strdup(part)))
+            continue;
+        if (rels_parse(c, &c->pkg.e[i], part, &m->v, &m->n) == 0 && !lexp__error_is_set(&scratch))
+            m->ok = 1;
+    }
+    fx_entry *e = fx_pkg_find(&c->pkg, "[Content_Types].xml");
+    lexp_error_clear(&scratch);
+    xmlDocPtr doc = e ? fx_xml_parse(c, e) : NULL;
+    if (doc) {
+        int cap = 0, ok = 1;
+        for (xmlNodePtr k = xmlDocGetRootElement(doc)->children; k && ok; k = k->next) {
+            const xmlChar *ct = fx_attr(k, "ContentType");
+            const xmlChar *name = fx_attr(k, "PartName"), *x = fx_attr(k, "Extension");
+            const xmlChar *key = fx_is(k, "Override") ? name : fx_is(k, "Default") ? x : NULL;
+            if (!ct || !key)
+                continue;
+            if (t->nct == cap) {
+                cap = cap ? cap * 2 : 16;
+                fx_ct_item *v = realloc(t->ct, (size_t)cap * sizeof *v);
+                if (!v) {
+                    ok = 0;
+                    break;
+                }
+                t->ct = v;
+            }
+            fx_ct_item *it = &t->ct[t->nct];
+            it->override = fx_is(k, "Override");
+            it->key = strdup((const char *)key);
+            it->ct = strdup((const char *)ct);
+            t->nct++;
+            if (!it->key || !it->ct)
+                ok = 0;
+        }
+        t->ct_ok = ok;
+        xmlFreeDoc(doc);
+    }
+    c->err = saved;
+    c->part = NULL;
+    c->located = 0;
+}
+
+void fx_memo_free(lexp_office_template *t)
+{
+    for (int i = 0; t->rels && i < t->n; i++) {
+        free(t->rels[i].part);
+        fx_rels_free(t->rels[i].v, t->rels[i].n);
+    }
+    free(t->rels);
+    for (int i = 0; i < t->nct; i++) {
+        free(t->ct[i].key);
+        free(t->ct[i].ct);
+    }
+    free(t->ct);
 }
