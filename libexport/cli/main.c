@@ -370,6 +370,15 @@ static int cmd_render(int argc, char **argv)
     lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
     setup_options(&o, &a, eng);
     o.format = fmt;
+    if (strcmp(a.out, "-") != 0) {
+        /* to a file: a workbook goes there without being held in memory */
+        rc = lexp_render_to_file(a.out, t, d, &o, &err);
+        if (rc) {
+            print_error(&err);
+            rc = exit_for(rc);
+        }
+        goto done;
+    }
     rc = lexp_render(&out, t, d, &o, &err);
     if (rc) {
         print_error(&err);

@@ -195,17 +195,9 @@ int lexp_write_files(size_t n, const char *const *paths, const lexp_buf *bufs,
 
 /* ---- rendering a tree ------------------------------------------------------ */
 
-int lexp_doc_render(lexp_buf *out, const lexp_doc *doc, const lexp_render_options *opt,
-                    lexp_error *err)
+/* Whether the template allows the format: 0, or an error naming those it does. */
+static int format_refused(const lexp_doc *doc, const lexp_render_options *opt, lexp_error *err)
 {
-    lexp_error_clear(err);
-    lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
-    if (!opt)
-        opt = &defaults;
-    if (!out || !doc)
-        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
-    out->ptr = NULL;
-    out->size = 0;
     if (doc->formats && opt->format != LEXP_FORMAT_TREE && opt->format >= 0 &&
         opt->format < 5 && !(doc->formats & (1u << opt->format))) {
         char list[64] = "";
@@ -223,6 +215,23 @@ int lexp_doc_render(lexp_buf *out, const lexp_doc *doc, const lexp_render_option
                                "the template %s is not made for %s: render it as %s",
                                tn ? tn : "", format_names[opt->format], list);
     }
+    return 0;
+}
+
+int lexp_doc_render(lexp_buf *out, const lexp_doc *doc, const lexp_render_options *opt,
+                    lexp_error *err)
+{
+    lexp_error_clear(err);
+    lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
+    if (!opt)
+        opt = &defaults;
+    if (!out || !doc)
+        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+    out->ptr = NULL;
+    out->size = 0;
+    int refused = format_refused(doc, opt, err);
+    if (refused)
+        return refused;
     lexp__sbuf b = LEXP__SBUF_INIT;
     int rc;
     switch (opt->format) {
@@ -266,6 +275,21 @@ int lexp_render(lexp_buf *out, const lexp_template *tpl, const lexp_data *data,
 int lexp_render_to_file(const char *path, const lexp_template *tpl, const lexp_data *data,
                         const lexp_render_options *opt, lexp_error *err)
 {
+    lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
+    if (!opt)
+        opt = &defaults;
+    if (path && tpl && data && opt->format == LEXP_FORMAT_XLSX) {
+        /* the workbook goes from libxlsxwriter's file to `path` without
+         * passing through memory: with a streamed table, memory stays flat */
+        lexp_doc *doc = NULL;
+        int rc = lexp_expand(&doc, tpl, data, opt, err);
+        if (rc == 0)
+            rc = format_refused(doc, opt, err);
+        if (rc == 0)
+            rc = lexp__render_xlsx_to(NULL, path, doc, opt, err);
+        lexp_doc_free(doc);
+        return rc;
+    }
     lexp_buf b = LEXP_BUF_INIT;
     int rc = lexp_render(&b, tpl, data, opt, err);
     if (rc == 0)

@@ -31,7 +31,7 @@ static int clean(struct lexp_doc *d, const char **p, uint32_t *len)
 
 #define C(field) rc |= clean(d, &(field), NULL)
 
-static int clean_node(struct lexp_doc *d, lexp_node *n)
+int lexp__node_clean(struct lexp_doc *d, lexp_node *n)
 {
     int rc = 0;
     for (uint32_t i = 0; i < n->runs.n; i++)
@@ -82,7 +82,7 @@ int lexp__doc_clean(struct lexp_doc *d)
     /* depth first, without recursion: tables and lists nest */
     lexp_node *n = d->root;
     while (n) {
-        rc |= clean_node(d, n);
+        rc |= lexp__node_clean(d, n);
         if (n->first) {
             n = n->first;
             continue;

@@ -91,6 +91,7 @@ typedef enum lexp_cellkind {
 typedef enum lexp_chartkind { LEXP_CHART_BAR = 0, LEXP_CHART_PIE = 1 } lexp_chartkind;
 
 typedef struct lexp_node lexp_node;
+typedef struct lexp__spool lexp__spool; /* spool.c */
 
 struct lexp_node {
     lexp_ntype type;
@@ -122,6 +123,9 @@ struct lexp_node {
             int header_rows;
             lexp_align *aligns; /* ncols entries */
             const char *caption; /* from "Table: …"; drawn above the table */
+            lexp__spool *spool;  /* body rows moved out of the tree, or NULL:
+                                    read every table's rows with lexp__rowit */
+            int resolved;        /* leading rows whose spans are final (expand.c) */
         } table;
         struct {
             int header;
@@ -196,6 +200,7 @@ struct lexp_doc {
     const char *base_dir; /* for images */
     const char *src_file; /* template name */
     unsigned formats;     /* the template's formats: (bits 1u << LEXP_FORMAT_*), 0: all */
+    lexp__spool *spools;  /* every table's spool, freed with the document */
 };
 
 /* ---- building (used by the evaluator and by renderer tests) -------------- */
@@ -217,6 +222,49 @@ lexp_node *lexp__cell_add(struct lexp_doc *d, lexp_node *row, const char *text);
 /* Make every string of the finished tree clean text (util/clean.c): the
  * evaluator calls it last. 0, or -1 when out of memory. */
 int lexp__doc_clean(struct lexp_doc *d);
+/* The same for one node's own strings (not its children). */
+int lexp__node_clean(struct lexp_doc *d, lexp_node *n);
+/* Take a node out of its parent's children. */
+void lexp__node_unlink(lexp_node *n);
+
+/* ---- long tables: rows spooled out of the tree (spool.c) ---------------- */
+
+/* The document whose arena holds the rows the evaluator still keeps in a
+ * streamed table's tree (they may be released and rebuilt); NULL on out of
+ * memory. */
+struct lexp_doc *lexp__spool_rows_doc(struct lexp_doc *d, lexp_node *table);
+/* Move a finished row (spans resolved) from the tree to the table's spool:
+ * its text is cleaned, encoded and the node unlinked. 0, or -1 when out of
+ * memory or the temporary file fails. */
+int lexp__spool_row(struct lexp_doc *d, lexp_node *table, lexp_node *row);
+/* Rebuild the table's last row (built in the rows document) after
+ * emptying that arena, so the arena holds only it. The new node, or NULL
+ * on failure. */
+lexp_node *lexp__spool_rehome(struct lexp_doc *d, lexp_node *table, lexp_node *row);
+void lexp__spools_free(struct lexp_doc *d);
+uint32_t lexp__spool_count(const lexp__spool *s);
+
+/* Every row of a table in order: tree rows and spooled ones. A spooled row
+ * is rebuilt in the iterator's arena and valid until the next call. */
+typedef struct lexp__rowit {
+    const lexp_node *table, *tree;
+    const lexp__spool *s;
+    int phase, failed; /* failed: out of memory or the spool's file failed */
+    uint32_t k;
+    uint64_t off;
+    lexp__arena A;
+    lexp__arena_mark mark;
+    lexp__sbuf buf; /* file bytes from boff */
+    uint64_t boff;
+    size_t blen;
+} lexp__rowit;
+void lexp__rowit_begin(lexp__rowit *it, const lexp_node *table);
+const lexp_node *lexp__rowit_next(lexp__rowit *it); /* NULL at the end (or failed) */
+void lexp__rowit_end(lexp__rowit *it);
+/* The table itself when nothing is spooled, else a copy with every row in
+ * its tree, in A (for renderers that hold a whole table anyway); NULL on
+ * failure. */
+const lexp_node *lexp__table_whole(const lexp_node *t, lexp__arena *A);
 
 /* ---- reading ------------------------------------------------------------- */
 
@@ -237,7 +285,7 @@ static inline int lexp__node_shown(const lexp_node *n, int format)
 void lexp__runs_text(lexp__sbuf *b, const lexp_runs *r);
 /* Cell at (row, col) of a table (counting all rows), or NULL. */
 const lexp_node *lexp__table_cell(const lexp_node *table, int row, int col);
-/* Number of rows of a table. */
+/* Number of rows of a table (spooled ones too). */
 int lexp__table_rows(const lexp_node *table);
 
 #endif

@@ -27,6 +27,7 @@ void lexp_doc_free(struct lexp_doc *d)
 {
     if (!d)
         return;
+    lexp__spools_free(d);
     lexp__arena_free(&d->arena);
     free(d);
 }
@@ -121,9 +122,23 @@ void lexp__runs_text(lexp__sbuf *b, const lexp_runs *r)
         lexp__sbuf_put(b, r->v[i].text, r->v[i].len);
 }
 
+void lexp__node_unlink(lexp_node *n)
+{
+    lexp_node *p = n->parent;
+    if (n->prev)
+        n->prev->next = n->next;
+    else if (p)
+        p->first = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    else if (p)
+        p->last = n->prev;
+    n->parent = n->prev = n->next = NULL;
+}
+
 int lexp__table_rows(const lexp_node *table)
 {
-    int n = 0;
+    int n = (int)lexp__spool_count(table->u.table.spool);
     for (const lexp_node *r = table->first; r; r = r->next)
         n++;
     return n;

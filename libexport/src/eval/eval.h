@@ -51,6 +51,8 @@ typedef struct lexp_eval {
                   (filters_jinja.c) */
     const struct lexp_expr *warned[32]; /* undefined names warned about (needs.c) */
     int nwarned;
+    int pinned; /* a value made in an iteration outlives it (loop.changed): loop
+                   iterations no longer give their arena bytes back */
 } lexp_eval;
 
 /* Count n steps of work (a filter's items) against LEXP_EVAL_MAX_STEPS:

@@ -753,6 +753,13 @@ int lexp__eval_loop_len(lexp_eval *e, const lexp_expr *at, const lexp_value *it,
     return 0;
 }
 
+typedef struct iter_snap {
+    const void *table, *para, *list, *special;
+    int on;
+} iter_snap;
+static void snap_take(E *e, iter_snap *s);
+static int snap_same(E *e, const iter_snap *s);
+
 static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
 {
     V *it = lexp__eval_expr(e, n->expr);
@@ -765,8 +772,19 @@ static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
     if (lexp__eval_loop_begin(e, &lv, it, len, n->name, n->nlen, n->name2, n->n2len))
         return -1;
     int rc = 0;
-    for (uint32_t i = 0; i < len && rc == 0; i++)
+    for (uint32_t i = 0; i < len && rc == 0; i++) {
+        /* An iteration that only added rows to a streaming table leaves
+         * nothing behind in the arena (its sets end with it, its rows are in
+         * the spool's own arena): give its values back. */
+        iter_snap snap;
+        snap_take(e, &snap);
+        lexp__arena_mark m = lexp__arena_mark_get(e->A);
         rc = lexp__eval_loop_step(e, &lv, i) ? -1 : run_list(e, n->body, rb);
+        if (rc == 0 && snap_same(e, &snap)) {
+            lexp__arena_release(e->A, m);
+            e->fmt_src = e->fmt_copy = NULL; /* that cache was in the arena */
+        }
+    }
     e->nbinds = lv.mark;
     return rc;
 }
@@ -890,9 +908,37 @@ typedef struct lexp_asm {
     int titles; /* lines seen in a title block */
     unsigned formats; /* inside ::: only: the formats of new blocks */
     runbuf rb, rb2;
+    /* A long table streams: past `stream_rows` body rows its rows are built
+     * in the spool's rows document and moved to the spool once no later row
+     * can join them ('^'), so the tree and the evaluator's arena stay small. */
+    struct lexp_doc *rows; /* the streaming table's rows document, or NULL */
+    uint32_t stream_rows;
 } lexp_asm;
 
 static int finish_table(E *e);
+
+/* What an iteration may change in the assembler: if none of it changed, the
+ * document gained nothing but streamed rows. */
+static void snap_take(E *e, iter_snap *s)
+{
+    lexp_asm *as = e->as;
+    memset(s, 0, sizeof *s);
+    s->on = as && as->rows && as->table && e->doc->root->last == as->table && !e->pinned;
+    if (!s->on)
+        return;
+    s->table = as->table;
+    s->para = as->para;
+    s->list = as->list;
+    s->special = as->special;
+}
+
+static int snap_same(E *e, const iter_snap *s)
+{
+    lexp_asm *as = e->as;
+    return s->on && !e->pinned && as->rows && as->table == s->table &&
+           e->doc->root->last == as->table && as->para == s->para && as->list == s->list &&
+           as->special == s->special;
+}
 
 static int close_all(E *e)
 {
@@ -922,15 +968,20 @@ static lexp_node *new_node(E *e, lexp_ntype t, const lexp_tnode *src)
     return n;
 }
 
-static int add_runs(E *e, lexp_node *n, const runbuf *rb)
+static int add_runs_in(E *e, struct lexp_doc *d, lexp_node *n, const runbuf *rb)
 {
     for (int i = 0; i < rb->n; i++)
-        if (lexp__node_add_run(e->doc, n, rb->text.ptr + rb->p[i].start, rb->p[i].len,
+        if (lexp__node_add_run(d, n, rb->text.ptr + rb->p[i].start, rb->p[i].len,
                                rb->p[i].flags, 0, -1)) {
             lexp__error_oom(e->err);
             return -1;
         }
     return 0;
+}
+
+static int add_runs(E *e, lexp_node *n, const runbuf *rb)
+{
+    return add_runs_in(e, e->doc, n, rb);
 }
 
 static int rb_blank(const runbuf *rb)
@@ -1109,6 +1160,61 @@ static void cell_value(lexp_node *c, const runbuf *rb)
     c->u.cell.decimals = v->hdec;
 }
 
+static int resolve_spans(E *e, lexp_node *t, lexp_node *from, int nr);
+
+static int has_up(const lexp_node *row)
+{
+    for (const lexp_node *c = row->first; c; c = c->next)
+        if (c->runs.n == 1 && c->runs.v[0].len == 1 && c->runs.v[0].text[0] == '^')
+            return 1;
+    return 0;
+}
+
+/* After row `x` of the open table: start streaming past the threshold,
+ * and while streaming, move the rows before x to the spool once x shows
+ * that no span reaches back into them (it has no '^'). */
+static int stream_rows(E *e, lexp_node *x)
+{
+    lexp_asm *as = e->as;
+    lexp_node *t = as->table;
+    if (!as->header_marked || !as->stream_rows)
+        return 0;
+    if (!as->rows) {
+        int body = lexp__table_rows(t) - t->u.table.header_rows;
+        if (body <= (int)as->stream_rows)
+            return 0;
+        if (!(as->rows = lexp__spool_rows_doc(e->doc, t)))
+            return lexp__error_oom(e->err), -1;
+    }
+    if (has_up(x))
+        return 0;
+    lexp_node *from = t->first;
+    for (int k = 0; k < t->u.table.resolved && from; k++)
+        from = from->next;
+    int nr = 0;
+    for (lexp_node *r = from; r && r != x; r = r->next)
+        nr++;
+    if (nr && resolve_spans(e, t, from, nr))
+        return -1;
+    int kept = t->u.table.resolved;
+    for (lexp_node *r = from, *next; r && r != x; r = next) {
+        next = r->next;
+        if (r->u.row.header) {
+            kept++;
+            continue;
+        }
+        if (lexp__spool_row(e->doc, t, r))
+            return lexp__error_set(e->err, LEXP_EIO, x->src_file, x->line, x->col, NULL,
+                                   "cannot keep the rows of a long table: out of memory or "
+                                   "the temporary file failed"),
+                   -1;
+    }
+    t->u.table.resolved = kept;
+    if (!lexp__spool_rehome(e->doc, t, x))
+        return lexp__error_oom(e->err), -1;
+    return 0;
+}
+
 static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
 {
     lexp_asm *as = e->as;
@@ -1130,8 +1236,11 @@ static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
         place(e, t);
         as->table = t;
         as->header_marked = 0;
+        as->rows = NULL;
     }
-    lexp_node *row = lexp__row_add(e->doc, as->table);
+    /* a streaming table's rows live in its rows document, strings and all */
+    struct lexp_doc *rd = as->rows ? as->rows : e->doc;
+    lexp_node *row = lexp__row_add(rd, as->table);
     if (!row)
         return lexp__error_oom(e->err), -1;
     row->src_file = src->file;
@@ -1143,22 +1252,27 @@ static int row_line(E *e, const lexp_tnode *src, const lexp_line *l)
         runbuf *rb = &as->rb;
         if (eval_inline(e, l->cells[i], rb))
             return -1;
-        lexp_node *c = lexp__cell_add(e->doc, row, NULL);
+        lexp_node *c = lexp__cell_add(rd, row, NULL);
         if (!c)
             return lexp__error_oom(e->err), -1;
         c->src_file = src->file;
         c->line = src->line;
         c->col = l->cell_cols[i];
-        if (add_runs(e, c, rb))
+        if (add_runs_in(e, rd, c, rb))
             return -1;
         cell_value(c, rb);
+        if (as->rows && ((c->u.cell.datefmt && !(c->u.cell.datefmt = lexp__doc_strdup(
+                                                     rd, c->u.cell.datefmt))) ||
+                         (c->u.cell.formula && !(c->u.cell.formula = lexp__doc_strdup(
+                                                     rd, c->u.cell.formula)))))
+            return lexp__error_oom(e->err), -1;
         if (first_text && !rb_blank(rb)) {
             first_text = 0;
             if (is_total_label(rb->text.ptr, rb->text.len))
                 row->u.row.total = 1;
         }
     }
-    return 0;
+    return stream_rows(e, row);
 }
 
 static int sep_line(E *e, const lexp_tnode *src, const lexp_line *l)
@@ -1211,7 +1325,21 @@ static int finish_table(E *e)
     lexp_asm *as = e->as;
     lexp_node *t = as->table;
     as->table = NULL;
-    int nc = t->u.table.ncols, nr = lexp__table_rows(t);
+    as->rows = NULL;
+    lexp_node *from = t->first;
+    for (int k = 0; k < t->u.table.resolved && from; k++)
+        from = from->next;
+    int nr = 0;
+    for (lexp_node *r = from; r; r = r->next)
+        nr++;
+    return resolve_spans(e, t, from, nr);
+}
+
+/* Spans and column alignments of the `nr` tree rows from `from`: no span
+ * reaches into them from rows before. */
+static int resolve_spans(E *e, lexp_node *t, lexp_node *first, int nr)
+{
+    int nc = t->u.table.ncols;
     size_t cells = (size_t)nc * (size_t)(nr ? nr : 1);
     lexp_node **grid = malloc(cells * sizeof *grid);
     int *anchor = malloc(cells * sizeof *anchor); /* index of the anchor cell */
@@ -1221,7 +1349,7 @@ static int finish_table(E *e)
         return lexp__error_oom(e->err), -1;
     }
     int r = 0;
-    for (lexp_node *row = t->first; row; row = row->next, r++) {
+    for (lexp_node *row = first; row && r < nr; row = row->next, r++) {
         int c = 0;
         for (lexp_node *cell = row->first; cell; cell = cell->next, c++) {
             grid[r * nc + c] = cell;
@@ -1816,6 +1944,17 @@ static const char *fm_string(E *e, const lexp_fm_text *f, runbuf *rb)
     return (s && *s) ? s : NULL;
 }
 
+/* Body rows a table keeps in the tree before it streams. LEXP_STREAM_ROWS
+ * overrides it for tests (0: never stream), so both paths can be compared;
+ * the output is the same either way. */
+static uint32_t stream_threshold(void)
+{
+    const char *v = getenv("LEXP_STREAM_ROWS");
+    if (v && *v >= '0' && *v <= '9')
+        return (uint32_t)strtoul(v, NULL, 10);
+    return 1000;
+}
+
 int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
                 const lexp_render_options *opt, lexp_error *err)
 {
@@ -1833,6 +1972,7 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     memset(&as, 0, sizeof as);
     as.block = -1;
     as.container = d->root;
+    as.stream_rows = stream_threshold();
     E e;
     memset(&e, 0, sizeof e);
     e.A = &d->arena;

@@ -891,6 +891,7 @@ JF(changed)
         return lexp__eval_fail(e, site, in, "changed(…) is a method of the loop: "
                                             "loop.changed(x)");
     lexp_loop *l = in->u.loop;
+    e->pinned = 1; /* l->changed keeps `now` for the next iteration */
     lexp_value *now = new_list(e, (uint32_t)nargs);
     if (!now)
         return NULL;

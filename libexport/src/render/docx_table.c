@@ -218,7 +218,22 @@ static void cell_para(dx *c, const lexp_node *cell, const lexp_node *row)
     dx_end(c);
 }
 
+static void dx_table_whole(dx *c, const lexp_node *t);
+
+/* The document part holds the whole table: spooled rows come back first. */
 void dx_table(dx *c, const lexp_node *t)
+{
+    lexp__arena A;
+    lexp__arena_init(&A);
+    const lexp_node *w = lexp__table_whole(t, &A);
+    if (w)
+        dx_table_whole(c, w);
+    else
+        c->failed = 1;
+    lexp__arena_free(&A);
+}
+
+static void dx_table_whole(dx *c, const lexp_node *t)
 {
     int nc = t->u.table.ncols, nr = lexp__table_rows(t);
     if (nc <= 0 || nr <= 0)

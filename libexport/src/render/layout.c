@@ -1527,6 +1527,9 @@ static void continued_label(TB *tb, const char *caption)
 
 static int block_table(LX *lx, const lexp_node *n)
 {
+    /* the layout holds the whole table: spooled rows come back, in its arena */
+    if (!(n = lexp__table_whole(n, &lx->L->arena)))
+        return -1;
     int nc = n->u.table.ncols, nr = lexp__table_rows(n);
     if (nc <= 0 || nr <= 0)
         return 0;

@@ -23,6 +23,10 @@ int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
                       lexp_error *err);
 int lexp__render_xlsx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err);
+/* The workbook into `out`, or, with `path`, straight to that file (written
+ * as lexp_write_file writes): a long streamed table is never in memory. */
+int lexp__render_xlsx_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
+                         const lexp_render_options *opt, lexp_error *err);
 
 /* The plain text of a cell/paragraph, as the txt renderer shows it. */
 void lexp__node_text(lexp__sbuf *b, const lexp_node *n);

@@ -33,7 +33,20 @@ static void trim_trailing(lexp__sbuf *b, size_t from)
         b->len--;
 }
 
+static int table_whole(lexp__sbuf *out, const lexp_node *t);
+
+/* The text view holds the whole table: spooled rows come back first. */
 static int table(lexp__sbuf *out, const lexp_node *t)
+{
+    lexp__arena A;
+    lexp__arena_init(&A);
+    const lexp_node *w = lexp__table_whole(t, &A);
+    int rc = w ? table_whole(out, w) : -1;
+    lexp__arena_free(&A);
+    return rc;
+}
+
+static int table_whole(lexp__sbuf *out, const lexp_node *t)
 {
     int nc = t->u.table.ncols, nr = lexp__table_rows(t);
     if (nc <= 0 || nr <= 0)

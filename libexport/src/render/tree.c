@@ -231,8 +231,18 @@ static void node(lexp__sbuf *b, const lexp_doc *doc, const lexp_node *n, int dep
         return;
     }
     lexp__sbuf_puts(b, ">\n");
-    for (const lexp_node *c = n->first; c; c = c->next)
-        node(b, doc, c, depth + 1);
+    if (n->type == LEXP_N_TABLE) { /* its rows may be spooled */
+        lexp__rowit it;
+        lexp__rowit_begin(&it, n);
+        for (const lexp_node *r; (r = lexp__rowit_next(&it));)
+            node(b, doc, r, depth + 1);
+        if (it.failed)
+            b->oom = 1;
+        lexp__rowit_end(&it);
+    } else {
+        for (const lexp_node *c = n->first; c; c = c->next)
+            node(b, doc, c, depth + 1);
+    }
     indent(b, depth);
     lexp__sbuf_printf(b, "</%s>\n", name);
 }

@@ -166,7 +166,7 @@ static int convert_row(conv *cv, const lexp_node *row)
  * (rows counted from `body0`, the sheet row of the first body row). NULL
  * when a label names no row: the value is then written as a number. */
 static const char *resolve_formula(lexp__sbuf *out, const char *f, uint32_t row,
-                                   const lexp_node *first_body, uint32_t body0)
+                                   const lexp_node *table, int nh, uint32_t body0)
 {
     out->len = 0;
     if (*f != '=')
@@ -178,9 +178,14 @@ static const char *resolve_formula(lexp__sbuf *out, const char *f, uint32_t row,
         } else if (strncmp(f, "{row:", 5) == 0 && strchr(f, '}')) {
             const char *lab = f + 5, *end = strchr(f, '}');
             uint32_t k = 0;
-            const lexp_node *r = first_body;
+            /* a reader of its own: the table's rows may be spooled */
+            lexp__rowit it;
+            lexp__rowit_begin(&it, table);
+            const lexp_node *r = lexp__rowit_next(&it);
+            for (int h = 0; r && h < nh; h++)
+                r = lexp__rowit_next(&it);
             lexp__sbuf t = LEXP__SBUF_INIT;
-            for (; r; r = r->next, k++) {
+            for (; r; r = lexp__rowit_next(&it), k++) {
                 t.len = 0;
                 if (r->first)
                     lexp__node_text(&t, r->first);
@@ -188,7 +193,9 @@ static const char *resolve_formula(lexp__sbuf *out, const char *f, uint32_t row,
                     break;
             }
             lexp__sbuf_free(&t);
-            if (!r)
+            int failed = it.failed;
+            lexp__rowit_end(&it);
+            if (!r || failed)
                 return NULL;
             lexp__sbuf_printf(out, "%u", body0 + k + 1);
             f = end + 1;
@@ -231,8 +238,10 @@ static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *r
     int rc = 0;
     if (!hrows || !hcells || !hconv || !bc.off || !bc.cells || name.oom)
         rc = lexp__error_oom(err);
-    const lexp_node *row = t->first;
-    for (int h = 0; !rc && h < nh; h++, row = row->next) {
+    lexp__rowit it;
+    lexp__rowit_begin(&it, t);
+    const lexp_node *row = lexp__rowit_next(&it);
+    for (int h = 0; !rc && h < nh; h++, row = lexp__rowit_next(&it)) {
         hconv[h] = hc;
         hconv[h].cells = hcells + (size_t)h * (size_t)nc;
         hconv[h].off = calloc((size_t)nc, sizeof *hconv[h].off);
@@ -252,12 +261,11 @@ static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *r
         spec.auto_chart = 1;
         rc = lexp__xsheet_table(&s, book, &spec, err);
     }
-    const lexp_node *first_body = row;
     uint32_t body0 = s ? lexp__xsheet_next_row(s) : 0;
     lexp__sbuf fbuf[8];
     for (int k = 0; k < 8; k++)
         fbuf[k] = (lexp__sbuf)LEXP__SBUF_INIT;
-    for (; !rc && row; row = row->next) {
+    for (; !rc && row; row = lexp__rowit_next(&it)) {
         if (convert_row(&bc, row)) {
             rc = lexp__error_oom(err);
             break;
@@ -269,7 +277,7 @@ static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *r
             if (!cell->u.cell.formula || bc.cells[c].kind == LEXP_CELL_TEXT)
                 continue;
             bc.cells[c].formula = nf < 8 ? resolve_formula(&fbuf[nf++], cell->u.cell.formula,
-                                                           lexp__xsheet_next_row(s), first_body,
+                                                           lexp__xsheet_next_row(s), t, nh,
                                                            body0)
                                          : NULL;
         }
@@ -278,6 +286,11 @@ static int write_table(lexp__xbook *book, const lexp_doc *doc, const sheetref *r
     }
     for (int k = 0; k < 8; k++)
         lexp__sbuf_free(&fbuf[k]);
+    if (!rc && it.failed)
+        rc = lexp__error_set(err, LEXP_EIO, t->src_file, t->line, t->col, NULL,
+                             "xlsx: cannot read back the rows of a long table (out of memory "
+                             "or its temporary file failed)");
+    lexp__rowit_end(&it);
     for (int k = 0; !rc && k < w->ncharts; k++) {
         if (w->chart_table[k] != index)
             continue;
@@ -419,6 +432,12 @@ static int write_text_sheet(lexp__xbook *book, const lexp_doc *doc, const walk *
 int lexp__render_xlsx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err)
 {
+    return lexp__render_xlsx_to(out, NULL, doc, opt, err);
+}
+
+int lexp__render_xlsx_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
+                         const lexp_render_options *opt, lexp_error *err)
+{
     walk w;
     memset(&w, 0, sizeof w);
     if (collect(&w, doc->root->first)) {
@@ -451,7 +470,7 @@ int lexp__render_xlsx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
     if (!rc && w.ntables == 0)
         rc = write_text_sheet(book, doc, &w, err);
     if (!rc)
-        rc = lexp__xbook_close(book, out, err);
+        rc = lexp__xbook_close_to(book, path ? NULL : out, path, err);
     else if (book)
         lexp__xbook_discard(book);
     free(w.tables);

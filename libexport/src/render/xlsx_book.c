@@ -21,6 +21,7 @@
  *  - it prints warnings for invalid sheet names: names are cleaned here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -784,6 +785,11 @@ static pthread_mutex_t gmtime_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int lexp__xbook_close(lexp__xbook *b, lexp__sbuf *out, lexp_error *err)
 {
+    return lexp__xbook_close_to(b, out, NULL, err);
+}
+
+int lexp__xbook_close_to(lexp__xbook *b, lexp__sbuf *out, const char *to, lexp_error *err)
+{
     if (b->open) {
         lexp__xbook_discard(b);
         return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
@@ -798,6 +804,16 @@ int lexp__xbook_close(lexp__xbook *b, lexp__sbuf *out, lexp_error *err)
         rc = lxw_fail(err, e, "writing the workbook");
     else if (b->tmp_path && out)
         rc = read_back(out, b->tmp_path, err);
+    else if (b->tmp_path && to) {
+        int fd = open(b->tmp_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
+                                 "xlsx: cannot read the workbook back: %s", strerror(errno));
+        else {
+            rc = lexp__write_file_fd(to, fd, err);
+            close(fd);
+        }
+    }
     book_free(b);
     return rc;
 }

@@ -115,6 +115,9 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
 /* Finish the workbook. With props.path NULL the file's bytes are appended
  * to `out`; otherwise `out` may be NULL. Frees the book in every case. */
 int lexp__xbook_close(lexp__xbook *b, lexp__sbuf *out, lexp_error *err);
+/* The same, the workbook written to the file `to` (atomically, as
+ * lexp_write_file does) rather than into `out` (NULL). */
+int lexp__xbook_close_to(lexp__xbook *b, lexp__sbuf *out, const char *to, lexp_error *err);
 /* Drop a book after a failure: nothing is written, temporary files go. */
 void lexp__xbook_discard(lexp__xbook *b);
 

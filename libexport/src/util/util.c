@@ -64,6 +64,25 @@ void *lexp__arena_alloc(lexp__arena *a, size_t n)
     return p;
 }
 
+lexp__arena_mark lexp__arena_mark_get(const lexp__arena *a)
+{
+    return (lexp__arena_mark){a->head, a->cur, a->end, a->total, a->used};
+}
+
+void lexp__arena_release(lexp__arena *a, lexp__arena_mark m)
+{
+    /* chunks taken after the mark are at the head of the list */
+    while (a->head && a->head != m.head) {
+        lexp__chunk *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+    a->cur = m.cur;
+    a->end = m.end;
+    a->total = m.total;
+    a->used = m.used;
+}
+
 void *lexp__arena_zalloc(lexp__arena *a, size_t n)
 {
     void *p = lexp__arena_alloc(a, n);

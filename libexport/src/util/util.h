@@ -40,6 +40,15 @@ void *lexp__arena_zalloc(lexp__arena *a, size_t n);
 char *lexp__arena_strndup(lexp__arena *a, const char *s, size_t n);
 char *lexp__arena_strdup(lexp__arena *a, const char *s);
 char *lexp__arena_printf(lexp__arena *a, const char *fmt, ...) LEXP_PRINTF(2, 3);
+/* A point to come back to: lexp__arena_release frees everything allocated
+ * since the mark (the evaluator's per-iteration values of a streamed table). */
+typedef struct lexp__arena_mark {
+    lexp__chunk *head;
+    char *cur, *end;
+    size_t total, used;
+} lexp__arena_mark;
+lexp__arena_mark lexp__arena_mark_get(const lexp__arena *a);
+void lexp__arena_release(lexp__arena *a, lexp__arena_mark m);
 
 /* Make room for `need` elements of `elem` bytes in the malloc'd array *p
  * of capacity *cap (doubling). 0, or -1 when out of memory. */
@@ -170,6 +179,9 @@ void lexp__line_col(const char *s, size_t off, int *line, int *col);
  * every temporary is complete. Only regular files are replaced (a
  * directory, device or FIFO is LEXP_EIO); an existing file keeps its mode;
  * the umask is never touched. */
+/* Write `path` as lexp__write_files does, with the bytes read from src_fd
+ * (to its end) a block at a time: a big workbook is not held in memory. */
+int lexp__write_file_fd(const char *path, int src_fd, lexp_error *err);
 int lexp__write_files(size_t n, const char *const *paths, const void *const *bytes,
                       const size_t *sizes, lexp_error *err);
 

@@ -139,8 +139,26 @@ static int write_all(int fd, const unsigned char *p, size_t left)
     return 0;
 }
 
-/* Create, fill and close the temporary of one target. */
-static int write_temp(plan *p, const char *path, const void *bytes, size_t size,
+/* Copy what is left of src_fd into fd, a block at a time. */
+static int copy_all(int fd, int src_fd)
+{
+    unsigned char buf[64 * 1024];
+    for (;;) {
+        ssize_t k = read(src_fd, buf, sizeof buf);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            return 0;
+        if (write_all(fd, buf, (size_t)k))
+            return -1;
+    }
+}
+
+/* Create, fill (from `bytes`, or from src_fd when it is ≥ 0) and close the
+ * temporary of one target. */
+static int write_temp(plan *p, const char *path, const void *bytes, size_t size, int src_fd,
                       lexp_error *err)
 {
     size_t n = strlen(p->target);
@@ -173,7 +191,7 @@ static int write_temp(plan *p, const char *path, const void *bytes, size_t size,
         if (fchmod(fd, p->st.st_mode & 07777) != 0)
             (void)!fchmod(fd, p->st.st_mode & 0777);
     }
-    int rc = write_all(fd, bytes, size);
+    int rc = src_fd >= 0 ? copy_all(fd, src_fd) : write_all(fd, bytes, size);
     int e = errno;
     if (close(fd) != 0 && rc == 0) {
         rc = -1;
@@ -214,7 +232,7 @@ int lexp__write_files(size_t n, const char *const *paths, const void *const *byt
                 rc = lexp__error_set(err, LEXP_EINVAL, paths[i], 0, 0, NULL,
                                      "is the same file as %s", paths[j]);
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = write_temp(&ps[i], paths[i], bytes[i], sizes[i], err);
+        rc = write_temp(&ps[i], paths[i], bytes[i], sizes[i], -1, err);
     /* Every temporary is complete: now the renames, each one atomic. */
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (rename(ps[i].tmp, ps[i].target) != 0) {
@@ -236,5 +254,24 @@ int lexp__write_files(size_t n, const char *const *paths, const void *const *byt
         free(ps[i].target);
     }
     free(ps);
+    return rc;
+}
+
+int lexp__write_file_fd(const char *path, int src_fd, lexp_error *err)
+{
+    lexp_error_clear(err);
+    if (!path || !*path || src_fd < 0)
+        return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+    plan p;
+    memset(&p, 0, sizeof p);
+    int rc = resolve(&p, path, err);
+    if (rc == 0)
+        rc = write_temp(&p, path, NULL, 0, src_fd, err);
+    if (rc == 0 && rename(p.tmp, p.target) != 0)
+        rc = io_error(err, path, errno, "cannot write");
+    if (p.tmp && rc)
+        unlink(p.tmp);
+    free(p.tmp);
+    free(p.target);
     return rc;
 }

@@ -1,0 +1,155 @@
+"""Long tables stream (issue #15): past LEXP_STREAM_ROWS body rows (default
+1000) a table's rows leave the document tree for a spool as they are made,
+and the evaluator gives each iteration's values back. LEXP_STREAM_ROWS=0
+keeps every row in the tree (the path before streaming): both must give the
+same bytes in every format, and the streamed path must keep memory flat.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+LEXPORT = os.environ.get("LEXPORT", "build/lexport")
+
+# Under AddressSanitizer memory is not comparable (redzones, quarantine).
+SANITIZED = b"libasan" in subprocess.run(["ldd", LEXPORT], capture_output=True).stdout
+
+# Spans across the rows where streaming moves rows out ('^' joins a row
+# above, '<' a cell on the left), totals rows every 7 rows, numbers,
+# percentages, dates, {r} and {row:LABEL} formulas, a chart over the table
+# and text lines between tables.
+TEMPLATE = """---
+preset: plain
+title: 长表
+show_title: false
+---
+| 序号 | 类别 | 比例 | 日期 | 份额 |
+|-----:|------|-----:|------|-----:|
+{% for x in xs %}
+{% if x % 7 == 6 %}
+| 合计 | | | | {{ x }} |
+{% elif x % 11 == 3 %}
+| {{ x }} | 合并 | < | {{ "2024-09-01" | date("M月D日") }} | {{ (x / 1000) | pct(1) | formula("C{r}*2") }} |
+| {{ x }}b | ^ | ^ | {{ "2024-09-02" | date("M月D日") }} | {{ x }} |
+{% else %}
+| {{ x }} | {{ cats[x % 3] }}{% if x % 50 == 0 %}*{% endif %} | {{ (x / 1000) | pct(1) }} | 9月{{ x % 28 + 1 }}日 | {{ (x * 7919) % 300 | formula("A{r}-A{row:合计}") }} |
+{% endif %}
+{% endfor %}
+Table: 活动
+
+::: chart bar data=groups label="name" value="n" title="分类"
+:::
+
+After the table.
+
+| 项 | 值 |
+|----|---:|
+{% for x in xs | limit(50) %}
+| {{ x }} | {{ x * 2 }} |
+{% endfor %}
+"""
+
+
+def render(tmp_path, tpl, data, out, env=None, fmt=None):
+    t = tmp_path / "t.lxt"
+    t.write_text(tpl, encoding="utf-8")
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    e = dict(os.environ)
+    e.update(env or {})
+    args = [LEXPORT, "render", t, d, "-o", out] + (["-f", fmt] if fmt else [])
+    return subprocess.run(list(map(str, args)), capture_output=True, text=True, env=e,
+                          timeout=600)
+
+
+def data(n):
+    return {"xs": list(range(n)), "cats": ["宣传", "走访", "活动"],
+            "groups": [{"name": "宣传", "n": 3}, {"name": "走访", "n": 5}]}
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "docx", "pdf", "txt", "tree"])
+def test_streamed_table_same_bytes_as_the_tree(tmp_path, ext):
+    n = 400
+    outs = {}
+    for k in ("0", "5"):  # 0: every row in the tree; 5: stream past 5 body rows
+        out = tmp_path / f"out-{k}.{ext}"
+        r = render(tmp_path, TEMPLATE, data(n), out, {"LEXP_STREAM_ROWS": k},
+                   "tree" if ext == "tree" else None)
+        assert r.returncode == 0, r.stderr
+        outs[k] = out.read_bytes()
+    assert outs["0"] == outs["5"]
+    assert len(outs["0"]) > 1000
+
+
+def test_streamed_xlsx_cells_merges_totals(tmp_path):
+    import openpyxl
+    n = 3000
+    out = tmp_path / "s.xlsx"
+    r = render(tmp_path, TEMPLATE, data(n), out, {"LEXP_STREAM_ROWS": "5"})
+    assert r.returncode == 0, r.stderr
+    out0 = tmp_path / "t.xlsx"
+    r = render(tmp_path, TEMPLATE, data(n), out0, {"LEXP_STREAM_ROWS": "0"})
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == out0.read_bytes()
+    wb = openpyxl.load_workbook(out)
+    ws = wb["活动"]
+    rows = list(ws.iter_rows(values_only=True))
+    # a title row and the header, then per x: a totals row, two rows, or one row
+    expect = sum(1 if x % 7 == 6 else 2 if x % 11 == 3 else 1 for x in range(n))
+    assert rows[1][:2] == ("序号", "类别")
+    body = rows[2:rows.index((None,) * 5)]  # the chart's data follows a blank row
+    assert len(body) == expect
+    assert body[-1][0] == n - 1
+    # numbers stay numbers, totals are formulas
+    assert isinstance(body[0][0], (int, float))
+    totals = [row for row in body if row[0] == "合计"]
+    assert [row[4] for row in totals] == [x for x in range(n) if x % 7 == 6]
+    # {r} formulas name their own row, after the rows that were streamed too
+    f = [(k, row[4]) for k, row in enumerate(body) if isinstance(row[4], str)]
+    assert f and all(v == f"=C{k + 3}*2" for k, v in f), f[:3]
+    # the '^' merges (two rows high, two columns wide) are all there, at the end too
+    merged = [str(m) for m in ws.merged_cells.ranges if str(m) != "A1:E1"]  # the title's
+    assert len(merged) == sum(1 for x in range(n) if x % 11 == 3 and x % 7 != 6)
+    assert all(m.startswith("B") and ":C" in m for m in merged)
+    last = [x for x in range(n) if x % 11 == 3 and x % 7 != 6][-1]
+    assert any(m.startswith("B") for m in merged)
+    assert ws.column_dimensions["B"].width > 0
+    assert last > n - 20
+
+
+def test_memory_stays_flat(tmp_path):
+    if SANITIZED:
+        pytest.skip("memory is not comparable under AddressSanitizer")
+    tpl = """---
+preset: plain
+title: t
+show_title: false
+---
+| 序号 | 日期 | 类别 | 名称 | 人次 |
+|-----:|------|------|------|-----:|
+{% for x in a %}
+{% for y in b %}
+{% set i = x * nb + y + 1 %}
+| {{ i }} | 2024-09-{{ days[i % 30] }} | {{ cats[i % 5] }} | 活动{{ i }} | {{ (i * 7919) % 300 }} |
+{% endfor %}
+{% endfor %}
+Table: data
+"""
+    rss = {}
+    for rows in (20, 200):
+        d = {"a": list(range(rows)), "b": list(range(1000)), "nb": 1000,
+             "days": [f"{k:02d}" for k in range(1, 31)], "cats": list("ABCDE")}
+        t = tmp_path / "t.lxt"
+        t.write_text(tpl, encoding="utf-8")
+        p = tmp_path / f"d{rows}.json"
+        p.write_text(json.dumps(d), encoding="utf-8")
+        out = tmp_path / f"o{rows}.xlsx"
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", LEXPORT, "render", str(t), str(p),
+                            "-o", str(out)], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        rss[rows] = int(r.stderr.strip().splitlines()[-1])
+        assert out.stat().st_size > 100_000
+    # 20,000 and 200,000 rows: within 4 MB of each other (the tree path took
+    # ~1.4 KB a row: 250 MB more)
+    assert rss[200] - rss[20] < 4096, rss
