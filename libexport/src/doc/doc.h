@@ -237,9 +237,9 @@ struct lexp_doc *lexp__spool_rows_doc(struct lexp_doc *d, lexp_node *table);
  * its text is cleaned, encoded and the node unlinked. 0, or -1 when out of
  * memory or the temporary file fails. */
 int lexp__spool_row(struct lexp_doc *d, lexp_node *table, lexp_node *row);
-/* Rebuild the table's last row (built in the rows document) after
- * emptying that arena, so the arena holds only it. The new node, or NULL
- * on failure. */
+/* Once the rows document's arena has grown past a megabyte, rebuild the
+ * table's last row (the only one still held) after emptying that arena.
+ * The row's node (the same or a new one), or NULL on failure. */
 lexp_node *lexp__spool_rehome(struct lexp_doc *d, lexp_node *table, lexp_node *row);
 void lexp__spools_free(struct lexp_doc *d);
 uint32_t lexp__spool_count(const lexp__spool *s);

@@ -16,6 +16,7 @@
 
 #define SPOOL_MEM (1u << 20) /* bytes buffered before they go to the file */
 #define READ_BUF (64u * 1024u)
+#define REHOME_BYTES (1u << 20) /* rows arena bytes kept before it is emptied */
 
 struct lexp__spool {
     lexp__spool *next;       /* the document's spools, to free */
@@ -254,6 +255,10 @@ lexp_node *lexp__spool_rehome(struct lexp_doc *d, lexp_node *table, lexp_node *r
     lexp__spool *s = spool_of(d, table);
     if (!s)
         return NULL;
+    /* the arena is emptied once it holds a megabyte, not after every row:
+     * copying the held row each time cost as much as spooling it */
+    if (s->rows->arena.used - s->empty.used < REHOME_BYTES)
+        return row;
     lexp__sbuf b = LEXP__SBUF_INIT;
     encode(&b, row);
     lexp_node *copy = NULL;
