@@ -6,26 +6,11 @@
  * decides which pictures, charts and footers exist; the content types last,
  * since they list every part — and zipped in package order (docx_zip.c).
  */
-#include <libxml/parser.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "docx.h"
-
-/* libxml2 reports writer failures (in practice: out of memory) through the
- * thread's structured error handler; keep the first message instead of
- * letting the library print it. */
-static void on_xml_error(void *ctx, xmlErrorPtr e)
-{
-    dx *c = ctx;
-    if (c->xml_msg[0] || !e || !e->message)
-        return;
-    snprintf(c->xml_msg, sizeof c->xml_msg, "%s", e->message);
-    size_t n = strlen(c->xml_msg);
-    while (n && (c->xml_msg[n - 1] == '\n' || c->xml_msg[n - 1] == ' '))
-        c->xml_msg[--n] = 0;
-}
 
 static int write_parts(dx *c)
 {
@@ -72,17 +57,10 @@ int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
     c.next_rid = DX_RID_FIRST_FREE;
     c.next_docpr = 1;
 
-    /* Idempotent and guarded by libxml2's own lock after the first call. */
-    xmlInitParser();
-    xmlStructuredErrorFunc old_fn = xmlStructuredError;
-    void *old_ctx = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(&c, on_xml_error);
-
     int rc = write_parts(&c);
     if (rc == 0)
         rc = dx_zip(&c, out);
 
-    xmlSetStructuredErrorFunc(old_ctx, old_fn);
     dx_parts_free(&c);
     lexp__sbuf_free(&c.text);
     free(c.media);

@@ -3,8 +3,8 @@
  *
  * The package is written part by part (the libxlsxwriter packager is the
  * model): every part is produced by its own function into a memory buffer
- * with libxml2's xmlTextWriter, and docx.c zips the parts with libzip in a
- * fixed order.
+ * with the small XML writer of docx_xml.c, and docx.c zips the parts with
+ * libzip in a fixed order.
  *
  *   [Content_Types].xml         docx_package.c
  *   _rels/.rels                 docx_package.c
@@ -25,8 +25,6 @@
  */
 #ifndef LEXP_DOCX_H
 #define LEXP_DOCX_H
-
-#include <libxml/xmlwriter.h>
 
 #include "render.h"
 
@@ -64,8 +62,8 @@
 /* A finished part: its bytes (owned) and where it goes in the package. */
 typedef struct dx_part {
     char name[48];      /* zip entry name, e.g. "word/media/image1.png" */
-    xmlBufferPtr xml;   /* an XML part, or NULL */
-    unsigned char *raw; /* other bytes (malloc'ed), or NULL */
+    int xml;            /* 1: an XML part written by dx_part_end */
+    unsigned char *raw; /* the bytes (malloc'ed) */
     const unsigned char *data;
     size_t len;
     int store; /* 1: already compressed (images), stored as is */
@@ -89,10 +87,13 @@ typedef struct dx {
     const lexp_render_options *opt;
     lexp_error *err;
 
-    xmlBufferPtr buf;    /* the part being written */
-    xmlTextWriterPtr w;  /* its writer */
+    lexp__sbuf out;      /* the part being written */
+    lexp__sbuf names;    /* names of the open elements, each with its NUL */
+    size_t *open;        /* where each open element's name starts in names */
+    size_t nopen, capopen;
+    int tag_open;        /* the last start tag's ">" or "/>" is not written yet */
     int failed;          /* a writer call failed: the part is abandoned */
-    char xml_msg[200];   /* libxml2's message for the first failure */
+    char xml_msg[200];   /* what failed first */
 
     lexp__sbuf text;     /* scratch: text cleaned for XML */
 
@@ -121,14 +122,16 @@ typedef struct dx {
 
 /* ---- writer helpers (docx_xml.c) ------------------------------------- */
 
-/* Start a part: a fresh buffer with the XML declaration and a writer. */
+/* Start a part: a fresh buffer with the XML declaration. */
 int dx_part_begin(dx *c);
-/* Finish the part started last and add it to the package as `name`.
- * Returns 0, or a negative code with the error set (libxml2's message). */
+/* Close the elements left open, finish the part started last and add it to
+ * the package as `name`. Returns 0, or a negative code with the error set
+ * (out of memory, or what failed first). */
 int dx_part_end(dx *c, const char *name);
 /* Add bytes that are already final (an image) as a stored entry; takes
  * ownership of `data` (malloc'ed). */
 int dx_part_add_raw(dx *c, const char *name, unsigned char *data, size_t len, int store);
+/* Free the parts and the writer's buffers. */
 void dx_parts_free(dx *c);
 
 void dx_start(dx *c, const char *name);

@@ -249,7 +249,7 @@ static void dx_table_whole(dx *c, const lexp_node *t)
         free(owner);
         free(colw);
         c->failed = 1;
-        snprintf(c->xml_msg, sizeof c->xml_msg, "out of memory");
+        lexp__error_oom(c->err);
         return;
     }
     int r = 0;
