@@ -24,9 +24,13 @@ static const char *usage_text =
     "  brief DATA --month YYYY-MM [-f pdf,docx,xlsx] [-o OUTDIR]\n"
     "        the monthly briefing: writes OUTDIR/briefing-YYYY-MM.{pdf,docx,xlsx}\n"
     "  render TEMPLATE DATA -o OUT [-f FORMAT] [--period P | --month YYYY-MM]\n"
+    "        [--rows NAME=FILE]...\n"
     "        any template (a built-in name or a .lxt file) in any format;\n"
     "        FORMAT is pdf, docx, xlsx, txt or tree (default: from OUT's extension);\n"
-    "        -o - writes to standard output\n"
+    "        -o - writes to standard output; --rows binds NAME to the rows of FILE\n"
+    "        (.ndjson/.jsonl: a JSON object a line; .csv: a header, then a row a line),\n"
+    "        read one by one by the template's {% for r in NAME %}, any size; with\n"
+    "        --rows, DATA may be left out\n"
     "  fill OFFICE_TEMPLATE DATA -o OUT [--month YYYY-MM] [--date YYYY-MM-DD]\n"
     "        fill a Word (.docx) or Excel (.xlsx) file whose text holds {{ }} and\n"
     "        {% %} tags; OUT has the template's type (-o - writes to standard output)\n"
@@ -122,6 +126,8 @@ typedef struct {
     const char *profile; /* --profile: the facts a CSV ledger lacks */
     lexp_font_override fonts[MAX_FONTS];
     int nfonts;
+    const char *rows[MAX_FONTS]; /* --rows NAME=FILE */
+    int nrows;
 } args;
 
 /* Option value: "--opt VALUE", "--opt=VALUE" or "-oVALUE". */
@@ -220,6 +226,16 @@ static int parse_args(int argc, char **argv, int first, args *a, int max_pos)
         } else if (take(argc, argv, &i, "--font", NULL, &v, &err)) {
             if (err || parse_font(a, v))
                 return EXIT_USAGE;
+        } else if (take(argc, argv, &i, "--rows", NULL, &v, &err)) {
+            if (err)
+                return EXIT_USAGE;
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || !eq[1])
+                return usage_error("--rows expects NAME=FILE (such as rows=ledger.ndjson), "
+                                   "found '%s'", v);
+            if (a->nrows == MAX_FONTS)
+                return usage_error("too many --rows options");
+            a->rows[a->nrows++] = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return usage_error("unknown option '%s'", argv[i]);
         } else {
@@ -277,6 +293,29 @@ static int cmd_templates(void)
     return EXIT_OK;
 }
 
+/* --rows NAME=FILE is for render only. */
+static int no_rows(const args *a, const char *cmd)
+{
+    return a->nrows ? usage_error("%s takes no --rows: rows files are for render", cmd) : 0;
+}
+
+/* Each --rows NAME=FILE given to the data. */
+static int add_rows(lexp_data *d, const args *a)
+{
+    for (int i = 0; i < a->nrows; i++) {
+        const char *eq = strchr(a->rows[i], '=');
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - a->rows[i]), a->rows[i]);
+        lexp_error err;
+        int rc = lexp_data_add_rows_file(d, name, eq + 1, &err);
+        if (rc) {
+            print_error(&err);
+            return exit_for(rc);
+        }
+    }
+    return 0;
+}
+
 /* DATA is JSON or a ledger (.xlsx, .csv), with --profile for the rest. */
 static int load_data(lexp_data **d, const char *path, const char *profile)
 {
@@ -295,6 +334,10 @@ static int cmd_check(int argc, char **argv)
     int rc = parse_args(argc, argv, 2, &a, 1);
     if (rc)
         return rc;
+    if ((rc = no_rows(&a, "check"))) {
+        free_args(&a);
+        return rc;
+    }
     free_args(&a);
     if (a.npos != 1)
         return usage_error("check needs one DATA file");
@@ -335,7 +378,7 @@ static int cmd_render(int argc, char **argv)
     int rc = parse_args(argc, argv, 2, &a, 2);
     if (rc)
         return rc;
-    if (a.npos != 2) {
+    if (a.npos != 2 && !(a.npos == 1 && a.nrows)) {
         free_args(&a);
         return usage_error("render needs TEMPLATE and DATA");
     }
@@ -365,7 +408,12 @@ static int cmd_render(int argc, char **argv)
         rc = exit_for(rc);
         goto done;
     }
-    if ((rc = load_data(&d, a.pos[1], a.profile)))
+    if (a.npos == 1 && lexp_data_load_json(&d, "{}", 2, "<no data>", &err)) {
+        print_error(&err);
+        rc = EXIT_BAD;
+        goto done;
+    }
+    if ((a.npos == 2 && (rc = load_data(&d, a.pos[1], a.profile))) || (rc = add_rows(d, &a)))
         goto done;
     lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
     setup_options(&o, &a, eng);
@@ -415,6 +463,10 @@ static int cmd_fill(int argc, char **argv)
     int rc = parse_args(argc, argv, 2, &a, 2);
     if (rc)
         return rc;
+    if ((rc = no_rows(&a, "fill"))) {
+        free_args(&a);
+        return rc;
+    }
     if (a.npos != 2 || !a.out || a.format || a.nfonts) {
         int n = a.nfonts;
         free_args(&a);
@@ -520,6 +572,10 @@ static int cmd_import(int argc, char **argv)
     int rc = parse_args(argc, argv, 2, &a, 1);
     if (rc)
         return rc;
+    if ((rc = no_rows(&a, "import"))) {
+        free_args(&a);
+        return rc;
+    }
     free_args(&a);
     if (a.npos != 1)
         return usage_error("import needs one LEDGER file (.xlsx or .csv)");
@@ -722,6 +778,10 @@ static int cmd_brief(int argc, char **argv)
     int rc = parse_args(argc, argv, 2, &a, 1);
     if (rc)
         return rc;
+    if ((rc = no_rows(&a, "brief"))) {
+        free_args(&a);
+        return rc;
+    }
     if (a.npos != 1) {
         free_args(&a);
         return usage_error("brief needs one DATA file");

@@ -183,6 +183,46 @@ LEXP_EXPORT int lexp_data_load_json(lexp_data **out, const char *json, size_t le
 
 LEXP_EXPORT void lexp_data_free(lexp_data *data);
 
+/** The most bytes of one row of a rows file: an NDJSON line or a CSV record
+ *  (LEXP_ELIMIT). A rows file itself has no size limit. */
+#define LEXP_ROWS_MAX_LINE (1024u * 1024u)
+
+/**
+ * Give the data a list read from a file row by row: `name` becomes a
+ * top-level name of the data (like a field of the JSON) that a template's
+ * `{% for r in name %}` goes over, reading one row per iteration, so a file
+ * of any size renders in the memory of one row (a table made by the loop
+ * streams out; see templates/README.md, "Tables").
+ *
+ * `path` is an `.ndjson`/`.jsonl` file (one JSON object a line; blank lines
+ * are skipped) or a `.csv` file (a header line naming the fields, then one
+ * record a row; UTF-8 with or without a byte order mark, or GB18030; comma-
+ * or tab-separated). A CSV field that is a plain decimal number (`12`,
+ * `-3.5`; no leading zero, at most 15 digits) is a number, any other field a
+ * string, a missing trailing field "".
+ *
+ * Only one `for` loop can go over the list, once: anything that needs it
+ * whole (`|length`, `[i]`, `sort`, a second loop, `loop.length`) is an error
+ * at that place in the template. `loop.index`, `loop.index0`, `loop.first`
+ * and `loop.last` work. The file is opened when the loop begins and closed
+ * when it ends; the handle itself stays immutable and shareable by threads
+ * (each render reads the file for itself). Errors in a row (bad JSON, a row
+ * that is not an object, more CSV fields than the header names, invalid
+ * UTF-8, a row over LEXP_ROWS_MAX_LINE) are reported by the render with the
+ * file, line and column.
+ *
+ * Here: LEXP_EINVAL for a name that is not a template name, given twice, or
+ * already a field of the data, or a file of another extension; LEXP_EIO
+ * when the file cannot be opened.
+ *
+ * @code
+ *   lexp_data_add_rows_file(data, "rows", "ledger.ndjson", &err);
+ *   // template: {% for r in rows %}| {{ r.date }} | {{ r.amount }} |{% endfor %}
+ * @endcode
+ */
+LEXP_EXPORT int lexp_data_add_rows_file(lexp_data *data, const char *name, const char *path,
+                                        lexp_error *err);
+
 /**
  * Validate data against the community data contract (DESIGN §3.2):
  * required fields, types, ISO dates that exist, non-negative counts,

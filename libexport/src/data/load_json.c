@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "../ledger/ledger.h"
+#include "rows.h"
 #include "value.h"
 
 typedef struct {
-    lexp_data *d;
+    lexp__arena *a;
     lexp_error *err;
     const char *name;
 } conv;
@@ -28,7 +29,7 @@ static int fail_path(conv *c, const lexp_value *v, int code, const char *msg)
 static lexp_value *convert(conv *c, json_t *j, const lexp_value *parent, uint32_t index,
                            int depth)
 {
-    lexp__arena *a = &c->d->arena;
+    lexp__arena *a = c->a;
     lexp_value *v = NULL;
     if (depth > LEXP_DATA_MAX_DEPTH) {
         lexp_value tmp = {.parent = parent, .index = index};
@@ -184,7 +185,7 @@ int lexp__data_from_jansson(lexp_data **out, json_t *root, const char *shown,
     lexp__arena_init(&d->arena);
     d->name = strdup(shown);
     d->dir = path ? lexp__dir_of(path) : strdup(".");
-    conv c = {d, err, shown};
+    conv c = {&d->arena, err, shown};
     d->root = (d->name && d->dir) ? convert(&c, root, NULL, 0, 0) : NULL;
     if (!d->root) {
         lexp__error_oom(err); /* no-op when convert already reported */
@@ -193,6 +194,16 @@ int lexp__data_from_jansson(lexp_data **out, json_t *root, const char *shown,
     }
     *out = d;
     return 0;
+}
+
+lexp_value *lexp__data_value(lexp__arena *a, json_t *j, const lexp_value *parent,
+                             uint32_t index, int depth, const char *name, lexp_error *err)
+{
+    conv c = {a, err, name};
+    lexp_value *v = convert(&c, j, parent, index, depth);
+    if (!v)
+        lexp__error_oom(err); /* no-op when convert already reported */
+    return v;
 }
 
 int lexp_data_load_json(lexp_data **out, const char *json, size_t len, const char *name,
@@ -233,6 +244,7 @@ void lexp_data_free(lexp_data *d)
 {
     if (!d)
         return;
+    lexp__rows_src_free(d);
     lexp__arena_free(&d->arena);
     free(d->name);
     free(d->dir);

@@ -73,11 +73,15 @@ extern const lexp_value lexp__null;
 extern const lexp_value lexp__true;
 extern const lexp_value lexp__false;
 
+struct lexp_rows_src; /* data/rows.h */
+
 struct lexp_data {
     lexp__arena arena;
     lexp_value *root;
     char *name; /* file name for messages */
     char *dir;  /* directory of the file, for relative image paths */
+    struct lexp_rows_src *rows; /* files read row by row (lexp_data_add_rows_file) */
+    uint32_t nrows;
 };
 
 /* Constructors in an arena (NULL on out of memory). */

@@ -15,7 +15,20 @@ typedef struct binding {
     const lexp_value *val;
 } binding;
 
+/* A rows file of the data (data/rows.h) in one evaluation: its name stands
+ * for `mark`, which only a for loop may go over, once; `rd` is the reader
+ * while that loop runs. */
+typedef struct lexp_rows_run {
+    const struct lexp_rows_src *src;
+    lexp_value mark;
+    struct lexp_rows *rd;
+    const char *used_file; /* the loop that went over it */
+    int used_line;
+} lexp_rows_run;
+
 typedef struct lexp_loop {
+    const lexp_rows_run *lazy; /* a loop over a rows file: no length, last by lookahead */
+    int lazy_last;
     uint32_t index0, length;
     const lexp_value *it;      /* what the loop runs over, for loop.previtem/nextitem */
     int two;                   /* for k, v in … */
@@ -53,6 +66,8 @@ typedef struct lexp_eval {
     int nwarned;
     int pinned; /* a value made in an iteration outlives it (loop.changed): loop
                    iterations no longer give their arena bytes back */
+    lexp_rows_run *rows; /* the data's rows files */
+    uint32_t nrows;
 } lexp_eval;
 
 /* Count n steps of work (a filter's items) against LEXP_EVAL_MAX_STEPS:

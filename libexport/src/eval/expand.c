@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../data/rows.h"
 #include "../engine.h"
 #include "eval.h"
 #include "period.h"
@@ -40,10 +41,19 @@ const lexp_value *lexp__eval_fail(lexp_eval *e, const lexp_expr *at, const lexp_
     va_end(ap);
     if (path.len) {
         /* Name the data too: the message says where in the template, the
-         * path field where in the data. */
+         * path field where in the data (for a row of a rows file, its line). */
+        char where[LEXP_ERROR_FILE_MAX + 24];
+        snprintf(where, sizeof where, "%s", e->data_name ? e->data_name : "the data");
+        const lexp_value *top = v;
+        while (top->parent)
+            top = top->parent;
+        for (uint32_t i = 0; i < e->nrows; i++)
+            if (e->rows[i].rd && lexp__rows_top(e->rows[i].rd) == top)
+                snprintf(where, sizeof where, "%s line %u", e->rows[i].src->path,
+                         lexp__rows_line(e->rows[i].rd));
         lexp__error_set(e->err, LEXP_EEVAL, at ? at->file : NULL, at ? at->line : 0,
                         at ? at->col : 0, lexp__sbuf_cstr(&path), "%s (at %s in %s)", msg,
-                        lexp__sbuf_cstr(&path), e->data_name ? e->data_name : "the data");
+                        lexp__sbuf_cstr(&path), where);
     } else {
         lexp__error_set(e->err, LEXP_EEVAL, at ? at->file : NULL, at ? at->line : 0,
                         at ? at->col : 0, NULL, "%s", msg);
@@ -205,6 +215,9 @@ static V *lookup(E *e, const char *name, uint32_t n)
             return b->val;
     }
     V *v = e->period && !e->jinja ? lexp__v_get(e->period, name, n) : NULL;
+    for (uint32_t i = 0; !v && i < e->nrows; i++) /* a rows file's name, as a data field */
+        if (e->rows[i].src->nlen == n && memcmp(e->rows[i].src->name, name, n) == 0)
+            v = &e->rows[i].mark;
     if (!v)
         v = lexp__v_get(e->root, name, n);
     if (!v && e->jinja && e->period) { /* office templates: the data wins */
@@ -231,6 +244,17 @@ int lexp__eval_bind(lexp_eval *e, const char *name, uint32_t n, const lexp_value
     return 0;
 }
 
+/* A rows file's name used other than as what a for loop goes over. */
+static V *rows_whole(E *e, const lexp_expr *x, const lexp_rows_run *r)
+{
+    lexp__error_set(e->err, LEXP_EEVAL, x->file, x->line, x->col, r->src->name,
+                    "%s: this list is read from %s row by row, so only one `for` loop can go "
+                    "over it ({%% for r in %s %%}, with loop.index, loop.first and loop.last); "
+                    "|length, [i], sort and the like need the whole list",
+                    r->src->name, r->src->path, r->src->name);
+    return NULL;
+}
+
 /* ==================================================================== */
 /* expressions                                                            */
 
@@ -250,7 +274,13 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
         const lexp_loop *l = base->u.loop;
         double r;
 #define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
-        if (IS("index"))
+        if (l->lazy && (IS("length") || IS("revindex") || IS("revindex0")))
+            return lexp__eval_fail(e, x, NULL,
+                                   "loop.%.*s needs the whole list, and %s is read from %s row "
+                                   "by row; loop.index, loop.index0, loop.first and loop.last "
+                                   "work",
+                                   (int)n, name, l->lazy->src->name, l->lazy->src->path);
+        else if (IS("index"))
             r = l->index0 + 1;
         else if (IS("index0"))
             r = l->index0;
@@ -262,6 +292,8 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
             r = l->length;
         else if (IS("first"))
             return l->index0 == 0 ? &lexp__true : &lexp__false;
+        else if (IS("last") && l->lazy) /* the next row was read ahead */
+            return l->lazy_last ? &lexp__true : &lexp__false;
         else if (IS("last"))
             return l->index0 + 1 == l->length ? &lexp__true : &lexp__false;
         else if (e->jinja && IS("previtem")) /* undefined at the edges, as in Jinja */
@@ -550,7 +582,13 @@ static V *eval_node(E *e, const lexp_expr *x)
     V *a, *b;
     switch (x->kind) {
     case EX_LIT: return x->lit;
-    case EX_VAR: return lookup(e, x->name, x->nlen);
+    case EX_VAR: {
+        V *v = lookup(e, x->name, x->nlen);
+        for (uint32_t i = 0; i < e->nrows; i++)
+            if (v == &e->rows[i].mark)
+                return rows_whole(e, x, &e->rows[i]);
+        return v;
+    }
     case EX_ATTR:
         a = lexp__eval_expr(e, x->a);
         return a ? attr(e, x, a, x->name, x->nlen) : NULL;
@@ -760,8 +798,72 @@ typedef struct iter_snap {
 static void snap_take(E *e, iter_snap *s);
 static int snap_same(E *e, const iter_snap *s);
 
+/* A for loop over a rows file: one row read per iteration, made after the
+ * iteration's arena mark, so a streamed table gives it back with the rest. */
+static int run_rows(E *e, const lexp_tnode *n, runbuf *rb, lexp_rows_run *run)
+{
+    const lexp_expr *x = n->expr;
+    if (n->name2)
+        return lexp__eval_fail(e, x, NULL, "'for k, v in …' needs an object; %s is a list of rows",
+                               run->src->name),
+               -1;
+    if (run->used_file)
+        return lexp__error_set(e->err, LEXP_EEVAL, x->file, x->line, x->col, run->src->name,
+                               "%s: this list is read from %s row by row, and the `for` loop "
+                               "at %s:%d has gone over it already; only one loop can",
+                               run->src->name, run->src->path, run->used_file, run->used_line),
+               -1;
+    run->used_file = x->file;
+    run->used_line = x->line;
+    if (lexp__rows_open(&run->rd, run->src, e->A, e->err))
+        return -1;
+    int rc = 0;
+    if (!lexp__rows_more(run->rd)) {
+        lexp__rows_close(run->rd);
+        run->rd = NULL;
+        return n->else_body ? run_list(e, n->else_body, rb) : 0;
+    }
+    lexp_loopvars lv = {.mark = e->nbinds};
+    if (lexp__eval_loop_begin(e, &lv, &run->mark, 0, n->name, n->nlen, NULL, 0))
+        rc = -1;
+    else
+        lv.loop->lazy = run;
+    for (uint32_t i = 0; rc == 0 && lexp__rows_more(run->rd); i++) {
+        iter_snap snap;
+        snap_take(e, &snap);
+        lexp__arena_mark m = lexp__arena_mark_get(e->A);
+        V *row;
+        int last;
+        if (++e->steps > LEXP_EVAL_MAX_STEPS)
+            rc = too_many_steps(e, n->file, n->line, n->col);
+        else if (lexp__rows_next(run->rd, e->A, &row, &last) < 0)
+            rc = -1;
+        if (rc)
+            break;
+        lv.loop->index0 = i;
+        lv.loop->lazy_last = last;
+        e->nbinds = lv.vars; /* a set inside the body lasts one iteration */
+        e->binds[lv.mark + 1].val = row;
+        rc = run_list(e, n->body, rb);
+        if (rc == 0 && snap_same(e, &snap)) {
+            lexp__arena_release(e->A, m);
+            e->fmt_src = e->fmt_copy = NULL; /* that cache was in the arena */
+        }
+    }
+    e->nbinds = lv.mark;
+    lexp__rows_close(run->rd);
+    run->rd = NULL;
+    return rc;
+}
+
 static int run_for(E *e, const lexp_tnode *n, runbuf *rb)
 {
+    if (e->nrows && n->expr->kind == EX_VAR) {
+        V *v = lookup(e, n->expr->name, n->expr->nlen);
+        for (uint32_t i = 0; i < e->nrows; i++)
+            if (v == &e->rows[i].mark)
+                return run_rows(e, n, rb, &e->rows[i]);
+    }
     V *it = lexp__eval_expr(e, n->expr);
     uint32_t len;
     if (!it || lexp__eval_loop_len(e, n->expr, it, n->name2 != NULL, &len))
@@ -1986,6 +2088,16 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
     e.steps = t->parse_steps; /* parsing the template and its includes counts too */
     e.hints = t->nslots ? calloc(t->nslots, sizeof *e.hints) : NULL;
     e.nhints = e.hints ? t->nslots : 0;
+    if (data->nrows && !(e.rows = calloc(data->nrows, sizeof *e.rows))) {
+        free(e.hints);
+        lexp_doc_free(d);
+        return lexp__error_oom(err);
+    }
+    for (uint32_t i = 0; i < data->nrows; i++) {
+        e.rows[i].src = &data->rows[i];
+        e.rows[i].mark.type = LV_ARR; /* never seen: every use is an error but the loop's */
+    }
+    e.nrows = data->nrows;
     d->preset = (lexp_preset)t->preset;
     d->numbering = t->numbering;
     d->page_numbers = t->page_numbers;
@@ -2039,6 +2151,9 @@ int lexp_expand(lexp_doc **out, const lexp_template *t, const lexp_data *data,
         rc = lexp__error_oom(err);
     free(e.binds);
     free(e.hints);
+    for (uint32_t i = 0; i < e.nrows; i++)
+        lexp__rows_close(e.rows[i].rd); /* a loop closes its reader; this is for safety */
+    free(e.rows);
     lexp__sbuf_free(&e.scratch);
     for (int i = 0; i < e.npool; i++)
         lexp__sbuf_free(&e.pool[i]);

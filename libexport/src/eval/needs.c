@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../data/rows.h"
 #include "period.h"
 
 typedef lexp_eval E;
@@ -31,6 +32,11 @@ int lexp__needs_check(E *e, const lexp_template *t)
                                        "2024-Q3, 2024-H1 or 2024) or --month YYYY-MM");
             continue;
         }
+        int rows = 0; /* a rows file's name: it is there (its rows are read at the loop) */
+        for (uint32_t k = 0; k < e->nrows; k++)
+            rows |= strcmp(need, e->rows[k].src->name) == 0;
+        if (rows)
+            continue;
         V *v = e->root;
         const char *s = need;
         while (*s) {
