@@ -205,11 +205,12 @@ LEXP_EXPORT void lexp_data_free(lexp_data *data);
  * whole (`|length`, `[i]`, `sort`, a second loop, `loop.length`) is an error
  * at that place in the template. `loop.index`, `loop.index0`, `loop.first`
  * and `loop.last` work. The file is opened when the loop begins and closed
- * when it ends; the handle itself stays immutable and shareable by threads
- * (each render reads the file for itself). Errors in a row (bad JSON, a row
- * that is not an object, more CSV fields than the header names, invalid
- * UTF-8, a row over LEXP_ROWS_MAX_LINE) are reported by the render with the
- * file, line and column.
+ * when it ends; each render reads it for itself, so renders in several
+ * threads may share the handle (add files before, not while they render).
+ * Errors in a row (bad JSON, a row that is not an object, more CSV fields
+ * than the header names, invalid UTF-8, a row over LEXP_ROWS_MAX_LINE) are
+ * reported by the render with the file, line and column. lexp_data_check
+ * and lexp_data_to_json see only the loaded data, not its rows files.
  *
  * Here: LEXP_EINVAL for a name that is not a template name, given twice, or
  * already a field of the data, or a file of another extension; LEXP_EIO
