@@ -301,6 +301,8 @@ static int csv_number(const char *s, size_t n, double *out, int *real)
     if (i != n || digits > 15)
         return 0;
     *out = strtod(s, NULL);
+    if (*out == 0 && !*real)
+        *out = 0; /* "-0" is the integer 0, as JSON's -0 loads */
     return 1;
 }
 
