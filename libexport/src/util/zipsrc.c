@@ -1,0 +1,136 @@
+/*
+ * Zip entries deflated by libdeflate, given to libzip already compressed.
+ *
+ * libzip deflates through zlib: a fresh deflate state (about 256 KB
+ * allocated and cleared) per entry, then the stream in 8 KB reads. Here the
+ * whole part is deflated in one libdeflate call into a buffer, and a source
+ * whose stat says "DEFLATE, this compressed size, this size, this CRC"
+ * hands over the compressed bytes; for an entry whose compression method is
+ * left at the default, libzip's zip_close then writes those bytes as they
+ * are (libzip 1.7.3, lib/zip_close.c add_data: no recompression when the
+ * source's method is the entry's), exactly as when it copies an entry from
+ * another archive. The bytes depend on the input, the level and the
+ * libdeflate version only.
+ */
+#include <libdeflate.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "util/zipsrc.h"
+
+struct lexp__deflater {
+    struct libdeflate_compressor *c;
+};
+
+lexp__deflater *lexp__deflater_new(int level)
+{
+    lexp__deflater *d = malloc(sizeof *d);
+    if (!d)
+        return NULL;
+    d->c = libdeflate_alloc_compressor(level);
+    if (!d->c) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void lexp__deflater_free(lexp__deflater *d)
+{
+    if (!d)
+        return;
+    libdeflate_free_compressor(d->c);
+    free(d);
+}
+
+typedef struct deflated {
+    unsigned char *comp; /* raw DEFLATE */
+    size_t comp_len, size, pos;
+    zip_uint32_t crc;
+    zip_error_t error;
+} deflated;
+
+static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+    deflated *s = ud;
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        s->pos = 0;
+        return 0;
+    case ZIP_SOURCE_READ: {
+        size_t n = s->comp_len - s->pos;
+        if (n > len)
+            n = (size_t)len;
+        memcpy(data, s->comp + s->pos, n);
+        s->pos += n;
+        return (zip_int64_t)n;
+    }
+    case ZIP_SOURCE_CLOSE:
+        return 0;
+    case ZIP_SOURCE_STAT: {
+        zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &s->error);
+        if (!st)
+            return -1;
+        zip_stat_init(st);
+        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
+                    ZIP_STAT_ENCRYPTION_METHOD;
+        st->size = s->size;
+        st->comp_size = s->comp_len;
+        st->comp_method = ZIP_CM_DEFLATE;
+        st->encryption_method = ZIP_EM_NONE;
+        st->crc = s->crc;
+        return sizeof *st;
+    }
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->error, data, len);
+    case ZIP_SOURCE_FREE:
+        zip_error_fini(&s->error);
+        free(s->comp);
+        free(s);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              ZIP_SOURCE_SUPPORTS, -1);
+    default:
+        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+}
+
+zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void *data,
+                                        size_t n, int *oom)
+{
+    *oom = 1;
+    deflated *s = calloc(1, sizeof *s);
+    size_t cap = libdeflate_deflate_compress_bound(d->c, n);
+    if (!s || !(s->comp = malloc(cap ? cap : 1))) {
+        free(s);
+        return NULL;
+    }
+    s->comp_len = libdeflate_deflate_compress(d->c, data, n, s->comp, cap);
+    if (!s->comp_len) { /* cannot happen: the bound always suffices */
+        free(s->comp);
+        free(s);
+        return NULL;
+    }
+    s->size = n;
+    /* zlib's crc32 takes uInt lengths: feed it in pieces */
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
+        crc = crc32(crc, (const Bytef *)data + off, (uInt)k);
+        off += k;
+    }
+    s->crc = (zip_uint32_t)crc;
+    zip_error_init(&s->error);
+    *oom = 0;
+    zip_source_t *src = zip_source_function(za, deflated_cb, s);
+    if (!src) {
+        zip_error_fini(&s->error);
+        free(s->comp);
+        free(s);
+    }
+    return src;
+}

@@ -1,0 +1,26 @@
+/*
+ * Zip entries deflated by libdeflate (zipsrc.c): a part is compressed in one
+ * call as raw DEFLATE and handed to libzip as an entry that is already
+ * compressed, which libzip writes as it is (the way it copies an entry
+ * between archives), so no zlib stream is set up per entry.
+ */
+#ifndef LEXP_ZIPSRC_H
+#define LEXP_ZIPSRC_H
+
+#include <stddef.h>
+#include <zip.h>
+
+/* One libdeflate compressor, reused for every entry of one archive; not
+ * shareable between threads. NULL when out of memory. */
+typedef struct lexp__deflater lexp__deflater;
+lexp__deflater *lexp__deflater_new(int level);
+void lexp__deflater_free(lexp__deflater *d);
+
+/* A libzip source for `n` bytes of `data`, deflated now (the source holds
+ * the compressed bytes, not `data`). Its stat gives the DEFLATE method,
+ * both sizes and the CRC-32 of `data`. NULL when out of memory; *oom then
+ * says whether that was the cause (else libzip refused, see zip_strerror). */
+zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void *data,
+                                        size_t n, int *oom);
+
+#endif
