@@ -2,7 +2,10 @@
  * PDF output through one engine (its font subsets and prepared images are
  * cached across documents) is the same bytes as each document rendered
  * alone: a document rendered twice, after a different one, or after a
- * photo file it uses was rewritten.
+ * photo file it uses was rewritten; and so it is once the engine has
+ * preprocessed its faces (at a face's second new glyph set, see
+ * render/fonts.c) and reuses deflated pieces of font programs
+ * (render/fontzip.c), as it is with neither.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,9 +160,54 @@ static void test_rewritten_photo(void)
     rmdir(dir);
 }
 
+/* Six months, so that later ones find faces preprocessed and pieces in
+ * the cache; and the same again with preprocessing off. */
+static void test_many_months(void)
+{
+    lexp_error e;
+    lexp_data *d;
+    char path[1024];
+    const char *src = getenv("LEXP_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/samples/qinqu.json", src ? src : ".");
+    if (lexp_data_load_file(&d, path, &e)) {
+        printf("FAIL cannot load %s: %s\n", path, e.message);
+        fails++;
+        return;
+    }
+    static const char *const months[] = {"2024-03", "2024-09", "2024-04",
+                                         "2024-12", "2024-05", "2024-06"};
+    enum { N = sizeof months / sizeof *months };
+    bytes alone[N];
+    for (int i = 0; i < N; i++)
+        alone[i] = brief(NULL, d, months[i]);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            setenv("LEXP_FONT_PREPROCESS", "off", 1);
+        lexp_engine *eng = lexp_engine_new();
+        for (int round = 0; round < 2; round++)
+            for (int i = 0; i < N; i++) {
+                bytes b = brief(eng, d, months[i]);
+                if (!same(b, alone[i])) {
+                    printf("FAIL %s (preprocessing %s, round %d) differs from its render alone\n",
+                           months[i], pass ? "off" : "on", round);
+                    fails++;
+                }
+                free(b.p);
+            }
+        lexp_engine_free(eng);
+    }
+    unsetenv("LEXP_FONT_PREPROCESS");
+    for (int i = 0; i < N; i++) {
+        CHECK(i == 0 || !same(alone[i], alone[i - 1]));
+        free(alone[i].p);
+    }
+    lexp_data_free(d);
+}
+
 int main(void)
 {
     test_briefings();
+    test_many_months();
     test_rewritten_photo();
     if (fails)
         printf("%d check(s) failed\n", fails);

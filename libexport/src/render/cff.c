@@ -585,3 +585,45 @@ done:
     work_free(&w);
     return rc;
 }
+
+int lexp__cff_charstrings(const unsigned char *b, size_t len, size_t *first, size_t **ends,
+                          size_t *count)
+{
+    *ends = NULL;
+    *count = 0;
+    if (len < 4 || b[0] != 1 || b[2] < 4 || b[2] > len)
+        return LEXP_CFF_BAD;
+    cidx names, tops, chars;
+    if (read_index(b, len, b[2], &names) || read_index(b, len, names.pos + names.total, &tops) ||
+        tops.count != 1)
+        return LEXP_CFF_BAD;
+    const unsigned char *tp;
+    size_t tn;
+    index_get(&tops, 0, &tp, &tn);
+    dict *top = malloc(sizeof *top);
+    if (!top)
+        return LEXP_CFF_OOM;
+    int rc = LEXP_CFF_BAD;
+    const dent *e = parse_dict(tp, tn, top) ? NULL : dict_find(top, OP_CHARSTRINGS);
+    if (e && e->nargs == 1 && e->arg[0] > 0 &&
+        !read_index(b, len, (size_t)e->arg[0], &chars) && chars.count > 0) {
+        size_t *v = malloc(chars.count * sizeof *v);
+        if (!v) {
+            rc = LEXP_CFF_OOM;
+        } else {
+            for (uint32_t i = 0; i < chars.count; i++) {
+                const unsigned char *p;
+                size_t n;
+                index_get(&chars, i, &p, &n);
+                if (i == 0)
+                    *first = (size_t)(p - b);
+                v[i] = (size_t)(p - b) + n;
+            }
+            *ends = v;
+            *count = chars.count;
+            rc = LEXP_CFF_OK;
+        }
+    }
+    free(top);
+    return rc;
+}

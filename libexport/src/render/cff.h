@@ -28,4 +28,10 @@ enum { LEXP_CFF_OK = 0, LEXP_CFF_OOM = -1, LEXP_CFF_BAD = -2 };
 int lexp__cff_cidfont(const unsigned char *cff, size_t len, const uint32_t *map, size_t ncid,
                       lexp__sbuf *out);
 
+/* Where the charstrings of `cff` lie: *first = the offset of the first
+ * charstring, ends[i] = the end of charstring i, for *count charstrings
+ * (ends is malloc'd). Returns a LEXP_CFF_* code. */
+int lexp__cff_charstrings(const unsigned char *cff, size_t len, size_t *first, size_t **ends,
+                          size_t *count);
+
 #endif

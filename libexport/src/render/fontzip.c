@@ -1,0 +1,393 @@
+/*
+ * Font programs deflated in pieces (see fontzip.h).
+ */
+#include "fontzip.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../engine.h"
+#include "cff.h"
+
+/* A piece ends after a glyph whose hash has these bits clear (one glyph in
+ * 16 on average: pieces of ~4-8 KB in CJK fonts, so a new glyph costs the
+ * deflation of a few KB while the per-piece overhead stays ~10%), or once
+ * it holds this many bytes. */
+#define PIECE_MASK 15u
+#define PIECE_MAX (64u * 1024u)
+/* zlib's level: pieces are deflated once and then copied */
+#define PIECE_LEVEL 6
+
+typedef struct zent {
+    struct zent *next;
+    uint64_t hash;
+    size_t n, zn;
+    unsigned char *src; /* the piece, to compare */
+    unsigned char *z;   /* raw deflate, ending in a sync flush */
+    uint64_t stamp;
+} zent;
+
+struct lexp__zcache {
+    zent **tab;
+    size_t cap, count, bytes, max;
+    uint64_t clock;
+};
+
+lexp__zcache *lexp__zcache_new(size_t max_bytes)
+{
+    lexp__zcache *c = calloc(1, sizeof *c);
+    if (c)
+        c->max = max_bytes;
+    return c;
+}
+
+size_t lexp__zcache_bytes(const lexp__zcache *c) { return c->bytes; }
+
+static void zent_free(zent *e)
+{
+    free(e->src);
+    free(e->z);
+    free(e);
+}
+
+void lexp__zcache_free(lexp__zcache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->cap; i++)
+        for (zent *e = c->tab[i], *nx; e; e = nx) {
+            nx = e->next;
+            zent_free(e);
+        }
+    free(c->tab);
+    free(c);
+}
+
+/* A word at a time: the pieces of every document are hashed, hits and all */
+static uint64_t hash64(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    h ^= h >> 29;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 32);
+}
+
+static zent *zfind(const lexp__zcache *c, uint64_t h, const unsigned char *p, size_t n)
+{
+    if (!c->cap)
+        return NULL;
+    for (zent *e = c->tab[h & (c->cap - 1)]; e; e = e->next)
+        if (e->hash == h && e->n == n && memcmp(e->src, p, n) == 0)
+            return e;
+    return NULL;
+}
+
+typedef struct zage {
+    uint64_t stamp;
+    size_t bytes;
+} zage;
+
+static int cmp_age(const void *a, const void *b)
+{
+    uint64_t x = ((const zage *)a)->stamp, y = ((const zage *)b)->stamp;
+    return x < y ? -1 : x > y;
+}
+
+static size_t zent_bytes(const zent *e) { return e->n + e->zn + sizeof *e; }
+
+/* Over the limit: drop the least recently used pieces down to 3/4 of it. */
+static void zevict(lexp__zcache *c)
+{
+    if (c->bytes <= c->max)
+        return;
+    zage *ag = malloc(c->count * sizeof *ag);
+    uint64_t cut = c->clock + 1; /* without memory for the ages: drop all */
+    if (ag) {
+        size_t k = 0;
+        for (size_t i = 0; i < c->cap; i++)
+            for (zent *e = c->tab[i]; e; e = e->next)
+                ag[k++] = (zage){e->stamp, zent_bytes(e)};
+        qsort(ag, k, sizeof *ag, cmp_age);
+        size_t left = c->bytes, i = 0;
+        while (i < k && left > c->max / 4 * 3)
+            left -= ag[i++].bytes;
+        cut = i < k ? ag[i].stamp : c->clock + 1;
+        free(ag);
+    }
+    for (size_t i = 0; i < c->cap; i++)
+        for (zent **pp = &c->tab[i]; *pp;) {
+            zent *e = *pp;
+            if (e->stamp < cut) {
+                *pp = e->next;
+                c->bytes -= zent_bytes(e);
+                c->count--;
+                zent_free(e);
+            } else {
+                pp = &e->next;
+            }
+        }
+}
+
+/* Insert (taking src and z); on failure the caller keeps ownership. */
+static int zput(lexp__zcache *c, zent *e)
+{
+    if (c->count >= c->cap / 2) {
+        size_t nc = c->cap ? c->cap * 2 : 256;
+        zent **nt = calloc(nc, sizeof *nt);
+        if (!nt)
+            return -1;
+        for (size_t i = 0; i < c->cap; i++)
+            for (zent *x = c->tab[i], *nx; x; x = nx) {
+                nx = x->next;
+                x->next = nt[x->hash & (nc - 1)];
+                nt[x->hash & (nc - 1)] = x;
+            }
+        free(c->tab);
+        c->tab = nt;
+        c->cap = nc;
+    }
+    e->next = c->tab[e->hash & (c->cap - 1)];
+    c->tab[e->hash & (c->cap - 1)] = e;
+    c->count++;
+    c->bytes += zent_bytes(e);
+    zevict(c);
+    return 0;
+}
+
+typedef struct zout {
+    unsigned char *p;
+    size_t len, cap;
+} zout;
+
+static int zout_put(zout *o, const void *p, size_t n)
+{
+    if (o->cap - o->len < n) {
+        size_t nc = o->cap ? o->cap : 4096;
+        while (nc - o->len < n)
+            nc *= 2;
+        unsigned char *np = realloc(o->p, nc);
+        if (!np)
+            return -1;
+        o->p = np;
+        o->cap = nc;
+    }
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
+    return 0;
+}
+
+/* Raw deflate of one piece, byte-aligned and not final (a sync flush). */
+static int deflate_piece(z_stream *z, int *zinit, const unsigned char *p, size_t n,
+                         unsigned char **out, size_t *outlen)
+{
+    if (!*zinit) {
+        memset(z, 0, sizeof *z);
+        if (deflateInit2(z, PIECE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            return -1;
+        *zinit = 1;
+    } else if (deflateReset(z) != Z_OK) {
+        return -1;
+    }
+    size_t cap = deflateBound(z, (uLong)n) + 16;
+    unsigned char *d = malloc(cap);
+    if (!d)
+        return -1;
+    z->next_in = (Bytef *)p;
+    z->avail_in = (uInt)n;
+    z->next_out = d;
+    z->avail_out = (uInt)cap;
+    int rc = deflate(z, Z_SYNC_FLUSH);
+    if (rc != Z_OK || z->avail_in != 0 || z->avail_out == 0) {
+        free(d);
+        return -1;
+    }
+    *out = d;
+    *outlen = cap - z->avail_out;
+    return 0;
+}
+
+/* Append the deflated piece p[0..n): from the cache, or deflated and added. */
+static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit, zout *o,
+                     const unsigned char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (!c->max) { /* a cache that keeps nothing */
+        unsigned char *d;
+        size_t dn;
+        if (deflate_piece(z, zinit, p, n, &d, &dn))
+            return -1;
+        int rc = zout_put(o, d, dn);
+        free(d);
+        return rc;
+    }
+    uint64_t h = hash64(p, n);
+    lexp__engine_lock(eng);
+    zent *e = zfind(c, h, p, n);
+    int rc = 0;
+    if (e) {
+        e->stamp = ++c->clock;
+        rc = zout_put(o, e->z, e->zn);
+    }
+    lexp__engine_unlock(eng);
+    if (e)
+        return rc;
+    zent *ne = calloc(1, sizeof *ne);
+    if (!ne || deflate_piece(z, zinit, p, n, &ne->z, &ne->zn) || !(ne->src = malloc(n))) {
+        if (ne)
+            zent_free(ne);
+        return -1;
+    }
+    memcpy(ne->src, p, n);
+    ne->hash = h;
+    ne->n = n;
+    rc = zout_put(o, ne->z, ne->zn);
+    lexp__engine_lock(eng);
+    int kept = 0;
+    if (!rc && !zfind(c, h, p, n)) { /* another thread may have added it meanwhile */
+        ne->stamp = ++c->clock;
+        kept = zput(c, ne) == 0;
+    }
+    lexp__engine_unlock(eng);
+    if (!kept)
+        zent_free(ne);
+    return rc;
+}
+
+int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, size_t n,
+                  const size_t *b, size_t nb, unsigned char **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    zout o = {0};
+    z_stream z;
+    int zinit = 0, rc = 0;
+    /* zlib header: deflate, 32 KB window, default level */
+    static const unsigned char head[2] = {0x78, 0x9C};
+    rc = zout_put(&o, head, 2);
+    /* bounds must be ascending and inside the program; else one piece */
+    int ok = nb >= 2;
+    for (size_t i = 0; ok && i < nb; i++)
+        ok = b[i] <= n && (i == 0 || b[i] >= b[i - 1]);
+    size_t at = 0;
+    if (ok && !rc) {
+        rc = put_piece(c, eng, &z, &zinit, &o, p, b[0]); /* tables before the glyphs */
+        at = b[0];
+        for (size_t i = 1; i < nb && !rc; i++) {
+            const unsigned char *g = p + b[i - 1];
+            size_t gl = b[i] - b[i - 1];
+            int cut = i == nb - 1 || b[i] - at >= PIECE_MAX ||
+                      (gl && (hash64(g, gl) & PIECE_MASK) == 0);
+            if (cut) {
+                rc = put_piece(c, eng, &z, &zinit, &o, p + at, b[i] - at);
+                at = b[i];
+            }
+        }
+    }
+    if (!rc)
+        rc = put_piece(c, eng, &z, &zinit, &o, p + at, n - at); /* what follows */
+    if (zinit)
+        deflateEnd(&z);
+    /* an empty final block with fixed codes, then Adler-32, big-endian */
+    uLong ad = adler32(adler32(0L, Z_NULL, 0), p, (uInt)n);
+    unsigned char tail[6] = {0x03, 0x00, (unsigned char)(ad >> 24), (unsigned char)(ad >> 16),
+                             (unsigned char)(ad >> 8), (unsigned char)ad};
+    if (!rc)
+        rc = zout_put(&o, tail, sizeof tail);
+    if (rc) {
+        free(o.p);
+        return -1;
+    }
+    *out = o.p;
+    *outlen = o.len;
+    return 0;
+}
+
+/* ---- glyph bounds ------------------------------------------------------------ */
+
+static uint32_t be(const unsigned char *p, int k)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < k; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+int lexp__fontzip_ttf_bounds(const unsigned char *p, size_t n, size_t **bo, size_t *nb)
+{
+    *bo = NULL;
+    *nb = 0;
+    if (n < 12)
+        return 0;
+    size_t nt = be(p + 4, 2);
+    if (n < 12 + 16 * nt)
+        return 0;
+    size_t go = 0, gl = 0, lo = 0, ll = 0, ho = 0, hl = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const unsigned char *r = p + 12 + 16 * i;
+        size_t off = be(r + 8, 4), len = be(r + 12, 4);
+        if (off > n || len > n - off)
+            return 0;
+        if (memcmp(r, "glyf", 4) == 0)
+            go = off, gl = len;
+        else if (memcmp(r, "loca", 4) == 0)
+            lo = off, ll = len;
+        else if (memcmp(r, "head", 4) == 0)
+            ho = off, hl = len;
+    }
+    if (!gl || hl < 54)
+        return 0;
+    int wide = be(p + ho + 50, 2) == 1;
+    size_t w = wide ? 4 : 2;
+    if (ll < 2 * w)
+        return 0;
+    size_t cnt = ll / w;
+    size_t *v = malloc(cnt * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < cnt; i++) {
+        size_t o = be(p + lo + i * w, (int)w) * (wide ? 1 : 2);
+        if (o > gl || (i && go + o < v[i - 1])) {
+            free(v);
+            return 0;
+        }
+        v[i] = go + o;
+    }
+    *bo = v;
+    *nb = cnt;
+    return 0;
+}
+
+int lexp__fontzip_cff_bounds(const unsigned char *p, size_t n, size_t **bo, size_t *nb)
+{
+    *bo = NULL;
+    *nb = 0;
+    size_t first = 0, *ends = NULL, cnt = 0;
+    int rc = lexp__cff_charstrings(p, n, &first, &ends, &cnt);
+    if (rc == LEXP_CFF_OOM)
+        return -1;
+    if (rc != LEXP_CFF_OK)
+        return 0;
+    size_t *v = malloc((cnt + 1) * sizeof *v);
+    if (!v) {
+        free(ends);
+        return -1;
+    }
+    v[0] = first;
+    memcpy(v + 1, ends, cnt * sizeof *v);
+    free(ends);
+    *bo = v;
+    *nb = cnt + 1;
+    return 0;
+}
