@@ -30,6 +30,7 @@
 #include "fonts.h"
 #include "layout.h"
 #include "pdf_images.h"
+#include "pdf_stream.h"
 #include "render.h"
 
 #define PI 3.14159265358979323846
@@ -148,22 +149,18 @@ static void cb_num(cbuf *c, double v)
 
 /* ---- font objects ------------------------------------------------------------ */
 
-/* Streams whose bytes are already deflated: libharu would remove a /Filter
- * entry from a stream it does not compress itself, so write the key here,
- * after the dictionary's other entries. */
-static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream stream)
-{
-    (void)obj;
-    return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
-}
-
+/* A stream of deflated bytes that outlive the document (a subset's). */
 static HPDF_Dict deflated_stream(PX *px, const unsigned char *z, size_t n)
 {
     HPDF_Dict d = HPDF_DictStream_New(px->pdf->mmgr, px->pdf->xref);
     if (!d)
         return NULL;
-    HPDF_Stream_Write(d->stream, z, (HPDF_UINT)n);
-    d->write_fn = write_flate_filter;
+    if (lexp__hpdf_set_bytes(px->pdf, d, z, n, 0)) {
+        if (!px->hpdf_err)
+            px->hpdf_err = 0x1015; /* HPDF_FAILD_TO_ALLOC_MEM */
+        return NULL;
+    }
+    d->write_fn = lexp__hpdf_flate_key;
     return d;
 }
 
@@ -262,16 +259,47 @@ static int make_font(PX *px, int slot, const lexp__subset *s)
     return 0;
 }
 
-typedef struct gc_pair {
-    uint32_t gid, cp;
-} gc_pair;
+/* (glyph, character) pairs packed glyph first, so that their order is by
+ * glyph, then character */
+static uint64_t gc_key(uint32_t gid, uint32_t cp) { return (uint64_t)gid << 32 | cp; }
 
-static int cmp_pair(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
-    const gc_pair *x = a, *y = b;
-    if (x->gid != y->gid)
-        return x->gid < y->gid ? -1 : 1;
-    return x->cp < y->cp ? -1 : x->cp > y->cp;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Add k to the open-addressing set t (cap a power of two, kept at most half
+ * full; 0 marks a free slot, so keys are stored plus one). */
+static int set_add(uint64_t **t, size_t *cap, size_t *n, uint64_t k)
+{
+    if (2 * (*n + 1) > *cap) {
+        size_t nc = *cap ? *cap * 2 : 1024;
+        uint64_t *nt = calloc(nc, sizeof *nt);
+        if (!nt)
+            return -1;
+        for (size_t i = 0; i < *cap; i++)
+            if ((*t)[i])
+                for (size_t j = ((*t)[i] * 0x9E3779B97F4A7C15ull) >> 40 & (nc - 1);;
+                     j = (j + 1) & (nc - 1))
+                    if (!nt[j]) {
+                        nt[j] = (*t)[i];
+                        break;
+                    }
+        free(*t);
+        *t = nt;
+        *cap = nc;
+    }
+    uint64_t v = k + 1;
+    for (size_t j = (v * 0x9E3779B97F4A7C15ull) >> 40 & (*cap - 1);; j = (j + 1) & (*cap - 1)) {
+        if ((*t)[j] == v)
+            return 0;
+        if (!(*t)[j]) {
+            (*t)[j] = v;
+            (*n)++;
+            return 0;
+        }
+    }
 }
 
 /* Subset and embed every face the layout drew glyphs with. */
@@ -280,44 +308,39 @@ static int embed_fonts(PX *px)
     const lexp__layout *L = px->L;
     int rc = 0;
     for (int slot = 0; slot < px->nslots && rc == 0; slot++) {
+        /* the distinct pairs first (a page repeats most of them), sorted */
         size_t n = 0, cap = 0;
-        gc_pair *v = NULL;
+        uint64_t *set = NULL;
         for (size_t p = 0; p < L->npages && rc == 0; p++)
-            for (size_t i = 0; i < L->pages[p].n; i++) {
+            for (size_t i = 0; i < L->pages[p].n && rc == 0; i++) {
                 const lexp__litem *it = &L->pages[p].items[i];
                 if (it->kind != LEXP_L_TEXT || it->u.text.slot != slot)
                     continue;
-                if (n + it->u.text.n > cap) {
-                    size_t nc = cap ? cap * 2 : 256;
-                    while (nc < n + it->u.text.n)
-                        nc *= 2;
-                    gc_pair *nv = realloc(v, nc * sizeof *nv);
-                    if (!nv) {
+                for (uint32_t k = 0; k < it->u.text.n && rc == 0; k++)
+                    if (set_add(&set, &cap, &n, gc_key(it->u.text.g[k].gid, it->u.text.g[k].cp)))
                         rc = lexp__error_oom(px->err);
-                        break;
-                    }
-                    v = nv;
-                    cap = nc;
-                }
-                for (uint32_t k = 0; k < it->u.text.n; k++)
-                    v[n++] = (gc_pair){it->u.text.g[k].gid, it->u.text.g[k].cp};
             }
         if (rc == 0 && n > 0) {
-            qsort(v, n, sizeof *v, cmp_pair);
+            size_t m = 0;
+            for (size_t i = 0; i < cap; i++)
+                if (set[i])
+                    set[m++] = set[i] - 1;
+            qsort(set, n, sizeof *set, cmp_key);
             /* glyph 0 marks characters no font has: they go in as extras */
-            size_t ne = 0, m = 0;
+            size_t ne = 0;
+            m = 0;
             uint32_t *extra = malloc(n * sizeof *extra);
             uint32_t *gids = malloc(n * sizeof *gids), *cps = malloc(n * sizeof *cps);
             if (!gids || !cps || !extra) {
                 rc = lexp__error_oom(px->err);
             } else {
                 for (size_t i = 0; i < n; i++) {
-                    if (v[i].gid == 0) {
-                        if (ne == 0 || extra[ne - 1] != v[i].cp)
-                            extra[ne++] = v[i].cp;
-                    } else if (m == 0 || gids[m - 1] != v[i].gid || cps[m - 1] != v[i].cp) {
-                        gids[m] = v[i].gid;
-                        cps[m++] = v[i].cp;
+                    uint32_t gid = (uint32_t)(set[i] >> 32), cp = (uint32_t)set[i];
+                    if (gid == 0) {
+                        extra[ne++] = cp;
+                    } else {
+                        gids[m] = gid;
+                        cps[m++] = cp;
                     }
                 }
                 rc = lexp__fonts_subset(px->F, slot, gids, cps, m, extra, ne,
@@ -329,7 +352,7 @@ static int embed_fonts(PX *px)
             free(gids);
             free(cps);
         }
-        free(v);
+        free(set);
     }
     return rc;
 }
@@ -480,12 +503,6 @@ static void set_stroke(HPDF_Page pg, uint32_t c)
  * anything else as 8-bit RGB pixels, deflated, with an SMask for alpha.
  * pdf_images.c prepares them once per file content and engine. */
 
-static HPDF_STATUS write_flate(HPDF_Dict obj, HPDF_Stream stream)
-{
-    (void)obj;
-    return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
-}
-
 static HPDF_STATUS write_dct(HPDF_Dict obj, HPDF_Stream stream)
 {
     (void)obj;
@@ -518,11 +535,11 @@ static HPDF_Image image_xobject(PX *px, const lexp__pdfimg *im)
             return NULL;
         return img;
     }
-    HPDF_Dict img = image_object(px, im, "DeviceRGB", write_flate);
+    HPDF_Dict img = image_object(px, im, "DeviceRGB", lexp__hpdf_flate_key);
     if (!img || HPDF_Stream_Write(img->stream, im->data, (HPDF_UINT)im->len) != HPDF_OK)
         return NULL;
     if (im->mask) {
-        HPDF_Dict mask = image_object(px, im, "DeviceGray", write_flate);
+        HPDF_Dict mask = image_object(px, im, "DeviceGray", lexp__hpdf_flate_key);
         if (!mask ||
             HPDF_Stream_Write(mask->stream, im->mask, (HPDF_UINT)im->mask_len) != HPDF_OK)
             return NULL;
@@ -776,7 +793,12 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
                              : lexp__subset_glyph(s, it->u.text.g[k].gid, it->u.text.g[k].cp);
             if (it->u.text.g[k].half && g < s->n && s->half[g])
                 g = s->half[g];
-            snprintf(hex, sizeof hex, "%04X", g & 0xFFFF);
+            static const char xd[] = "0123456789ABCDEF";
+            hex[0] = xd[(g >> 12) & 15];
+            hex[1] = xd[(g >> 8) & 15];
+            hex[2] = xd[(g >> 4) & 15];
+            hex[3] = xd[g & 15];
+            hex[4] = 0;
             cb_str(&cb, hex);
             if (k + 1 < it->u.text.n) {
                 double adv = (g < s->ncid ? s->widths[g] : 1000) / 1000.0 * size;
@@ -803,17 +825,8 @@ static int save(PX *px, lexp__sbuf *out)
 {
     HPDF_SaveToStream(px->pdf);
     CHECK(px);
-    HPDF_UINT32 size = HPDF_GetStreamSize(px->pdf);
-    if (lexp__sbuf_grow(out, size))
+    if (lexp__hpdf_read_out(px->pdf, out))
         return lexp__error_oom(px->err);
-    HPDF_UINT32 got = size;
-    HPDF_ReadFromStream(px->pdf, (HPDF_BYTE *)out->ptr + out->len, &got);
-    if (got != size) {
-        if (!px->hpdf_err)
-            px->hpdf_err = 0x1057; /* HPDF_STREAM_EOF */
-        return backend_error(px);
-    }
-    out->len += got;
     return 0;
 }
 
@@ -846,6 +859,8 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
         rc = draw_graphics(px, pg, &L->pages[p]);
         if (rc == 0)
             rc = draw_text(px, pg, &L->pages[p]);
+        if (rc == 0 && lexp__hpdf_pack_page(px->pdf, pg))
+            rc = lexp__error_oom(px->err);
     }
     if (rc == 0)
         rc = outline(px, pages);

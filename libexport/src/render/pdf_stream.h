@@ -1,0 +1,37 @@
+/*
+ * Bytes in and out of libharu without its byte-by-byte copies: its memory
+ * streams copy one byte at a time, and a font program went through four
+ * such copies (into its stream, out of it and into the document at save,
+ * out of the document), a fifth of a warm briefing. A stream made here
+ * reads the caller's bytes with memcpy; page contents are deflated here
+ * with libdeflate (zlib's default level took three times as long); the
+ * finished document is read out of libharu's buffers directly.
+ */
+#ifndef LEXP_PDF_STREAM_H
+#define LEXP_PDF_STREAM_H
+
+#include <hpdf.h>
+#include <stddef.h>
+
+#include "../util/util.h"
+
+/* Writes "/Filter /FlateDecode" for a stream whose bytes are deflated
+ * already: libharu drops a /Filter entry of a stream it does not
+ * compress itself, so the key goes in through the dictionary's write_fn. */
+HPDF_STATUS lexp__hpdf_flate_key(HPDF_Dict obj, HPDF_Stream stream);
+
+/* Make d's stream read p[0..n), which must outlive the document; with
+ * `own` the stream frees p (malloc'd) when libharu frees the stream.
+ * Returns 0, or -1 when out of memory (p is then freed if owned). */
+int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size_t n, int own);
+
+/* Deflate a finished page's content stream here (see above). A page left
+ * inside a text or path object, or with a saved graphics state, is left
+ * to libharu (it closes those when saving). Returns 0, or -1 when out of
+ * memory. */
+int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page);
+
+/* Append the saved document (after HPDF_SaveToStream) to out: 0 or -1. */
+int lexp__hpdf_read_out(HPDF_Doc pdf, lexp__sbuf *out);
+
+#endif
