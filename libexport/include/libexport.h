@@ -158,8 +158,9 @@ LEXP_EXPORT void lexp_buf_dispose(lexp_buf *buf);
  * has been subset for a second glyph set, that face preprocessed by
  * HarfBuzz, which makes each later subset of it ten times cheaper. That
  * preprocessing costs once, in the render that needs it, about 30-300 ms
- * and a copy of the face in memory per large CJK face (environment
- * variable LEXP_FONT_PREPROCESS=off: never).
+ * and 20-30 MB of memory per large CJK face (the briefing's five Fandol
+ * faces: 0.6 s and 150 MB); set the environment variable
+ * LEXP_FONT_PREPROCESS=off to never do it.
  */
 typedef struct lexp_engine lexp_engine;
 

@@ -7,6 +7,9 @@
  *   pdf_brief_warm_ms        per document, 100 briefings in one engine
  *   pdf_brief_months_ms      per document, 100 briefings cycling through
  *                            12 months (a new glyph set most times)
+ *   pdf_brief_varied_ms      median and 90th percentile per document of 100
+ *                            briefings in one engine, each for a community
+ *                            of another name: every one a new glyph set
  *   pdf_brief_noengine_ms    one briefing without an engine (fonts opened,
  *                            looked up and subset for that document)
  *   pdf_brief_bytes/pages    the 2024-09 briefing
@@ -82,6 +85,63 @@ static int brief(lexp_engine *eng, lexp_data *data, const char *month, lexp_buf 
     if (rc)
         fprintf(stderr, "bench_pdf: %s\n", err.message);
     return rc;
+}
+
+/* 100 briefings, each for a community renamed (two characters from a
+ * list, so every document has a glyph set of its own): per-document
+ * median and 90th percentile, after the first */
+static void varied(void)
+{
+    FILE *f = fopen("samples/qinqu.json", "rb");
+    if (!f)
+        return;
+    static char src[1 << 20];
+    size_t n = fread(src, 1, sizeof src - 1, f);
+    fclose(f);
+    src[n] = 0;
+    static const char *const ch[] = {"东", "南", "西", "北", "康", "宁", "兴", "和", "丰",
+                                     "泰", "安", "平", "新", "华", "明", "光", "春", "秋",
+                                     "河", "山", "林", "园", "桥", "湖"};
+    enum { NC = sizeof ch / sizeof *ch, N = 100 };
+    lexp_engine *eng = lexp_engine_new();
+    double t[N];
+    int m = 0;
+    char *json = malloc(2 * sizeof src);
+    for (int i = 0; json && i < N; i++) {
+        /* every 秦渠 becomes the two characters of document i */
+        char name[16];
+        snprintf(name, sizeof name, "%s%s", ch[i % NC], ch[(i / NC + i) % NC]);
+        size_t len = 0;
+        for (const char *p = src; *p;) {
+            if (strncmp(p, "秦渠", strlen("秦渠")) == 0) {
+                len += (size_t)snprintf(json + len, 16, "%s", name);
+                p += strlen("秦渠");
+            } else {
+                json[len++] = *p++;
+            }
+        }
+        lexp_error err;
+        lexp_data *d = NULL;
+        lexp_buf b = LEXP_BUF_INIT;
+        double a = now_ms();
+        int rc = lexp_data_load_json(&d, json, len, "varied.json", &err);
+        rc = rc ? rc : brief(eng, d, "2024-09", &b);
+        double dt = now_ms() - a;
+        lexp_buf_dispose(&b);
+        lexp_data_free(d);
+        if (rc)
+            break;
+        if (i > 0)
+            t[m++] = dt;
+    }
+    free(json);
+    lexp_engine_free(eng);
+    if (m < 10)
+        return;
+    qsort(t, (size_t)m, sizeof *t, cmp_d);
+    printf("pdf_brief_varied_ms: median %.2f p90 %.2f (per document, %d briefings in one "
+           "engine, each a new glyph set)\n",
+           t[m / 2], t[m * 9 / 10], m);
 }
 
 static void cli_timing(void)
@@ -327,6 +387,7 @@ int main(int argc, char **argv)
         printf("pdf_brief_months_ms: %.2f (per document, 100 documents over 12 months)\n",
                (now_ms() - a) / done);
     lexp_engine_free(eng2);
+    varied();
 
     a = now_ms();
     lexp_render_options opt = LEXP_RENDER_OPTIONS_INIT;

@@ -823,10 +823,10 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
 
 static int save(PX *px, lexp__sbuf *out)
 {
-    HPDF_SaveToStream(px->pdf);
+    HPDF_STATUS rc = lexp__hpdf_save(px->pdf, out);
     CHECK(px);
-    if (lexp__hpdf_read_out(px->pdf, out))
-        return lexp__error_oom(px->err);
+    if (rc != HPDF_OK)
+        return rc == 0x1015 ? lexp__error_oom(px->err) : backend_error(px);
     return 0;
 }
 

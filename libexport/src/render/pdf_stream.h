@@ -5,7 +5,7 @@
  * out of the document), a fifth of a warm briefing. A stream made here
  * reads the caller's bytes with memcpy; page contents are deflated here
  * with libdeflate (zlib's default level took three times as long); the
- * finished document is read out of libharu's buffers directly.
+ * document is saved straight into the caller's buffer.
  */
 #ifndef LEXP_PDF_STREAM_H
 #define LEXP_PDF_STREAM_H
@@ -31,7 +31,8 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
  * memory. */
 int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page);
 
-/* Append the saved document (after HPDF_SaveToStream) to out: 0 or -1. */
-int lexp__hpdf_read_out(HPDF_Doc pdf, lexp__sbuf *out);
+/* HPDF_SaveToStream, the document appended to out as it is written.
+ * Returns libharu's status (out as it was on failure). */
+HPDF_STATUS lexp__hpdf_save(HPDF_Doc pdf, lexp__sbuf *out);
 
 #endif
