@@ -41,8 +41,8 @@ static bytes brief(lexp_engine *eng, const lexp_data *d, const char *month)
 
 static int same(bytes a, bytes b) { return a.p && b.p && a.n == b.n && !memcmp(a.p, b.p, a.n); }
 
-/* Two months of the briefing (different glyph sets, different photos). */
-static void test_briefings(void)
+/* samples/qinqu.json, or NULL (counted as a failure) */
+static lexp_data *load_qinqu(void)
 {
     lexp_error e;
     lexp_data *d;
@@ -52,8 +52,17 @@ static void test_briefings(void)
     if (lexp_data_load_file(&d, path, &e)) {
         printf("FAIL cannot load %s: %s\n", path, e.message);
         fails++;
-        return;
+        return NULL;
     }
+    return d;
+}
+
+/* Two months of the briefing (different glyph sets, different photos). */
+static void test_briefings(void)
+{
+    lexp_data *d = load_qinqu();
+    if (!d)
+        return;
     bytes sep = brief(NULL, d, "2024-09"), mar = brief(NULL, d, "2024-03");
     CHECK(sep.n > 1000 && mar.n > 1000 && !same(sep, mar));
     lexp_engine *eng = lexp_engine_new();
@@ -164,16 +173,9 @@ static void test_rewritten_photo(void)
  * the cache; and the same again with preprocessing off. */
 static void test_many_months(void)
 {
-    lexp_error e;
-    lexp_data *d;
-    char path[1024];
-    const char *src = getenv("LEXP_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/samples/qinqu.json", src ? src : ".");
-    if (lexp_data_load_file(&d, path, &e)) {
-        printf("FAIL cannot load %s: %s\n", path, e.message);
-        fails++;
+    lexp_data *d = load_qinqu();
+    if (!d)
         return;
-    }
     static const char *const months[] = {"2024-03", "2024-09", "2024-04",
                                          "2024-12", "2024-05", "2024-06"};
     enum { N = sizeof months / sizeof *months };
