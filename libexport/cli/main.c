@@ -672,7 +672,7 @@ static int cmd_batch(int argc, char **argv)
                *rollup = NULL, *jobs = NULL;
     int rc = (!inputs || !tpls || !tcopies) ? usage_error("out of memory") : 0;
     for (int i = 2; i < argc && rc == 0; i++) {
-        const char *v;
+        const char *v = NULL;
         int err = 0;
         if (take(argc, argv, &i, "--output", "-o", &v, &err))
             out = v;

@@ -266,7 +266,7 @@ static int gen_leaf(fx_ctx *c, const fx_op *op, void *p)
 {
     gen *g = p;
     xs_sheet *s = g->s;
-    uint32_t o;
+    uint32_t o = 0;
     if (op->kind == OP_GAP) {
         for (uint32_t i = 0; i < op->n; i++)
             if (out_row(g, op->gap_from + i, &o))
