@@ -713,7 +713,7 @@ static void scan_periods(mctx *m, const char *text, size_t n)
         long y = digits(&q, 4);
         if (y < 1900 || q - p != 4 || (*q >= '0' && *q <= '9') || !eat(&q, "年"))
             continue;
-        char name[48];
+        char name[80]; /* room for any three longs: no truncation warning */
         const char *r = q;
         eat(&r, "第");
         int qn = cn_digit(&r);
