@@ -155,12 +155,12 @@ LEXP_EXPORT void lexp_buf_dispose(lexp_buf *buf);
  * For PDF it keeps: font subsets by glyph set (at most 512 or 48 MB);
  * deflated pieces of font programs, so a document whose glyph set is new
  * deflates only the pieces that changed (at most 32 MB); and, once a face
- * has been subset for a second glyph set, that face preprocessed by
- * HarfBuzz, which makes each later subset of it ten times cheaper. That
+ * has been subset for eight different glyph sets, that face preprocessed
+ * by HarfBuzz, which makes each later subset of it ten times cheaper. That
  * preprocessing costs once, in the render that needs it, about 30-300 ms
  * and 20-30 MB of memory per large CJK face (the briefing's five Fandol
- * faces: 0.6 s and 150 MB); set the environment variable
- * LEXP_FONT_PREPROCESS=off to never do it.
+ * faces: 0.6 s and 150 MB); the environment variable
+ * LEXP_FONT_PREPROCESS=N makes it the Nth glyph set, =off never.
  */
 typedef struct lexp_engine lexp_engine;
 
