@@ -3,7 +3,8 @@
  * len(a) × len(b) rows × 5 columns from two nested loops over a tiny data
  * file, rendered to an XLSX file with lexp_render_to_file. Prints the time
  * and the process's max RSS; compare with exceljs's streaming writer
- * (/work/shared/peers/node/xlsx_stream.js) run right after. Asserts nothing.
+ * (node/xlsx_stream.js of the peer benchmark, ../shared/peers/) run right after.
+ * Asserts nothing.
  *
  *   bench_stream [ROWS]     (default 1000000, rounded to thousands)
  */
