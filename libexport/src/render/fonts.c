@@ -78,9 +78,9 @@ typedef struct face {
     /* hbface after hb_subset_preprocess, made once an engine has built
      * PREPROCESS_AT subsets of the face: HarfBuzz then keeps the tables
      * parsed, and a subset of a large CJK face takes 0.3-0.7 ms instead of
-     * 3-7 ms, with the same bytes. Preprocessing costs 30-300 ms once per face (it is a
-     * subset of every glyph), so a single render never pays it; a batch
-     * pays it at its eighth new glyph set. NULL until ready. */
+     * 3-7 ms, with the same bytes. Preprocessing costs 30-300 ms once per
+     * face (it is a subset of every glyph), so a single render never pays
+     * it; a batch pays it at its eighth new glyph set. NULL until ready. */
     _Atomic(hb_face_t *) pre;
     int nbuilt;      /* subsets built from the face (under the engine lock) */
     int pre_claimed; /* some render preprocesses or preprocessed it */
@@ -1254,9 +1254,9 @@ done:
  * (tests compare both ways). */
 #define PREPROCESS_AT 8
 
-/* Called under the engine lock when a subset of
- * fc is about to be built: returns 1 when the caller is to preprocess fc
- * (outside the lock; renders of other threads go on without it). */
+/* Called under the engine lock when a subset of fc is about to be built:
+ * returns 1 when the caller is to preprocess fc (outside the lock; renders
+ * of other threads go on without it). */
 static int preprocess_claim(face *fc)
 {
     if (fc->pre_claimed)

@@ -217,9 +217,10 @@ static int deflate_piece(z_stream *z, int *zinit, const unsigned char *p, size_t
     return 0;
 }
 
-/* Append the deflated piece p[0..n): from the cache, or deflated and added. */
+/* Append the deflated piece p[0..n), whose key hash is h: from the cache,
+ * or deflated and added. */
 static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit, zout *o,
-                     const unsigned char *p, size_t n)
+                     const unsigned char *p, size_t n, uint64_t h)
 {
     if (n == 0)
         return 0;
@@ -232,7 +233,6 @@ static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit,
         free(d);
         return rc;
     }
-    uint64_t h = hash64(p, n);
     lexp__engine_lock(eng);
     zent *e = zfind(c, h, p, n);
     int rc = 0;
@@ -282,21 +282,26 @@ int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, siz
         ok = b[i] <= n && (i == 0 || b[i] >= b[i - 1]);
     size_t at = 0;
     if (ok && !rc) {
-        rc = put_piece(c, eng, &z, &zinit, &o, p, b[0]); /* tables before the glyphs */
+        /* tables before the glyphs */
+        rc = put_piece(c, eng, &z, &zinit, &o, p, b[0], hash64(p, b[0]));
         at = b[0];
+        /* a glyph piece's key: its glyphs' hashes folded, so no byte is
+         * hashed twice (a hit is still compared byte for byte) */
+        uint64_t key = 0;
         for (size_t i = 1; i < nb && !rc; i++) {
-            const unsigned char *g = p + b[i - 1];
             size_t gl = b[i] - b[i - 1];
-            int cut = i == nb - 1 || b[i] - at >= PIECE_MAX ||
-                      (gl && (hash64(g, gl) & PIECE_MASK) == 0);
+            uint64_t gh = hash64(p + b[i - 1], gl);
+            key = (key ^ gh) * 0x9E3779B97F4A7C15ull + 1;
+            int cut = i == nb - 1 || b[i] - at >= PIECE_MAX || (gl && (gh & PIECE_MASK) == 0);
             if (cut) {
-                rc = put_piece(c, eng, &z, &zinit, &o, p + at, b[i] - at);
+                rc = put_piece(c, eng, &z, &zinit, &o, p + at, b[i] - at, key);
                 at = b[i];
+                key = 0;
             }
         }
     }
-    if (!rc)
-        rc = put_piece(c, eng, &z, &zinit, &o, p + at, n - at); /* what follows */
+    if (!rc) /* what follows */
+        rc = put_piece(c, eng, &z, &zinit, &o, p + at, n - at, hash64(p + at, n - at));
     if (zinit)
         deflateEnd(&z);
     /* an empty final block with fixed codes, then Adler-32, big-endian */

@@ -269,8 +269,17 @@ static int cmp_key(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Add k to the open-addressing set t (cap a power of two, kept at most half
- * full; 0 marks a free slot, so keys are stored plus one). */
+/* The slot of v in the open-addressing table t (cap a power of two): where
+ * it is, or the free slot where it goes (0 marks a free slot). */
+static size_t set_slot(const uint64_t *t, size_t cap, uint64_t v)
+{
+    size_t j = (size_t)((v * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
+    while (t[j] && t[j] != v)
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/* Add k to the set t, kept at most half full (keys are stored plus one). */
 static int set_add(uint64_t **t, size_t *cap, size_t *n, uint64_t k)
 {
     if (2 * (*n + 1) > *cap) {
@@ -280,29 +289,19 @@ static int set_add(uint64_t **t, size_t *cap, size_t *n, uint64_t k)
             return -1;
         for (size_t i = 0; i < *cap; i++)
             if ((*t)[i])
-                for (size_t j = ((*t)[i] * 0x9E3779B97F4A7C15ull) >> 40 & (nc - 1);;
-                     j = (j + 1) & (nc - 1))
-                    if (!nt[j]) {
-                        nt[j] = (*t)[i];
-                        break;
-                    }
+                nt[set_slot(nt, nc, (*t)[i])] = (*t)[i];
         free(*t);
         *t = nt;
         *cap = nc;
     }
-    uint64_t v = k + 1;
-    for (size_t j = (v * 0x9E3779B97F4A7C15ull) >> 40 & (*cap - 1);; j = (j + 1) & (*cap - 1)) {
-        if ((*t)[j] == v)
-            return 0;
-        if (!(*t)[j]) {
-            (*t)[j] = v;
-            (*n)++;
-            return 0;
-        }
+    size_t j = set_slot(*t, *cap, k + 1);
+    if (!(*t)[j]) {
+        (*t)[j] = k + 1;
+        (*n)++;
     }
+    return 0;
 }
 
-/* Subset and embed every face the layout drew glyphs with. */
 static int embed_fonts(PX *px)
 {
     const lexp__layout *L = px->L;
