@@ -99,33 +99,35 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
     }
 }
 
-zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void *data,
-                                        size_t n, int *oom)
+int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsigned char **out,
+                           size_t *outlen)
 {
-    *oom = 1;
-    deflated *s = calloc(1, sizeof *s);
     size_t cap = libdeflate_deflate_compress_bound(d->c, n);
-    if (!s || !(s->comp = malloc(cap ? cap : 1))) {
-        free(s);
+    *out = malloc(cap ? cap : 1);
+    if (!*out)
+        return -1;
+    *outlen = libdeflate_deflate_compress(d->c, data, n, *out, cap);
+    if (!*outlen) { /* cannot happen: the bound always suffices */
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
+                                   zip_uint32_t crc)
+{
+    deflated *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(comp);
         return NULL;
     }
-    s->comp_len = libdeflate_deflate_compress(d->c, data, n, s->comp, cap);
-    if (!s->comp_len) { /* cannot happen: the bound always suffices */
-        free(s->comp);
-        free(s);
-        return NULL;
-    }
-    s->size = n;
-    /* zlib's crc32 takes uInt lengths: feed it in pieces */
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < n;) {
-        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
-        crc = crc32(crc, (const Bytef *)data + off, (uInt)k);
-        off += k;
-    }
-    s->crc = (zip_uint32_t)crc;
+    s->comp = comp;
+    s->comp_len = comp_len;
+    s->size = size;
+    s->crc = crc;
     zip_error_init(&s->error);
-    *oom = 0;
     zip_source_t *src = zip_source_function(za, deflated_cb, s);
     if (!src) {
         zip_error_fini(&s->error);
@@ -133,4 +135,43 @@ zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void
         free(s);
     }
     return src;
+}
+
+zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void *data,
+                                        size_t n, int *oom)
+{
+    *oom = 1;
+    unsigned char *comp;
+    size_t comp_len;
+    if (lexp__deflater_deflate(d, data, n, &comp, &comp_len))
+        return NULL;
+    /* zlib's crc32 takes uInt lengths: feed it in pieces */
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
+        crc = crc32(crc, (const Bytef *)data + off, (uInt)k);
+        off += k;
+    }
+    *oom = 0;
+    return lexp__zip_source_raw(za, comp, comp_len, n, (zip_uint32_t)crc);
+}
+
+int lexp__zip_source_slurp(zip_source_t *src, lexp__sbuf *out)
+{
+    if (zip_source_open(src) < 0)
+        return -1;
+    int rc = 0;
+    zip_int64_t len = -1;
+    if (zip_source_seek(src, 0, SEEK_END) == 0)
+        len = zip_source_tell(src);
+    if (len < 0 || zip_source_seek(src, 0, SEEK_SET) < 0)
+        rc = -1;
+    else if (lexp__sbuf_grow(out, (size_t)len))
+        rc = -2;
+    else if (zip_source_read(src, out->ptr + out->len, (zip_uint64_t)len) != len)
+        rc = -1;
+    else
+        out->len += (size_t)len;
+    zip_source_close(src);
+    return rc;
 }

@@ -10,11 +10,29 @@
 #include <stddef.h>
 #include <zip.h>
 
+#include "util/util.h"
+
 /* One libdeflate compressor, reused for every entry of one archive; not
  * shareable between threads. NULL when out of memory. */
 typedef struct lexp__deflater lexp__deflater;
 lexp__deflater *lexp__deflater_new(int level);
 void lexp__deflater_free(lexp__deflater *d);
+
+/* Deflate `n` bytes of `data` into a new malloc'd buffer (raw DEFLATE).
+ * -1 when out of memory. */
+int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsigned char **out,
+                           size_t *outlen);
+
+/* A libzip source for `comp_len` bytes of raw DEFLATE that inflate to
+ * `size` bytes with CRC-32 `crc`; it owns `comp` (freed with the source,
+ * or here when NULL is returned). */
+zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
+                                   zip_uint32_t crc);
+
+/* Read the whole of a libzip buffer source (an archive written into
+ * memory) onto `out`. 0, or -1 with the reason in the source's error
+ * (-2 when out of memory). */
+int lexp__zip_source_slurp(zip_source_t *src, lexp__sbuf *out);
 
 /* A libzip source for `n` bytes of `data`, deflated now (the source holds
  * the compressed bytes, not `data`). Its stat gives the DEFLATE method,
