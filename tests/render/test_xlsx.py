@@ -35,7 +35,7 @@ def run(*args, env=None, ok=True):
     r = subprocess.run([LEXPORT, *args], capture_output=True, env=e, timeout=300)
     if ok:
         assert r.returncode == 0, r.stderr.decode()
-        # libxlsxwriter prints its own warnings; none may get through
+        # nothing may be printed: no back end's own warnings
         assert r.stderr == b"", r.stderr.decode()
     return r
 
@@ -815,10 +815,23 @@ title: "长文本"
 # ---- failures and LibreOffice ----------------------------------------------------------
 
 
-def test_unusable_temporary_directory_is_an_error(work):
+def test_temporary_directory_only_for_streamed_tables(work):
+    # an ordinary workbook is made in memory: no scratch file, whatever TMPDIR says
+    env = {"TMPDIR": os.path.join(str(work), "no-such-dir")}
+    out = os.path.join(str(work), "small.xlsx")
+    r = run("render", SHOWCASE, SAMPLE, "-f", "xlsx", "-o", out, env=env, ok=False)
+    assert r.returncode == 0, r.stderr
+    assert zipfile.ZipFile(out).testzip() is None
+    # a streamed table deflates its rows into TMPDIR: unusable, it is an error
+    with open(SAMPLE, encoding="utf-8") as f:
+        d = json.load(f)
+    d["activities"] = [{"date": "2024-09-%02d" % (1 + i % 28), "category": "宣传",
+                        "title": "活动%d" % i, "location": "社区", "participants": 1}
+                       for i in range(10001)]
+    data = write(work, "big-tmp.json", json.dumps(d, ensure_ascii=False))
+    tpl = write(work, "big-tmp.lxt", SPAN_LXT)
     out = os.path.join(str(work), "never.xlsx")
-    r = run("render", SHOWCASE, SAMPLE, "-f", "xlsx", "-o", out,
-            env={"TMPDIR": os.path.join(str(work), "no-such-dir")}, ok=False)
+    r = run("render", tpl, data, "-f", "xlsx", "-o", out, env=env, ok=False)
     assert r.returncode == 3, r.stderr
     assert b"temporary" in r.stderr
     assert not os.path.exists(out)

@@ -14,7 +14,7 @@
  * typed cells (doc.h: NUMBER, PERCENT, DATE, MONEY) and body cells whose
  * text is a plain number become numbers with a matching number format.
  * Tables with more than STREAM_ROWS rows switch the workbook to
- * constant-memory mode.
+ * constant-memory (streaming) mode.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,8 @@
 #include "xlsx_book.h"
 
 /* Above this many rows in one table, rows stream to disk as they are
- * written (libxlsxwriter keeps ~150 bytes a cell in memory otherwise). */
+ * written (otherwise the sheet's XML is held until the workbook is zipped:
+ * about 60 bytes a cell). */
 #define STREAM_ROWS 10000
 
 typedef struct sheetref {

@@ -1,37 +1,26 @@
 /*
- * Workbook writer on libxlsxwriter (see xlsx_book.h for the sheet layout).
+ * Workbook writer (see xlsx_book.h for the sheet layout), on the
+ * SpreadsheetML writer of xlsx_write.h.
  *
- *   lexp__xbook ── lxw_workbook, the format cache, the sheet names in use,
- *   │              the temporary output file
- *   └─ lexp__xsheet (one open at a time) ── lxw_worksheet, per-column
+ *   lexp__xbook ── lexp__xw, the format cache, the sheet names in use
+ *   └─ lexp__xsheet (one open at a time) ── lexp__xws, per-column
  *        widths, running sums for totals, spans in flight, the first body
  *        rows (kept to link charts to the table's own cells)
  *
- * libxlsxwriter 1.1.4 notes that shape this file:
- *  - it writes only files, so without a destination path the workbook goes
- *    to a mkstemp file in $TMPDIR (else /tmp), read back and unlinked;
+ * Notes that shape this file:
+ *  - rows go to the writer in order and it keeps only the current one, so
+ *    a merge spanning rows in streaming mode is registered once its last
+ *    row is written (as the workbook was written with libxlsxwriter's
+ *    constant-memory mode before; the merges come out the same);
  *  - a formula needs its result written with it, or readers show 0;
- *  - in constant-memory mode a write into an earlier row fails (quietly,
- *    returning an error), so a merge spanning rows is registered once its
- *    last row is written: worksheet_merge_range checks only the last row,
- *    records the range, and its writes into the rows above, already on
- *    disk, fail harmlessly, leaving the anchor's value in place;
- *  - in normal mode worksheet_merge_range writes "" into the first cell, so
- *    the merge comes first and the typed value is written over it;
- *  - it prints warnings for invalid sheet names: names are cleaned here.
+ *  - sheet names are cleaned here: the writer takes them as they are.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <xlsxwriter.h>
 
 #include "xlsx_book.h"
+#include "xlsx_write.h"
 #include "../doc/style.h"
 
 /* Column widths are in spreadsheet character units. */
@@ -50,7 +39,6 @@
 #define FOOTER "&C第 &P 页 共 &N 页"
 #define CELL_MAX 32767    /* characters (UTF-16 units) a cell holds */
 #define DATE_MAX 2958465  /* 9999-12-31 as a serial date */
-#define A4 9
 
 enum role {
     R_TITLE = 1,
@@ -73,15 +61,13 @@ typedef struct fkey {
 
 typedef struct fent {
     fkey k;
-    lxw_format *f;
+    int f; /* the writer's style index */
 } fent;
 
 struct lexp__xbook {
-    lxw_workbook *wb;
+    lexp__xw *wb;
     lexp__xprops p;
     int constant_memory;
-    char *tmpdir;
-    char *tmp_path; /* our own output file, when no path was given */
     fent *fmts;
     size_t nfmts, capfmts;
     char **numfmts;
@@ -95,7 +81,7 @@ struct lexp__xbook {
 typedef struct pending {
     uint32_t first_row, last_row;
     int first_col, last_col;
-    lxw_format *f;
+    int f;
     int active;
 } pending;
 
@@ -112,12 +98,12 @@ typedef struct memo {
     int decimals, thousands, align;
     const char *datefmt;
     uint32_t flags, color;
-    lxw_format *f;
+    int f;
 } memo;
 
 struct lexp__xsheet {
     lexp__xbook *b;
-    lxw_worksheet *ws;
+    lexp__xws *ws;
     char name[128];
     int text; /* a text sheet */
     int ncols;
@@ -132,7 +118,7 @@ struct lexp__xsheet {
     int *width;
     double *seg_sum, *sub_sum;
     uint32_t *seg_cnt, *sub_cnt;
-    lxw_format **cover_fmt;
+    int *cover_fmt; /* style index + 1, 0 none */
     uint32_t *cover_last;
     pending *pend;
     memo *memos;
@@ -157,12 +143,6 @@ struct lexp__xsheet {
 };
 
 /* ---- errors ------------------------------------------------------------ */
-
-static int lxw_fail(lexp_error *err, lxw_error e, const char *what)
-{
-    return lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL, "xlsx: %s: %s", what,
-                           lxw_strerror(e));
-}
 
 static int sheet_fail(lexp__xsheet *s, int rc)
 {
@@ -492,68 +472,68 @@ static int numfmt_index(lexp__xbook *b, const char *s)
     return (int)++b->nnumfmts;
 }
 
-static uint8_t lxw_align(lexp_align a)
+static uint8_t xw_align(lexp_align a)
 {
     switch (a) {
-    case LEXP_ALIGN_LEFT: return LXW_ALIGN_LEFT;
-    case LEXP_ALIGN_CENTER: return LXW_ALIGN_CENTER;
-    case LEXP_ALIGN_RIGHT: return LXW_ALIGN_RIGHT;
-    case LEXP_ALIGN_JUSTIFY: return LXW_ALIGN_LEFT;
-    default: return LXW_ALIGN_NONE;
+    case LEXP_ALIGN_LEFT: return LEXP__XW_LEFT;
+    case LEXP_ALIGN_CENTER: return LEXP__XW_CENTER;
+    case LEXP_ALIGN_RIGHT: return LEXP__XW_RIGHT;
+    case LEXP_ALIGN_JUSTIFY: return LEXP__XW_LEFT;
+    default: return 0;
     }
 }
 
-static lxw_format *make_format(lexp__xbook *b, const fkey *k)
+static int make_format(lexp__xbook *b, const fkey *k)
 {
-    lxw_format *f = workbook_add_format(b->wb);
-    if (!f)
-        return NULL;
+    lexp__xwfmt f;
+    memset(&f, 0, sizeof f);
     if (k->role != R_FRAG)
-        format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+        f.vcenter = 1;
     switch (k->role) {
     case R_TITLE:
     case R_LINE_TITLE:
-        format_set_bold(f);
-        format_set_font_size(f, k->role == R_TITLE ? 14 : 16);
-        format_set_align(f, LXW_ALIGN_CENTER);
-        format_set_text_wrap(f);
+        f.bold = 1;
+        f.size = k->role == R_TITLE ? 14 : 16;
+        f.halign = LEXP__XW_CENTER;
+        f.wrap = 1;
         break;
     case R_HEAD:
     case R_CHEAD:
-        format_set_bold(f);
-        format_set_border(f, LXW_BORDER_THIN);
-        format_set_align(f, LXW_ALIGN_CENTER);
-        format_set_text_wrap(f);
-        format_set_bg_color(f, 0xDDEBF7);
+        f.bold = 1;
+        f.border = 1;
+        f.halign = LEXP__XW_CENTER;
+        f.wrap = 1;
+        f.fill = 0xDDEBF7 | LEXP__XW_SET;
         break;
     case R_TOTAL:
-        format_set_bold(f);
-        format_set_border(f, LXW_BORDER_THIN);
-        format_set_bg_color(f, 0xF2F2F2);
+        f.bold = 1;
+        f.border = 1;
+        f.fill = 0xF2F2F2 | LEXP__XW_SET;
         break;
-    case R_BODY: format_set_border(f, LXW_BORDER_THIN); break;
-    case R_LINE_HEAD: format_set_bold(f); break;
-    case R_LINE_RIGHT: format_set_align(f, LXW_ALIGN_RIGHT); break;
+    case R_BODY: f.border = 1; break;
+    case R_LINE_HEAD: f.bold = 1; break;
+    case R_LINE_RIGHT: f.halign = LEXP__XW_RIGHT; break;
     default: break;
     }
     if (k->role == R_LINE || k->role == R_LINE_HEAD || k->role == R_LINE_RIGHT)
-        format_set_text_wrap(f);
+        f.wrap = 1;
     if ((k->role == R_BODY || k->role == R_TOTAL) && !k->numfmt)
-        format_set_text_wrap(f);
-    if (k->align != LXW_ALIGN_NONE && k->role != R_HEAD && k->role != R_CHEAD)
-        format_set_align(f, k->align);
+        f.wrap = 1;
+    if (k->align && k->role != R_HEAD && k->role != R_CHEAD)
+        f.halign = k->align;
     if (k->bold)
-        format_set_bold(f);
+        f.bold = 1;
     if (k->italic)
-        format_set_italic(f);
+        f.italic = 1;
     if (k->color & (1u << 24))
-        format_set_font_color(f, k->color & 0xFFFFFF);
+        f.color = (k->color & 0xFFFFFF) | LEXP__XW_SET;
     if (k->numfmt)
-        format_set_num_format(f, b->numfmts[k->numfmt - 1]);
-    return f;
+        f.numfmt = b->numfmts[k->numfmt - 1];
+    return lexp__xw_format(b->wb, &f);
 }
 
-static lxw_format *get_format(lexp__xbook *b, const fkey *k)
+/* The style of a format key, -1 when out of memory. */
+static int get_format(lexp__xbook *b, const fkey *k)
 {
     for (size_t i = 0; i < b->nfmts; i++) {
         const fkey *e = &b->fmts[i].k;
@@ -565,27 +545,27 @@ static lxw_format *get_format(lexp__xbook *b, const fkey *k)
         size_t cap = b->capfmts ? b->capfmts * 2 : 32;
         fent *v = realloc(b->fmts, cap * sizeof *v);
         if (!v)
-            return NULL;
+            return -1;
         b->fmts = v;
         b->capfmts = cap;
     }
-    lxw_format *f = make_format(b, k);
-    if (!f)
-        return NULL;
+    int f = make_format(b, k);
+    if (f < 0)
+        return -1;
     b->fmts[b->nfmts].k = *k;
     b->fmts[b->nfmts].f = f;
     b->nfmts++;
     return f;
 }
 
-static lxw_format *simple_format(lexp__xbook *b, int role)
+static int simple_format(lexp__xbook *b, int role)
 {
-    fkey k = {(uint8_t)role, LXW_ALIGN_NONE, 0, 0, 0, 0};
+    fkey k = {(uint8_t)role, 0, 0, 0, 0, 0};
     return get_format(b, &k);
 }
 
 /* The format of a (typed) cell in a table role. */
-static lxw_format *cell_format(lexp__xsheet *s, int col, int role, const lexp__xcell *c)
+static int cell_format(lexp__xsheet *s, int col, int role, const lexp__xcell *c)
 {
     memo *m = &s->memos[col];
     if (m->valid && m->role == role && m->kind == c->kind && m->decimals == c->decimals &&
@@ -598,17 +578,17 @@ static lxw_format *cell_format(lexp__xsheet *s, int col, int role, const lexp__x
     int oom = nf.oom;
     lexp__sbuf_free(&nf);
     if (idx < 0 || oom)
-        return NULL;
+        return -1;
     fkey k;
     memset(&k, 0, sizeof k);
     k.role = (uint8_t)role;
-    k.align = lxw_align(c->align);
+    k.align = xw_align(c->align);
     k.bold = (c->flags & LEXP_RUN_BOLD) != 0;
     k.italic = (c->flags & LEXP_RUN_ITALIC) != 0;
     k.color = (c->flags & LEXP_RUN_COLOR) ? (c->color & 0xFFFFFF) | (1u << 24) : 0;
     k.numfmt = idx;
-    lxw_format *f = get_format(s->b, &k);
-    if (f) {
+    int f = get_format(s->b, &k);
+    if (f >= 0) {
         m->valid = 1;
         m->role = role;
         m->kind = c->kind;
@@ -625,14 +605,15 @@ static lxw_format *cell_format(lexp__xsheet *s, int col, int role, const lexp__x
 
 /* ---- the book ------------------------------------------------------------- */
 
-/* "YYYY-MM-DD" → seconds since 1970 at 00:00 UTC; a fixed date otherwise,
- * never the clock (libxlsxwriter would take the clock for 0). */
-static time_t creation_time(const char *date)
+/* "YYYY-MM-DD" → its midnight UTC as W3CDTF; a fixed date otherwise,
+ * never the clock. */
+static void creation_time(char *dst, size_t n, const char *date)
 {
     int y, m, d;
     if (date && lexp__parse_date(date, strlen(date), &y, &m, &d) && y >= 1970)
-        return (time_t)((lexp__date_serial(y, m, d) - 25569.0) * 86400.0);
-    return (time_t)315532800; /* 1980-01-01, as the zip entries */
+        snprintf(dst, n, "%04d-%02d-%02dT00:00:00Z", y, m, d);
+    else
+        snprintf(dst, n, "1980-01-01T00:00:00Z"); /* as the zip entries */
 }
 
 int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *err)
@@ -643,77 +624,35 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
         return lexp__error_oom(err);
     b->p = *props;
     b->constant_memory = props->constant_memory;
-    /* libxlsxwriter writes every part through a scratch file before zipping.
-     * For ordinary workbooks a RAM-backed directory makes that nearly free
-     * (about 1 ms less per briefing); streamed giant sheets stay on disk so
-     * they do not take memory. $TMPDIR, when set, is always respected. */
+    /* only streaming needs scratch files: $TMPDIR, else /tmp (on disk,
+     * for they can be big) */
     const char *td = getenv("TMPDIR");
-    struct stat st;
-    if (!(td && *td)) {
-        if (!props->constant_memory && stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-            access("/dev/shm", W_OK | X_OK) == 0)
-            td = "/dev/shm";
-        else
-            td = "/tmp";
-    }
-    b->tmpdir = strdup(td);
-    if (!b->tmpdir) {
-        free(b);
-        return lexp__error_oom(err);
-    }
-    const char *path = props->path;
-    if (!path) {
-        size_t n = strlen(b->tmpdir) + 32;
-        b->tmp_path = malloc(n);
-        if (!b->tmp_path) {
-            lexp__xbook_discard(b);
-            return lexp__error_oom(err);
-        }
-        snprintf(b->tmp_path, n, "%s/lexp-xlsx-XXXXXX", b->tmpdir);
-        int fd = mkstemp(b->tmp_path);
-        if (fd < 0) {
-            int e = errno;
-            free(b->tmp_path);
-            b->tmp_path = NULL;
-            lexp__xbook_discard(b);
-            return lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                   "xlsx: cannot create a temporary file in %s: %s", td,
-                                   strerror(e));
-        }
-        close(fd);
-        path = b->tmp_path;
-    }
-    lxw_workbook_options o;
-    memset(&o, 0, sizeof o);
-    o.constant_memory = props->constant_memory ? LXW_TRUE : LXW_FALSE;
-    o.tmpdir = b->tmpdir;
-    b->wb = workbook_new_opt(path, &o);
-    if (!b->wb) {
-        lexp__xbook_discard(b);
-        return lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
-                               "xlsx: libxlsxwriter could not start a workbook");
-    }
-    /* libxlsxwriter writes docProps/core.xml itself, escaping only & < >:
-     * it is handed clean text (util/clean.c), and copies it */
-    lxw_doc_properties dp;
-    memset(&dp, 0, sizeof dp);
+    if (!(td && *td))
+        td = "/tmp";
+    /* the properties go into docProps/core.xml: clean text (util/clean.c) */
     const char *given[4] = {props->title, props->subject, props->author, props->keywords};
     char *clean[4] = {NULL, NULL, NULL, NULL};
     int oom = 0;
     for (int i = 0; i < 4; i++)
         if (given[i] && !(clean[i] = lexp__text_clean_dup(given[i], strlen(given[i]), NULL)))
             oom = 1;
-    dp.title = clean[0];
-    dp.subject = clean[1];
-    dp.author = clean[2];
-    dp.keywords = clean[3];
-    dp.created = creation_time(props->date);
-    lxw_error e = oom ? LXW_ERROR_MEMORY_MALLOC_FAILED : workbook_set_properties(b->wb, &dp);
+    char created[32];
+    creation_time(created, sizeof created, props->date);
+    lexp__xwprops wp;
+    memset(&wp, 0, sizeof wp);
+    wp.title = clean[0];
+    wp.subject = clean[1];
+    wp.author = clean[2];
+    wp.keywords = clean[3];
+    wp.created = created;
+    wp.stream = props->constant_memory;
+    wp.tmpdir = td;
+    int rc = oom ? lexp__error_oom(err) : lexp__xw_new(&b->wb, &wp, err);
     for (int i = 0; i < 4; i++)
         free(clean[i]);
-    if (e) {
+    if (rc) {
         lexp__xbook_discard(b);
-        return lxw_fail(err, e, "document properties");
+        return rc;
     }
     *out = b;
     return 0;
@@ -730,11 +669,6 @@ static void book_free(lexp__xbook *b)
     free(b->numfmts);
     free(b->names);
     free(b->fmts);
-    if (b->tmp_path) {
-        unlink(b->tmp_path);
-        free(b->tmp_path);
-    }
-    free(b->tmpdir);
     free(b);
 }
 
@@ -744,44 +678,9 @@ void lexp__xbook_discard(lexp__xbook *b)
         return;
     if (b->open)
         sheet_free(b->open);
-    if (b->wb)
-        lxw_workbook_free(b->wb);
+    lexp__xw_free(b->wb);
     book_free(b);
 }
-
-static int read_back(lexp__sbuf *out, const char *path, lexp_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                               "xlsx: cannot read the workbook back: %s", strerror(errno));
-    int rc = 0;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        rewind(f);
-        if (size < 0) {
-            rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                 "xlsx: cannot read the workbook back");
-        } else if (lexp__sbuf_grow(out, (size_t)size) != 0) {
-            rc = lexp__error_oom(err);
-        } else if (fread(out->ptr + out->len, 1, (size_t)size, f) != (size_t)size) {
-            rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                 "xlsx: short read of the workbook");
-        } else {
-            out->len += (size_t)size;
-        }
-    } else {
-        rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL, "xlsx: cannot read the workbook");
-    }
-    fclose(f);
-    return rc;
-}
-
-/* libxlsxwriter 1.1.4 formats the creation date with gmtime(), whose result
- * lives in one static buffer of the C library: two workbooks closed at once
- * could swap dates. This lock is the library's one piece of shared state;
- * it guards that call and holds no data. */
-static pthread_mutex_t gmtime_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int lexp__xbook_close(lexp__xbook *b, lexp__sbuf *out, lexp_error *err)
 {
@@ -795,25 +694,18 @@ int lexp__xbook_close_to(lexp__xbook *b, lexp__sbuf *out, const char *to, lexp_e
         return lexp__error_set(err, LEXP_EINVAL, NULL, 0, 0, NULL,
                                "xlsx: a worksheet was not finished");
     }
-    pthread_mutex_lock(&gmtime_lock);
-    lxw_error e = workbook_close(b->wb);
-    pthread_mutex_unlock(&gmtime_lock);
-    b->wb = NULL;
-    int rc = 0;
-    if (e)
-        rc = lxw_fail(err, e, "writing the workbook");
-    else if (b->tmp_path && out)
-        rc = read_back(out, b->tmp_path, err);
-    else if (b->tmp_path && to) {
-        int fd = open(b->tmp_path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                 "xlsx: cannot read the workbook back: %s", strerror(errno));
-        else {
-            rc = lexp__write_file_fd(to, fd, err);
-            close(fd);
-        }
+    int rc;
+    if (!to && b->p.path)
+        to = b->p.path;
+    if (!out && !to) {
+        /* nowhere to go: the bytes are dropped */
+        lexp__sbuf none = LEXP__SBUF_INIT;
+        rc = lexp__xw_close(b->wb, &none, NULL, err);
+        lexp__sbuf_free(&none);
+    } else {
+        rc = lexp__xw_close(b->wb, to ? NULL : out, to, err);
     }
+    b->wb = NULL;
     book_free(b);
     return rc;
 }
@@ -888,11 +780,10 @@ static int sheet_new(lexp__xsheet **out, lexp__xbook *b, const char *name, int n
         sheet_free(s);
         return lexp__error_oom(err);
     }
-    s->ws = workbook_add_worksheet(b->wb, s->name);
-    if (!s->ws) {
+    int rc = lexp__xw_sheet(b->wb, s->name, &s->ws, err);
+    if (rc) {
         sheet_free(s);
-        return lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
-                               "xlsx: libxlsxwriter refused the worksheet \"%s\"", s->name);
+        return rc;
     }
     b->open = s;
     *out = s;
@@ -901,7 +792,7 @@ static int sheet_new(lexp__xsheet **out, lexp__xbook *b, const char *name, int n
 
 static void col_name(char *dst, int col)
 {
-    lxw_col_to_name(dst, (lxw_col_t)col, 0);
+    lexp__xw_col_name(dst, col);
 }
 
 /* Width of a typed cell given without its text: from the number and the
@@ -973,8 +864,9 @@ static int close_enough(double a, double b)
 
 /* Merges whose last row is `r`, held back in constant-memory mode; called
  * once row `r` is written. */
-static void flush_pending(lexp__xsheet *s, uint32_t r, int all)
+static int flush_pending(lexp__xsheet *s, uint32_t r, int all, lexp_error *err)
 {
+    int rc = 0;
     for (int c = 0; c < s->ncols; c++) {
         pending *p = &s->pend[c];
         if (!p->active || (!all && p->last_row != r))
@@ -984,25 +876,23 @@ static void flush_pending(lexp__xsheet *s, uint32_t r, int all)
             last = s->rows_end ? s->rows_end - 1 : 0;
         /* merging within the current row would blank the anchor: a span cut
          * down to its first row stays unmerged */
-        if (last > p->first_row)
-            worksheet_merge_range(s->ws, p->first_row, (lxw_col_t)p->first_col, last,
-                                  (lxw_col_t)p->last_col, "", p->f);
+        if (last > p->first_row && !rc)
+            rc = lexp__xws_merge(s->ws, p->first_row, p->first_col, last, p->last_col, err);
         p->active = 0;
     }
+    return rc;
 }
 
-static int write_text(lexp__xsheet *s, uint32_t r, int c, const lexp__xcell *v, lxw_format *f,
+static int write_text(lexp__xsheet *s, uint32_t r, int c, const lexp__xcell *v, int f,
                       lexp_error *err)
 {
-    lxw_error e;
     if (v->runs && v->runs->n > 1) {
         /* mixed looks inside a cell: rich text, one fragment per run */
         uint32_t n = v->runs->n;
-        lxw_rich_string_tuple *frags = calloc(n, sizeof *frags);
-        lxw_rich_string_tuple **list = calloc(n + 1, sizeof *list);
+        lexp__xwfrag *frags = calloc(n, sizeof *frags);
         char **texts = calloc(n, sizeof *texts);
         int k = 0, rc = 0;
-        if (!frags || !list || !texts)
+        if (!frags || !texts)
             rc = lexp__error_oom(err);
         for (uint32_t i = 0; !rc && i < n; i++) {
             const lexp_run *run = &v->runs->v[i];
@@ -1018,40 +908,29 @@ static int write_text(lexp__xsheet *s, uint32_t r, int c, const lexp__xcell *v, 
                 texts[k][j] = (ch == '\n' || ch == '\t') ? ' ' : ch;
             }
             texts[k][run->len] = 0;
-            fkey fk;
-            memset(&fk, 0, sizeof fk);
-            fk.role = R_FRAG;
-            fk.bold = (run->flags & LEXP_RUN_BOLD) || (v->flags & LEXP_RUN_BOLD);
-            fk.italic = (run->flags & LEXP_RUN_ITALIC) != 0;
-            fk.color = (run->flags & LEXP_RUN_COLOR) ? (run->color & 0xFFFFFF) | (1u << 24) : 0;
-            frags[k].format = get_format(s->b, &fk);
-            frags[k].string = texts[k];
-            if (!frags[k].format) {
-                rc = lexp__error_oom(err);
-                k++;
-                break;
-            }
-            list[k] = &frags[k];
+            frags[k].text = texts[k];
+            frags[k].len = run->len;
+            frags[k].bold = (run->flags & LEXP_RUN_BOLD) || (v->flags & LEXP_RUN_BOLD);
+            frags[k].italic = (run->flags & LEXP_RUN_ITALIC) != 0;
+            frags[k].color =
+                (run->flags & LEXP_RUN_COLOR) ? (run->color & 0xFFFFFF) | LEXP__XW_SET : 0;
             k++;
         }
         if (!rc) {
             if (k >= 2)
-                e = worksheet_write_rich_string(s->ws, r, (lxw_col_t)c, list, f);
+                rc = lexp__xws_rich(s->ws, r, c, frags, k, f, err);
             else
-                e = worksheet_write_string(s->ws, r, (lxw_col_t)c, v->text, f);
-            if (e)
-                rc = lxw_fail(err, e, "writing a cell");
+                rc = lexp__xws_string(s->ws, r, c, v->text ? v->text : "", f, err);
         }
         for (int i = 0; texts && i < k; i++)
             free(texts[i]);
         free(texts);
-        free(list);
         free(frags);
         return rc;
     }
-    if (!v->text || !*v->text) {
-        e = worksheet_write_blank(s->ws, r, (lxw_col_t)c, f);
-    } else if (strlen(v->text) > CELL_MAX) {
+    if (!v->text || !*v->text)
+        return lexp__xws_blank(s->ws, r, c, f, err);
+    if (strlen(v->text) > CELL_MAX) {
         /* bytes ≥ UTF-16 units, so only long texts need counting */
         size_t o = 0, units = 0, n = strlen(v->text);
         while (o < n) {
@@ -1073,22 +952,19 @@ static int write_text(lexp__xsheet *s, uint32_t r, int c, const lexp__xcell *v, 
                 return lexp__error_oom(err);
             memcpy(t, v->text, o);
             t[o] = 0;
-            e = worksheet_write_string(s->ws, r, (lxw_col_t)c, t, f); /* copies t */
+            int rc = lexp__xws_string(s->ws, r, c, t, f, err);
             free(t);
-        } else {
-            e = worksheet_write_string(s->ws, r, (lxw_col_t)c, v->text, f);
+            return rc;
         }
-    } else {
-        e = worksheet_write_string(s->ws, r, (lxw_col_t)c, v->text, f);
     }
-    return e ? lxw_fail(err, e, "writing a cell") : 0;
+    return lexp__xws_string(s->ws, r, c, v->text, f, err);
 }
 
 /* A totals cell: =SUM over the body rows since the previous totals row,
  * or over earlier subtotals (and rows after them) for a grand total —
  * whichever gives the template's number. Returns 1 when written as such,
  * 2 when it was the grand-total kind, 0 to write the plain number. */
-static int total_formula(lexp__xsheet *s, uint32_t r, int c, double v, lxw_format *f,
+static int total_formula(lexp__xsheet *s, uint32_t r, int c, double v, int f,
                          lexp_error *err, int *rc)
 {
     char ref[32], ref2[32], colv[8];
@@ -1118,9 +994,7 @@ static int total_formula(lexp__xsheet *s, uint32_t r, int c, double v, lxw_forma
         *rc = lexp__error_oom(err);
         return kind;
     }
-    lxw_error e = worksheet_write_formula_num(s->ws, r, (lxw_col_t)c, lexp__sbuf_cstr(fs), f, v);
-    if (e)
-        *rc = lxw_fail(err, e, "writing a total");
+    *rc = lexp__xws_formula(s->ws, r, c, lexp__sbuf_cstr(fs), v, f, err);
     return kind;
 }
 
@@ -1148,16 +1022,16 @@ static int keep_row(lexp__xsheet *s)
 }
 
 /* The autofilter covers the header's last row and the body rows up to the
- * last data row. It is set while that row is still the current one —
- * before a totals row and when the body ends — because in constant-memory
- * mode libxlsxwriter refuses ranges that end in a row already written. */
+ * last data row. It is set when that row is known: before a totals row
+ * and when the body ends. */
 static int set_filter(lexp__xsheet *s, lexp_error *err)
 {
     if (s->text || s->nheader <= 0 || s->last_data == 0 || s->ncols < 2)
         return 0;
     uint32_t hrow = (uint32_t)(s->title_rows + s->nheader - 1);
-    lxw_error e = worksheet_autofilter(s->ws, hrow, 0, s->last_data - 1, (lxw_col_t)(s->ncols - 1));
-    return e ? lxw_fail(err, e, "setting the autofilter") : 0;
+    (void)err;
+    lexp__xws_autofilter(s->ws, hrow, 0, s->last_data - 1, s->ncols - 1);
+    return 0;
 }
 
 /* Write one row of a table sheet in `role` (R_HEAD, R_BODY; totals rows are
@@ -1238,9 +1112,8 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
             }
         }
     }
-    lxw_error e;
-    if (lines > 1 && (e = worksheet_set_row(s->ws, r, row_height(LINE_PT, lines), NULL)))
-        return sheet_fail(s, lxw_fail(err, e, "setting a row height"));
+    if (lines > 1 && (rc0 = lexp__xws_row_height(s->ws, r, row_height(LINE_PT, lines), err)))
+        return sheet_fail(s, rc0);
     if (total && s->last_data > 0 && (rc0 = set_filter(s, err)))
         return sheet_fail(s, rc0);
     int rc = 0, grand = 0;
@@ -1248,17 +1121,16 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
     for (int c = 0; c < nc && !rc; c++) {
         lexp__xcell *v = &s->typed[c];
         if (v->covered) {
-            lxw_format *f = r <= s->cover_last[c] && s->cover_fmt[c]
-                                ? s->cover_fmt[c]
-                                : simple_format(s->b, role);
-            if (!f)
+            int f = r <= s->cover_last[c] && s->cover_fmt[c] ? s->cover_fmt[c] - 1
+                                                              : simple_format(s->b, role);
+            if (f < 0)
                 rc = lexp__error_oom(err);
-            else if ((e = worksheet_write_blank(s->ws, r, (lxw_col_t)c, f)))
-                rc = lxw_fail(err, e, "writing a cell");
+            else
+                rc = lexp__xws_blank(s->ws, r, c, f, err);
             continue;
         }
-        lxw_format *f = cell_format(s, c, role, v);
-        if (!f) {
+        int f = cell_format(s, c, role, v);
+        if (f < 0) {
             rc = lexp__error_oom(err);
             break;
         }
@@ -1268,18 +1140,17 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
                 last_row = LEXP__XLSX_MAX_ROWS - 1;
             int last_col = c + v->colspan - 1;
             for (int k = c; k <= last_col; k++) {
-                s->cover_fmt[k] = f;
+                s->cover_fmt[k] = f + 1;
                 s->cover_last[k] = last_row;
             }
             if (!s->b->constant_memory || v->rowspan == 1) {
-                worksheet_merge_range(s->ws, r, (lxw_col_t)c, last_row, (lxw_col_t)last_col, "",
-                                      f);
+                rc = lexp__xws_merge(s->ws, r, c, last_row, last_col, err);
             } else {
                 pending *p = &s->pend[c];
                 if (p->active) /* a span still open in this column: close it */
-                    worksheet_merge_range(s->ws, p->first_row, (lxw_col_t)p->first_col,
-                                          r - 1 > p->first_row ? r - 1 : p->first_row,
-                                          (lxw_col_t)p->last_col, "", p->f);
+                    rc = lexp__xws_merge(s->ws, p->first_row, p->first_col,
+                                         r - 1 > p->first_row ? r - 1 : p->first_row,
+                                         p->last_col, err);
                 p->first_row = r;
                 p->last_row = last_row;
                 p->first_col = c;
@@ -1288,13 +1159,14 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
                 p->active = 1;
             }
         }
+        if (rc)
+            break;
         if (v->kind == LEXP_CELL_TEXT) {
             rc = write_text(s, r, c, v, f, err);
             continue;
         }
         if (v->formula && is_numeric(v)) {
-            if ((e = worksheet_write_formula_num(s->ws, r, (lxw_col_t)c, v->formula, f, v->num)))
-                rc = lxw_fail(err, e, "writing a formula");
+            rc = lexp__xws_formula(s->ws, r, c, v->formula, v->num, f, err);
             continue;
         }
         if (total && is_numeric(v)) {
@@ -1304,15 +1176,14 @@ static int write_row(lexp__xsheet *s, const lexp__xrow *row, int role, lexp_erro
             if (k)
                 continue;
         }
-        if ((e = worksheet_write_number(s->ws, r, (lxw_col_t)c, v->num, f)))
-            rc = lxw_fail(err, e, "writing a cell");
+        rc = lexp__xws_number(s->ws, r, c, v->num, f, err);
     }
     if (rc)
         return sheet_fail(s, rc);
     /* after the row's own cells: its earlier rows are on disk by now, so the
      * merge cannot overwrite the anchor's value */
-    if (s->b->constant_memory)
-        flush_pending(s, r, 0);
+    if (s->b->constant_memory && (rc = flush_pending(s, r, 0, err)))
+        return sheet_fail(s, rc);
     s->row++;
     s->rows_end = s->row;
     if (!body) {
@@ -1388,8 +1259,8 @@ int lexp__xsheet_table(lexp__xsheet **out, lexp__xbook *b, const lexp__xtable *s
             return lexp__error_oom(err);
         }
         s->title_rows = 1;
-        lxw_format *f = simple_format(b, R_TITLE);
-        if (!f) {
+        int f = simple_format(b, R_TITLE);
+        if (f < 0) {
             sheet_free(s);
             return lexp__error_oom(err);
         }
@@ -1412,17 +1283,17 @@ int lexp__xsheet_table(lexp__xsheet **out, lexp__xbook *b, const lexp__xtable *s
         int lines = hw > 0 ? (tw + hw - 1) / hw : 1;
         if (lines < 1)
             lines = 1;
-        lxw_error e = worksheet_set_row(s->ws, 0, row_height(TITLE_PT, lines), NULL);
-        if (!e) {
-            if (s->ncols > 1)
-                e = worksheet_merge_range(s->ws, 0, 0, 0, (lxw_col_t)(s->ncols - 1), spec->title,
-                                          f);
-            else
-                e = worksheet_write_string(s->ws, 0, 0, spec->title, f);
-        }
-        if (e) {
+        /* the title in the first cell, the others blank in its format, merged */
+        rc = lexp__xws_row_height(s->ws, 0, row_height(TITLE_PT, lines), err);
+        if (!rc)
+            rc = lexp__xws_string(s->ws, 0, 0, spec->title, f, err);
+        for (int c = 1; c < s->ncols && !rc; c++)
+            rc = lexp__xws_blank(s->ws, 0, c, f, err);
+        if (!rc && s->ncols > 1)
+            rc = lexp__xws_merge(s->ws, 0, 0, 0, s->ncols - 1, err);
+        if (rc) {
             sheet_free(s);
-            return lxw_fail(err, e, "writing the title row");
+            return rc;
         }
         s->row = 1;
     }
@@ -1471,21 +1342,21 @@ int lexp__xsheet_line(lexp__xsheet *s, const char *text, lexp__xline style, lexp
                : style == LEXP__XLINE_HEADING ? R_LINE_HEAD
                : style == LEXP__XLINE_RIGHT   ? R_LINE_RIGHT
                                               : R_LINE;
-    lxw_format *f = simple_format(s->b, role);
-    if (!f)
+    int f = simple_format(s->b, role);
+    if (f < 0)
         return sheet_fail(s, lexp__error_oom(err));
     double scale = role == R_LINE_TITLE ? 1.5 : 1.0;
     int w = (int)(lexp__str_width(text, strlen(text)) * scale);
     int per = TEXT_WIDTH - WIDTH_PAD;
     int lines = w > per ? (w + per - 1) / per : 1;
     double pt = row_height(role == R_LINE_TITLE ? TITLE_PT : LINE_PT, lines);
-    lxw_error e = 0;
+    int rc = 0;
     if (lines > 1 || role == R_LINE_TITLE)
-        e = worksheet_set_row(s->ws, r, pt, NULL);
-    if (!e)
-        e = *text ? worksheet_write_string(s->ws, r, 0, text, f) : 0;
-    if (e)
-        return sheet_fail(s, lxw_fail(err, e, "writing a line"));
+        rc = lexp__xws_row_height(s->ws, r, pt, err);
+    if (!rc && *text)
+        rc = lexp__xws_string(s->ws, r, 0, text, f, err);
+    if (rc)
+        return sheet_fail(s, rc);
     s->row++;
     return 0;
 }
@@ -1498,70 +1369,40 @@ static int end_body(lexp__xsheet *s, lexp_error *err)
     if (s->body_closed)
         return 0;
     s->body_closed = 1;
-    if (s->b->constant_memory)
-        flush_pending(s, 0, 1);
+    int rc;
+    if (s->b->constant_memory && (rc = flush_pending(s, 0, 1, err)))
+        return sheet_fail(s, rc);
     if (s->last_data > 0 && s->last_data == s->rows_end)
         return sheet_fail(s, set_filter(s, err));
     return 0;
 }
 
+/* A chart of rows r1..r2 (labels in column lc, values in vc, which are
+ * `labels` and `values`), below everything written so far. */
 static int add_chart(lexp__xsheet *s, lexp_chartkind kind, const char *title, const char *series,
-                     uint32_t r1, uint32_t r2, int lc, int vc, lexp_error *err)
+                     uint32_t r1, uint32_t r2, int lc, int vc, const char *const *labels,
+                     const double *values, lexp_error *err)
 {
-    lxw_chart *ch = workbook_add_chart(s->b->wb, kind == LEXP_CHART_PIE ? LXW_CHART_PIE
-                                                                         : LXW_CHART_COLUMN);
-    if (!ch)
-        return sheet_fail(s, lexp__error_oom(err));
-    lxw_chart_series *se = chart_add_series(ch, NULL, NULL);
-    if (!se)
-        return sheet_fail(s, lexp__error_oom(err));
-    chart_series_set_categories(se, s->name, r1, (lxw_col_t)lc, r2, (lxw_col_t)lc);
-    chart_series_set_values(se, s->name, r1, (lxw_col_t)vc, r2, (lxw_col_t)vc);
-    /* a leading '=' would make libxlsxwriter read the text as a reference */
-    if (series && *series && *series != '=')
-        chart_series_set_name(se, series);
-    if (title && *title && *title != '=')
-        chart_title_set_name(ch, title);
-    chart_series_set_labels(se);
+    lexp__xwchart ch;
+    memset(&ch, 0, sizeof ch);
+    ch.pie = kind == LEXP_CHART_PIE;
+    ch.title = title && *title ? title : NULL;
+    ch.series = series && *series ? series : NULL;
+    ch.first_row = r1;
+    ch.last_row = r2;
+    ch.label_col = lc;
+    ch.value_col = vc;
+    ch.labels = labels;
+    ch.values = values;
     /* the colours of PDF and DOCX (doc/style.c) */
-    if (kind == LEXP_CHART_PIE && r2 >= r1 && r2 - r1 < 256) {
-        uint32_t n = r2 - r1 + 1;
-        lxw_chart_fill fills[256];
-        lxw_chart_point pts[256];
-        lxw_chart_point *ptrs[257];
-        memset(fills, 0, sizeof fills);
-        memset(pts, 0, sizeof pts);
-        for (uint32_t i = 0; i < n; i++) {
-            fills[i].color = lexp__chart_palette[i % LEXP_CHART_COLORS];
-            pts[i].fill = &fills[i];
-            ptrs[i] = &pts[i];
-        }
-        ptrs[n] = NULL;
-        chart_series_set_points(se, ptrs);
-    } else if (kind != LEXP_CHART_PIE) {
-        lxw_chart_fill fill;
-        memset(&fill, 0, sizeof fill);
-        fill.color = lexp__chart_palette[0];
-        chart_series_set_fill(se, &fill);
-    }
-    if (kind == LEXP_CHART_PIE) {
-        chart_series_set_labels_percentage(se);
-        chart_legend_set_position(ch, LXW_CHART_LEGEND_RIGHT);
-    } else {
-        chart_legend_set_position(ch, LXW_CHART_LEGEND_NONE);
-    }
-    lxw_chart_options o;
-    memset(&o, 0, sizeof o);
-    o.x_offset = 4;
-    o.y_offset = 4;
-    o.x_scale = 1.2;
-    o.y_scale = 1.0;
-    o.description = (char *)(title ? title : "");
+    ch.palette = lexp__chart_palette;
+    ch.ncolors = LEXP_CHART_COLORS;
     /* below everything written so far, one blank row between */
     uint32_t at = s->row + 1;
-    lxw_error e = worksheet_insert_chart_opt(s->ws, at, 0, ch, &o);
-    if (e)
-        return sheet_fail(s, lxw_fail(err, e, "inserting a chart"));
+    ch.at_row = at;
+    int rc = lexp__xws_chart(s->ws, &ch, err);
+    if (rc)
+        return sheet_fail(s, rc);
     s->row = at + CHART_ROWS;
     s->charts++;
     return 0;
@@ -1609,24 +1450,25 @@ int lexp__xsheet_chart(lexp__xsheet *s, const lexp__xchart *ch, lexp_error *err)
     int lc, vc;
     if (match_chart(s, ch, &lc, &vc))
         return add_chart(s, ch->kind, ch->title, ch->series, s->body_first,
-                         s->body_first + (uint32_t)ch->n - 1, lc, vc, err);
+                         s->body_first + (uint32_t)ch->n - 1, lc, vc, ch->labels, ch->values,
+                         err);
     /* the chart's own data, as a small table above it */
     if ((uint64_t)s->row + (uint64_t)ch->n + CHART_ROWS + 3 >= LEXP__XLSX_MAX_ROWS)
         return sheet_fail(s, lexp__error_set(err, LEXP_ELIMIT, NULL, 0, 0, NULL,
                                              "xlsx: no room left in worksheet \"%s\" for a "
                                              "chart's data",
                                              s->name));
-    lxw_format *hf = simple_format(s->b, R_CHEAD);
-    fkey bk = {R_BODY, LXW_ALIGN_NONE, 0, 0, 0, 0};
-    lxw_format *bf = get_format(s->b, &bk);
-    if (!hf || !bf)
+    int hf = simple_format(s->b, R_CHEAD);
+    fkey bk = {R_BODY, 0, 0, 0, 0, 0};
+    int bf = get_format(s->b, &bk);
+    if (hf < 0 || bf < 0)
         return sheet_fail(s, lexp__error_oom(err));
     uint32_t r = s->row + 1;
     const char *h0 = ch->title && *ch->title ? ch->title : "项目";
     const char *h1 = ch->series && *ch->series ? ch->series : "数值";
-    lxw_error e = worksheet_write_string(s->ws, r, 0, h0, hf);
-    if (!e)
-        e = worksheet_write_string(s->ws, r, 1, h1, hf);
+    rc = lexp__xws_string(s->ws, r, 0, h0, hf, err);
+    if (!rc)
+        rc = lexp__xws_string(s->ws, r, 1, h1, hf, err);
     if (!s->text) {
         int w0 = (int)lexp__str_width(h0, strlen(h0)), w1 = (int)lexp__str_width(h1, strlen(h1));
         if (w0 > s->width[0])
@@ -1634,27 +1476,28 @@ int lexp__xsheet_chart(lexp__xsheet *s, const lexp__xchart *ch, lexp_error *err)
         if (s->ncols > 1 && w1 > s->width[1])
             s->width[1] = w1;
     }
-    for (int i = 0; i < ch->n && !e; i++) {
+    for (int i = 0; i < ch->n && !rc; i++) {
         const char *lab = ch->labels[i] ? ch->labels[i] : "";
         lexp__xcell num;
         memset(&num, 0, sizeof num);
         if (lexp__xlsx_text_number(lab, &num)) {
-            lxw_format *nf = cell_format(s, 0, R_BODY, &num);
-            e = nf ? worksheet_write_number(s->ws, r + 1 + (uint32_t)i, 0, num.num, nf)
-                   : LXW_ERROR_MEMORY_MALLOC_FAILED;
+            int nf = cell_format(s, 0, R_BODY, &num);
+            rc = nf >= 0 ? lexp__xws_number(s->ws, r + 1 + (uint32_t)i, 0, num.num, nf, err)
+                         : lexp__error_oom(err);
         } else {
-            e = worksheet_write_string(s->ws, r + 1 + (uint32_t)i, 0, lab, bf);
+            rc = lexp__xws_string(s->ws, r + 1 + (uint32_t)i, 0, lab, bf, err);
         }
-        if (!e)
-            e = worksheet_write_number(s->ws, r + 1 + (uint32_t)i, 1, ch->values[i], bf);
+        if (!rc)
+            rc = lexp__xws_number(s->ws, r + 1 + (uint32_t)i, 1, ch->values[i], bf, err);
         int w = (int)lexp__str_width(lab, strlen(lab));
         if (!s->text && w > s->width[0])
             s->width[0] = w;
     }
-    if (e)
-        return sheet_fail(s, lxw_fail(err, e, "writing a chart's data"));
+    if (rc)
+        return sheet_fail(s, rc);
     s->row = r + 1 + (uint32_t)ch->n;
-    return add_chart(s, ch->kind, ch->title, ch->series, r + 1, r + (uint32_t)ch->n, 0, 1, err);
+    return add_chart(s, ch->kind, ch->title, ch->series, r + 1, r + (uint32_t)ch->n, 0, 1,
+                     ch->labels, ch->values, err);
 }
 
 /* A by-category statistic: unique text labels in the first column (not
@@ -1686,9 +1529,22 @@ static int auto_chart(lexp__xsheet *s, lexp_error *err)
             lexp__sbuf_printf(&t, "%s（%s）", s->title, what);
         else
             lexp__sbuf_puts(&t, s->title ? s->title : what ? what : "");
-        int rc = t.oom ? lexp__error_oom(err)
-                       : add_chart(s, LEXP_CHART_BAR, lexp__sbuf_cstr(&t), what, s->body_first,
-                                   s->body_first + (uint32_t)s->nkept - 1, 0, c, err);
+        /* the chart's cached values: the kept rows' first column and column c */
+        const char **labels = malloc((size_t)s->nkept * sizeof *labels);
+        double *values = malloc((size_t)s->nkept * sizeof *values);
+        int rc = 0;
+        if (t.oom || !labels || !values) {
+            rc = lexp__error_oom(err);
+        } else {
+            for (int i = 0; i < s->nkept; i++) {
+                labels[i] = s->ktext[i * nc];
+                values[i] = s->kval[i * nc + c];
+            }
+            rc = add_chart(s, LEXP_CHART_BAR, lexp__sbuf_cstr(&t), what, s->body_first,
+                           s->body_first + (uint32_t)s->nkept - 1, 0, c, labels, values, err);
+        }
+        free(labels);
+        free(values);
         lexp__sbuf_free(&t);
         return rc;
     }
@@ -1706,7 +1562,7 @@ int lexp__xsheet_end(lexp__xsheet *s, lexp_error *err)
         sheet_free(s);
         return rc;
     }
-    lxw_worksheet *ws = s->ws;
+    lexp__xws *ws = s->ws;
     int nc = s->ncols, total = 0;
     int *w = s->width;
     for (int c = 0; c < nc; c++) {
@@ -1728,26 +1584,19 @@ int lexp__xsheet_end(lexp__xsheet *s, lexp_error *err)
                 w[c1] = WIDTH_MAX;
         }
     }
-    lxw_error e = 0;
-    for (int c = 0; c < nc && !e; c++) {
-        e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w[c], NULL);
+    for (int c = 0; c < nc; c++) {
+        lexp__xws_column(ws, c, w[c]);
         total += w[c];
     }
-    if (!e && s->text && s->charts) /* chart data: value column */
-        e = worksheet_set_column(ws, 1, 1, 12, NULL);
-    if (!e && !s->text && s->nheader > 0) {
+    if (s->text && s->charts) /* chart data: value column */
+        lexp__xws_column(ws, 1, 12);
+    if (!s->text && s->nheader > 0) {
         uint32_t first = (uint32_t)s->title_rows, last = first + (uint32_t)s->nheader - 1;
-        worksheet_freeze_panes(ws, last + 1, 0);
-        e = worksheet_repeat_rows(ws, first, last);
+        lexp__xws_freeze_rows(ws, last + 1);
+        lexp__xws_repeat_rows(ws, first, last);
     }
-    if (!e) {
-        worksheet_set_paper(ws, A4);
-        if (!s->text && total > PORTRAIT_MAX)
-            worksheet_set_landscape(ws);
-        worksheet_fit_to_pages(ws, 1, 0);
-        worksheet_center_horizontally(ws);
-        e = worksheet_set_footer(ws, FOOTER);
-    }
+    lexp__xws_print(ws, !s->text && total > PORTRAIT_MAX, FOOTER);
+    rc = lexp__xws_end(ws, err);
     sheet_free(s);
-    return e ? lxw_fail(err, e, "sheet setup") : 0;
+    return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * The workbook writer under the XLSX renderer.
  *
- * It turns tables into worksheets one row at a time, on top of
- * libxlsxwriter. The renderer (xlsx.c) walks a document tree and pushes the
+ * It turns tables into worksheets one row at a time, on top of the
+ * SpreadsheetML writer (xlsx_write.h). The renderer (xlsx.c) walks a document tree and pushes the
  * rows of each table; a producer with more rows than it wants to hold in
  * memory (the 1,000,000-row benchmark, a streaming ledger export) pushes
  * rows as it makes them and never builds a tree. Both get the same sheet:
@@ -19,11 +19,12 @@
  * a 第 &P 页 共 &N 页 footer.
  *
  * Everything the writer keeps per sheet is bounded by the number of
- * columns (and a few small fixed tables), never by the number of rows, so
- * in constant-memory mode (libxlsxwriter's `constant_memory`, where each
- * row goes to disk once the next one starts) memory stays flat however many
- * rows arrive. Merges that span rows are registered when their last row is
- * reached, since in that mode earlier rows can no longer be written.
+ * columns (and a few small fixed tables), never by the number of rows
+ * (but for the list of merged ranges), so in constant-memory mode (the
+ * writer's streaming mode: rows are deflated to a scratch file as they
+ * come) memory stays flat however many rows arrive. Merges that span rows
+ * are registered when their last row is reached, as the merges of a table
+ * cut short are then cut to the rows that exist.
  *
  * Usage:
  *
@@ -99,7 +100,8 @@ typedef struct lexp__xprops {
     const char *title, *subject, *author, *keywords;
     const char *date; /* "YYYY-MM-DD": creation time in the file; never the clock */
     /* Write the whole workbook in constant-memory mode (rows stream to disk).
-     * Needed for large tables; costs a temporary file per sheet. */
+     * Needed for large tables; costs a scratch file per sheet and one for
+     * the archive, in $TMPDIR (else /tmp). */
     int constant_memory;
     /* Write the workbook to this file; NULL: to a private temporary file
      * whose bytes lexp__xbook_close returns. */
