@@ -21,12 +21,13 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS=(build-essential cmake pkg-config
   libjansson-dev libhpdf-dev libharfbuzz-dev libfontconfig1-dev libzip-dev libxml2-dev
-  libxlsxwriter-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
+  zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-arphic-uming fonts-wqy-zenhei
   fonts-liberation2)
 BUILD_DEPS+=(libdeflate-dev)
 FUZZ_DEPS=(clang libclang-rt-14-dev)
-TEST_DEPS=(python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
+# libxlsxwriter: only the XLSX benchmark's comparison baseline (tests/bench/bench_xlsx*.c)
+TEST_DEPS=(libxlsxwriter-dev python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
   libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript
   python3-pil python3-icu)
 

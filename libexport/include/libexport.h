@@ -74,8 +74,8 @@ typedef enum lexp_code {
     LEXP_EIO = -4,      /**< a file could not be read or written */
     LEXP_ENOMEM = -5,   /**< out of memory */
     LEXP_EINVAL = -6,   /**< invalid argument (bad month, unknown format) */
-    LEXP_EBACKEND = -7, /**< a back-end library (libharu, libxlsxwriter,
-                             libzip, libxml2, HarfBuzz) failed; its message
+    LEXP_EBACKEND = -7, /**< a back-end library (libharu, libzip,
+                             libxml2, HarfBuzz, zlib) failed; its message
                              is kept */
     LEXP_ELIMIT = -8,   /**< input exceeds a documented limit (size, depth,
                              evaluation steps) */

@@ -1,10 +1,9 @@
 /*
  * DOCX renderer, private interface shared by its files.
  *
- * The package is written part by part (the libxlsxwriter packager is the
- * model): every part is produced by its own function into a memory buffer
- * with the small XML writer of docx_xml.c, and docx.c zips the parts with
- * libzip in a fixed order.
+ * The package is written part by part: every part is produced by its own
+ * function into a memory buffer with the small XML writer of docx_xml.c,
+ * and docx.c zips the parts with libzip in a fixed order.
  *
  *   [Content_Types].xml         docx_package.c
  *   _rels/.rels                 docx_package.c
