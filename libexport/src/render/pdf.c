@@ -651,39 +651,65 @@ static void draw_wedge(HPDF_Page pg, double ph, const lexp__litem *it)
     HPDF_Page_ClosePathFillStroke(pg);
 }
 
+/* "r g b OP" for a colour 0xRRGGBB. */
+static void cb_rgb(cbuf *c, uint32_t col, const char *op)
+{
+    double r, g, b;
+    rgb(col, &r, &g, &b);
+    cb_num(c, r);
+    cb_str(c, " ");
+    cb_num(c, g);
+    cb_str(c, " ");
+    cb_num(c, b);
+    cb_str(c, op);
+}
+
+static void cb_xy(cbuf *c, double x, double y, const char *op)
+{
+    cb_num(c, x);
+    cb_str(c, " ");
+    cb_num(c, y);
+    cb_str(c, op);
+}
+
+/* Lines and rectangles go into the content stream as operators written
+ * here, as text does: libharu's calls for them clear a 512-byte buffer a
+ * byte at a time each (a table's borders are hundreds of them a page). */
 static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
 {
     double ph = px->L->page_h;
+    cbuf cb;
+    cb.n = 0;
+    cb.s = ((HPDF_PageAttr)pg->attr)->stream;
     for (size_t i = 0; i < p->n; i++) {
         const lexp__litem *it = &p->items[i];
         switch (it->kind) {
         case LEXP_L_LINE:
-            HPDF_Page_SetLineWidth(pg, (HPDF_REAL)it->u.line.width);
-            set_stroke(pg, it->u.line.color);
-            HPDF_Page_MoveTo(pg, (HPDF_REAL)it->x, (HPDF_REAL)(ph - it->y));
-            HPDF_Page_LineTo(pg, (HPDF_REAL)it->u.line.x2, (HPDF_REAL)(ph - it->u.line.y2));
-            HPDF_Page_Stroke(pg);
+            cb_num(&cb, it->u.line.width);
+            cb_str(&cb, " w\012");
+            cb_rgb(&cb, it->u.line.color, " RG\012");
+            cb_xy(&cb, it->x, ph - it->y, " m\012");
+            cb_xy(&cb, it->u.line.x2, ph - it->u.line.y2, " l\012S\012");
             break;
         case LEXP_L_RECT: {
             if (!it->u.rect.do_fill && !it->u.rect.do_stroke)
                 break;
             if (it->u.rect.do_stroke) {
-                HPDF_Page_SetLineWidth(pg, (HPDF_REAL)it->u.rect.width);
-                set_stroke(pg, it->u.rect.stroke);
+                cb_num(&cb, it->u.rect.width);
+                cb_str(&cb, " w\012");
+                cb_rgb(&cb, it->u.rect.stroke, " RG\012");
             }
             if (it->u.rect.do_fill)
-                set_fill(pg, it->u.rect.fill);
-            HPDF_Page_Rectangle(pg, (HPDF_REAL)it->x, (HPDF_REAL)(ph - it->y - it->u.rect.h),
-                                (HPDF_REAL)it->u.rect.w, (HPDF_REAL)it->u.rect.h);
-            if (it->u.rect.do_fill && it->u.rect.do_stroke)
-                HPDF_Page_FillStroke(pg);
-            else if (it->u.rect.do_fill)
-                HPDF_Page_Fill(pg);
-            else
-                HPDF_Page_Stroke(pg);
+                cb_rgb(&cb, it->u.rect.fill, " rg\012");
+            cb_xy(&cb, it->x, ph - it->y - it->u.rect.h, " ");
+            cb_xy(&cb, it->u.rect.w, it->u.rect.h, " re\012");
+            cb_str(&cb, it->u.rect.do_fill && it->u.rect.do_stroke ? "B\012"
+                        : it->u.rect.do_fill                        ? "f\012"
+                                                                    : "S\012");
             break;
         }
         case LEXP_L_IMAGE: {
+            cb_flush(&cb);
             HPDF_Image img = load_image(px, it);
             double y = ph - it->y - it->u.image.h;
             if (img)
@@ -693,11 +719,15 @@ static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
                 draw_placeholder(pg, it->x, y, it->u.image.w, it->u.image.h);
             break;
         }
-        case LEXP_L_WEDGE: draw_wedge(pg, ph, it); break;
+        case LEXP_L_WEDGE:
+            cb_flush(&cb);
+            draw_wedge(pg, ph, it);
+            break;
         default: break;
         }
         CHECK(px);
     }
+    cb_flush(&cb);
     return 0;
 }
 
