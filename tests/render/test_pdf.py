@@ -334,6 +334,20 @@ def test_masthead_title_is_red(brief):
     assert "0 0 0 rg" in content
 
 
+def test_red_rule_and_table_borders_are_drawn(brief, showcase):
+    """The rule under the masthead is a red horizontal line; table cells have borders."""
+    def content(pdf):
+        r = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", pdf, "-"],
+                           capture_output=True, check=True)
+        return r.stdout.decode("latin-1")
+    rule = re.search(r"([\d.]+) w\n0\.878 0 0 RG\n([\d.]+) ([\d.]+) m\n([\d.]+) \3 l\nS\n",
+                     content(brief["pdf"]))
+    assert rule, "no red rule"
+    assert float(rule.group(1)) > 0.5 and float(rule.group(4)) - float(rule.group(2)) > 400
+    cells = re.findall(r"[\d.]+ [\d.]+ [\d.]+ [\d.]+ re\n[SfB]\n", content(showcase["pdf"]))
+    assert len(cells) >= 20, len(cells)
+
+
 def test_document_info(brief):
     info = pdfinfo(brief["pdf"])
     tree = run("render", "briefing", SAMPLE, "--month", "2024-09", "-f", "tree", "-o", "-").stdout
