@@ -1012,6 +1012,17 @@ static int deflate_bytes(const void *src, size_t n, unsigned char **out, size_t 
     return lexp__deflate(src, n, 2, out, outlen);
 }
 
+/* "<XXXX>" for a 16-bit value, appended to a line being built. */
+static char *hex4(char *p, uint32_t v)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    p[0] = digits[(v >> 12) & 15];
+    p[1] = digits[(v >> 8) & 15];
+    p[2] = digits[(v >> 4) & 15];
+    p[3] = digits[v & 15];
+    return p + 4;
+}
+
 /* The ToUnicode CMap: code (= new glyph id) → the character it shows. */
 static int tounicode(lexp__sbuf *b, const uint32_t *newg, const uint32_t *cps, size_t n)
 {
@@ -1023,14 +1034,28 @@ static int tounicode(lexp__sbuf *b, const uint32_t *newg, const uint32_t *cps, s
         size_t m = n - i < 100 ? n - i : 100;
         lexp__sbuf_printf(b, "%zu beginbfchar\n", m);
         for (size_t j = i; j < i + m; j++) {
+            /* <CODE> <UTF-16BE>: a surrogate pair above the BMP */
+            char line[24], *q = line;
             uint32_t c = cps[j];
+            if (newg[j] > 0xFFFF) { /* not a 2-byte code: cannot happen for a CID */
+                lexp__sbuf_printf(b, "<%04X> <%04X>\n", newg[j], c);
+                continue;
+            }
+            *q++ = '<';
+            q = hex4(q, newg[j]);
+            *q++ = '>';
+            *q++ = ' ';
+            *q++ = '<';
             if (c >= 0x10000) {
                 uint32_t v = c - 0x10000;
-                lexp__sbuf_printf(b, "<%04X> <%04X%04X>\n", newg[j], 0xD800 + (v >> 10),
-                                  0xDC00 + (v & 0x3FF));
+                q = hex4(q, 0xD800 + (v >> 10));
+                q = hex4(q, 0xDC00 + (v & 0x3FF));
             } else {
-                lexp__sbuf_printf(b, "<%04X> <%04X>\n", newg[j], c);
+                q = hex4(q, c);
             }
+            *q++ = '>';
+            *q++ = '\n';
+            lexp__sbuf_put(b, line, (size_t)(q - line));
         }
         lexp__sbuf_puts(b, "endbfchar\n");
     }

@@ -26,6 +26,7 @@ typedef struct zent {
     size_t n, zn;
     unsigned char *src; /* the piece, to compare */
     unsigned char *z;   /* raw deflate, ending in a sync flush */
+    uLong adler;        /* Adler-32 of the piece, combined into the program's */
     uint64_t stamp;
 } zent;
 
@@ -217,10 +218,23 @@ static int deflate_piece(z_stream *z, int *zinit, const unsigned char *p, size_t
     return 0;
 }
 
+/* Adler-32 of n bytes (zlib's takes uInt lengths). */
+static uLong adler_of(const unsigned char *p, size_t n)
+{
+    uLong a = adler32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
+        a = adler32(a, p + off, (uInt)k);
+        off += k;
+    }
+    return a;
+}
+
 /* Append the deflated piece p[0..n), whose key hash is h: from the cache,
- * or deflated and added. */
+ * or deflated and added; its Adler-32 is folded into *ad (a cached piece
+ * keeps its own, so a hit reads none of the piece's bytes twice). */
 static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit, zout *o,
-                     const unsigned char *p, size_t n, uint64_t h)
+                     const unsigned char *p, size_t n, uint64_t h, uLong *ad)
 {
     if (n == 0)
         return 0;
@@ -231,6 +245,7 @@ static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit,
             return -1;
         int rc = zout_put(o, d, dn);
         free(d);
+        *ad = adler32_combine(*ad, adler_of(p, n), (z_off_t)n);
         return rc;
     }
     lexp__engine_lock(eng);
@@ -239,6 +254,7 @@ static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit,
     if (e) {
         e->stamp = ++c->clock;
         rc = zout_put(o, e->z, e->zn);
+        *ad = adler32_combine(*ad, e->adler, (z_off_t)n);
     }
     lexp__engine_unlock(eng);
     if (e)
@@ -252,6 +268,8 @@ static int put_piece(lexp__zcache *c, lexp_engine *eng, z_stream *z, int *zinit,
     memcpy(ne->src, p, n);
     ne->hash = h;
     ne->n = n;
+    ne->adler = adler_of(p, n);
+    *ad = adler32_combine(*ad, ne->adler, (z_off_t)n);
     rc = zout_put(o, ne->z, ne->zn);
     lexp__engine_lock(eng);
     int kept = 0;
@@ -273,6 +291,7 @@ int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, siz
     zout o = {0};
     z_stream z;
     int zinit = 0, rc = 0;
+    uLong ad = adler32(0L, Z_NULL, 0);
     /* zlib header: deflate, 32 KB window, default level */
     static const unsigned char head[2] = {0x78, 0x9C};
     rc = zout_put(&o, head, 2);
@@ -283,7 +302,7 @@ int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, siz
     size_t at = 0;
     if (ok && !rc) {
         /* tables before the glyphs */
-        rc = put_piece(c, eng, &z, &zinit, &o, p, b[0], hash64(p, b[0]));
+        rc = put_piece(c, eng, &z, &zinit, &o, p, b[0], hash64(p, b[0]), &ad);
         at = b[0];
         /* a glyph piece's key: its glyphs' hashes folded, so no byte is
          * hashed twice (a hit is still compared byte for byte) */
@@ -294,18 +313,17 @@ int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, siz
             key = (key ^ gh) * 0x9E3779B97F4A7C15ull + 1;
             int cut = i == nb - 1 || b[i] - at >= PIECE_MAX || (gl && (gh & PIECE_MASK) == 0);
             if (cut) {
-                rc = put_piece(c, eng, &z, &zinit, &o, p + at, b[i] - at, key);
+                rc = put_piece(c, eng, &z, &zinit, &o, p + at, b[i] - at, key, &ad);
                 at = b[i];
                 key = 0;
             }
         }
     }
     if (!rc) /* what follows */
-        rc = put_piece(c, eng, &z, &zinit, &o, p + at, n - at, hash64(p + at, n - at));
+        rc = put_piece(c, eng, &z, &zinit, &o, p + at, n - at, hash64(p + at, n - at), &ad);
     if (zinit)
         deflateEnd(&z);
     /* an empty final block with fixed codes, then Adler-32, big-endian */
-    uLong ad = adler32(adler32(0L, Z_NULL, 0), p, (uInt)n);
     unsigned char tail[6] = {0x03, 0x00, (unsigned char)(ad >> 24), (unsigned char)(ad >> 16),
                              (unsigned char)(ad >> 8), (unsigned char)ad};
     if (!rc)
