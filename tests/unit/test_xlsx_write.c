@@ -193,6 +193,8 @@ static void cells_and_misuse(void)
     lexp_error_clear(&err);
     CHECK(lexp__xws_blank(s, 4, 16384, 0, &err) == LEXP_EBACKEND);
     lexp_error_clear(&err);
+    /* a value no spreadsheet holds is never written as such */
+    CHECK(lexp__xws_number(s, 6, 0, NAN, 0, &err) == 0);
     /* a second sheet while this one is open */
     lexp__xws *t;
     CHECK(lexp__xw_sheet(w, "二", &t, &err) == LEXP_EBACKEND);
@@ -213,6 +215,7 @@ static void cells_and_misuse(void)
                          "</is></c><c r=\"D3\"") != NULL);
     CHECK(x && strstr(x, "<row r=\"5\" ht=\"30\" customHeight=\"1\"/>") != NULL);
     CHECK(x && strstr(x, "first") == NULL && strstr(x, "late") == NULL);
+    CHECK(x && strstr(x, "<c r=\"A7\"><v>0</v></c>") != NULL);
     CHECK(x && strstr(x, "<drawing r:id=\"rId1\"/>") != NULL);
     /* 4 + 576 pixels across: column A is 145, the others 64 (the default)
      * → 51 px into H; 4 + 288 down from row 9: 14 rows of 20 and 12 px */

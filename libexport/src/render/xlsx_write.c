@@ -56,6 +56,9 @@ static void put_u64(lexp__sbuf *b, uint64_t v)
  * fewest of 15..17 significant digits that read back the same. */
 void lexp__xw_num(lexp__sbuf *b, double v)
 {
+    if (!isfinite(v)) /* no cell holds one (the book writes such values as text); a
+                       * chart's cached value is then 0 rather than invalid XML */
+        v = 0;
     if (v == 0) {
         lexp__sbuf_putc(b, '0');
         return;
