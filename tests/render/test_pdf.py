@@ -340,7 +340,7 @@ def test_red_rule_and_table_borders_are_drawn(brief, showcase):
         r = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", pdf, "-"],
                            capture_output=True, check=True)
         return r.stdout.decode("latin-1")
-    rule = re.search(r"([\d.]+) w\n0\.878 0 0 RG\n([\d.]+) ([\d.]+) m\n([\d.]+) \3 l\nS\n",
+    rule = re.search(r"([\d.]+) w\n0\.87843 0 0 RG\n([\d.]+) ([\d.]+) m\n([\d.]+) \3 l\nS\n",
                      content(brief["pdf"]))
     assert rule, "no red rule"
     assert float(rule.group(1)) > 0.5 and float(rule.group(4)) - float(rule.group(2)) > 400

@@ -652,15 +652,36 @@ static void draw_wedge(HPDF_Page pg, double ph, const lexp__litem *it)
 }
 
 /* "r g b OP" for a colour 0xRRGGBB. */
+/* A colour component as libharu wrote it (HPDF_FToA of the float: five
+ * decimals, cut, trailing zeros dropped), so that stroke and fill colours
+ * keep their bytes: 128/255 is 0.50196, 224/255 0.87843. */
+static void cb_comp(cbuf *c, double v)
+{
+    float f = (float)v;
+    int ip = (int)(f + 0.000005f);
+    int fp = (int)((float)(f - (float)ip + 0.000005f) * 100000);
+    char t[16], *p = t;
+    *p++ = (char)('0' + ip % 10);
+    if (fp) {
+        *p++ = '.';
+        for (int d = 10000; d && fp; d /= 10) {
+            *p++ = (char)('0' + fp / d);
+            fp %= d;
+        }
+    }
+    *p = 0;
+    cb_str(c, t);
+}
+
 static void cb_rgb(cbuf *c, uint32_t col, const char *op)
 {
     double r, g, b;
     rgb(col, &r, &g, &b);
-    cb_num(c, r);
+    cb_comp(c, r);
     cb_str(c, " ");
-    cb_num(c, g);
+    cb_comp(c, g);
     cb_str(c, " ");
-    cb_num(c, b);
+    cb_comp(c, b);
     cb_str(c, op);
 }
 
