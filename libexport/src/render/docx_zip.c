@@ -122,27 +122,11 @@ int dx_zip(dx *c, lexp__sbuf *out)
         zip_source_free(src);
         return rc;
     }
-    int rc = 0;
-    if (zip_source_open(src) < 0) {
+    int r = lexp__zip_source_slurp(src, out), rc = 0;
+    if (r == -2)
+        rc = lexp__error_oom(c->err);
+    else if (r)
         rc = zip_fail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
-    } else {
-        zip_int64_t len = -1;
-        if (zip_source_seek(src, 0, SEEK_END) == 0)
-            len = zip_source_tell(src);
-        if (len < 0 || zip_source_seek(src, 0, SEEK_SET) < 0) {
-            rc = zip_fail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
-        } else if (lexp__sbuf_grow(out, (size_t)len)) {
-            rc = lexp__error_oom(c->err);
-        } else {
-            zip_int64_t got = zip_source_read(src, out->ptr + out->len, (zip_uint64_t)len);
-            if (got != len)
-                rc = zip_fail(c, "reading the archive back",
-                              zip_error_strerror(zip_source_error(src)));
-            else
-                out->len += (size_t)len;
-        }
-        zip_source_close(src);
-    }
     zip_source_free(src);
     return rc;
 }

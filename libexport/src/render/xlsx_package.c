@@ -477,19 +477,12 @@ static zip_int64_t spooled_cb(void *ud, void *data, zip_uint64_t len, zip_source
     }
     case ZIP_SOURCE_CLOSE: return 0;
     case ZIP_SOURCE_STAT: {
-        zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &p->error);
-        if (!st)
-            return -1;
-        zip_stat_init(st);
-        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
-                    ZIP_STAT_ENCRYPTION_METHOD;
-        st->size = s->head_size + s->data_len + s->tail_size;
-        st->comp_size = s->head_len + s->spool_len + s->tail_len;
-        st->comp_method = ZIP_CM_DEFLATE;
-        st->encryption_method = ZIP_EM_NONE;
         uLong crc = crc32_combine(s->head_crc, s->data_crc, (z_off_t)s->data_len);
-        st->crc = (zip_uint32_t)crc32_combine(crc, s->tail_crc, (z_off_t)s->tail_size);
-        return sizeof *st;
+        crc = crc32_combine(crc, s->tail_crc, (z_off_t)s->tail_size);
+        return lexp__zip_stat_deflated(data, len, &p->error,
+                                       s->head_size + s->data_len + s->tail_size,
+                                       s->head_len + s->spool_len + s->tail_len,
+                                       (zip_uint32_t)crc);
     }
     case ZIP_SOURCE_ERROR: return zip_error_to_data(&p->error, data, len);
     case ZIP_SOURCE_FREE:
@@ -519,23 +512,30 @@ static int zfail(pack *k, const char *what)
     return k->rc;
 }
 
-static void add_source(pack *k, const char *name, zip_source_t *src)
+/* Add an entry; its index, or -1 with k->rc set. */
+static zip_int64_t add_source(pack *k, const char *name, zip_source_t *src)
 {
-    if (k->rc)
-        return;
+    if (k->rc) {
+        if (src)
+            zip_source_free(src);
+        return -1;
+    }
     if (!src) {
         k->rc = lexp__error_oom(k->err);
-        return;
+        return -1;
     }
     zip_int64_t idx = zip_file_add(k->za, name, src, 0);
     if (idx < 0) {
         zip_source_free(src);
         zfail(k, name);
-        return;
+        return -1;
     }
     /* 1980-01-01 00:00 as DOS fields: no time zone can move it */
-    if (zip_file_set_dostime(k->za, (zip_uint64_t)idx, 0, (1 << 5) | 1, 0) < 0)
+    if (zip_file_set_dostime(k->za, (zip_uint64_t)idx, 0, (1 << 5) | 1, 0) < 0) {
         zfail(k, name);
+        return -1;
+    }
+    return idx;
 }
 
 static void add_xml(pack *k, const char *name, lexp__sbuf *b)
@@ -556,10 +556,8 @@ static void add_xml(pack *k, const char *name, lexp__sbuf *b)
             if (!(src = zip_source_buffer(k->za, copy, b->len, 1)))
                 free(copy);
         }
-        add_source(k, name, src);
-        zip_int64_t idx = zip_name_locate(k->za, name, 0);
-        if (!k->rc && (idx < 0 || zip_set_file_compression(k->za, (zip_uint64_t)idx,
-                                                           ZIP_CM_STORE, 0) < 0))
+        zip_int64_t idx = add_source(k, name, src);
+        if (idx >= 0 && zip_set_file_compression(k->za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) < 0)
             zfail(k, name);
     } else {
         add_source(k, name, lexp__zip_source_deflated(k->za, k->w->dfl, b->ptr, b->len, &oom));

@@ -134,17 +134,6 @@ void lexp__xw_ref(lexp__sbuf *b, const char *sheet, uint32_t r1, int c1, uint32_
 
 /* ---- parts ---------------------------------------------------------------- */
 
-static uint32_t crc_of(uint32_t crc, const void *data, size_t n)
-{
-    uLong c = crc;
-    for (size_t off = 0; off < n;) {
-        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
-        c = crc32(c, (const Bytef *)data + off, (uInt)k);
-        off += k;
-    }
-    return (uint32_t)c;
-}
-
 int lexp__xw_part(lexp__xw *w, xw_part *p, const char *name, const void *data, size_t n)
 {
     memset(p, 0, sizeof *p);
@@ -156,7 +145,7 @@ int lexp__xw_part(lexp__xw *w, xw_part *p, const char *name, const void *data, s
         return -1;
     }
     p->size = n;
-    p->crc = crc_of(0, data, n);
+    p->crc = lexp__crc32(0, data, n);
     return 0;
 }
 
@@ -393,7 +382,7 @@ static int spool(lexp__xws *s, int flush, lexp_error *err)
             return oom(err);
         }
     }
-    s->data_crc = crc_of(s->data_crc, s->data.ptr, s->data.len);
+    s->data_crc = lexp__crc32(s->data_crc, s->data.ptr, s->data.len);
     unsigned char out[64 * 1024];
     s->z->next_in = (Bytef *)s->data.ptr;
     s->z->avail_in = (uInt)s->data.len;
@@ -874,8 +863,8 @@ int lexp__xws_end(lexp__xws *s, lexp_error *err)
     if (!rc) {
         s->head_size = head.len;
         s->tail_size = tail.len;
-        s->head_crc = crc_of(0, head.ptr, head.len);
-        s->tail_crc = crc_of(0, tail.ptr, tail.len);
+        s->head_crc = lexp__crc32(0, head.ptr, head.len);
+        s->tail_crc = lexp__crc32(0, tail.ptr, tail.len);
         if (!(s->part.name = strdup(name)))
             rc = oom(err);
     }

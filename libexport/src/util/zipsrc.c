@@ -44,6 +44,23 @@ void lexp__deflater_free(lexp__deflater *d)
     free(d);
 }
 
+zip_int64_t lexp__zip_stat_deflated(void *data, zip_uint64_t len, zip_error_t *error,
+                                    zip_uint64_t size, zip_uint64_t comp_size, zip_uint32_t crc)
+{
+    zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, error);
+    if (!st)
+        return -1;
+    zip_stat_init(st);
+    st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
+                ZIP_STAT_ENCRYPTION_METHOD;
+    st->size = size;
+    st->comp_size = comp_size;
+    st->comp_method = ZIP_CM_DEFLATE;
+    st->encryption_method = ZIP_EM_NONE;
+    st->crc = crc;
+    return sizeof *st;
+}
+
 typedef struct deflated {
     unsigned char *comp; /* raw DEFLATE */
     size_t comp_len, size, pos;
@@ -68,20 +85,8 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
     }
     case ZIP_SOURCE_CLOSE:
         return 0;
-    case ZIP_SOURCE_STAT: {
-        zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &s->error);
-        if (!st)
-            return -1;
-        zip_stat_init(st);
-        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
-                    ZIP_STAT_ENCRYPTION_METHOD;
-        st->size = s->size;
-        st->comp_size = s->comp_len;
-        st->comp_method = ZIP_CM_DEFLATE;
-        st->encryption_method = ZIP_EM_NONE;
-        st->crc = s->crc;
-        return sizeof *st;
-    }
+    case ZIP_SOURCE_STAT:
+        return lexp__zip_stat_deflated(data, len, &s->error, s->size, s->comp_len, s->crc);
     case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&s->error, data, len);
     case ZIP_SOURCE_FREE:
@@ -97,6 +102,17 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
         zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
         return -1;
     }
+}
+
+uint32_t lexp__crc32(uint32_t crc, const void *data, size_t n)
+{
+    uLong c = crc;
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
+        c = crc32(c, (const Bytef *)data + off, (uInt)k);
+        off += k;
+    }
+    return (uint32_t)c;
 }
 
 int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsigned char **out,
@@ -145,15 +161,8 @@ zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void
     size_t comp_len;
     if (lexp__deflater_deflate(d, data, n, &comp, &comp_len))
         return NULL;
-    /* zlib's crc32 takes uInt lengths: feed it in pieces */
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < n;) {
-        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
-        crc = crc32(crc, (const Bytef *)data + off, (uInt)k);
-        off += k;
-    }
     *oom = 0;
-    return lexp__zip_source_raw(za, comp, comp_len, n, (zip_uint32_t)crc);
+    return lexp__zip_source_raw(za, comp, comp_len, n, lexp__crc32(0, data, n));
 }
 
 int lexp__zip_source_slurp(zip_source_t *src, lexp__sbuf *out)

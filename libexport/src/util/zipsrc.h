@@ -18,6 +18,10 @@ typedef struct lexp__deflater lexp__deflater;
 lexp__deflater *lexp__deflater_new(int level);
 void lexp__deflater_free(lexp__deflater *d);
 
+/* CRC-32 of n more bytes after `crc` (0 to start), for any n (zlib's
+ * crc32 takes uInt lengths). */
+uint32_t lexp__crc32(uint32_t crc, const void *data, size_t n);
+
 /* Deflate `n` bytes of `data` into a new malloc'd buffer (raw DEFLATE).
  * -1 when out of memory. */
 int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsigned char **out,
@@ -28,6 +32,12 @@ int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsign
  * or here when NULL is returned). */
 zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
                                    zip_uint32_t crc);
+
+/* Answer ZIP_SOURCE_STAT for an entry already deflated: DEFLATE, these
+ * sizes and this CRC. For a zip_source_function callback. */
+zip_int64_t lexp__zip_stat_deflated(void *data, zip_uint64_t len, zip_error_t *error,
+                                    zip_uint64_t size, zip_uint64_t comp_size,
+                                    zip_uint32_t crc);
 
 /* Read the whole of a libzip buffer source (an archive written into
  * memory) onto `out`. 0, or -1 with the reason in the source's error
