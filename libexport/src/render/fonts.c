@@ -26,6 +26,7 @@
 #include "../engine.h"
 #include "cff.h"
 #include "fontzip.h"
+#include "ttfsub.h"
 #include "render.h"
 
 /* Subsets kept in a cache: beyond either limit the least recently used
@@ -1065,6 +1066,45 @@ static int tounicode(lexp__sbuf *b, const uint32_t *newg, const uint32_t *cps, s
 
 /* hb-subset the face to the glyphs, and prepare everything the PDF writer
  * embeds. Runs without the cache lock. */
+/* A subset of a TrueType face by ttfsub.h, from the face's own tables. */
+static int ttf_subset(const face *fc, const uint32_t *gids, size_t n, lexp__sbuf *out,
+                      uint32_t **old, uint32_t *ng)
+{
+    static const hb_tag_t tag[8] = {HB_TAG('h', 'e', 'a', 'd'), HB_TAG('h', 'h', 'e', 'a'),
+                                    HB_TAG('m', 'a', 'x', 'p'), HB_TAG('l', 'o', 'c', 'a'),
+                                    HB_TAG('g', 'l', 'y', 'f'), HB_TAG('h', 'm', 't', 'x'),
+                                    HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't')};
+    hb_blob_t *b[8];
+    const unsigned char *p[8];
+    size_t l[8];
+    for (int i = 0; i < 8; i++) {
+        unsigned len;
+        b[i] = hb_face_reference_table(fc->hbface, tag[i]);
+        p[i] = (const unsigned char *)hb_blob_get_data(b[i], &len);
+        l[i] = p[i] ? len : 0;
+    }
+    lexp__ttf_src src = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
+                         l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]};
+    int rc = lexp__ttf_subset(&src, gids, n, out, old, ng);
+    for (int i = 0; i < 8; i++)
+        hb_blob_destroy(b[i]);
+    return rc == LEXP_TTF_OK && out->oom ? LEXP_TTF_OOM : rc;
+}
+
+/* The new glyph of an original one in our own subset (old is ascending). */
+static hb_codepoint_t own_new(const uint32_t *old, uint32_t ng, uint32_t gid)
+{
+    size_t lo = 0, hi = ng;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (old[mid] < gid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ng && old[lo] == gid ? (hb_codepoint_t)lo : HB_MAP_VALUE_INVALID;
+}
+
 static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const uint32_t *gids,
                         const uint32_t *cps, size_t n, const uint32_t *extra, size_t nextra,
                         lexp__subset *s, lexp_error *err)
@@ -1079,39 +1119,54 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
     uint16_t *w = NULL;
     unsigned char *cmap = NULL, *fz = NULL, *tz = NULL, *cz = NULL;
     size_t fzl = 0, tzl = 0, czl = 0;
-    lexp__sbuf tu = LEXP__SBUF_INIT, cffprog = LEXP__SBUF_INIT;
+    lexp__sbuf tu = LEXP__SBUF_INIT, cffprog = LEXP__SBUF_INIT, ttf = LEXP__SBUF_INIT;
+    uint32_t *own_old = NULL, own_ng = 0; /* our own TrueType subset (ttfsub.h) */
     if (!in)
         goto oom;
-    hb_set_t *gs = hb_subset_input_glyph_set(in);
-    hb_set_t *us = hb_subset_input_unicode_set(in);
-    for (size_t i = 0; i < n; i++) {
-        hb_set_add(gs, gids[i]);
-        hb_set_add(us, cps[i]);
+    const char *data = NULL;
+    unsigned len = 0, ng = 0;
+    const hb_map_t *o2n = NULL, *n2o = NULL;
+    if (!fc->cff) {
+        int trc = ttf_subset(fc, gids, n, &ttf, &own_old, &own_ng);
+        if (trc == LEXP_TTF_OOM)
+            goto oom;
+        if (trc == LEXP_TTF_OK) {
+            data = ttf.ptr;
+            len = (unsigned)ttf.len;
+            ng = own_ng;
+        }
     }
-    /* no layout closure (vertical forms, ligatures) and only the tables a
-     * PDF viewer reads: the fewer bytes, the smaller every document */
-    hb_set_clear(hb_subset_input_set(in, HB_SUBSET_SETS_LAYOUT_FEATURE_TAG));
-    hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
-    static const char *const dropped[] = {"GSUB", "GPOS", "GDEF", "BASE", "JSTF", "vhea",
-                                          "vmtx", "VORG", "gasp", "name", "kern", "hdmx",
-                                          "LTSH", "VDMX", "PCLT", "DSIG", "EBDT", "EBLC",
-                                          "EBSC", "morx", "mort", "feat", NULL};
-    for (int i = 0; dropped[i]; i++)
-        hb_set_add(drop, hb_tag_from_string(dropped[i], 4));
-    hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
-    plan = hb_subset_plan_create_or_fail(src, in);
-    if (!plan)
-        goto backend;
-    const hb_map_t *o2n = hb_subset_plan_old_to_new_glyph_mapping(plan);
-    const hb_map_t *n2o = hb_subset_plan_new_to_old_glyph_mapping(plan);
-    res = hb_subset_plan_execute_or_fail(plan);
-    if (!res)
-        goto backend;
-    blob = hb_face_reference_blob(res);
-    unsigned len;
-    const char *data = hb_blob_get_data(blob, &len);
-    check = hb_face_create(blob, 0);
-    unsigned ng = hb_face_get_glyph_count(check);
+    if (!data) {
+        hb_set_t *gs = hb_subset_input_glyph_set(in);
+        hb_set_t *us = hb_subset_input_unicode_set(in);
+        for (size_t i = 0; i < n; i++) {
+            hb_set_add(gs, gids[i]);
+            hb_set_add(us, cps[i]);
+        }
+        /* no layout closure (vertical forms, ligatures) and only the tables
+         * a PDF viewer reads: the fewer bytes, the smaller every document */
+        hb_set_clear(hb_subset_input_set(in, HB_SUBSET_SETS_LAYOUT_FEATURE_TAG));
+        hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+        static const char *const dropped[] = {"GSUB", "GPOS", "GDEF", "BASE", "JSTF", "vhea",
+                                              "vmtx", "VORG", "gasp", "name", "kern", "hdmx",
+                                              "LTSH", "VDMX", "PCLT", "DSIG", "EBDT", "EBLC",
+                                              "EBSC", "morx", "mort", "feat", NULL};
+        for (int i = 0; dropped[i]; i++)
+            hb_set_add(drop, hb_tag_from_string(dropped[i], 4));
+        hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
+        plan = hb_subset_plan_create_or_fail(src, in);
+        if (!plan)
+            goto backend;
+        o2n = hb_subset_plan_old_to_new_glyph_mapping(plan);
+        n2o = hb_subset_plan_new_to_old_glyph_mapping(plan);
+        res = hb_subset_plan_execute_or_fail(plan);
+        if (!res)
+            goto backend;
+        blob = hb_face_reference_blob(res);
+        data = hb_blob_get_data(blob, &len);
+        check = hb_face_create(blob, 0);
+        ng = hb_face_get_glyph_count(check);
+    }
     if (!len || !ng)
         goto backend;
     /* CIDs: the ng glyphs, then a half-width variant per full-width mark,
@@ -1134,7 +1189,7 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
     if (!w || !back || !half || !mo || !mc || !mn || !tcode || !tcp || !ex)
         goto oom;
     for (unsigned g = 0; g < ng; g++) {
-        hb_codepoint_t old = hb_map_get(n2o, g);
+        hb_codepoint_t old = own_old ? own_old[g] : hb_map_get(n2o, g);
         hb_position_t a = old == HB_MAP_VALUE_INVALID
                               ? 0
                               : hb_font_get_glyph_h_advance(fc->font, old);
@@ -1143,7 +1198,7 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
     }
     size_t nt = 0, v = ng;
     for (size_t i = 0; i < n; i++) {
-        hb_codepoint_t ng_ = hb_map_get(o2n, gids[i]);
+        hb_codepoint_t ng_ = own_old ? own_new(own_old, own_ng, gids[i]) : hb_map_get(o2n, gids[i]);
         uint32_t glyph = ng_ == HB_MAP_VALUE_INVALID || ng_ >= ng ? 0 : ng_;
         uint32_t cid = glyph;
         if (i > 0 && gids[i] == gids[i - 1] && glyph) {
@@ -1263,6 +1318,8 @@ done:
     free(cz);
     lexp__sbuf_free(&tu);
     lexp__sbuf_free(&cffprog);
+    lexp__sbuf_free(&ttf);
+    free(own_old);
     hb_face_destroy(check);
     hb_blob_destroy(blob);
     hb_face_destroy(res);
@@ -1362,8 +1419,8 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
     if (e) {
         e->refs++;
         e->stamp = ++f->cache->clock;
-    } else if (!f->own_cache) {
-        pre_here = preprocess_claim(fc);
+    } else if (!f->own_cache && fc->cff) {
+        pre_here = preprocess_claim(fc); /* TrueType faces are subset by ttfsub.h */
     }
     lexp__engine_unlock(f->engine);
     if (pre_here)
