@@ -1064,53 +1064,33 @@ static int tounicode(lexp__sbuf *b, const uint32_t *newg, const uint32_t *cps, s
     return b->oom ? -1 : 0;
 }
 
-/* hb-subset the face to the glyphs, and prepare everything the PDF writer
- * embeds. Runs without the cache lock. */
 /* A subset of a TrueType face by ttfsub.h, from the face's own tables. */
 static int ttf_subset(const face *fc, const uint32_t *gids, size_t n, lexp__sbuf *out,
                       uint32_t **old, uint32_t *ng)
 {
-    static const hb_tag_t tag[8] = {HB_TAG('h', 'e', 'a', 'd'), HB_TAG('h', 'h', 'e', 'a'),
-                                    HB_TAG('m', 'a', 'x', 'p'), HB_TAG('l', 'o', 'c', 'a'),
-                                    HB_TAG('g', 'l', 'y', 'f'), HB_TAG('h', 'm', 't', 'x'),
-                                    HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't')};
-    hb_blob_t *b[8];
-    const unsigned char *p[8];
-    size_t l[8];
-    for (int i = 0; i < 8; i++) {
-        unsigned len;
-        b[i] = hb_face_reference_table(fc->hbface, tag[i]);
-        p[i] = (const unsigned char *)hb_blob_get_data(b[i], &len);
-        l[i] = p[i] ? len : 0;
-    }
-    lexp__ttf_src src = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
-                         l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]};
+    lexp__ttf_src src;
+    lexp__ttf_src_open(&src, fc->hbface);
     int rc = lexp__ttf_subset(&src, gids, n, out, old, ng);
-    for (int i = 0; i < 8; i++)
-        hb_blob_destroy(b[i]);
+    lexp__ttf_src_close(&src);
     return rc == LEXP_TTF_OK && out->oom ? LEXP_TTF_OOM : rc;
 }
 
 /* The new glyph of an original one in our own subset (old is ascending). */
 static hb_codepoint_t own_new(const uint32_t *old, uint32_t ng, uint32_t gid)
 {
-    size_t lo = 0, hi = ng;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (old[mid] < gid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < ng && old[lo] == gid ? (hb_codepoint_t)lo : HB_MAP_VALUE_INVALID;
+    const uint32_t *at = bsearch(&gid, old, ng, sizeof *old, cmp_u32);
+    return at ? (hb_codepoint_t)(at - old) : HB_MAP_VALUE_INVALID;
 }
 
+/* Subset the face to the glyphs (TrueType by ttfsub.h, CFF or a TrueType
+ * face ttfsub.h cannot read by hb-subset), and prepare everything the PDF
+ * writer embeds. Runs without the cache lock. */
 static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const uint32_t *gids,
                         const uint32_t *cps, size_t n, const uint32_t *extra, size_t nextra,
                         lexp__subset *s, lexp_error *err)
 {
     int rc = -1;
-    hb_subset_input_t *in = hb_subset_input_create_or_fail();
+    hb_subset_input_t *in = NULL;
     hb_subset_plan_t *plan = NULL;
     hb_face_t *res = NULL, *check = NULL;
     hb_blob_t *blob = NULL;
@@ -1121,8 +1101,6 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
     size_t fzl = 0, tzl = 0, czl = 0;
     lexp__sbuf tu = LEXP__SBUF_INIT, cffprog = LEXP__SBUF_INIT, ttf = LEXP__SBUF_INIT;
     uint32_t *own_old = NULL, own_ng = 0; /* our own TrueType subset (ttfsub.h) */
-    if (!in)
-        goto oom;
     const char *data = NULL;
     unsigned len = 0, ng = 0;
     const hb_map_t *o2n = NULL, *n2o = NULL;
@@ -1137,6 +1115,9 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
         }
     }
     if (!data) {
+        in = hb_subset_input_create_or_fail();
+        if (!in)
+            goto oom;
         hb_set_t *gs = hb_subset_input_glyph_set(in);
         hb_set_t *us = hb_subset_input_unicode_set(in);
         for (size_t i = 0; i < n; i++) {

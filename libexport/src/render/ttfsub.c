@@ -6,6 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const hb_tag_t src_tags[8] = {
+    HB_TAG('h', 'e', 'a', 'd'), HB_TAG('h', 'h', 'e', 'a'), HB_TAG('m', 'a', 'x', 'p'),
+    HB_TAG('l', 'o', 'c', 'a'), HB_TAG('g', 'l', 'y', 'f'), HB_TAG('h', 'm', 't', 'x'),
+    HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't')};
+
+void lexp__ttf_src_open(lexp__ttf_src *s, hb_face_t *face)
+{
+    const unsigned char **p[8] = {&s->head, &s->hhea, &s->maxp, &s->loca,
+                                  &s->glyf, &s->hmtx, &s->os2,  &s->post};
+    size_t *l[8] = {&s->head_len, &s->hhea_len, &s->maxp_len, &s->loca_len,
+                    &s->glyf_len, &s->hmtx_len, &s->os2_len,  &s->post_len};
+    for (int i = 0; i < 8; i++) {
+        unsigned len;
+        s->blob[i] = hb_face_reference_table(face, src_tags[i]);
+        *p[i] = (const unsigned char *)hb_blob_get_data(s->blob[i], &len);
+        *l[i] = *p[i] ? len : 0;
+    }
+}
+
+void lexp__ttf_src_close(lexp__ttf_src *s)
+{
+    for (int i = 0; i < 8; i++)
+        hb_blob_destroy(s->blob[i]);
+}
+
 static uint32_t rd16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
 static uint32_t rd32(const unsigned char *p)
 {
@@ -55,6 +80,13 @@ static int glyph_at(const src_view *v, uint32_t g, size_t *off, size_t *end)
     return 0;
 }
 
+/* Bytes of a component record with these flags. */
+static size_t component_size(uint32_t fl)
+{
+    return 4 + ((fl & ARG_WORDS) ? 4 : 2) +
+           ((fl & HAS_SCALE) ? 2 : (fl & XY_SCALE) ? 4 : (fl & TWO_BY_TWO) ? 8 : 0);
+}
+
 /* The end of a composite glyph's component records (from byte 10), or 0
  * when they run past len. *last = offset of the last record's flags. */
 static size_t composite_end(const unsigned char *g, size_t len, size_t *last)
@@ -65,8 +97,7 @@ static size_t composite_end(const unsigned char *g, size_t len, size_t *last)
             return 0;
         uint32_t fl = rd16(g + p);
         *last = p;
-        p += 4 + ((fl & ARG_WORDS) ? 4 : 2);
-        p += (fl & HAS_SCALE) ? 2 : (fl & XY_SCALE) ? 4 : (fl & TWO_BY_TWO) ? 8 : 0;
+        p += component_size(fl);
         if (p > len)
             return 0;
         if (!(fl & MORE))
@@ -141,8 +172,7 @@ static int closure(const src_view *v, const uint32_t *gids, size_t n, uint64_t *
             }
             if (q == last)
                 break;
-            q += 4 + ((fl & ARG_WORDS) ? 4 : 2);
-            q += (fl & HAS_SCALE) ? 2 : (fl & XY_SCALE) ? 4 : (fl & TWO_BY_TWO) ? 8 : 0;
+            q += component_size(fl);
         }
     }
 done:
@@ -319,8 +349,7 @@ int lexp__ttf_subset(const lexp__ttf_src *t, const uint32_t *gids, size_t n, lex
                     wr16(d + q, fl & ~(uint32_t)HAS_INSTR);
                     break;
                 }
-                q += 4 + ((fl & ARG_WORDS) ? 4 : 2);
-                q += (fl & HAS_SCALE) ? 2 : (fl & XY_SCALE) ? 4 : (fl & TWO_BY_TWO) ? 8 : 0;
+                q += component_size(fl);
             }
             go += (ce + 1) & ~(size_t)1;
         } else {

@@ -18,6 +18,7 @@
 #ifndef LEXP_TTFSUB_H
 #define LEXP_TTFSUB_H
 
+#include <hb.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,12 @@ enum { LEXP_TTF_OK = 0, LEXP_TTF_OOM = -1, LEXP_TTF_BAD = -2 };
 typedef struct lexp__ttf_src {
     const unsigned char *head, *hhea, *maxp, *loca, *glyf, *hmtx, *os2, *post;
     size_t head_len, hhea_len, maxp_len, loca_len, glyf_len, hmtx_len, os2_len, post_len;
+    hb_blob_t *blob[8]; /* the tables' blobs, held until lexp__ttf_src_close */
 } lexp__ttf_src;
+
+/* Reference the tables of `face` (any of them may be absent). */
+void lexp__ttf_src_open(lexp__ttf_src *s, hb_face_t *face);
+void lexp__ttf_src_close(lexp__ttf_src *s);
 
 /* Write into `out` the subset holding glyph 0 and the n glyphs `gids`
  * (any order, repeats allowed) with their composite components. *old gets
