@@ -37,6 +37,7 @@ typedef struct cidx {
     uint32_t count;
     size_t pos, total; /* where the INDEX starts, its whole size */
     size_t data;       /* offset of the byte before the first object */
+    uint32_t last;     /* the last offset (one past the objects, from data) */
     unsigned offsize;
     const unsigned char *b;
 } cidx;
@@ -70,26 +71,29 @@ static int read_index(const unsigned char *b, size_t len, size_t pos, cidx *ix)
     if (len - offs < nb)
         return -1;
     ix->data = offs + nb - 1;
-    uint32_t prev = 1;
-    for (uint32_t i = 0; i <= ix->count; i++) {
-        uint32_t o = rd(b + offs + (size_t)i * ix->offsize, ix->offsize);
-        if (o < prev || (i == 0 && o != 1))
-            return -1;
-        prev = o;
-    }
-    if (len - ix->data < prev)
+    /* the objects between are checked as they are read (index_get): a
+     * whole font's CharStrings INDEX has 10,000s of them and a subset
+     * reads a few hundred */
+    uint32_t first = rd(b + offs, ix->offsize);
+    ix->last = rd(b + offs + (size_t)ix->count * ix->offsize, ix->offsize);
+    if (first != 1 || ix->last < 1 || len - ix->data < ix->last)
         return -1;
-    ix->total = ix->data + prev - pos;
+    ix->total = ix->data + ix->last - pos;
     return 0;
 }
 
-static void index_get(const cidx *ix, uint32_t i, const unsigned char **p, size_t *n)
+/* Object i (< count) of an INDEX; -1 when its offsets are out of order or
+ * out of the INDEX. */
+static int index_get(const cidx *ix, uint32_t i, const unsigned char **p, size_t *n)
 {
     const unsigned char *o = ix->b + ix->pos + 3;
     uint32_t a = rd(o + (size_t)i * ix->offsize, ix->offsize);
     uint32_t z = rd(o + (size_t)(i + 1) * ix->offsize, ix->offsize);
+    if (a < 1 || a > z || z > ix->last)
+        return -1;
     *p = ix->b + ix->data + a;
     *n = z - a;
+    return 0;
 }
 
 /* ---- DICTs ------------------------------------------------------------------ */
@@ -151,7 +155,8 @@ static int parse_dict(const unsigned char *p, size_t n, dict *d)
         } else if (b0 >= 247 && b0 <= 254) {
             if (n - i < 2)
                 return -1;
-            long w = (long)(b0 & 3) * 256 + p[i + 1] + 108;
+            /* 247-250: +(b0-247)*256+b1+108; 251-254: -(b0-251)*256-b1-108 */
+            long w = (long)((b0 - 247) & 3) * 256 + p[i + 1] + 108;
             v = b0 <= 250 ? w : -w;
             i += 2;
         } else if (b0 == 28) {
@@ -361,7 +366,7 @@ static void work_free(work *w)
 }
 
 int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, size_t ncid,
-                      lexp__sbuf *out)
+                      unsigned flags, lexp__sbuf *out)
 {
     if (len < 4 || b[0] != 1 || b[2] < 4 || b[2] > len || ncid == 0 || ncid > 65535)
         return LEXP_CFF_BAD;
@@ -377,8 +382,7 @@ int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, s
         return LEXP_CFF_BAD;
     const unsigned char *tp;
     size_t tn;
-    index_get(&tops, 0, &tp, &tn);
-    if (parse_dict(tp, tn, &w.top))
+    if (index_get(&tops, 0, &tp, &tn) || parse_dict(tp, tn, &w.top))
         return LEXP_CFF_BAD;
     const dent *e = dict_find(&w.top, OP_CHARSTRINGTYPE);
     if (e && (e->nargs != 1 || e->arg[0] != 2))
@@ -405,8 +409,7 @@ int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, s
         for (uint32_t i = 0; i < w.nfd; i++) {
             const unsigned char *p;
             size_t n;
-            index_get(&fda, i, &p, &n);
-            if (parse_dict(p, n, &w.fds[i].fd) ||
+            if (index_get(&fda, i, &p, &n) || parse_dict(p, n, &w.fds[i].fd) ||
                 read_private(b, len, dict_find(&w.fds[i].fd, OP_PRIVATE), &w.fds[i]))
                 goto done;
         }
@@ -417,6 +420,13 @@ int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, s
             return LEXP_CFF_OOM;
         if (read_private(b, len, dict_find(&w.top, OP_PRIVATE), &w.fds[0]))
             goto done;
+    }
+    if (flags & LEXP_CFF_WHOLE_FONT) { /* subroutines would be copied whole */
+        if (gsubrs.count)
+            goto done;
+        for (uint32_t i = 0; i < w.nfd; i++)
+            if (w.fds[i].subrs)
+                goto done;
     }
     w.fdsel = malloc(ncid);
     w.cs_sizes = malloc(ncid * sizeof *w.cs_sizes);
@@ -436,14 +446,16 @@ int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, s
         if (ros && fd_of(b, len, fdsel_pos, chars.count, g, w.nfd, &fd))
             goto done;
         w.fdsel[c] = (unsigned char)fd;
-        index_get(&chars, g, &w.cs[c], &w.cs_sizes[c]);
+        if (index_get(&chars, g, &w.cs[c], &w.cs_sizes[c]))
+            goto done;
         cs_total += w.cs_sizes[c];
     }
     /* strings: the source's, plus "Adobe" and "Identity" for a new ROS */
     uint32_t nstr = strings.count;
     for (uint32_t i = 0; i < nstr; i++) {
         const unsigned char *p;
-        index_get(&strings, i, &p, &w.str_sizes[i]);
+        if (index_get(&strings, i, &p, &w.str_sizes[i]))
+            goto done;
     }
     if (!ros) {
         w.str_sizes[nstr] = 5;
@@ -519,12 +531,8 @@ int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, s
     if (!out->oom && out->len - top_start != top_size)
         goto done;
     put_index_head(out, w.str_sizes, nstr_out);
-    if (nstr) {
-        const unsigned char *p;
-        size_t n;
-        index_get(&strings, 0, &p, &n);
-        lexp__sbuf_put(out, p, (size_t)(strings.b + strings.pos + strings.total - p));
-    }
+    if (nstr) /* the strings' bytes, all of them */
+        lexp__sbuf_put(out, strings.b + strings.data + 1, strings.last - 1);
     if (!ros)
         lexp__sbuf_put(out, "AdobeIdentity", 13);
     lexp__sbuf_put(out, b + gsubrs.pos, gsubrs.total);
@@ -599,7 +607,8 @@ int lexp__cff_charstrings(const unsigned char *b, size_t len, size_t *first, siz
         return LEXP_CFF_BAD;
     const unsigned char *tp;
     size_t tn;
-    index_get(&tops, 0, &tp, &tn);
+    if (index_get(&tops, 0, &tp, &tn))
+        return LEXP_CFF_BAD;
     dict *top = malloc(sizeof *top);
     if (!top)
         return LEXP_CFF_OOM;
@@ -611,17 +620,24 @@ int lexp__cff_charstrings(const unsigned char *b, size_t len, size_t *first, siz
         if (!v) {
             rc = LEXP_CFF_OOM;
         } else {
-            for (uint32_t i = 0; i < chars.count; i++) {
+            rc = LEXP_CFF_OK;
+            for (uint32_t i = 0; i < chars.count && rc == LEXP_CFF_OK; i++) {
                 const unsigned char *p;
                 size_t n;
-                index_get(&chars, i, &p, &n);
+                if (index_get(&chars, i, &p, &n)) { /* (ascending when each one is good) */
+                    rc = LEXP_CFF_BAD;
+                    break;
+                }
                 if (i == 0)
                     *first = (size_t)(p - b);
                 v[i] = (size_t)(p - b) + n;
             }
-            *ends = v;
-            *count = chars.count;
-            rc = LEXP_CFF_OK;
+            if (rc == LEXP_CFF_OK) {
+                *ends = v;
+                *count = chars.count;
+            } else {
+                free(v);
+            }
         }
     }
     free(top);

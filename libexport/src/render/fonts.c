@@ -1224,7 +1224,7 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
         hb_blob_t *cffb = hb_face_reference_table(check, HB_TAG('C', 'F', 'F', ' '));
         unsigned clen;
         const unsigned char *cd = (const unsigned char *)hb_blob_get_data(cffb, &clen);
-        int crc = clen ? lexp__cff_cidfont(cd, clen, back, v, &cffprog) : LEXP_CFF_BAD;
+        int crc = clen ? lexp__cff_cidfont(cd, clen, back, v, 0, &cffprog) : LEXP_CFF_BAD;
         hb_blob_destroy(cffb);
         if (crc == LEXP_CFF_OOM || cffprog.oom)
             goto oom;
