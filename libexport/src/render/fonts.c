@@ -88,6 +88,9 @@ typedef struct face {
     hb_font_t *font;
     unsigned upem;
     int cff; /* outlines in a CFF table (else glyf) */
+    /* a CFF face our own subsetting cannot take (it has subroutines, say):
+     * hb-subset from then on, and preprocessing pays off */
+    atomic_int cff_hb;
     lexp__face_info info;
 } face;
 
@@ -1075,6 +1078,26 @@ static int ttf_subset(const face *fc, const uint32_t *gids, size_t n, lexp__sbuf
     return rc == LEXP_TTF_OK && out->oom ? LEXP_TTF_OOM : rc;
 }
 
+/* Glyph 0 and the n glyphs `gids`, ascending without repeats, into a
+ * malloc'd *old (the glyph order of our own CFF subset, as of hb-subset's).
+ * -1 when out of memory. */
+static int glyph_list(const uint32_t *gids, size_t n, uint32_t **old, uint32_t *ng)
+{
+    uint32_t *v = malloc((n + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    v[0] = 0;
+    memcpy(v + 1, gids, n * sizeof *v);
+    qsort(v, n + 1, sizeof *v, cmp_u32);
+    size_t k = 1;
+    for (size_t i = 1; i <= n; i++)
+        if (v[i] != v[k - 1])
+            v[k++] = v[i];
+    *old = v;
+    *ng = (uint32_t)k;
+    return 0;
+}
+
 /* The new glyph of an original one in our own subset (old is ascending). */
 static hb_codepoint_t own_new(const uint32_t *old, uint32_t ng, uint32_t gid)
 {
@@ -1082,12 +1105,18 @@ static hb_codepoint_t own_new(const uint32_t *old, uint32_t ng, uint32_t gid)
     return at ? (hb_codepoint_t)(at - old) : HB_MAP_VALUE_INVALID;
 }
 
-/* Subset the face to the glyphs (TrueType by ttfsub.h, CFF or a TrueType
- * face ttfsub.h cannot read by hb-subset), and prepare everything the PDF
- * writer embeds. Runs without the cache lock. */
-static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const uint32_t *gids,
-                        const uint32_t *cps, size_t n, const uint32_t *extra, size_t nextra,
-                        lexp__subset *s, lexp_error *err)
+/* Subset the face to the glyphs and prepare everything the PDF writer
+ * embeds. Our own subsetters take what they can: TrueType by ttfsub.h, CFF
+ * without subroutines (Fandol) by cff.h straight from the face's program,
+ * its charstrings copied as they are, hints included (hb-subset took
+ * 7-10 ms for a batch's first documents and 180 ms once to preprocess;
+ * re-encoding the charstrings without hints cost 3M instructions a glyph
+ * set, to save 1-5% of the PDF); the rest goes to hb-subset. `own` 0 skips the own CFF path; 1 is returned when
+ * that path met a program it cannot take (then the caller asks hb-subset).
+ * Runs without the cache lock. */
+static int build_subset_as(lexp__fonts *f, face *fc, hb_face_t *src, const uint32_t *gids,
+                           const uint32_t *cps, size_t n, const uint32_t *extra, size_t nextra,
+                           int own, lexp__subset *s, lexp_error *err)
 {
     int rc = -1;
     hb_subset_input_t *in = NULL;
@@ -1095,12 +1124,12 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
     hb_face_t *res = NULL, *check = NULL;
     hb_blob_t *blob = NULL;
     uint32_t *mo = NULL, *mc = NULL, *mn = NULL, *half = NULL, *tcode = NULL, *tcp = NULL;
-    uint32_t *ex = NULL, *back = NULL;
+    uint32_t *ex = NULL, *back = NULL, *src_of = NULL;
     uint16_t *w = NULL;
     unsigned char *cmap = NULL, *fz = NULL, *tz = NULL, *cz = NULL;
     size_t fzl = 0, tzl = 0, czl = 0;
     lexp__sbuf tu = LEXP__SBUF_INIT, cffprog = LEXP__SBUF_INIT, ttf = LEXP__SBUF_INIT;
-    uint32_t *own_old = NULL, own_ng = 0; /* our own TrueType subset (ttfsub.h) */
+    uint32_t *own_old = NULL, own_ng = 0; /* our own subset's glyphs (ttfsub.h, cff.h) */
     const char *data = NULL;
     unsigned len = 0, ng = 0;
     const hb_map_t *o2n = NULL, *n2o = NULL;
@@ -1113,8 +1142,12 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
             len = (unsigned)ttf.len;
             ng = own_ng;
         }
+    } else if (own) { /* the program is written below, once the CIDs are known */
+        if (glyph_list(gids, n, &own_old, &own_ng))
+            goto oom;
+        ng = own_ng;
     }
-    if (!data) {
+    if (!own_old) {
         in = hb_subset_input_create_or_fail();
         if (!in)
             goto oom;
@@ -1148,7 +1181,7 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
         check = hb_face_create(blob, 0);
         ng = hb_face_get_glyph_count(check);
     }
-    if (!len || !ng)
+    if (!ng || (!own_old && !len))
         goto backend;
     /* CIDs: the ng glyphs, then a half-width variant per full-width mark,
      * then an alias per further character drawn with an already used glyph
@@ -1220,14 +1253,31 @@ static int build_subset(lexp__fonts *f, const face *fc, hb_face_t *src, const ui
         goto oom;
     if (fc->cff) {
         /* a CIDFontType0 has no CIDToGIDMap: the CFF program itself is
-         * rewritten so that CID c draws glyph back[c] */
-        hb_blob_t *cffb = hb_face_reference_table(check, HB_TAG('C', 'F', 'F', ' '));
+         * rewritten so that CID c draws glyph back[c] (of the face itself,
+         * own_old[back[c]], on our own path) */
+        const uint32_t *map = back;
+        if (own_old) {
+            if (!(src_of = malloc(v * sizeof *src_of)))
+                goto oom;
+            for (size_t c = 0; c < v; c++)
+                src_of[c] = own_old[back[c]];
+            map = src_of;
+        }
+        hb_blob_t *cffb = hb_face_reference_table(own_old ? fc->hbface : check,
+                                                  HB_TAG('C', 'F', 'F', ' '));
         unsigned clen;
         const unsigned char *cd = (const unsigned char *)hb_blob_get_data(cffb, &clen);
-        int crc = clen ? lexp__cff_cidfont(cd, clen, back, v, 0, &cffprog) : LEXP_CFF_BAD;
+        int crc = clen ? lexp__cff_cidfont(cd, clen, map, v, own_old ? LEXP_CFF_WHOLE_FONT : 0,
+                                           &cffprog)
+                       : LEXP_CFF_BAD;
         hb_blob_destroy(cffb);
         if (crc == LEXP_CFF_OOM || cffprog.oom)
             goto oom;
+        if (crc != LEXP_CFF_OK && own_old) {
+            atomic_store(&fc->cff_hb, 1);
+            rc = 1;
+            goto done;
+        }
         if (crc != LEXP_CFF_OK)
             goto backend;
         data = cffprog.ptr;
@@ -1286,6 +1336,7 @@ backend:
 done:
     free(w);
     free(back);
+    free(src_of);
     free(half);
     free(mo);
     free(mc);
@@ -1307,6 +1358,15 @@ done:
     hb_subset_plan_destroy(plan);
     hb_subset_input_destroy(in);
     return rc;
+}
+
+static int build_subset(lexp__fonts *f, face *fc, hb_face_t *src, const uint32_t *gids,
+                        const uint32_t *cps, size_t n, const uint32_t *extra, size_t nextra,
+                        lexp__subset *s, lexp_error *err)
+{
+    int own = !fc->cff || !atomic_load(&fc->cff_hb);
+    int rc = build_subset_as(f, fc, src, gids, cps, n, extra, nextra, own, s, err);
+    return rc == 1 ? build_subset_as(f, fc, src, gids, cps, n, extra, nextra, 0, s, err) : rc;
 }
 
 /* Preprocessing (see face.pre) once a face has been subset for this many
@@ -1400,8 +1460,8 @@ int lexp__fonts_subset(lexp__fonts *f, int slot, const uint32_t *gids, const uin
     if (e) {
         e->refs++;
         e->stamp = ++f->cache->clock;
-    } else if (!f->own_cache && fc->cff) {
-        pre_here = preprocess_claim(fc); /* TrueType faces are subset by ttfsub.h */
+    } else if (!f->own_cache && fc->cff && atomic_load(&fc->cff_hb)) {
+        pre_here = preprocess_claim(fc); /* only hb-subset gains from it */
     }
     lexp__engine_unlock(f->engine);
     if (pre_here)
