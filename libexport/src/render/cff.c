@@ -621,7 +621,7 @@ int lexp__cff_charstrings(const unsigned char *b, size_t len, size_t *first, siz
             rc = LEXP_CFF_OOM;
         } else {
             rc = LEXP_CFF_OK;
-            for (uint32_t i = 0; i < chars.count && rc == LEXP_CFF_OK; i++) {
+            for (uint32_t i = 0; i < chars.count; i++) {
                 const unsigned char *p;
                 size_t n;
                 if (index_get(&chars, i, &p, &n)) { /* (ascending when each one is good) */
