@@ -104,15 +104,11 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
     }
 }
 
+/* libdeflate's CRC-32 (the same sums as zlib's) folds with PCLMULQDQ
+ * where the CPU has it: 4-8 times zlib 1.2's speed */
 uint32_t lexp__crc32(uint32_t crc, const void *data, size_t n)
 {
-    uLong c = crc;
-    for (size_t off = 0; off < n;) {
-        size_t k = n - off > 1u << 30 ? 1u << 30 : n - off;
-        c = crc32(c, (const Bytef *)data + off, (uInt)k);
-        off += k;
-    }
-    return (uint32_t)c;
+    return libdeflate_crc32(crc, data, n);
 }
 
 int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsigned char **out,
