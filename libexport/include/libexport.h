@@ -634,12 +634,15 @@ LEXP_EXPORT int lexp_fill_memory(lexp_buf *out, const void *bytes, size_t size, 
  * ENTITY declarations, part names, duplicate entries) and reports the same
  * errors with the same codes and messages; a fill then reads nothing
  * again, and copies the parts it leaves alone as their compressed bytes.
+ * A Word template's parts with tags are also parsed and compiled once, at
+ * load; a part whose tags have an error or a warning is compiled by every
+ * fill instead, so each fill reports it as lexp_fill does.
  * Filling a prepared template gives the same bytes as lexp_fill of the
  * same file with the same data and options.
  *
  * A prepared template is immutable: any number of threads may fill one at
- * once. It holds a copy of the file and its inflated parts (for a typical
- * Word template about 25 times the file size).
+ * once. It holds a copy of the file, its inflated parts and compiled
+ * trees (for a typical Word template about 25 times the file size).
  *
  * With an engine, loading goes through the engine's cache (below) and the
  * template may be shared with other callers; free it all the same.
@@ -672,7 +675,8 @@ LEXP_EXPORT void lexp_office_template_free(lexp_office_template *tpl);
  *  engine, keep prepared templates there: a file by path, size and
  *  modification time (a file changed on disk is prepared anew), bytes in
  *  memory by name and size, compared byte for byte with the cached copy.
- *  At most this many templates and bytes (file plus inflated parts) are
+ *  At most this many templates and bytes (file plus inflated parts, plus
+ *  an estimate of the compiled trees: four bytes for each byte of XML) are
  *  kept; the least recently used go first, and a template over the byte
  *  bound on its own is filled without being cached. */
 #define LEXP_ENGINE_OFFICE_TEMPLATES 16

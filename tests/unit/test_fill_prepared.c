@@ -1,7 +1,8 @@
 /*
  * Prepared office templates (lexp_office_template_*) and the engine's
  * cache behind lexp_fill/lexp_fill_memory: a prepared or cached fill gives
- * the bytes of an unprepared one (Word and Excel); the cache notices a file
+ * the bytes of an unprepared one (Word and Excel), fill after fill with
+ * other data from parts compiled once; the cache notices a file
  * changed on disk and different bytes under one name; hostile packages are
  * refused at load with the unprepared fill's code, file and message; many
  * threads fill one prepared template, and many names through one engine
@@ -96,6 +97,84 @@ static void test_equal(void)
     z = om_xlsx(ROWS, "<mergeCells count=\"1\"><mergeCell ref=\"A5:B5\"/></mergeCells>", &n);
     check_equal(z, n, "t.xlsx");
     free(z);
+}
+
+/* A prepared template compiles its Word parts once: fills one after
+ * another with other data, each as an unprepared fill of that data gives
+ * (a run whose first text goes in one fill and not the next, inline loops
+ * over runs, a block over paragraphs, \a splitting a paragraph, row
+ * loops); warnings come with every fill. */
+static const char *SEQ_BODY =
+    "<w:p><w:r><w:t>{{ community.name }}</w:t><w:t>{% if community.population > 1000 %}X"
+    "{% endif %}</w:t></w:r><w:r><w:t>Z</w:t></w:r></w:p><w:p><w:r><w:t>{% for a in activities %}[</w:t></w:r><w:r><w:rPr><w:b/></w:rPr>"
+    "<w:t>{{ a.title }}</w:t></w:r><w:r><w:t>]{% endfor %}</w:t></w:r></w:p>"
+    P("{% if community.population > 1000 %}big") P("{{ community.name }}{% endif %}")
+    P("{{ note }}")
+    "<w:tbl><w:tr><w:tc>" P("{%tr for a in activities %}") "</w:tc></w:tr>"
+    "<w:tr><w:tc>" P("{{ a.title }}") "</w:tc><w:tc>" P("{{ a.participants }}") "</w:tc></w:tr>"
+    "<w:tr><w:tc>" P("{%tr endfor %}") "</w:tc></w:tr></w:tbl>";
+
+static const char *SEQ_DATA[] = {
+    "{\"community\": {\"name\": \"秦渠社区\", \"population\": 12130}, \"note\": \"一\\u0007二\","
+    " \"activities\": [{\"title\": \"汇演\", \"participants\": 300}, {\"title\": \"宣讲\","
+    " \"participants\": 120}, {\"title\": \"义诊\", \"participants\": 80}]}",
+    "{\"community\": {\"name\": \"新村\", \"population\": 90}, \"note\": \"无\","
+    " \"activities\": [{\"title\": \"清扫\", \"participants\": 12}]}",
+    "{\"community\": {\"name\": \"东街\", \"population\": 5000}, \"note\": \"a\\u0007b\\fc\","
+    " \"activities\": [{\"title\": \"1\", \"participants\": 1}, {\"title\": \"2\", \"participants\":"
+    " 2}, {\"title\": \"3\", \"participants\": 3}, {\"title\": \"4\", \"participants\": 4},"
+    " {\"title\": \"5\", \"participants\": 5}]}",
+    "{\"community\": {\"name\": \"空\", \"population\": 0}, \"note\": \"\", \"activities\": []}"};
+
+static void count_warning(const lexp_error *w, void *p)
+{
+    (void)w;
+    ++*(int *)p;
+}
+
+static void test_sequence(void)
+{
+    size_t n;
+    unsigned char *z = om_docx(SEQ_BODY, &n);
+    lexp_office_template *t = NULL;
+    lexp_error e;
+    CHECK(lexp_office_template_load_memory(&t, NULL, z, n, "seq.docx", &e) == 0);
+    enum { ND = sizeof SEQ_DATA / sizeof *SEQ_DATA };
+    lexp_data *d[ND];
+    for (int i = 0; i < ND; i++)
+        CHECK(lexp_data_load_json(&d[i], SEQ_DATA[i], strlen(SEQ_DATA[i]), "d.json", &e) == 0);
+    static const int order[] = {0, 1, 2, 3, 0, 2, 1};
+    for (size_t k = 0; t && k < sizeof order / sizeof *order; k++) {
+        lexp_buf ref = LEXP_BUF_INIT, got = LEXP_BUF_INIT;
+        CHECK(lexp_fill_memory(&ref, z, n, "seq.docx", d[order[k]], NULL, &e) == 0);
+        CHECK(lexp_office_template_fill(&got, t, d[order[k]], NULL, &e) == 0);
+        CHECK(same(&ref, &got));
+        if (!same(&ref, &got))
+            printf("  fill %zu (data %d) differs\n", k, order[k]);
+        lexp_buf_dispose(&ref);
+        lexp_buf_dispose(&got);
+    }
+    lexp_office_template_free(t);
+    free(z);
+    /* full-width braces warn; the part is compiled by every fill then */
+    z = om_docx(P("｛｛ community.name ｝｝") P("{{ community.name }}"), &n);
+    CHECK(lexp_office_template_load_memory(&t, NULL, z, n, "w.docx", &e) == 0);
+    int warned = 0;
+    lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
+    o.warn = count_warning;
+    o.warn_payload = &warned;
+    lexp_buf ref = LEXP_BUF_INIT, got = LEXP_BUF_INIT;
+    CHECK(lexp_fill_memory(&ref, z, n, "w.docx", d[0], &o, &e) == 0 && warned == 1);
+    for (int k = 0; t && k < 2; k++) {
+        CHECK(lexp_office_template_fill(&got, t, d[0], &o, &e) == 0);
+        CHECK(warned == 2 + k && same(&ref, &got));
+        lexp_buf_dispose(&got);
+    }
+    lexp_buf_dispose(&ref);
+    lexp_office_template_free(t);
+    free(z);
+    for (int i = 0; i < ND; i++)
+        lexp_data_free(d[i]);
 }
 
 static void write_file(const char *path, const unsigned char *z, size_t n, long sec)
@@ -360,6 +439,7 @@ int main(void)
     if (lexp_data_load_json(&D, DATA, strlen(DATA), "d.json", &e))
         return 1;
     test_equal();
+    test_sequence();
     test_changed();
     test_hostile();
     test_threads();

@@ -63,9 +63,11 @@ void fx_locate(fx_ctx *c)
     e->message[len] = 0;
 }
 
-int fx_eval_begin(fx_ctx *c)
+int fx_eval_begin(fx_ctx *c) { return fx_eval_begin_for(c, c->host); }
+
+int fx_eval_begin_for(fx_ctx *c, const lexp_template *host)
 {
-    if (lexp__eval_open(&c->ev, &c->evA, c->host, c->data, c->opt, c->err)) {
+    if (lexp__eval_open(&c->ev, &c->evA, host, c->data, c->opt, c->err)) {
         lexp__eval_close(&c->ev);
         return c->err->code ? c->err->code : LEXP_EINVAL;
     }
@@ -194,6 +196,8 @@ int fx_prepare(lexp_office_template *t, lexp_error *err)
         }
         t->n = c.pkg.n;
         fx_memo_build(&c, t);
+        if (type == LEXP_FORMAT_DOCX)
+            fx_docx_prepare(&c, t);
         t->e = c.pkg.e;
         c.pkg.e = NULL;
         c.pkg.n = 0;

@@ -80,12 +80,15 @@ struct lexp_office_template {
     size_t size;
     fx_entry *e;          /* every entry inflated, with its tags flag */
     int n;
-    size_t inflated;      /* bytes of the entries, for the engine's bound */
+    size_t inflated;      /* bytes of the entries and compiled parts, for the engine's bound */
     /* What fills would read from the template's own parts, read once
      * (fx_memo_build); absent where reading failed, so a fill reports it. */
     struct fx_rels_memo *rels; /* by entry: its relationships, or ok 0 */
     struct fx_ct_item *ct;     /* [Content_Types].xml's items, in order */
     int nct, ct_ok;
+    /* Word: parts compiled once (fill_docx_part.c), by entry; NULL where a
+     * part is compiled by each fill (a compile error or warning, say) */
+    struct dx_part **docx_parts;
     _Atomic int refs;
 };
 
@@ -110,6 +113,7 @@ typedef struct fx_ctx {
     lexp_error *err;
     lexp_template *host; /* owns parsed tags */
     const lexp_office_template *tpl; /* a prepared template's fill: its memos */
+    lexp_office_template *preparing; /* fx_docx_prepare: the template it compiles for */
     xmlParserCtxtPtr pctx; /* one parser for the fill's parts (fx_xml_parse) */
     lexp__arena A;       /* compiled structure, scratch */
     lexp__arena evA;     /* the evaluator's values: its memory budget counts them alone */
@@ -136,6 +140,9 @@ int fx_oom(fx_ctx *c);
 
 /* Open/close the evaluator (fresh variables for each part). */
 int fx_eval_begin(fx_ctx *c);
+/* … for expressions parsed into another host (its slot count sizes the
+ * evaluator's caches) */
+int fx_eval_begin_for(fx_ctx *c, const lexp_template *host);
 void fx_eval_end(fx_ctx *c);
 
 /* ---- fill.c / fill_prepared.c ----------------------------------------- */
@@ -205,8 +212,16 @@ typedef struct fx_copier {
     int repeat;
     int word;
     unsigned max_docpr;
+    /* the template's root when it is another document's (a compiled Word
+     * part): its declarations map to those of `root`, in order */
+    const xmlNode *troot;
+    xmlNsPtr last_from, last_to; /* the last root declaration mapped */
 } fx_copier;
 
+/* A new document like t (its declaration, what lies around its root) with
+ * a copy of t's root without children: k's doc, root and troot. NULL
+ * (out of memory, set on k->c) on failure. */
+xmlDocPtr fx_doc_like(fx_copier *k, const xmlDoc *t);
 xmlNodePtr fx_copy_shallow(fx_copier *k, xmlNodePtr parent, const xmlNode *src);
 xmlNodePtr fx_copy_deep(fx_copier *k, xmlNodePtr parent, const xmlNode *src);
 /* Append a text node holding n bytes of s to parent. */
@@ -374,9 +389,13 @@ const lexp_value *fx_eval(fx_ctx *c, const fx_op *op);
 /* The text of a value, appended to b. */
 int fx_value_text(fx_ctx *c, const fx_op *op, const lexp_value *v, lexp__sbuf *b);
 
-/* ---- fill_docx.c / fill_xlsx.c ------------------------------------------ */
+/* ---- fill_docx_part.c / fill_xlsx.c ------------------------------------- */
 
 int fx_docx(fx_ctx *c);
+/* Compile t's Word parts once (c: t's package, being prepared); a part
+ * that cannot be is compiled by each fill. Never fails. */
+void fx_docx_prepare(fx_ctx *c, lexp_office_template *t);
+void fx_docx_unprepare(lexp_office_template *t);
 int fx_xlsx(fx_ctx *c);
 /* fill_props.c: tags in docProps/core.xml */
 int fx_fill_props(fx_ctx *c);

@@ -1,6 +1,6 @@
 /*
- * Word templates: word/document.xml, its headers, footers, footnotes and
- * endnotes; compiling a part.
+ * Word templates: compiling a part (word/document.xml, a header, footer,
+ * footnotes or endnotes; fill_docx_part.c says which and when).
  *
  * - Paragraphs. The text of a paragraph is the text of its w:t elements
  *   ("slots"), whatever runs, hyperlinks, proofing marks or bookmarks lie
@@ -196,7 +196,6 @@ static int is_break(const xmlNode *leaf)
 /* compiling                                                              */
 
 static int compile(dx *x, xmlNodePtr n);
-static int compile_root(dx *x, xmlNodePtr n);
 
 typedef struct collect {
     dx_para *p;
@@ -539,15 +538,12 @@ static int compile_para(dx *x, xmlNodePtr p)
         if ((rc = count_content(x, p)))
             goto done;
     pi->para = para;
-    if (para->nleaves) {
-        para->first = lexp__arena_zalloc(&c->A, (size_t)para->nleaves * sizeof(int));
-        para->last = lexp__arena_zalloc(&c->A, (size_t)para->nleaves * sizeof(int));
-        para->stamp = lexp__arena_zalloc(&c->A, (size_t)para->nleaves * sizeof(int));
-        if (!para->first || !para->last || !para->stamp) {
-            rc = fx_oom(c);
-            goto done;
-        }
+    if (para->nleaves > INT32_MAX - x->nleaves) { /* beyond any part the limits let in */
+        rc = fx_fail(c, LEXP_ELIMIT, line, 0, "the part has too many runs");
+        goto done;
     }
+    para->base = x->nleaves;
+    x->nleaves += para->nleaves;
     /* the tokens: pieces of each slot in order, other leaves between, tags */
     {
         char *ctext = lexp__arena_strndup(&c->A, text, tlen);
@@ -690,7 +686,7 @@ static int compile_para(dx *x, xmlNodePtr p)
             xmlNodePtr lf = para->leaf[l];
             for (xmlNodePtr k = lf->children; k && rc == 0; k = k->next)
                 if (k->type == XML_ELEMENT_NODE) {
-                    rc = compile_root(x, k);
+                    rc = dx_compile_root(x, k);
                     dx_info *ki = k->_private;
                     if (rc == 0 && ki && (ki->dyn || ki->marker)) {
                         dx_info *li2 = lf->_private;
@@ -1010,7 +1006,7 @@ fail:
 
 /* Compile a node whose blocks must close inside it: a part's root, a text
  * box's content. */
-static int compile_root(dx *x, xmlNodePtr n)
+int dx_compile_root(dx *x, xmlNodePtr n)
 {
     if (compile(x, n))
         return -1;
@@ -1021,126 +1017,4 @@ static int compile_root(dx *x, xmlNodePtr n)
         return build_para(x, ni);
     ni->open = 0;
     return build_flow(x, n, ni, ni->toks, ni->ntoks);
-}
-
-/* ==================================================================== */
-/* parts                                                                  */
-
-static unsigned max_docpr(xmlNodePtr root)
-{
-    unsigned m = 0;
-    xmlNodePtr n = root;
-    while (n) {
-        if (n->type == XML_ELEMENT_NODE && fx_is(n, "docPr")) {
-            const xmlChar *id = fx_attr(n, "id");
-            unsigned long v = id ? strtoul((const char *)id, NULL, 10) : 0;
-            if (v > m && v < 0x7fffffff)
-                m = (unsigned)v;
-        }
-        n = fx_walk_next(n, root, 1);
-    }
-    return m;
-}
-
-static int fill_part(fx_ctx *c, fx_entry *e)
-{
-    if (!fx_entry_tags(e))
-        return 0;
-    c->part = e->name;
-    c->located = 0;
-    xmlDocPtr doc = fx_xml_parse(c, e);
-    if (!doc)
-        return c->err->code;
-    dx x;
-    memset(&x, 0, sizeof x);
-    x.c = c;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    int rc = compile_root(&x, root);
-    dx_info *ri = root->_private;
-    if (rc || !ri || !ri->dyn) {
-        xmlFreeDoc(doc);
-        return rc;
-    }
-    rc = fx_eval_begin(c);
-    x.nloops = x.next_loop;
-    x.serial = calloc((size_t)x.nloops + 1, sizeof *x.serial);
-    x.index = malloc(((size_t)x.nloops + 1) * sizeof *x.index);
-    x.length = calloc((size_t)x.nloops + 1, sizeof *x.length);
-    if (rc == 0 && (!x.serial || !x.index || !x.length))
-        rc = fx_oom(c);
-    for (int i = 0; x.index && i <= x.nloops; i++)
-        x.index[i] = -1;
-    x.k.c = c;
-    x.k.doc = doc;
-    x.k.root = root;
-    x.k.word = 1;
-    x.k.max_docpr = max_docpr(root);
-    if (rc == 0) {
-        /* regenerate the root's children in place: the root keeps the
-         * namespace declarations every copy shares */
-        xmlNodePtr old = root->children;
-        root->children = root->last = NULL;
-        if (ri->kind == K_LIST) {
-            rc = dx_gen_list(&x, root, ri->items);
-        } else {
-            for (xmlNodePtr k = old; k && rc == 0; k = k->next)
-                rc = dx_gen_node(&x, root, k);
-        }
-        int drop;
-        if (rc == 0)
-            rc = dx_fix_container(&x, root, &drop);
-        /* the template's nodes go */
-        while (old) {
-            xmlNodePtr next = old->next;
-            old->parent = NULL;
-            old->next = old->prev = NULL;
-            xmlFreeNode(old);
-            old = next;
-        }
-    }
-    fx_eval_end(c);
-    free(x.serial);
-    free(x.index);
-    free(x.length);
-    const char *name = e->name; /* owned by the entry, which a new .rels entry moves */
-    if (rc == 0 && x.links)
-        rc = dx_links_store(&x, doc, name);
-    if (rc == 0)
-        rc = fx_xml_store(c, fx_pkg_find(&c->pkg, name), doc);
-    dx_links_free(&x);
-    xmlFreeDoc(doc);
-    return rc;
-}
-
-static const fx_kind word_kind = {
-    "a Word document", "word/document.xml", "word/", {"wordprocessingml", "ms-word"},
-    "its main part is not a Word body", "spreadsheetml", "xl/workbook.xml",
-    " (it is an Excel workbook: name it .xlsx)"};
-
-int fx_docx(fx_ctx *c)
-{
-    char *main_name = fx_main_part(c, &word_kind);
-    if (!main_name)
-        return c->err->code;
-    fx_entry *doc = fx_pkg_find(&c->pkg, main_name);
-    fx_rel *rels = NULL;
-    int n = 0;
-    int rc = fill_part(c, doc);
-    /* headers, footers, footnotes and endnotes of the main part */
-    if (rc == 0 && fx_rels_read(c, main_name, &rels, &n) == 0) {
-        for (int i = 0; i < n && rc == 0; i++) {
-            const char *t = rels[i].type;
-            if (strcmp(t, "header") && strcmp(t, "footer") && strcmp(t, "footnotes") &&
-                strcmp(t, "endnotes"))
-                continue;
-            fx_entry *e = fx_pkg_find(&c->pkg, rels[i].target);
-            if (e && e != fx_pkg_find(&c->pkg, main_name))
-                rc = fill_part(c, e);
-        }
-        fx_rels_free(rels, n);
-    } else if (rc == 0) {
-        rc = c->err->code;
-    }
-    free(main_name);
-    return rc;
 }

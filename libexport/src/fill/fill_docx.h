@@ -1,12 +1,14 @@
 /*
- * Word templates, shared between the three files of the Word filler:
+ * Word templates, shared between the files of the Word filler:
  *
  *   fill_docx.c        compiling a part: paragraphs into programs, lists
  *                      into statements, blocks that span paragraphs, cells
- *                      or rows into flows; the parts of a document
+ *                      or rows into flows
  *   fill_docx_table.c  rows, cells, vertical merge regions and docxtpl's
  *                      table tags
- *   fill_docx_gen.c    generating a compiled part into its document
+ *   fill_docx_gen.c    generating a compiled part
+ *   fill_docx_part.c   the parts of a document; compiled once for a prepared
+ *                      template, each generated into a new document
  *   fill_rich.c        rich text from JSON: {{r x}} runs, {{p x}} paragraphs,
  *                      links and their relationships
  *
@@ -54,7 +56,7 @@ struct dx_para {
     xmlNodePtr *leaf;  /* leaf nodes */
     xmlNodePtr *unit;  /* the top-level child each leaf is in */
     uint8_t *slot;     /* 1 for w:t */
-    int *first, *last, *stamp; /* generation: a unit's emits */
+    int base;          /* its leaves' place in a fill's dx.first/last/stamp */
 };
 
 /* The tag of an output cell in a merge region (in its _private). */
@@ -76,10 +78,27 @@ typedef struct dx {
     int64_t *length;  /* and its length */
     uint64_t serials;
     int nloops;
+    int nleaves;      /* compiling: the part's leaves so far (dx_para.base) */
     int stamp;        /* units being built */
+    int *first, *last, *stamps; /* by leaf (base + index): a unit's emits */
     dx_links *links;  /* hyperlinks of rich text, for the part's .rels */
     int rich_warned;  /* a plain {{ }} printed rich text (warned once a part) */
 } dx;
+
+/* A compiled part (fill_docx_part.c): the template's tree with a dx_info
+ * on every element that needs one. A prepared template keeps one per part
+ * and generates every fill from it without changing it. */
+typedef struct dx_part {
+    xmlDocPtr doc;
+    int dyn;            /* 0: nothing to fill, the part stays as it is */
+    int nloops, nleaves;
+    unsigned max_docpr; /* the largest drawing id (wp:docPr) */
+    lexp__arena A;      /* prepared: its infos, programs and tags … */
+    lexp_template *host; /* … and the tags' expressions */
+} dx_part;
+
+/* fill_docx.c: compile a part's root. */
+int dx_compile_root(dx *x, xmlNodePtr root);
 
 int dx_is_w(const xmlNode *n, const char *name);
 int dx_in_w(const xmlNode *n);

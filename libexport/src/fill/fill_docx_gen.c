@@ -267,9 +267,9 @@ static int copy_unit(dx *x, para_run *pr, xmlNodePtr parent, xmlNodePtr n)
     if (ni && ni->leaf >= 0) {
         const dx_para *P = ni->owner;
         int l = ni->leaf;
-        if (P->stamp[l] != x->stamp)
+        if (x->stamps[P->base + l] != x->stamp)
             return 0;
-        const emit *a = &pr->v[P->first[l]], *b = &pr->v[P->last[l]];
+        const emit *a = &pr->v[x->first[P->base + l]], *b = &pr->v[x->last[P->base + l]];
         if (P->slot[l]) {
             size_t len = b->off + b->len - a->off;
             if (len == 0)
@@ -292,7 +292,7 @@ static int copy_unit(dx *x, para_run *pr, xmlNodePtr parent, xmlNodePtr n)
         const dx_para *P = ni->owner;
         int any = 0;
         for (int l = ni->lo; l < ni->hi && !any; l++)
-            any = P->stamp[l] == x->stamp;
+            any = x->stamps[P->base + l] == x->stamp;
         if (!any)
             return 0;
         xmlNodePtr o = fx_copy_shallow(&x->k, parent, n);
@@ -369,19 +369,20 @@ static int para_flush(dx *x, para_run *pr, xmlNodePtr out)
         int l0 = pr->v[i].leaf;
         xmlNodePtr unit = P->unit[l0];
         int last = l0;
+        int *stamps = x->stamps + P->base, *first = x->first + P->base, *last_of = x->last + P->base;
         x->stamp++;
-        P->stamp[l0] = x->stamp;
-        P->first[l0] = P->last[l0] = i;
+        stamps[l0] = x->stamp;
+        first[l0] = last_of[l0] = i;
         i++;
         while (i < pr->n && pr->v[i].para == P) {
             int l = pr->v[i].leaf;
             if (P->unit[l] != unit || l < last || (l == last && !P->slot[l]) || pr->v[i].rich)
                 break;
-            if (P->stamp[l] != x->stamp) {
-                P->stamp[l] = x->stamp;
-                P->first[l] = i;
+            if (stamps[l] != x->stamp) {
+                stamps[l] = x->stamp;
+                first[l] = i;
             }
-            P->last[l] = i;
+            last_of[l] = i;
             last = l;
             i++;
         }

@@ -6,16 +6,18 @@
  * Preparing reads the package once, under the same limits and checks as an
  * unprepared fill (fx_pkg_open: sizes, ratios, names, macros, DOCTYPE),
  * inflates every entry and notes which could hold tags; it also reads the
- * relationships and content types the fills look up. A fill then borrows
- * the entries: nothing is inflated or scanned again, and parts the filler
- * leaves alone are copied from the template's bytes as they are compressed.
- * The fill itself is the unprepared one, so the output bytes are the same.
+ * relationships and content types the fills look up, and compiles the
+ * Word parts that hold tags (fill_docx_part.c). A fill then borrows the
+ * entries: nothing is inflated, scanned, parsed or compiled again, and parts
+ * the filler leaves alone are copied from the template's bytes as they are
+ * compressed. Generating is the unprepared fill's, so the output bytes are
+ * the same.
  *
  * A template is immutable once prepared; only its reference count changes
  * (atomically), so any number of threads fill it at once.
  *
  * The cache holds at most LEXP_ENGINE_OFFICE_TEMPLATES templates and
- * LEXP_ENGINE_OFFICE_BYTES bytes (file plus inflated entries); the least
+ * LEXP_ENGINE_OFFICE_BYTES bytes (file, inflated entries, compiled parts); the least
  * recently used go first, and a template larger than the whole budget is
  * filled without being cached. A file is keyed by path, size and
  * modification time; bytes in memory by name and size, and compared with
@@ -32,6 +34,7 @@
 static void destroy(lexp_office_template *t)
 {
     fx_memo_free(t);
+    fx_docx_unprepare(t);
     for (int i = 0; i < t->n; i++) {
         free(t->e[i].name);
         free(t->e[i].data);

@@ -140,7 +140,7 @@ static int workbook_adjust(xs_book *B, fx_entry *wb, xmlDocPtr doc)
                     at = k;
                     break;
                 }
-        fx_copier k = {c, doc, root, 0, 0, 0};
+        fx_copier k = {.c = c, .doc = doc, .root = root};
         calc = fx_new_elem(&k, root, root, "calcPr");
         if (!calc)
             return -1;
@@ -178,7 +178,7 @@ int xs_wrap_styles(xs_book *B, const char *styles)
     for (xmlNodePtr k = xfs ? xfs->children : NULL; k && rc == 0; k = k->next)
         if (fx_is(k, "xf"))
             xf[total++] = k;
-    fx_copier cp = {c, doc, xmlDocGetRootElement(doc), 0, 0, 0};
+    fx_copier cp = {.c = c, .doc = doc, .root = xmlDocGetRootElement(doc)};
     for (size_t i = 0; i < B->nwraps && rc == 0 && n; i++) {
         const xmlChar *sv = fx_attr(B->wraps[i], "s");
         unsigned long idx = sv ? strtoul((const char *)sv, NULL, 10) : 0;

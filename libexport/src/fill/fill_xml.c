@@ -218,10 +218,26 @@ static xmlNsPtr map_ns(fx_copier *k, xmlNodePtr node, xmlNsPtr ns)
 {
     if (!ns)
         return NULL;
+    if (ns == k->last_from)
+        return k->last_to;
     /* declared on the root, which every copy lives under: share it */
-    for (xmlNsPtr r = k->root->nsDef; r; r = r->next)
+    xmlNsPtr to = NULL;
+    for (xmlNsPtr r = k->root->nsDef; r && !to; r = r->next)
         if (r == ns)
-            return ns;
+            to = ns;
+    if (!to && k->troot) { /* the template root's, declared again on ours in order */
+        xmlNsPtr o = k->root->nsDef;
+        for (xmlNsPtr r = k->troot->nsDef; r && o && !to; r = r->next, o = o->next)
+            if (r == ns)
+                to = o;
+        if (!to && k->troot->doc && ns == k->troot->doc->oldNs)
+            return xmlSearchNs(k->doc, node, (const xmlChar *)"xml");
+    }
+    if (to) {
+        k->last_from = ns;
+        k->last_to = to;
+        return to;
+    }
     if (ns == k->doc->oldNs)
         return ns;
     xmlNsPtr found = xmlSearchNs(k->doc, node, ns->prefix);
@@ -270,6 +286,59 @@ xmlNodePtr fx_copy_shallow(fx_copier *k, xmlNodePtr parent, const xmlNode *src)
         }
     }
     return n;
+}
+
+xmlDocPtr fx_doc_like(fx_copier *k, const xmlDoc *t)
+{
+    const xmlNode *troot = xmlDocGetRootElement(t);
+    xmlDocPtr d = xmlNewDoc(t->version ? t->version : (const xmlChar *)"1.0");
+    if (!d || !troot)
+        goto fail;
+    d->standalone = t->standalone;
+    if (t->encoding && !(d->encoding = xmlStrdup(t->encoding)))
+        goto fail;
+    /* names are looked up in the template's dictionary, never added to it:
+     * other fills read it at the same time */
+    if (t->dict && !(d->dict = xmlDictCreateSub(t->dict)))
+        goto fail;
+    k->doc = d;
+    k->troot = troot;
+    k->last_from = k->last_to = NULL;
+    for (const xmlNode *n = t->children; n; n = n->next) {
+        if (n != troot) {
+            xmlNodePtr cp = xmlDocCopyNode((xmlNodePtr)n, d, 1);
+            if (!cp || !xmlAddChild((xmlNodePtr)d, cp)) {
+                xmlFreeNode(cp);
+                goto fail;
+            }
+            continue;
+        }
+        xmlNodePtr r = xmlNewDocNode(d, NULL, troot->name, NULL);
+        if (!r || !xmlAddChild((xmlNodePtr)d, r)) {
+            xmlFreeNode(r);
+            goto fail;
+        }
+        for (xmlNsPtr ns = troot->nsDef; ns; ns = ns->next)
+            if (!xmlNewNs(r, ns->href, ns->prefix))
+                goto fail;
+        k->root = r;
+        r->ns = map_ns(k, r, troot->ns);
+        for (const xmlAttr *a = troot->properties; a; a = a->next) {
+            const xmlChar *v = a->children && a->children->type == XML_TEXT_NODE
+                                   ? a->children->content
+                                   : (const xmlChar *)"";
+            if (!xmlNewNsProp(r, map_ns(k, r, a->ns), a->name, v))
+                goto fail;
+        }
+    }
+    return d;
+fail:
+    if (d)
+        xmlFreeDoc(d);
+    k->doc = NULL;
+    k->root = NULL;
+    fx_oom(k->c);
+    return NULL;
 }
 
 int fx_add_text(fx_copier *k, xmlNodePtr parent, const char *s, size_t n)
