@@ -491,10 +491,14 @@ static int cmd_fill(int argc, char **argv)
     lexp_error err;
     lexp_data *d = NULL;
     lexp_buf out = LEXP_BUF_INIT;
+    lexp_engine *eng = NULL;
     if ((rc = load_data(&d, a.pos[1], a.profile)))
         goto done;
     lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
-    setup_options(&o, &a, NULL);
+    /* through an engine, as a program filling many would: the template is
+     * prepared (checked, its parts compiled) and filled from that */
+    eng = lexp_engine_new();
+    setup_options(&o, &a, eng);
     rc = lexp_fill(&out, a.pos[0], d, &o, &err);
     if (rc) {
         print_error(&err);
@@ -505,6 +509,7 @@ static int cmd_fill(int argc, char **argv)
 done:
     lexp_buf_dispose(&out);
     lexp_data_free(d);
+    lexp_engine_free(eng);
     free_args(&a);
     return rc;
 }
