@@ -23,62 +23,71 @@
 
 #include "fill.h"
 
-static void put(lexp__sbuf *b, const char *s) { lexp__sbuf_put(b, s, strlen(s)); }
-
-static void text_esc(lexp__sbuf *b, const char *s)
+/* The writes below are inlined: a filled part is mostly short names and
+ * attribute values, and a call for each piece cost more than the copying. */
+static inline void wput(lexp__sbuf *b, const char *s, size_t n)
 {
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '&': rep = "&amp;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: continue;
-        }
-        lexp__sbuf_put(b, run, (size_t)(s - run));
-        put(b, rep);
-        run = s + 1;
-    }
-    lexp__sbuf_put(b, run, (size_t)(s - run));
+    if (b->len + n + 1 > b->cap && lexp__sbuf_grow(b, n))
+        return;
+    memcpy(b->ptr + b->len, s, n);
+    b->len += n;
 }
 
-static void attr_esc(lexp__sbuf *b, const char *s)
+static inline void wputc(lexp__sbuf *b, char c)
 {
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '&': rep = "&amp;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\n': rep = "&#10;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '\t': rep = "&#9;"; break;
-        default: continue;
-        }
-        lexp__sbuf_put(b, run, (size_t)(s - run));
-        put(b, rep);
-        run = s + 1;
-    }
-    lexp__sbuf_put(b, run, (size_t)(s - run));
+    if (b->len + 2 > b->cap && lexp__sbuf_grow(b, 1))
+        return;
+    b->ptr[b->len++] = c;
 }
+
+static inline void put(lexp__sbuf *b, const char *s) { wput(b, s, strlen(s)); }
+
+#define PUTL(b, lit) wput((b), (lit), sizeof(lit) - 1)
+
+/* Bytes that end a run of plain text: 1 in text, 2 in attribute values too
+ * (and NUL, which ends the string). */
+static const unsigned char STOP[256] = {
+    [0] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, ['\r'] = 1, ['"'] = 2, ['\n'] = 2, ['\t'] = 2};
+
+static void esc(lexp__sbuf *b, const char *s, int attr)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (;;) {
+        const unsigned char *run = u;
+        while (!STOP[*u] || (STOP[*u] == 2 && !attr))
+            u++;
+        wput(b, (const char *)run, (size_t)(u - run));
+        switch (*u) {
+        case 0: return;
+        case '<': PUTL(b, "&lt;"); break;
+        case '>': PUTL(b, "&gt;"); break;
+        case '&': PUTL(b, "&amp;"); break;
+        case '\r': PUTL(b, "&#13;"); break;
+        case '"': PUTL(b, "&quot;"); break;
+        case '\n': PUTL(b, "&#10;"); break;
+        case '\t': PUTL(b, "&#9;"); break;
+        }
+        u++;
+    }
+}
+
+static void text_esc(lexp__sbuf *b, const char *s) { esc(b, s, 0); }
+
+static void attr_esc(lexp__sbuf *b, const char *s) { esc(b, s, 1); }
 
 /* A name, with its namespace prefix. */
 static void qname(lexp__sbuf *b, const xmlNs *ns, const xmlChar *name)
 {
     if (ns && ns->prefix) {
         put(b, (const char *)ns->prefix);
-        lexp__sbuf_putc(b, ':');
+        wputc(b, ':');
     }
     put(b, (const char *)name);
 }
 
 static int start_tag(lexp__sbuf *b, const xmlNode *n)
 {
-    lexp__sbuf_putc(b, '<');
+    wputc(b, '<');
     qname(b, n->ns, n->name);
     for (const xmlNs *d = n->nsDef; d; d = d->next) {
         if (d->type != XML_LOCAL_NAMESPACE || !d->href)
@@ -90,21 +99,21 @@ static int start_tag(lexp__sbuf *b, const xmlNode *n)
         put(b, d->prefix ? " xmlns:" : " xmlns");
         if (d->prefix)
             put(b, (const char *)d->prefix);
-        put(b, "=\"");
+        PUTL(b, "=\"");
         put(b, (const char *)d->href);
-        lexp__sbuf_putc(b, '"');
+        wputc(b, '"');
     }
     for (const xmlAttr *a = n->properties; a; a = a->next) {
-        lexp__sbuf_putc(b, ' ');
+        wputc(b, ' ');
         qname(b, a->ns, a->name);
-        put(b, "=\"");
+        PUTL(b, "=\"");
         for (const xmlNode *t = a->children; t; t = t->next) {
             if (t->type != XML_TEXT_NODE)
                 return 1;
             if (t->content)
                 attr_esc(b, (const char *)t->content);
         }
-        lexp__sbuf_putc(b, '"');
+        wputc(b, '"');
     }
     return 0;
 }
@@ -121,10 +130,10 @@ static int node(lexp__sbuf *b, const xmlNode *top)
             if (start_tag(b, n))
                 return 1;
             if (n->children) {
-                lexp__sbuf_putc(b, '>');
+                wputc(b, '>');
                 down = 1;
             } else {
-                put(b, "/>");
+                PUTL(b, "/>");
             }
             break;
         case XML_TEXT_NODE:
@@ -144,7 +153,7 @@ static int node(lexp__sbuf *b, const xmlNode *top)
             put(b, "<?");
             put(b, (const char *)n->name);
             if (n->content) {
-                lexp__sbuf_putc(b, ' ');
+                wputc(b, ' ');
                 put(b, (const char *)n->content);
             }
             put(b, "?>");
@@ -167,9 +176,9 @@ static int node(lexp__sbuf *b, const xmlNode *top)
         /* up: close the elements whose last child this was */
         while (n != top && !n->next) {
             n = n->parent;
-            put(b, "</");
+            PUTL(b, "</");
             qname(b, n->ns, n->name);
-            lexp__sbuf_putc(b, '>');
+            wputc(b, '>');
         }
         if (n == top)
             return 0;
@@ -194,7 +203,8 @@ int fx_xml_save(const xmlDoc *doc, lexp__sbuf *b)
     for (const xmlNode *k = doc->children; k; k = k->next) {
         if (node(b, k))
             return 1;
-        lexp__sbuf_putc(b, '\n');
+        wputc(b, '\n');
     }
     return 0;
 }
+
