@@ -186,6 +186,9 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e);
 /* fill_save.c: the bytes xmlDocDumpMemoryEnc(doc, "UTF-8") gives, into b;
  * 1 for a tree it leaves to libxml2 (b then holds a partial result). */
 int fx_xml_save(const xmlDoc *doc, lexp__sbuf *b);
+/* 1 if fx_xml_save writes every tree made from doc's nodes (copies, new
+ * elements and text): what frozen copies need. */
+int fx_xml_plain(const xmlDoc *doc);
 /* Serialise a changed part into its entry. */
 int fx_xml_store(fx_ctx *c, fx_entry *e, xmlDocPtr doc);
 /* 1 if `n` is an element with local name `name` (any namespace). */
@@ -216,12 +219,25 @@ typedef struct fx_copier {
      * part): its declarations map to those of `root`, in order */
     const xmlNode *troot;
     xmlNsPtr last_from, last_to; /* the last root declaration mapped */
+    /* fx_copy_deep may freeze run properties (w:rPr): one node standing for
+     * the template's subtree (fx_frozen), which fx_xml_save writes in its place. Only
+     * for copies nothing looks into or changes afterwards (the static
+     * content dx_gen_node copies), from a template that outlives the
+     * output and that fx_xml_save writes whole (fx_xml_plain). */
+    int freeze_ok, freeze;
 } fx_copier;
 
 /* A new document like t (its declaration, what lies around its root) with
  * a copy of t's root without children: k's doc, root and troot. NULL
  * (out of memory, set on k->c) on failure. */
 xmlDocPtr fx_doc_like(fx_copier *k, const xmlDoc *t);
+/* The template element a frozen copy stands for, or NULL. An element's
+ * content field is otherwise unused (libxml2 neither sets nor frees it);
+ * psvi is not free: the parser keeps big line numbers there. */
+static inline const xmlNode *fx_frozen(const xmlNode *n)
+{
+    return n->type == XML_ELEMENT_NODE ? (const xmlNode *)n->content : NULL;
+}
 xmlNodePtr fx_copy_shallow(fx_copier *k, xmlNodePtr parent, const xmlNode *src);
 xmlNodePtr fx_copy_deep(fx_copier *k, xmlNodePtr parent, const xmlNode *src);
 /* Append a text node holding n bytes of s to parent. */

@@ -91,6 +91,7 @@ typedef struct dx {
 typedef struct dx_part {
     xmlDocPtr doc;
     int dyn;            /* 0: nothing to fill, the part stays as it is */
+    int plain;          /* fx_xml_plain: copies of its run properties may freeze */
     int nloops, nleaves;
     unsigned max_docpr; /* the largest drawing id (wp:docPr) */
     lexp__arena A;      /* prepared: its infos, programs and tags … */

@@ -517,7 +517,10 @@ int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
         if (ti && ti->leaf == -2)
             return 0;
         xmlNodePtr last = parent->last;
-        if (!fx_copy_deep(&x->k, parent, t))
+        x->k.freeze = x->k.freeze_ok; /* static content: nothing looks into its runs' properties */
+        xmlNodePtr n = fx_copy_deep(&x->k, parent, t);
+        x->k.freeze = 0;
+        if (!n)
             return -1;
         return parent->last != last ? dx_mark_region(x, parent->last, t) : 0;
     }

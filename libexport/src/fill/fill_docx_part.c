@@ -53,6 +53,7 @@ static int compile_part(fx_ctx *c, fx_entry *e, dx_part *P)
         return rc;
     }
     P->doc = doc;
+    P->plain = fx_xml_plain(doc);
     P->nloops = x.next_loop;
     P->nleaves = x.nleaves;
     P->max_docpr = max_docpr(root);
@@ -72,6 +73,7 @@ static int gen_part(fx_ctx *c, fx_entry *e, const dx_part *P, const lexp_templat
     x.k.c = c;
     x.k.word = 1;
     x.k.max_docpr = P->max_docpr;
+    x.k.freeze_ok = P->plain;
     xmlDocPtr doc = fx_doc_like(&x.k, P->doc);
     if (!doc)
         return c->err->code;

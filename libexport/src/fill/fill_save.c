@@ -127,6 +127,11 @@ static int node(lexp__sbuf *b, const xmlNode *top)
         int down = 0;
         switch (n->type) {
         case XML_ELEMENT_NODE:
+            if (fx_frozen(n)) { /* the template's subtree */
+                if (node(b, fx_frozen(n)))
+                    return 1;
+                break;
+            }
             if (start_tag(b, n))
                 return 1;
             if (n->children) {
@@ -208,3 +213,41 @@ int fx_xml_save(const xmlDoc *doc, lexp__sbuf *b)
     return 0;
 }
 
+int fx_xml_plain(const xmlDoc *doc)
+{
+    if (!doc->encoding || strcasecmp((const char *)doc->encoding, "UTF-8") != 0 ||
+        doc->intSubset || doc->extSubset ||
+        (doc->version && strpbrk((const char *)doc->version, "\"'")))
+        return 0;
+    for (const xmlNode *top = doc->children; top; top = top->next) {
+        const xmlNode *n = top;
+        while (n) {
+            switch (n->type) {
+            case XML_ELEMENT_NODE:
+                for (const xmlNs *d = n->nsDef; d; d = d->next)
+                    if (d->href && strpbrk((const char *)d->href, "\"'"))
+                        return 0;
+                for (const xmlAttr *a = n->properties; a; a = a->next)
+                    for (const xmlNode *t = a->children; t; t = t->next)
+                        if (t->type != XML_TEXT_NODE)
+                            return 0;
+                break;
+            case XML_TEXT_NODE:
+                if (n->name == xmlStringTextNoenc)
+                    return 0;
+                break;
+            case XML_COMMENT_NODE:
+            case XML_PI_NODE:
+                break;
+            case XML_CDATA_SECTION_NODE:
+                if (n->content && strstr((const char *)n->content, "]]>"))
+                    return 0;
+                break;
+            default:
+                return 0;
+            }
+            n = fx_walk_next((xmlNodePtr)n, (xmlNodePtr)top, 1);
+        }
+    }
+    return 1;
+}

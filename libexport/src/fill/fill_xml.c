@@ -171,6 +171,11 @@ int fx_xml_store(fx_ctx *c, fx_entry *e, xmlDocPtr doc)
         return fx_oom(c);
     }
     lexp__sbuf_free(&b); /* a tree fx_xml_save leaves to libxml2 */
+    /* which never holds frozen copies (fx_xml_plain), as libxml2 cannot write them */
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr n = root; n; n = fx_walk_next(n, root, 1))
+        if (fx_frozen(n))
+            return fx_fail(c, LEXP_EBACKEND, 0, 0, "cannot write %s", e->name);
     xmlChar *mem = NULL;
     int len = 0;
     xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
@@ -255,6 +260,8 @@ static int is_w14_id(const xmlAttr *a)
 
 xmlNodePtr fx_copy_shallow(fx_copier *k, xmlNodePtr parent, const xmlNode *src)
 {
+    if (fx_frozen(src)) /* the element it stands for */
+        src = fx_frozen(src);
     if (fx_count_nodes(k->c, 1))
         return NULL;
     xmlNodePtr n = xmlNewDocNode(k->doc, NULL, src->name, NULL);
@@ -372,12 +379,63 @@ static int skip_in_repeat(const fx_copier *k, const xmlNode *src)
            (fx_is(src, "bookmarkStart") || fx_is(src, "bookmarkEnd"));
 }
 
+/* Its namespace declared on the template's root (or the xml one). */
+static int root_ns(const fx_copier *k, const xmlNs *ns)
+{
+    if (!ns || ns == k->troot->doc->oldNs)
+        return 1;
+    for (const xmlNs *r = k->troot->nsDef; r; r = r->next)
+        if (r == ns)
+            return 1;
+    return 0;
+}
+
+/* The nodes of template subtree t if a frozen copy of it writes what a deep
+ * copy would (elements and text only, no declarations of their own,
+ * namespaces from the root, plain attributes, nothing a repeated copy
+ * changes), else 0. */
+static uint64_t freezable(const fx_copier *k, const xmlNode *t)
+{
+    uint64_t count = 0;
+    for (const xmlNode *n = t; n; n = fx_walk_next((xmlNodePtr)n, (xmlNodePtr)t, 1)) {
+        count++;
+        if (n->type == XML_TEXT_NODE)
+            continue;
+        if (n->type != XML_ELEMENT_NODE || n->nsDef || !root_ns(k, n->ns) ||
+            (k->repeat && (skip_in_repeat(k, n) || fx_is(n, "docPr"))))
+            return 0;
+        for (const xmlAttr *a = n->properties; a; a = a->next)
+            if (!root_ns(k, a->ns) || (a->children && a->children->next) ||
+                (k->repeat && k->word && is_w14_id(a)))
+                return 0;
+    }
+    return count;
+}
+
 xmlNodePtr fx_copy_deep(fx_copier *k, xmlNodePtr parent, const xmlNode *src)
 {
     switch (src->type) {
     case XML_ELEMENT_NODE: {
         if (skip_in_repeat(k, src))
             return parent; /* nothing added; not an error */
+        /* a frozen output node copies as another; run properties freeze */
+        const xmlNode *t = fx_frozen(src);
+        uint64_t count = 0;
+        if (!t && k->freeze && k->troot && fx_is(src, "rPr") && (count = freezable(k, src)))
+            t = src;
+        if (t) {
+            if (fx_count_nodes(k->c, count ? count : 1))
+                return NULL;
+            xmlNodePtr n = xmlNewDocNode(k->doc, NULL, t->name, NULL);
+            if (!n) {
+                fx_oom(k->c);
+                return NULL;
+            }
+            xmlAddChild(parent, n);
+            n->ns = map_ns(k, n, t->ns);
+            n->content = (xmlChar *)t; /* see fx_frozen */
+            return n;
+        }
         xmlNodePtr n = fx_copy_shallow(k, parent, src);
         if (!n)
             return NULL;
