@@ -99,8 +99,10 @@ int main(void)
     lexp_error e;
     if (lexp_data_load_json(&D, DATA, strlen(DATA), "d.json", &e))
         return 1;
-    size_t n;
+    size_t n = 0;
     unsigned char *z = om_docx_doc(DOC, &n);
+    if (!z)
+        return 1;
     lexp_buf b = LEXP_BUF_INIT;
     CHECK(lexp_fill_memory(&b, z, n, "f.docx", D, NULL, &e) == 0);
     check_body(&b, "the fill");

@@ -1,13 +1,16 @@
 /*
- * JSON loading: jansson parses (it reports line and column and bounds the
- * nesting depth), then the tree is copied into the data's arena as our own
- * values, with parent links for data paths.
+ * JSON loading: a valid document is read straight into the data's values
+ * (json_fast.c); anything that reader leaves, jansson parses (it reports
+ * line and column and bounds the nesting depth), then its tree is copied
+ * into the data's arena as our own values, with parent links for data
+ * paths, and the errors are worded here.
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../ledger/ledger.h"
+#include "json_fast.h"
 #include "rows.h"
 #include "value.h"
 
@@ -128,8 +131,23 @@ static lexp_value *convert(conv *c, json_t *j, const lexp_value *parent, uint32_
     return v;
 }
 
+static lexp_data *data_new(const char *shown, const char *path)
+{
+    lexp_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    lexp__arena_init(&d->arena);
+    d->name = strdup(shown);
+    d->dir = path ? lexp__dir_of(path) : strdup(".");
+    if (!d->name || !d->dir) {
+        lexp_data_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 static int load(lexp_data **out, const char *text, size_t len, const char *name,
-                const char *path, lexp_error *err)
+                const char *path, int fast, lexp_error *err)
 {
     *out = NULL;
     const char *shown = name ? name : "<data>";
@@ -157,6 +175,14 @@ static int load(lexp_data **out, const char *text, size_t len, const char *name,
             err->offset = bad;
         return LEXP_ESYNTAX;
     }
+    if (fast) {
+        lexp_data *d = data_new(shown, path);
+        if (d && lexp__json_fast(&d->arena, text + skip, len - skip, &d->root) == 0) {
+            *out = d;
+            return 0;
+        }
+        lexp_data_free(d); /* jansson reads it, or says what is wrong */
+    }
     json_error_t je;
     json_t *root = json_loadb(text + skip, len - skip, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
@@ -179,14 +205,11 @@ int lexp__data_from_jansson(lexp_data **out, json_t *root, const char *shown,
     if (!json_is_object(root))
         return lexp__error_set(err, LEXP_EDATA, shown, 0, 0, NULL,
                                "the top level must be a JSON object { … }");
-    lexp_data *d = calloc(1, sizeof *d);
+    lexp_data *d = data_new(shown, path);
     if (!d)
         return lexp__error_oom(err);
-    lexp__arena_init(&d->arena);
-    d->name = strdup(shown);
-    d->dir = path ? lexp__dir_of(path) : strdup(".");
     conv c = {&d->arena, err, shown};
-    d->root = (d->name && d->dir) ? convert(&c, root, NULL, 0, 0) : NULL;
+    d->root = convert(&c, root, NULL, 0, 0);
     if (!d->root) {
         lexp__error_oom(err); /* no-op when convert already reported */
         lexp_data_free(d);
@@ -212,7 +235,14 @@ int lexp_data_load_json(lexp_data **out, const char *json, size_t len, const cha
     lexp_error_clear(err);
     if (!out || (!json && len))
         return lexp__error_set(err, LEXP_EINVAL, name, 0, 0, NULL, "invalid argument");
-    return load(out, json ? json : "", len, name, NULL, err);
+    return load(out, json ? json : "", len, name, NULL, 1, err);
+}
+
+int lexp__data_load_json_via(lexp_data **out, const char *text, size_t len, const char *name,
+                             int fast, lexp_error *err)
+{
+    lexp_error_clear(err);
+    return load(out, text, len, name, NULL, fast, err);
 }
 
 int lexp_data_load_file(lexp_data **out, const char *path, lexp_error *err)
@@ -235,7 +265,7 @@ int lexp_data_load_file(lexp_data **out, const char *path, lexp_error *err)
         free(text);
         return lexp_data_load_ledger(out, path, NULL, NULL, NULL, err);
     }
-    rc = load(out, text, len, path, path, err);
+    rc = load(out, text, len, path, path, 1, err);
     free(text);
     return rc;
 }
