@@ -15,16 +15,7 @@
 
 #include "libexport.h"
 #include "office_min.h"
-
-static int fails;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            fails++;                                                                \
-        }                                                                           \
-    } while (0)
+#include "check.h"
 
 #define W14 "http://schemas.microsoft.com/office/word/2010/wordml"
 static const char *DATA = "{\"note\": \"上\\u0007下\", \"name\": \"秦渠 <&> \\\"q\\\"\", \"items\": [\"一\", \"二\"]}";

@@ -15,16 +15,9 @@
 
 #include "data/json_fast.h"
 #include "libexport.h"
+#include "check.h"
 
-static int fails, compared, fast_taken;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            fails++;                                                                \
-        }                                                                           \
-    } while (0)
+static int compared, fast_taken;
 
 static int same_value(const lexp_value *a, const lexp_value *b)
 {
