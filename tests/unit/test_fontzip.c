@@ -5,6 +5,7 @@
  * keeps to its limit, and the glyph bounds of TrueType and CFF programs
  * are read right (and refused when they do not add up).
  */
+#include <libdeflate.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,10 +201,60 @@ static void test_cff_bounds(void)
     CHECK(lexp__fontzip_cff_bounds(c, 3, &b, &nb) == 0 && nb == 0);
 }
 
+/* Pieces of every size and kind: one libdeflate block whose last byte has
+ * room for the stored block's header or not (both happen among these sizes),
+ * stored blocks of random bytes, and a program deflated as one piece too
+ * big and too mixed for one block (zlib's fallback). Each stream must
+ * inflate to its program with zlib and with libdeflate's own reader. */
+static void test_piece_kinds(void)
+{
+    lexp__zcache *none = lexp__zcache_new(0);
+    struct libdeflate_decompressor *dd = libdeflate_alloc_decompressor();
+    uint32_t x = 7;
+    int bad = 0;
+    for (int k = 0; k < 240; k++) {
+        size_t n = 40 + (size_t)k * 37, nb = 0, b[64];
+        unsigned char *p = malloc(n);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            /* a third compressible, a third random, a third mixed */
+            p[i] = (unsigned char)(k % 3 == 0 ? (x >> 28) : k % 3 == 1 ? (x >> 16) : (i & 64 ? x >> 16 : i % 7));
+        }
+        for (size_t at = 0; at < n && nb < 64; at += 1 + n / 9)
+            b[nb++] = at;
+        b[nb++] = n;
+        unsigned char *z, *o = malloc(n + 1);
+        size_t zn, on = 0;
+        CHECK(lexp__fontzip(none, NULL, p, n, b, nb, &z, &zn) == 0);
+        bad += !inflates_to(z, zn, p, n);
+        bad += libdeflate_zlib_decompress(dd, z, zn, o, n + 1, &on) != LIBDEFLATE_SUCCESS || on != n ||
+               memcmp(o, p, n) != 0;
+        free(z);
+        free(o);
+        free(p);
+    }
+    CHECK(bad == 0);
+    /* 600 KB with no bounds: one piece of text, noise and runs */
+    size_t n = 600000;
+    unsigned char *p = malloc(n), *z;
+    size_t zn;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (unsigned char)(i < 200000 ? (uint32_t)"glyf loca hmtx "[i % 15] : i < 400000 ? x >> 24 : (uint32_t)(i / 5000) & 3);
+    }
+    CHECK(lexp__fontzip(none, NULL, p, n, NULL, 0, &z, &zn) == 0);
+    CHECK(inflates_to(z, zn, p, n));
+    free(z);
+    free(p);
+    libdeflate_free_decompressor(dd);
+    lexp__zcache_free(none);
+}
+
 int main(void)
 {
     test_roundtrip_and_cache();
     test_limit();
+    test_piece_kinds();
     test_ttf_bounds();
     test_cff_bounds();
     if (fails)
