@@ -203,8 +203,8 @@ static void test_cff_bounds(void)
 
 /* Pieces of every size and kind: one libdeflate block whose last byte has
  * room for the stored block's header or not (both happen among these sizes),
- * stored blocks of random bytes, and a program deflated as one piece too
- * big and too mixed for one block (zlib's fallback). Each stream must
+ * stored blocks of random bytes, a piece libdeflate writes in two blocks
+ * and a program without bounds over PIECE_MAX (both zlib's). Each stream must
  * inflate to its program with zlib and with libdeflate's own reader. */
 static void test_piece_kinds(void)
 {
@@ -234,6 +234,19 @@ static void test_piece_kinds(void)
         free(p);
     }
     CHECK(bad == 0);
+    /* 60 KB, text then noise, as one piece: libdeflate writes two blocks */
+    {
+        size_t n = 60000, b[2] = {0, 60000}, zn;
+        unsigned char *p = malloc(n), *z;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            p[i] = (unsigned char)(i < 30000 ? (uint32_t)"glyf loca hmtx "[i % 15] : x >> 24);
+        }
+        CHECK(lexp__fontzip(none, NULL, p, n, b, 2, &z, &zn) == 0);
+        CHECK(inflates_to(z, zn, p, n));
+        free(z);
+        free(p);
+    }
     /* 600 KB with no bounds: one piece of text, noise and runs */
     size_t n = 600000;
     unsigned char *p = malloc(n), *z;

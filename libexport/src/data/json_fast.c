@@ -44,14 +44,8 @@ static void ws(jf *j)
 
 static int push(jf *j, const char *key, uint32_t klen, lexp_value *v)
 {
-    if (j->n == j->cap) {
-        size_t cap = j->cap ? j->cap * 2 : 64;
-        lexp_member *s = realloc(j->stack, cap * sizeof *s);
-        if (!s)
-            return -1;
-        j->stack = s;
-        j->cap = cap;
-    }
+    if (lexp__grow((void **)&j->stack, &j->cap, j->n + 1, sizeof *j->stack))
+        return -1;
     j->stack[j->n++] = (lexp_member){key, klen, v};
     return 0;
 }
@@ -181,7 +175,6 @@ static lexp_value *number(jf *j)
     }
     size_t n = (size_t)(q - s);
     j->p = q;
-    lexp_value *v;
     if (!real) {
         /* jansson's json_int_t, as a double (so -0 is 0) */
         const unsigned char *d = s + (*s == '-');
@@ -192,10 +185,7 @@ static lexp_value *number(jf *j)
             iv = iv * 10 + (*d - '0');
         if (*s == '-')
             iv = -iv;
-        v = lexp__v_num(j->a, (double)iv);
-        if (v && (iv > 9007199254740992LL || iv < -9007199254740992LL))
-            v->hfmt = lexp__arena_printf(j->a, "%lld", iv);
-        return v;
+        return lexp__v_int(j->a, iv);
     }
     /* strtod with the locale's decimal point, as jansson calls it */
     char buf[64];
@@ -212,8 +202,9 @@ static lexp_value *number(jf *j)
     double x = strtod(buf, &endp);
     if (endp != buf + n || (errno == ERANGE && (x == HUGE_VAL || x == -HUGE_VAL)))
         return NULL;
-    if ((v = lexp__v_num(j->a, x)))
-        v->b = 1;
+    lexp_value *v = lexp__v_num(j->a, x);
+    if (v)
+        v->b = 1; /* written with a point or exponent, as load_json.c marks it */
     return v;
 }
 
@@ -250,27 +241,45 @@ static lexp_value *close_container(jf *j, size_t base, int obj)
     return v;
 }
 
-static lexp_value *object(jf *j, int depth)
+/* 1 when the members opened at `base` have no key twice (jansson refuses
+ * duplicates; larger objects are left to it). */
+static int unique_keys(const jf *j, size_t base)
 {
+    if (j->n - base > FAST_MAX_KEYS)
+        return 0;
+    for (size_t a = base; a < j->n; a++)
+        for (size_t b = a + 1; b < j->n; b++)
+            if (j->stack[a].klen == j->stack[b].klen &&
+                memcmp(j->stack[a].key, j->stack[b].key, j->stack[a].klen) == 0)
+                return 0;
+    return 1;
+}
+
+/* The object (obj 1) or array at j->p. */
+static lexp_value *container(jf *j, int depth, int obj)
+{
+    const unsigned char close = obj ? '}' : ']';
     size_t base = j->n;
     j->p++;
     ws(j);
-    if (j->p < j->end && *j->p == '}') {
+    if (j->p < j->end && *j->p == close) {
         j->p++;
-        return close_container(j, base, 1);
+        return close_container(j, base, obj);
     }
     for (;;) {
-        if (j->p >= j->end || *j->p != '"')
-            return NULL;
-        j->p++;
-        uint32_t klen;
-        const char *key = string(j, &klen);
-        if (!key)
-            return NULL;
-        ws(j);
-        if (j->p >= j->end || *j->p != ':')
-            return NULL;
-        j->p++;
+        const char *key = NULL;
+        uint32_t klen = 0;
+        if (obj) {
+            if (j->p >= j->end || *j->p != '"')
+                return NULL;
+            j->p++;
+            if (!(key = string(j, &klen)))
+                return NULL;
+            ws(j);
+            if (j->p >= j->end || *j->p != ':')
+                return NULL;
+            j->p++;
+        }
         lexp_value *v = value(j, depth + 1);
         if (!v || push(j, key, klen, v))
             return NULL;
@@ -280,46 +289,14 @@ static lexp_value *object(jf *j, int depth)
             ws(j);
             continue;
         }
-        if (j->p < j->end && *j->p == '}')
+        if (j->p < j->end && *j->p == close)
             break;
         return NULL;
     }
     j->p++;
-    size_t n = j->n - base;
-    if (n > FAST_MAX_KEYS)
+    if (obj && !unique_keys(j, base))
         return NULL;
-    for (size_t a = base; a < j->n; a++) /* jansson refuses duplicates */
-        for (size_t b = a + 1; b < j->n; b++)
-            if (j->stack[a].klen == j->stack[b].klen &&
-                memcmp(j->stack[a].key, j->stack[b].key, j->stack[a].klen) == 0)
-                return NULL;
-    return close_container(j, base, 1);
-}
-
-static lexp_value *array(jf *j, int depth)
-{
-    size_t base = j->n;
-    j->p++;
-    ws(j);
-    if (j->p < j->end && *j->p == ']') {
-        j->p++;
-        return close_container(j, base, 0);
-    }
-    for (;;) {
-        lexp_value *v = value(j, depth + 1);
-        if (!v || push(j, NULL, 0, v))
-            return NULL;
-        ws(j);
-        if (j->p < j->end && *j->p == ',') {
-            j->p++;
-            continue;
-        }
-        if (j->p < j->end && *j->p == ']')
-            break;
-        return NULL;
-    }
-    j->p++;
-    return close_container(j, base, 0);
+    return close_container(j, base, obj);
 }
 
 static lexp_value *value(jf *j, int depth)
@@ -329,10 +306,9 @@ static lexp_value *value(jf *j, int depth)
     ws(j);
     if (j->p >= j->end)
         return NULL;
-    lexp_value *v;
     switch (*j->p) {
-    case '{': return object(j, depth);
-    case '[': return array(j, depth);
+    case '{': return container(j, depth, 1);
+    case '[': return container(j, depth, 0);
     case '"': {
         j->p++;
         uint32_t len;
@@ -340,22 +316,11 @@ static lexp_value *value(jf *j, int depth)
         return s ? lexp__v_str(j->a, s, len) : NULL;
     }
     case 't':
-    case 'f': {
-        int t = literal(j, "true", 4);
-        if (!t && !literal(j, "false", 5))
-            return NULL;
-        if ((v = lexp__arena_zalloc(j->a, sizeof *v))) {
-            v->type = LV_BOOL;
-            v->b = (uint8_t)t;
-        }
-        return v;
-    }
+        return literal(j, "true", 4) ? lexp__v_bool(j->a, 1) : NULL;
+    case 'f':
+        return literal(j, "false", 5) ? lexp__v_bool(j->a, 0) : NULL;
     case 'n':
-        if (!literal(j, "null", 4))
-            return NULL;
-        if ((v = lexp__arena_zalloc(j->a, sizeof *v)))
-            v->type = LV_NULL;
-        return v;
+        return literal(j, "null", 4) ? lexp__v_null(j->a) : NULL;
     default: return number(j);
     }
 }
@@ -370,7 +335,7 @@ int lexp__json_fast(lexp__arena *a, const char *text, size_t len, lexp_value **r
     const struct lconv *lc = localeconv();
     j.point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point[0] : '.';
     ws(&j);
-    lexp_value *v = j.p < j.end && *j.p == '{' ? object(&j, 0) : NULL;
+    lexp_value *v = j.p < j.end && *j.p == '{' ? container(&j, 0, 1) : NULL;
     if (v) {
         ws(&j);
         if (j.p != j.end)

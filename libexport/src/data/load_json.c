@@ -95,31 +95,19 @@ static lexp_value *convert(conv *c, json_t *j, const lexp_value *parent, uint32_
         v = lexp__v_strcopy(a, json_string_value(j), n);
         break;
     }
-    case JSON_INTEGER: {
-        json_int_t iv = json_integer_value(j);
-        v = lexp__v_num(a, (double)iv);
-        /* beyond 2^53 the double is rounded: keep the digits the user wrote,
-         * so messages quote them exactly */
-        if (v && (iv > 9007199254740992LL || iv < -9007199254740992LL))
-            v->hfmt = lexp__arena_printf(a, "%" JSON_INTEGER_FORMAT, iv);
+    case JSON_INTEGER:
+        v = lexp__v_int(a, (long long)json_integer_value(j));
         break;
-    }
     case JSON_REAL: /* b: written with a point or exponent (3.0), for Jinja printing */
         if ((v = lexp__v_num(a, json_real_value(j))))
             v->b = 1;
         break;
     case JSON_TRUE:
     case JSON_FALSE:
-        v = lexp__arena_zalloc(a, sizeof *v);
-        if (v) {
-            v->type = LV_BOOL;
-            v->b = json_is_true(j);
-        }
+        v = lexp__v_bool(a, json_is_true(j));
         break;
     case JSON_NULL:
-        v = lexp__arena_zalloc(a, sizeof *v);
-        if (v)
-            v->type = LV_NULL;
+        v = lexp__v_null(a);
         break;
     }
     if (!v) {

@@ -21,6 +21,32 @@ lexp_value *lexp__v_num(lexp__arena *a, double n)
     return v;
 }
 
+lexp_value *lexp__v_int(lexp__arena *a, long long n)
+{
+    lexp_value *v = lexp__v_num(a, (double)n);
+    if (v && (n > 9007199254740992LL || n < -9007199254740992LL))
+        v->hfmt = lexp__arena_printf(a, "%lld", n);
+    return v;
+}
+
+lexp_value *lexp__v_bool(lexp__arena *a, int b)
+{
+    lexp_value *v = lexp__arena_zalloc(a, sizeof *v);
+    if (v) {
+        v->type = LV_BOOL;
+        v->b = b != 0;
+    }
+    return v;
+}
+
+lexp_value *lexp__v_null(lexp__arena *a)
+{
+    lexp_value *v = lexp__arena_zalloc(a, sizeof *v);
+    if (v)
+        v->type = LV_NULL;
+    return v;
+}
+
 lexp_value *lexp__v_str(lexp__arena *a, const char *s, size_t n)
 {
     lexp_value *v = lexp__arena_zalloc(a, sizeof *v);

@@ -86,6 +86,11 @@ struct lexp_data {
 
 /* Constructors in an arena (NULL on out of memory). */
 lexp_value *lexp__v_num(lexp__arena *a, double n);
+/* An integer from data: beyond 2^53 its double is rounded, so the digits
+ * the user wrote are kept (hfmt) for messages to quote exactly. */
+lexp_value *lexp__v_int(lexp__arena *a, long long n);
+lexp_value *lexp__v_bool(lexp__arena *a, int b);
+lexp_value *lexp__v_null(lexp__arena *a);
 lexp_value *lexp__v_str(lexp__arena *a, const char *s, size_t n); /* borrows s */
 lexp_value *lexp__v_strcopy(lexp__arena *a, const char *s, size_t n);
 lexp_value *lexp__v_arr(lexp__arena *a, uint32_t n); /* n items, filled later */

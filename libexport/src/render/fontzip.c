@@ -3,13 +3,14 @@
  */
 #include "fontzip.h"
 
+#include <libdeflate.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <libdeflate.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "../engine.h"
+#include "../util/util.h"
 #include "cff.h"
 
 /* A piece ends after a glyph whose hash has these bits clear (one glyph in
@@ -223,13 +224,8 @@ static int one_final_block(pz *z, const unsigned char *d, size_t dn, const unsig
     } else if (inflateReset(&z->inf) != Z_OK) {
         return -2;
     }
-    if (z->scap < n + 1) {
-        unsigned char *b = realloc(z->scratch, n + 1);
-        if (!b)
-            return -2;
-        z->scratch = b;
-        z->scap = n + 1;
-    }
+    if (lexp__grow((void **)&z->scratch, &z->scap, n + 1, 1))
+        return -2;
     z->inf.next_in = (Bytef *)d;
     z->inf.avail_in = (uInt)dn;
     z->inf.next_out = z->scratch;
@@ -246,14 +242,9 @@ static int one_final_block(pz *z, const unsigned char *d, size_t dn, const unsig
     return u;
 }
 
-/* Raw deflate of one piece, byte-aligned and not final (a sync flush).
- * libdeflate deflates twice as fast as zlib for the same size, but ends its
- * stream with a final block and has no flush: when its output is a single
- * block (pieces are a few KB), the block's final bit is cleared and an empty
- * stored block appended, which is what zlib's sync flush writes; otherwise
- * zlib deflates the piece. Either way the bytes depend on the piece alone. */
-static int deflate_piece(pz *z, const unsigned char *p, size_t n, unsigned char **out,
-                         size_t *outlen)
+/* The piece by libdeflate, made a sync flush: 0, 1 when libdeflate wrote
+ * several blocks (zlib then deflates it), -1 when out of memory. */
+static int ld_piece(pz *z, const unsigned char *p, size_t n, unsigned char **out, size_t *outlen)
 {
     if (!z->ld && !(z->ld = libdeflate_alloc_compressor(PIECE_LEVEL)))
         return -1;
@@ -263,21 +254,34 @@ static int deflate_piece(pz *z, const unsigned char *p, size_t n, unsigned char 
         return -1;
     size_t dn = libdeflate_deflate_compress(z->ld, p, n, d, cap - 5);
     int u = dn ? one_final_block(z, d, dn, p, n) : -1;
-    if (u == -2) {
+    if (u < 0) {
         free(d);
-        return -1;
+        return u == -2 ? -1 : 1;
     }
-    if (u >= 0) {
-        d[0] &= 0xFE; /* BFINAL is the block's first bit */
-        if (u < 3)    /* the stored block's 3-bit header does not fit in the last byte */
-            d[dn++] = 0;
-        static const unsigned char empty[4] = {0x00, 0x00, 0xFF, 0xFF}; /* LEN 0, NLEN */
-        memcpy(d + dn, empty, 4);
-        *out = d;
-        *outlen = dn + 4;
-        return 0;
-    }
-    free(d);
+    d[0] &= 0xFE; /* BFINAL is the block's first bit */
+    if (u < 3)    /* the stored block's 3-bit header does not fit in the last byte */
+        d[dn++] = 0;
+    static const unsigned char empty[4] = {0x00, 0x00, 0xFF, 0xFF}; /* LEN 0, NLEN */
+    memcpy(d + dn, empty, 4);
+    *out = d;
+    *outlen = dn + 4;
+    return 0;
+}
+
+/* Raw deflate of one piece, byte-aligned and not final (a sync flush).
+ * libdeflate deflates twice as fast as zlib for the same size, but ends its
+ * stream with a final block and has no flush: when its output is a single
+ * block (pieces are a few KB), the block's final bit is cleared and an empty
+ * stored block appended, which is what zlib's sync flush writes; otherwise,
+ * and for a piece over PIECE_MAX (a program without glyph bounds, which
+ * would come out in several blocks), zlib deflates the piece. Either way the
+ * bytes depend on the piece alone. */
+static int deflate_piece(pz *z, const unsigned char *p, size_t n, unsigned char **out,
+                         size_t *outlen)
+{
+    int rc = n <= PIECE_MAX ? ld_piece(z, p, n, out, outlen) : 1;
+    if (rc <= 0)
+        return rc;
     if (!z->def_init) {
         memset(&z->def, 0, sizeof z->def);
         if (deflateInit2(&z->def, PIECE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -286,16 +290,15 @@ static int deflate_piece(pz *z, const unsigned char *p, size_t n, unsigned char 
     } else if (deflateReset(&z->def) != Z_OK) {
         return -1;
     }
-    cap = deflateBound(&z->def, (uLong)n) + 16;
-    d = malloc(cap);
+    size_t cap = deflateBound(&z->def, (uLong)n) + 16;
+    unsigned char *d = malloc(cap);
     if (!d)
         return -1;
     z->def.next_in = (Bytef *)p;
     z->def.avail_in = (uInt)n;
     z->def.next_out = d;
     z->def.avail_out = (uInt)cap;
-    int rc = deflate(&z->def, Z_SYNC_FLUSH);
-    if (rc != Z_OK || z->def.avail_in != 0 || z->def.avail_out == 0) {
+    if (deflate(&z->def, Z_SYNC_FLUSH) != Z_OK || z->def.avail_in != 0 || z->def.avail_out == 0) {
         free(d);
         return -1;
     }
