@@ -1010,10 +1010,11 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
 }
 
 /* ToUnicode and CIDToGIDMap streams (a few KB, new with every glyph set):
- * libdeflate's level 2 is four times as fast as 6 for a few per cent more */
+ * libdeflate's level 1 takes a third less time than 2 (itself four times
+ * as fast as 6) for the same size within 0.1% on the peers' briefings */
 static int deflate_bytes(const void *src, size_t n, unsigned char **out, size_t *outlen)
 {
-    return lexp__deflate(src, n, 2, out, outlen);
+    return lexp__deflate(src, n, 1, out, outlen);
 }
 
 /* "<XXXX>" for a 16-bit value, appended to a line being built. */

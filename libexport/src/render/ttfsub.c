@@ -370,16 +370,22 @@ int lexp__ttf_subset(const lexp__ttf_src *t, const uint32_t *gids, size_t n, lex
     wr16(f + 8, (uint32_t)es);
     wr16(f + 10, (uint32_t)(nt * 16 - (16 << es)));
     unsigned char *r = f + 12;
+    /* the tables start on 4-byte boundaries and are padded with zeros, so
+     * the file's checksum is the directory's plus the tables' own */
+    uint32_t sum = 0;
     for (int i = 0; i < T_COUNT; i++) {
         if (!len_of[i])
             continue;
+        uint32_t cs = checksum(at[i], len_of[i]);
+        sum += cs;
         memcpy(r, tags[i], 4);
-        wr32(r + 4, checksum(at[i], len_of[i]));
+        wr32(r + 4, cs);
         wr32(r + 8, (uint32_t)(at[i] - f));
         wr32(r + 12, (uint32_t)len_of[i]);
         r += 16;
     }
-    wr32(at[T_HEAD] + 8, 0xB1B0AFBAu - checksum(f, total));
+    sum += checksum(f, 12 + 16 * (size_t)nt);
+    wr32(at[T_HEAD] + 8, 0xB1B0AFBAu - sum);
     out->len += total;
     *old_out = old;
     *ng_out = (uint32_t)ng;
