@@ -777,6 +777,65 @@ def test_grid_28_characters_per_line(brief):
     assert max(abs(e) for e in ends) < TOL, ends
 
 
+@pytest.mark.parametrize("preset,zen", [("gbt9704", False), ("plain", True)],
+                         ids=["gbt9704-default-fonts", "plain-wqy"])
+def test_justified_spacing_set_once(tmp, preset, zen):
+    """A justified line's common extra spacing is one Tc operator, not an
+    adjustment after every glyph (page contents about a third smaller);
+    the glyphs stay where the layout put them: the full lines of a
+    paragraph end together at the right edge, numbers are spaced alike in
+    every line, and a line set without extra spacing (the last of a
+    paragraph, off the GB/T 9704 grid and in a font whose advances are
+    whole ems) does not inherit the spacing of the lines before."""
+    fonts = []
+    if zen:
+        path = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+        if not os.path.exists(path):
+            pytest.skip("fonts-wqy-zenhei not installed")
+        for role in ("song", "fangsong", "hei", "kai", "xiaobiaosong"):
+            fonts += ["--font", f"{role}={path}:0"]
+    head = f"---\npreset: {preset}\ntitle: 关于宣传活动的报告\n---\n"
+    text = "2024年社区开展了民族团结进步宣传活动，共有 356 名居民参加。" * 12
+    tpl = write(tmp, "tc.lxt", head + text + "\n\n以上报告 356 请审阅\n")
+    alone = write(tmp, "tc-alone.lxt", head + "以上报告 356 请审阅\n")
+    pdf, pdf_alone = os.path.join(tmp, "tc.pdf"), os.path.join(tmp, "tc-alone.pdf")
+    qdf = os.path.join(tmp, "tc-qdf.pdf")
+    run("render", tpl, data_file(tmp), "-f", "pdf", "-o", pdf, *fonts)
+    run("render", alone, data_file(tmp), "-f", "pdf", "-o", pdf_alone, *fonts)
+    q = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", pdf, qdf],
+                       capture_output=True, text=True)
+    assert q.returncode == 0, q.stderr
+    with open(qdf, "rb") as f:
+        content = f.read().decode("latin-1")
+    arrays = re.findall(r"\[(<[^\]]*)\] TJ", content)
+    glyphs = sum(len(h) // 4 for a in arrays for h in re.findall(r"<([0-9A-Fa-f]*)>", a))
+    adjust = sum(len(re.findall(r">(-?[\d.]+)<", a)) for a in arrays)
+    spacing = [float(v) for v in re.findall(r"(-?[\d.]+) Tc\n", content)]
+    assert glyphs > 300 and any(abs(v) >= 0.05 for v in spacing), spacing
+    assert adjust * 3 < glyphs, (adjust, glyphs)
+
+    lines = layout(pdf)[0]
+    body = [l for l in lines if "社区" in line_text(l) or "居民" in line_text(l)]
+    left = min(l[0].x0 for l in body)
+    full = [l for l in body[:-1] if l[0].x0 < left + 1]
+    assert len(full) >= 5, [line_text(l) for l in body]
+    # poppler's box of a line's last glyph depends on the glyph: compare the
+    # lines that end in a Chinese character
+    ends = [l[-1].x1 for l in full if "\u4e00" <= line_text(l)[-1] <= "\u9fff"]
+    assert len(ends) >= 4 and max(ends) - min(ends) < 0.02, ends
+    if preset == "gbt9704":
+        assert max(abs(e - 28 * MM - AREA_W) for e in ends) < TOL, ends
+    numbers = [w.x1 - w.x0 for l in lines for w in l if w.text == "356"]
+    assert len(numbers) == 13 and max(numbers) - min(numbers) < 0.01, numbers
+
+    def closing(path):
+        found = [l for l in layout(path)[0] if line_text(l) == "以上报告356请审阅"]
+        assert len(found) == 1, [line_text(l) for l in layout(path)[0]]
+        return found[0][-1].x1 - found[0][0].x0
+
+    assert abs(closing(pdf) - closing(pdf_alone)) < 0.01
+
+
 def test_banji_on_an_even_page_without_number(tmp):
     """GB/T 9704 (domain conventions §1): the 版记 is on the last page, which
     is an even one; blank pages before it and the 版记 page carry no page

@@ -52,6 +52,10 @@ typedef struct PX {
         HPDF_Image image; /* NULL: could not be loaded */
     } *images;
     size_t nimages, capimages;
+    lexp__sbuf page; /* the content operators of the page being drawn (cbuf) */
+    uint32_t *cid;   /* a text item's CIDs and gaps (put_glyphs) */
+    long *gap;
+    size_t capcid, capgap;
 } PX;
 
 static void HPDF_STDCALL on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
@@ -114,37 +118,46 @@ static char *fmt_num(char *p, double v)
     return p;
 }
 
+/* A page's content operators, gathered in our own buffer and handed to
+ * libharu once, deflated (lexp__hpdf_pack_page): copying them into its
+ * memory stream went a byte at a time. Only before a drawing call of
+ * libharu's own (an image, a wedge) is what was gathered written into its
+ * stream, to keep the order. */
 typedef struct cbuf {
-    char b[512];
-    size_t n;
+    lexp__sbuf *b;
     HPDF_Stream s;
 } cbuf;
 
 static void cb_flush(cbuf *c)
 {
-    if (c->n)
-        HPDF_Stream_Write(c->s, (const HPDF_BYTE *)c->b, (HPDF_UINT)c->n);
-    c->n = 0;
+    if (c->b->len && !c->b->oom)
+        HPDF_Stream_Write(c->s, (const HPDF_BYTE *)c->b->ptr, (HPDF_UINT)c->b->len);
+    c->b->len = 0;
 }
 
-static void cb_str(cbuf *c, const char *s)
+static void cb_put(cbuf *c, const char *s, size_t l)
 {
-    size_t l = strlen(s);
-    if (c->n + l >= sizeof c->b)
-        cb_flush(c);
-    if (l >= sizeof c->b) {
-        HPDF_Stream_Write(c->s, (const HPDF_BYTE *)s, (HPDF_UINT)l);
+    lexp__sbuf *b = c->b;
+    if (b->len + l + 1 > b->cap && lexp__sbuf_grow(b, l))
         return;
-    }
-    memcpy(c->b + c->n, s, l);
-    c->n += l;
+    if (b->oom)
+        return;
+    memcpy(b->ptr + b->len, s, l);
+    b->len += l;
 }
+
+static void cb_str(cbuf *c, const char *s) { cb_put(c, s, strlen(s)); }
 
 static void cb_num(cbuf *c, double v)
 {
     char t[40];
-    fmt_num(t, v);
-    cb_str(c, t);
+    cb_put(c, t, (size_t)(fmt_num(t, v) - t));
+}
+
+/* The advance of a CID at `size`, in pt (the /W value the viewer uses). */
+static double px_adv(const lexp__subset *s, uint32_t g, double size)
+{
+    return (g < s->ncid ? s->widths[g] : 1000) / 1000.0 * size;
 }
 
 /* ---- font objects ------------------------------------------------------------ */
@@ -700,7 +713,7 @@ static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
 {
     double ph = px->L->page_h;
     cbuf cb;
-    cb.n = 0;
+    cb.b = &px->page;
     cb.s = ((HPDF_PageAttr)pg->attr)->stream;
     for (size_t i = 0; i < p->n; i++) {
         const lexp__litem *it = &p->items[i];
@@ -752,6 +765,93 @@ static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
     return 0;
 }
 
+/* The CID that shows glyph k of a text item. */
+static uint32_t item_cid(const lexp__subset *s, const lexp__lglyph *gl)
+{
+    uint32_t g = gl->gid == 0 ? lexp__subset_extra(s, gl->cp)
+                              : lexp__subset_glyph(s, gl->gid, gl->cp);
+    if (gl->half && g < s->n && s->half[g])
+        g = s->half[g];
+    return g;
+}
+
+/* The spacing most gaps of a line share, in 1/1000 pt, or 0: a majority
+ * vote (gaps within 1/1000 pt of each other count as the same). */
+static long common_gap(const long *gap, uint32_t n)
+{
+    long cand = 0;
+    uint32_t votes = 0, same = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        if (votes == 0) {
+            cand = gap[k];
+            votes = 1;
+        } else if (labs(gap[k] - cand) <= 1) {
+            votes++;
+        } else {
+            votes--;
+        }
+    }
+    for (uint32_t k = 0; k < n; k++)
+        same += labs(gap[k] - cand) <= 1;
+    return n >= 2 && same * 2 > n ? cand : 0;
+}
+
+/* The glyphs of one text item as a TJ array. A justified line spaces its
+ * glyphs alike: that spacing is set once as Tc (which the viewer adds after
+ * every glyph) and only the glyphs placed otherwise (a compressed mark, a
+ * run's last glyph before the next run) carry a TJ adjustment, so the
+ * content stream holds about half the bytes of a per-glyph array. Each
+ * adjustment is taken from where the previous glyph really ended, so
+ * rounding does not add up along a line. */
+static int put_glyphs(PX *px, cbuf *cb, const lexp__litem *it, const lexp__subset *s,
+                      long *cur_tc)
+{
+    uint32_t n = it->u.text.n;
+    double size = it->u.text.size;
+    if (lexp__grow((void **)&px->cid, &px->capcid, n + 1, sizeof *px->cid) ||
+        lexp__grow((void **)&px->gap, &px->capgap, n + 1, sizeof *px->gap))
+        return -1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t g = item_cid(s, &it->u.text.g[k]);
+        px->cid[k] = g;
+        if (k)
+            px->gap[k - 1] = llround((it->u.text.g[k].x - it->u.text.g[k - 1].x -
+                                      px_adv(s, px->cid[k - 1], size)) * 1000.0);
+    }
+    /* a single glyph has no gap: whatever spacing is set stays */
+    long tc = n >= 2 ? common_gap(px->gap, n - 1) : *cur_tc;
+    if (tc != *cur_tc) {
+        cb_num(cb, (double)tc / 1000.0);
+        cb_str(cb, " Tc\012");
+        *cur_tc = tc;
+    }
+    static const char xd[] = "0123456789ABCDEF";
+    char hex[6];
+    double pen = n ? it->u.text.g[0].x : 0;
+    cb_str(cb, "[<");
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t g = px->cid[k];
+        hex[0] = xd[(g >> 12) & 15];
+        hex[1] = xd[(g >> 8) & 15];
+        hex[2] = xd[(g >> 4) & 15];
+        hex[3] = xd[g & 15];
+        hex[4] = 0;
+        cb_str(cb, hex);
+        if (k + 1 < n) {
+            pen += px_adv(s, g, size) + (double)tc / 1000.0;
+            double adj = round((pen - it->u.text.g[k + 1].x) * 1000.0 / size * 10) / 10;
+            if (fabs(adj) >= 0.5) {
+                cb_str(cb, ">");
+                cb_num(cb, adj);
+                cb_str(cb, "<");
+                pen -= adj * size / 1000.0;
+            }
+        }
+    }
+    cb_str(cb, ">] TJ\012");
+    return 0;
+}
+
 /* All text of a page in one text object. */
 static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
 {
@@ -761,17 +861,17 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         any = p->items[i].kind == LEXP_L_TEXT && px->fonts[p->items[i].u.text.slot];
     if (!any)
         return 0;
-    HPDF_Page_BeginText(pg);
-    CHECK(px);
-    HPDF_PageAttr attr = (HPDF_PageAttr)pg->attr;
     cbuf cb;
-    cb.n = 0;
-    cb.s = attr->stream;
+    cb.b = &px->page;
+    cb.s = ((HPDF_PageAttr)pg->attr)->stream;
+    /* BT and ET are ours too: libharu's text mode would only be in the way
+     * of packing the page */
+    cb_str(&cb, "BT\012");
     int cur_slot = -1, mode = 0; /* text rendering mode: 0 fill, 2 bold, 3 invisible */
     double cur_size = -1;
     /* graphics drawn before may have left any fill colour: set it first */
     uint32_t cur_color = 0xFFFFFFFFu;
-    char hex[8];
+    long cur_tc = 0; /* character spacing set, in 1/1000 pt */
     for (size_t i = 0; i < p->n; i++) {
         const lexp__litem *it = &p->items[i];
         if (it->kind != LEXP_L_TEXT)
@@ -836,38 +936,15 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         cb_num(&cb, it->x + (it->u.text.n ? it->u.text.g[0].x : 0));
         cb_str(&cb, " ");
         cb_num(&cb, ph - it->y);
-        cb_str(&cb, " Tm\012[<");
-        for (uint32_t k = 0; k < it->u.text.n; k++) {
-            uint32_t g = it->u.text.g[k].gid == 0
-                             ? lexp__subset_extra(s, it->u.text.g[k].cp)
-                             : lexp__subset_glyph(s, it->u.text.g[k].gid, it->u.text.g[k].cp);
-            if (it->u.text.g[k].half && g < s->n && s->half[g])
-                g = s->half[g];
-            static const char xd[] = "0123456789ABCDEF";
-            hex[0] = xd[(g >> 12) & 15];
-            hex[1] = xd[(g >> 8) & 15];
-            hex[2] = xd[(g >> 4) & 15];
-            hex[3] = xd[g & 15];
-            hex[4] = 0;
-            cb_str(&cb, hex);
-            if (k + 1 < it->u.text.n) {
-                double adv = (g < s->ncid ? s->widths[g] : 1000) / 1000.0 * size;
-                double want = it->u.text.g[k + 1].x - it->u.text.g[k].x;
-                double adj = -(want - adv) * 1000.0 / size;
-                if (fabs(adj) >= 0.5) {
-                    cb_str(&cb, ">");
-                    cb_num(&cb, round(adj * 10) / 10);
-                    cb_str(&cb, "<");
-                }
-            }
-        }
-        cb_str(&cb, ">] TJ\012");
+        cb_str(&cb, " Tm\012");
+        if (put_glyphs(px, &cb, it, s, &cur_tc))
+            return lexp__error_oom(px->err);
     }
+    if (cur_tc)
+        cb_str(&cb, "0 Tc\012");
     if (mode)
         cb_str(&cb, "0 Tr\012");
-    cb_flush(&cb);
-    HPDF_Page_EndText(pg);
-    CHECK(px);
+    cb_str(&cb, "ET\012");
     return 0;
 }
 
@@ -906,10 +983,12 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
         }
         HPDF_Page_SetWidth(pg, (HPDF_REAL)L->page_w);
         HPDF_Page_SetHeight(pg, (HPDF_REAL)L->page_h);
+        px->page.len = 0;
         rc = draw_graphics(px, pg, &L->pages[p]);
         if (rc == 0)
             rc = draw_text(px, pg, &L->pages[p]);
-        if (rc == 0 && lexp__hpdf_pack_page(px->pdf, pg))
+        if (rc == 0 && (px->page.oom ||
+                        lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr, px->page.len)))
             rc = lexp__error_oom(px->err);
     }
     if (rc == 0)
@@ -950,6 +1029,9 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     free(px.fonts);
     free(px.subsets);
     free(px.images);
+    lexp__sbuf_free(&px.page);
+    free(px.cid);
+    free(px.gap);
     lexp__layout_free(L);
     lexp__fonts_free(px.F);
     return rc;

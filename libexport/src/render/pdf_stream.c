@@ -81,35 +81,54 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
     return 0;
 }
 
-int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page)
+/* The page stays libharu's to deflate: the tail goes into its stream. */
+static int leave_page(HPDF_PageAttr a, const char *tail, size_t n)
+{
+    if (a && a->stream && n &&
+        HPDF_Stream_Write(a->stream, (const HPDF_BYTE *)tail, (HPDF_UINT)n) != HPDF_OK)
+        return -1;
+    return 0;
+}
+
+int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n)
 {
     HPDF_PageAttr a = page->attr;
     if (!a || !a->contents || a->stream != a->contents->stream ||
         a->gmode != HPDF_GMODE_PAGE_DESCRIPTION || (a->gstate && a->gstate->prev) ||
         a->contents->filter != HPDF_STREAM_FILTER_FLATE_DECODE)
-        return 0;
+        return leave_page(a, tail, n);
     HPDF_Stream s = a->stream;
-    HPDF_UINT nb = HPDF_MemStream_GetBufCount(s);
-    size_t total = s->size;
+    size_t head = s->size, total = head + n;
     if (total == 0)
         return 0;
-    unsigned char *raw = malloc(total), *z = NULL;
-    if (!raw)
-        return -1;
-    size_t at = 0;
-    for (HPDF_UINT i = 0; i < nb && at < total; i++) {
-        HPDF_UINT len = 0;
-        HPDF_BYTE *b = HPDF_MemStream_GetBufPtr(s, i, &len);
-        if (!b)
-            break;
-        if (len > total - at)
-            len = (HPDF_UINT)(total - at);
-        memcpy(raw + at, b, len);
-        at += len;
+    const unsigned char *raw = (const unsigned char *)tail;
+    unsigned char *copy = NULL, *z = NULL;
+    if (head) { /* libharu drew part of the page (an image, a wedge) */
+        HPDF_UINT nb = HPDF_MemStream_GetBufCount(s);
+        if (!(copy = malloc(total)))
+            return -1;
+        size_t at = 0;
+        for (HPDF_UINT i = 0; i < nb && at < head; i++) {
+            HPDF_UINT len = 0;
+            HPDF_BYTE *b = HPDF_MemStream_GetBufPtr(s, i, &len);
+            if (!b)
+                break;
+            if (len > head - at)
+                len = (HPDF_UINT)(head - at);
+            memcpy(copy + at, b, len);
+            at += len;
+        }
+        if (at != head) {
+            free(copy);
+            return leave_page(a, tail, n);
+        }
+        if (n)
+            memcpy(copy + head, tail, n);
+        raw = copy;
     }
     size_t zl = 0;
-    int rc = at == total ? lexp__deflate(raw, total, PAGE_LEVEL, &z, &zl) : 0;
-    free(raw);
+    int rc = lexp__deflate(raw, total, PAGE_LEVEL, &z, &zl);
+    free(copy);
     if (rc || !z)
         return rc;
     if (lexp__hpdf_set_bytes(pdf, a->contents, z, zl, 1))

@@ -25,11 +25,12 @@ HPDF_STATUS lexp__hpdf_flate_key(HPDF_Dict obj, HPDF_Stream stream);
  * Returns 0, or -1 when out of memory (p is then freed if owned). */
 int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size_t n, int own);
 
-/* Deflate a finished page's content stream here (see above). A page left
- * inside a text or path object, or with a saved graphics state, is left
- * to libharu (it closes those when saving). Returns 0, or -1 when out of
- * memory. */
-int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page);
+/* Deflate a finished page's content stream here (see above): what libharu
+ * holds of it, then tail[0..n) (operators gathered by the caller). A page
+ * left inside a text or path object, or with a saved graphics state, gets
+ * the tail appended and is left to libharu (it closes those when saving).
+ * Returns 0, or -1 when out of memory. */
+int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n);
 
 /* HPDF_SaveToStream, the document appended to out as it is written.
  * Returns libharu's status (out as it was on failure). */
