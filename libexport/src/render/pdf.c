@@ -35,6 +35,13 @@
 
 #define PI 3.14159265358979323846
 
+#define CID_CACHE_BITS 10
+typedef struct cid_ent {
+    int slot; /* -1: empty */
+    uint32_t gid, key; /* key: the character, bit 31 for a half-width mark */
+    uint32_t cid;
+} cid_ent;
+
 typedef struct PX {
     HPDF_Doc pdf;
     HPDF_STATUS hpdf_err, hpdf_detail;
@@ -53,6 +60,7 @@ typedef struct PX {
     } *images;
     size_t nimages, capimages;
     lexp__sbuf page; /* the content operators of the page being drawn (cbuf) */
+    struct cid_ent *cidc; /* CIDs looked up (item_cid); NULL if out of memory */
     uint32_t *cid;   /* a text item's CIDs and gaps (put_glyphs) */
     long *gap;
     size_t capcid, capgap;
@@ -765,13 +773,25 @@ static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
     return 0;
 }
 
-/* The CID that shows glyph k of a text item. */
-static uint32_t item_cid(const lexp__subset *s, const lexp__lglyph *gl)
+/* The CID that shows a glyph of a text item. A document sets the same few
+ * hundred glyphs again and again: the look-ups in the subset's map are
+ * remembered in a small direct-mapped table. */
+static uint32_t item_cid(PX *px, int slot, const lexp__subset *s, const lexp__lglyph *gl)
 {
+    uint32_t key = gl->cp | (gl->half ? 0x80000000u : 0);
+    cid_ent *e = NULL;
+    if (px->cidc) {
+        e = &px->cidc[((gl->gid * 0x9E3779B1u) ^ (key * 0x85EBCA77u) ^ (uint32_t)slot) >>
+                      (32 - CID_CACHE_BITS)];
+        if (e->slot == slot && e->gid == gl->gid && e->key == key)
+            return e->cid;
+    }
     uint32_t g = gl->gid == 0 ? lexp__subset_extra(s, gl->cp)
                               : lexp__subset_glyph(s, gl->gid, gl->cp);
     if (gl->half && g < s->n && s->half[g])
         g = s->half[g];
+    if (e)
+        *e = (cid_ent){slot, gl->gid, key, g};
     return g;
 }
 
@@ -812,7 +832,7 @@ static int put_glyphs(PX *px, cbuf *cb, const lexp__litem *it, const lexp__subse
         lexp__grow((void **)&px->gap, &px->capgap, n + 1, sizeof *px->gap))
         return -1;
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t g = item_cid(s, &it->u.text.g[k]);
+        uint32_t g = item_cid(px, it->u.text.slot, s, &it->u.text.g[k]);
         px->cid[k] = g;
         if (k)
             px->gap[k - 1] = llround((it->u.text.g[k].x - it->u.text.g[k - 1].x -
@@ -826,7 +846,7 @@ static int put_glyphs(PX *px, cbuf *cb, const lexp__litem *it, const lexp__subse
         *cur_tc = tc;
     }
     static const char xd[] = "0123456789ABCDEF";
-    char hex[6];
+    char hex[4];
     double pen = n ? it->u.text.g[0].x : 0;
     cb_str(cb, "[<");
     for (uint32_t k = 0; k < n; k++) {
@@ -835,8 +855,7 @@ static int put_glyphs(PX *px, cbuf *cb, const lexp__litem *it, const lexp__subse
         hex[1] = xd[(g >> 8) & 15];
         hex[2] = xd[(g >> 4) & 15];
         hex[3] = xd[g & 15];
-        hex[4] = 0;
-        cb_str(cb, hex);
+        cb_put(cb, hex, 4);
         if (k + 1 < n) {
             pen += px_adv(s, g, size) + (double)tc / 1000.0;
             double adj = round((pen - it->u.text.g[k + 1].x) * 1000.0 / size * 10) / 10;
@@ -1006,6 +1025,9 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
 {
     PX px;
     memset(&px, 0, sizeof px);
+    px.cidc = malloc(sizeof *px.cidc << CID_CACHE_BITS); /* without it, no cache */
+    for (size_t i = 0; px.cidc && i < (size_t)1 << CID_CACHE_BITS; i++)
+        px.cidc[i].slot = -1;
     px.err = err;
     px.opt = opt;
     lexp__layout *L = NULL;
@@ -1031,6 +1053,7 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     free(px.images);
     lexp__sbuf_free(&px.page);
     free(px.cid);
+    free(px.cidc);
     free(px.gap);
     lexp__layout_free(L);
     lexp__fonts_free(px.F);
