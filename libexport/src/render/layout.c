@@ -1143,6 +1143,9 @@ static void cell_text_style(const TB *tb, int r, lexp_textstyle *ts, int *bold)
     *bold = tb->rows[r]->u.row.total != 0;
 }
 
+/* Tables with more cells than this give their cells' spare room back. */
+#define SHRINK_CELLS 1024
+
 static int table_measure(TB *tb)
 {
     LX *lx = tb->lx;
@@ -1157,9 +1160,12 @@ static int table_measure(TB *tb)
             return -1;
         text_finish(&c->t);
         /* every cell's text lives until the table is placed: no spare room
-         * (a 40,000-row table would hold hundreds of MB of it) */
-        lexp__shrink((void **)&c->t.c, &c->t.cap, c->t.n, sizeof *c->t.c);
-        lexp__shrink((void **)&c->t.st, &c->t.capst, c->t.nst, sizeof *c->t.st);
+         * in a big table (a 40,000-row one would hold hundreds of MB of it);
+         * a small one is not worth the reallocations */
+        if (tb->ncells > SHRINK_CELLS) {
+            lexp__shrink((void **)&c->t.c, &c->t.cap, c->t.n, sizeof *c->t.c);
+            lexp__shrink((void **)&c->t.st, &c->t.capst, c->t.nst, sizeof *c->t.st);
+        }
         int header = c->r < tb->nhead || tb->rows[c->r]->u.row.header;
         lexp_align a = c->node->u.cell.align;
         if (header)
@@ -1315,7 +1321,8 @@ static int table_rows(TB *tb)
             c->ln.v[k].last = 1; /* cells are not justified */
             justify(&c->t, &c->ln.v[k], w, c->align);
         }
-        lexp__shrink((void **)&c->ln.v, &c->ln.cap, c->ln.n, sizeof *c->ln.v);
+        if (tb->ncells > SHRINK_CELLS)
+            lexp__shrink((void **)&c->ln.v, &c->ln.cap, c->ln.n, sizeof *c->ln.v);
     }
     for (int r = 0; r < tb->nr; r++)
         tb->rowh[r] = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;

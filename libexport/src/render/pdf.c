@@ -60,6 +60,7 @@ typedef struct PX {
     } *images;
     size_t nimages, capimages;
     lexp__sbuf page; /* the content operators of the page being drawn (cbuf) */
+    size_t content_bytes; /* the pages' contents once deflated, about */
     struct cid_ent *cidc; /* CIDs looked up (item_cid); NULL if out of memory */
     uint32_t *cid;   /* a text item's CIDs and gaps (put_glyphs) */
     long *gap;
@@ -1009,14 +1010,27 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
         if (rc == 0 && (px->page.oom ||
                         lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr, px->page.len)))
             rc = lexp__error_oom(px->err);
+        px->content_bytes += px->page.len / 3; /* deflated, about */
     }
     if (rc == 0)
         rc = outline(px, pages);
     free(pages);
     if (rc == 0)
         rc = doc_info(px, doc);
-    if (rc == 0)
+    if (rc == 0) {
+        /* room for the whole file at once: the font programs and page
+         * contents are most of it (growing by doubling copied it ~twice) */
+        size_t est = 16384 + px->content_bytes;
+        for (int slot = 0; slot < px->nslots; slot++)
+            if (px->subsets && px->subsets[slot])
+                est += px->subsets[slot]->font_zlen + px->subsets[slot]->tounicode_zlen +
+                       px->subsets[slot]->cidmap_zlen + 4096;
+        if (out->max && est > out->max - out->len)
+            est = out->max - out->len; /* the limit is checked as the bytes come */
+        if (lexp__sbuf_grow(out, est))
+            return lexp__error_oom(px->err);
         rc = save(px, out);
+    }
     return rc;
 }
 
