@@ -501,7 +501,15 @@ int lexp__cff_cidfont(const unsigned char *b, size_t len, const uint32_t *map, s
     if (pos > 0x7FFFFFFF)
         goto done;
 
-    /* write */
+    /* write, into room for all of it (the Private DICTs and subroutines
+     * follow the FDArray) */
+    size_t total = pos;
+    for (uint32_t i = 0; i < w.nfd; i++)
+        total += w.fds[i].newpriv + w.fds[i].subrslen;
+    if (lexp__sbuf_grow(out, total)) {
+        rc = LEXP_CFF_OOM;
+        goto done;
+    }
     static const unsigned char header[4] = {1, 0, 4, 4};
     lexp__sbuf_put(out, header, 4);
     lexp__sbuf_put(out, b + names.pos, names.total);

@@ -381,6 +381,9 @@ int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, siz
     pz z = {0};
     int rc = 0;
     uLong ad = adler32(0L, Z_NULL, 0);
+    /* outlines deflate to about half: room for that at once, not by doubling */
+    if ((o.p = malloc(n / 2 + 1024)))
+        o.cap = n / 2 + 1024;
     /* zlib header: deflate, 32 KB window, default level */
     static const unsigned char head[2] = {0x78, 0x9C};
     rc = zout_put(&o, head, 2);
@@ -419,6 +422,11 @@ int lexp__fontzip(lexp__zcache *c, lexp_engine *eng, const unsigned char *p, siz
     if (rc) {
         free(o.p);
         return -1;
+    }
+    if (o.cap > o.len + 4096) { /* the program stays in the subset cache */
+        unsigned char *np = realloc(o.p, o.len);
+        if (np)
+            o.p = np;
     }
     *out = o.p;
     *outlen = o.len;

@@ -285,12 +285,6 @@ static int make_font(PX *px, int slot, const lexp__subset *s)
  * glyph, then character */
 static uint64_t gc_key(uint32_t gid, uint32_t cp) { return (uint64_t)gid << 32 | cp; }
 
-static int cmp_key(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The slot of v in the open-addressing table t (cap a power of two): where
  * it is, or the free slot where it goes (0 marks a free slot). */
 static size_t set_slot(const uint64_t *t, size_t cap, uint64_t v)
@@ -346,7 +340,15 @@ static int embed_fonts(PX *px)
             for (size_t i = 0; i < cap; i++)
                 if (set[i])
                     set[m++] = set[i] - 1;
-            qsort(set, n, sizeof *set, cmp_key);
+            uint64_t *tmp = malloc(n * sizeof *tmp);
+            if (!tmp) {
+                free(set);
+                return lexp__error_oom(px->err);
+            }
+            const uint64_t *sorted = lexp__sort_u64(set, tmp, n);
+            if (sorted != set)
+                memcpy(set, sorted, n * sizeof *set);
+            free(tmp);
             /* glyph 0 marks characters no font has: they go in as extras */
             size_t ne = 0;
             m = 0;

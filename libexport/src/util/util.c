@@ -139,6 +139,28 @@ int lexp__grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+uint64_t *lexp__sort_u64(uint64_t *a, uint64_t *tmp, size_t n)
+{
+    uint64_t any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= a[i];
+    for (int shift = 0; shift < 64; shift += 8) {
+        if (!((any >> shift) & 0xFF))
+            continue; /* every key has zeros here: nothing to order */
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((a[i] >> shift) & 0xFF) + 1]++;
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(a[i] >> shift) & 0xFF]++] = a[i];
+        uint64_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
 void lexp__shrink(void **p, size_t *cap, size_t n, size_t elem)
 {
     if (!*p || n >= *cap)

@@ -57,6 +57,11 @@ int lexp__grow(void **p, size_t *cap, size_t need, size_t elem);
  * (a failed realloc keeps it as it is). For the many small arrays that live
  * on, such as a long table's cells. */
 void lexp__shrink(void **p, size_t *cap, size_t n, size_t elem);
+/* Sort n 64-bit keys ascending (a byte-wise radix sort: a few passes for
+ * the few hundred glyph keys of a font, where qsort's calls through a
+ * comparison function cost ten times as much). tmp holds n keys.
+ * Returns the sorted array: a or tmp. */
+uint64_t *lexp__sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
 
 /* ---- sbuf: growable byte buffer ------------------------------------ */
 
