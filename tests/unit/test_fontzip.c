@@ -263,8 +263,130 @@ static void test_piece_kinds(void)
     lexp__zcache_free(none);
 }
 
+/* What zlib's inflate says of a raw deflate stream: the unused bits of its
+ * last byte when it is one final block that ends at that byte, else -1. */
+static int zlib_end_bits(const unsigned char *d, size_t dn, size_t n)
+{
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit2(&s, -15) != Z_OK)
+        return -2;
+    unsigned char *out = malloc(n + 1);
+    s.next_in = (Bytef *)d;
+    s.avail_in = (uInt)dn;
+    s.next_out = out;
+    s.avail_out = (uInt)(n + 1);
+    int rc = inflate(&s, Z_BLOCK), t = s.data_type;
+    int u = (rc == Z_OK || rc == Z_STREAM_END) && (t & 64) && (t & 128) && s.avail_in == 0 &&
+                    s.total_out == n
+                ? t & 63
+                : -1;
+    inflateEnd(&s);
+    free(out);
+    return u;
+}
+
+/* lexp__fontzip_end_bits against zlib on libdeflate's output for inputs of
+ * every entropy and size at three levels: whenever it gives an answer, it is
+ * zlib's, and it answers for most single dynamic blocks (cut and altered
+ * streams are read within bounds). */
+static void test_end_bits(void)
+{
+    uint32_t x = 7;
+    int answered = 0, dynamic = 0;
+    for (int level = 1; level <= 12; level += 5) {
+        struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+        for (int k = 0; k < 300; k++) {
+            size_t n = 16 + (size_t)(k * 211 % 20000);
+            int alphabet = (int[]){2, 5, 17, 64, 256, 3}[k % 6];
+            unsigned char *p = malloc(n);
+            for (size_t i = 0; i < n; i++) {
+                x = x * 1103515245u + 12345u;
+                p[i] = k % 7 == 0 ? (unsigned char)"民族团结进步"[i % 18]
+                                  : (unsigned char)('A' + (x >> 16) % (uint32_t)alphabet);
+            }
+            size_t cap = libdeflate_deflate_compress_bound(c, n);
+            unsigned char *d = malloc(cap);
+            size_t dn = libdeflate_deflate_compress(c, p, n, d, cap);
+            CHECK(dn > 0);
+            int mine = lexp__fontzip_end_bits(d, dn), theirs = zlib_end_bits(d, dn, n);
+            if (mine >= 0)
+                CHECK(mine == theirs);
+            if (theirs >= 0 && (d[0] & 7) == 5) /* final, dynamic */
+                dynamic++;
+            answered += mine >= 0;
+            /* cut short or altered, it is no longer a compressor's whole output
+             * (the answer means nothing then), but it is read within bounds */
+            for (size_t cut = 0; cut < dn && cut < 40; cut += 3) {
+                int v = lexp__fontzip_end_bits(d, cut);
+                CHECK(v >= -1 && v <= 7);
+            }
+            d[1] ^= 0x10;
+            int bent = lexp__fontzip_end_bits(d, dn);
+            CHECK(bent >= -1 && bent <= 7);
+            free(d);
+            free(p);
+        }
+        libdeflate_free_compressor(c);
+    }
+    CHECK(dynamic > 300);
+    CHECK(answered * 10 > dynamic * 6); /* most of them */
+}
+
+/* bits into a deflate stream: fields LSB first, Huffman codes MSB first */
+typedef struct bw {
+    unsigned char b[64];
+    size_t n;
+} bw;
+
+static void put_bits(bw *w, unsigned v, int k)
+{
+    for (int i = 0; i < k; i++, w->n++)
+        if ((v >> i) & 1)
+            w->b[w->n >> 3] |= (unsigned char)(1u << (w->n & 7));
+}
+
+static void put_code(bw *w, unsigned code, int len)
+{
+    for (int i = len - 1; i >= 0; i--, w->n++)
+        if ((code >> i) & 1)
+            w->b[w->n >> 3] |= (unsigned char)(1u << (w->n & 7));
+}
+
+/* A dynamic block, written by hand, whose end-of-block code is the single
+ * bit 0: it could end anywhere in the zero padding, so there is no answer
+ * from the header (zlib, which decodes, knows). */
+static void test_end_bits_ambiguous(void)
+{
+    bw w;
+    memset(&w, 0, sizeof w);
+    put_bits(&w, 1, 1);  /* BFINAL */
+    put_bits(&w, 2, 2);  /* dynamic codes */
+    put_bits(&w, 0, 5);  /* 257 literal/length codes */
+    put_bits(&w, 0, 5);  /* 1 distance code */
+    put_bits(&w, 14, 4); /* 18 code-length code lengths, in the format's order */
+    static const int cl_len[18] = {0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2};
+    for (int i = 0; i < 18; i++) /* 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1 */
+        put_bits(&w, (unsigned)cl_len[i], 3);
+    /* code-length codes: 0 "00", 1 "01", 2 "10", 18 "11" */
+    put_code(&w, 2, 2);             /* literal 0: length 2 */
+    put_code(&w, 2, 2);             /* literal 1: length 2 */
+    put_code(&w, 3, 2);             /* 138 zeros */
+    put_bits(&w, 127, 7);
+    put_code(&w, 3, 2);             /* 116 zeros: literals 2-255 */
+    put_bits(&w, 105, 7);
+    put_code(&w, 1, 2);             /* end of block: length 1, so code 0 */
+    put_code(&w, 1, 2);             /* the distance code: length 1 */
+    put_code(&w, 0, 1);             /* the end of the block */
+    size_t dn = (w.n + 7) / 8;
+    CHECK(zlib_end_bits(w.b, dn, 0) == (int)(dn * 8 - w.n));
+    CHECK(lexp__fontzip_end_bits(w.b, dn) == -1);
+}
+
 int main(void)
 {
+    test_end_bits();
+    test_end_bits_ambiguous();
     test_roundtrip_and_cache();
     test_limit();
     test_piece_kinds();

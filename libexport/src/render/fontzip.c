@@ -209,6 +209,140 @@ static void pz_end(pz *z)
     free(z->scratch);
 }
 
+/* ---- where a dynamic block ends, from its header ---------------------------- */
+
+typedef struct bitrd {
+    const unsigned char *d;
+    size_t nbits, pos; /* LSB first, as deflate packs its bits */
+} bitrd;
+
+static int bit_at(const unsigned char *d, size_t i) { return (d[i >> 3] >> (i & 7)) & 1; }
+
+/* k bits, the first read the lowest; -1 past the end */
+static int take(bitrd *r, int k)
+{
+    if (r->pos + (size_t)k > r->nbits)
+        return -1;
+    int v = 0;
+    for (int i = 0; i < k; i++)
+        v |= bit_at(r->d, r->pos++) << i;
+    return v;
+}
+
+/* One symbol of the canonical code whose lengths are len[0..n) (at most 7
+ * bits: the code-length code), read a bit at a time: codes of each length
+ * are consecutive, so a code of length l is the (code - first)th symbol of
+ * that length. -1 when the bits match no code. */
+static int take_sym(bitrd *r, const unsigned char *len, int n)
+{
+    int code = 0, first = 0;
+    for (int l = 1; l <= 7; l++) {
+        int b = take(r, 1);
+        if (b < 0)
+            return -1;
+        code |= b;
+        int count = 0;
+        for (int s = 0; s < n; s++)
+            count += len[s] == l;
+        if (code - first < count) {
+            int want = code - first;
+            for (int s = 0; s < n; s++)
+                if (len[s] == l && want-- == 0)
+                    return s;
+        }
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+int lexp__fontzip_end_bits(const unsigned char *d, size_t dn)
+{
+    if (dn < 2 || dn > ((size_t)-1) / 8)
+        return -1;
+    bitrd r = {d, dn * 8, 0};
+    /* BFINAL set (so the only block), BTYPE 2 (dynamic codes) */
+    if (take(&r, 1) != 1 || take(&r, 2) != 2)
+        return -1;
+    int hlit = take(&r, 5), hdist = take(&r, 5), hclen = take(&r, 4);
+    if (hlit < 0 || hdist < 0 || hclen < 0)
+        return -1;
+    hlit += 257;
+    hdist += 1;
+    hclen += 4;
+    static const unsigned char order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                            11, 4,  12, 3, 13, 2, 14, 1, 15};
+    unsigned char cl[19] = {0}, lens[288 + 32] = {0};
+    for (int i = 0; i < hclen; i++) {
+        int v = take(&r, 3);
+        if (v < 0)
+            return -1;
+        cl[order[i]] = (unsigned char)v;
+    }
+    int total = hlit + hdist;
+    if (hlit > 286 || hdist > 30)
+        return -1;
+    for (int i = 0; i < total;) {
+        int sym = take_sym(&r, cl, 19);
+        int rep = 0, val = 0;
+        if (sym < 0)
+            return -1;
+        if (sym < 16) {
+            lens[i++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 16) {
+            if (i == 0 || (rep = take(&r, 2)) < 0)
+                return -1;
+            rep += 3;
+            val = lens[i - 1];
+        } else if (sym == 17) {
+            if ((rep = take(&r, 3)) < 0)
+                return -1;
+            rep += 3;
+        } else {
+            if ((rep = take(&r, 7)) < 0)
+                return -1;
+            rep += 11;
+        }
+        if (i + rep > total)
+            return -1;
+        while (rep--)
+            lens[i++] = (unsigned char)val;
+    }
+    /* the end-of-block symbol's canonical code */
+    int L = lens[256];
+    if (L == 0)
+        return -1;
+    int bl_count[16] = {0};
+    for (int s = 0; s < hlit; s++)
+        bl_count[lens[s]]++;
+    bl_count[0] = 0;
+    int code = 0;
+    for (int l = 1; l < L; l++)
+        code = (code + bl_count[l]) << 1;
+    for (int s = 0; s < 256; s++)
+        code += lens[s] == L;
+    /* the block's last code is that one, MSB first, then zero bits to the end
+     * of the byte: the one place where both hold is the end (two or none:
+     * let zlib tell) */
+    int found = -1;
+    for (int u = 0; u < 8; u++) {
+        size_t end = r.nbits - (size_t)u;
+        if (end < r.pos + (size_t)L)
+            break;
+        int ok = u == 0 || (d[dn - 1] >> (8 - u)) == 0;
+        for (int i = 0; ok && i < L; i++)
+            ok = bit_at(d, end - (size_t)L + (size_t)i) == ((code >> (L - 1 - i)) & 1);
+        if (ok) {
+            if (found >= 0)
+                return -1;
+            found = u;
+        }
+    }
+    return found;
+}
+
 /* The unused bits (0-7) of the last byte of d[0..dn) when it is one final
  * deflate block holding exactly p[0..n) and padded with zero bits; -1 when
  * it is not, -2 when out of memory. zlib's inflate stops at the first block
@@ -253,7 +387,10 @@ static int ld_piece(pz *z, const unsigned char *p, size_t n, unsigned char **out
     if (!d)
         return -1;
     size_t dn = libdeflate_deflate_compress(z->ld, p, n, d, cap - 5);
-    int u = dn ? one_final_block(z, d, dn, p, n) : -1;
+    /* the end of the block from its header (no inflate), else from zlib */
+    int u = dn ? lexp__fontzip_end_bits(d, dn) : -1;
+    if (dn && u < 0)
+        u = one_final_block(z, d, dn, p, n);
     if (u < 0) {
         free(d);
         return u == -2 ? -1 : 1;
@@ -272,7 +409,9 @@ static int ld_piece(pz *z, const unsigned char *p, size_t n, unsigned char **out
  * libdeflate deflates twice as fast as zlib for the same size, but ends its
  * stream with a final block and has no flush: when its output is a single
  * block (pieces are a few KB), the block's final bit is cleared and an empty
- * stored block appended, which is what zlib's sync flush writes; otherwise,
+ * stored block appended, which is what zlib's sync flush writes. Where the
+ * block ends, to the bit, is read from its header when that tells
+ * (lexp__fontzip_end_bits: most pieces), else from zlib's inflate. Otherwise,
  * and for a piece over PIECE_MAX (a program without glyph bounds, which
  * would come out in several blocks), zlib deflates the piece. Either way the
  * bytes depend on the piece alone. */

@@ -40,6 +40,15 @@ size_t lexp__zcache_bytes(const lexp__zcache *c); /* held now */
 int lexp__fontzip_ttf_bounds(const unsigned char *p, size_t n, size_t **b, size_t *nb);
 int lexp__fontzip_cff_bounds(const unsigned char *p, size_t n, size_t **b, size_t *nb);
 
+/* The unused bits (0-7) of the last byte of d[0..dn), a compressor's whole
+ * output, when it is a single final deflate block with dynamic codes, read
+ * from the block's header without decoding the data: its end-of-block code
+ * must end where only zero bits follow, and in exactly one place; -1
+ * otherwise (another kind of block, or a code that fits in two places: ask
+ * an inflater). Any bytes are read within bounds; for bytes no compressor
+ * wrote, the answer means nothing. */
+int lexp__fontzip_end_bits(const unsigned char *d, size_t dn);
+
 /* Deflate p[0..n) in zlib format into a malloc'd *out, cut at the glyph
  * bounds (see above); pieces are looked up in and added to `c` under the
  * engine's lock (engine may be NULL when c belongs to one render).
