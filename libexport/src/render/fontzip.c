@@ -229,28 +229,40 @@ static int take(bitrd *r, int k)
     return v;
 }
 
-/* One symbol of the canonical code whose lengths are len[0..n) (at most 7
- * bits: the code-length code), read a bit at a time: codes of each length
- * are consecutive, so a code of length l is the (code - first)th symbol of
- * that length. -1 when the bits match no code. */
-static int take_sym(bitrd *r, const unsigned char *len, int n)
+/* The code-length code of a dynamic header (19 symbols, up to 7 bits): how
+ * many codes each length has, and the symbols in code order. */
+typedef struct clcode {
+    unsigned char count[8];
+    unsigned char sym[19];
+} clcode;
+
+static void clcode_make(clcode *c, const unsigned char *len)
 {
-    int code = 0, first = 0;
+    memset(c->count, 0, sizeof c->count);
+    int k = 0;
+    for (int l = 1; l <= 7; l++)
+        for (int s = 0; s < 19; s++)
+            if (len[s] == l) {
+                c->count[l]++;
+                c->sym[k++] = (unsigned char)s;
+            }
+}
+
+/* One symbol, read a bit at a time: the codes of each length are
+ * consecutive, so a code of length l is the (code - first)th symbol of that
+ * length. -1 when the bits match no code. */
+static int take_sym(bitrd *r, const clcode *c)
+{
+    int code = 0, first = 0, index = 0;
     for (int l = 1; l <= 7; l++) {
         int b = take(r, 1);
         if (b < 0)
             return -1;
         code |= b;
-        int count = 0;
-        for (int s = 0; s < n; s++)
-            count += len[s] == l;
-        if (code - first < count) {
-            int want = code - first;
-            for (int s = 0; s < n; s++)
-                if (len[s] == l && want-- == 0)
-                    return s;
-        }
-        first = (first + count) << 1;
+        if (code - first < c->count[l])
+            return c->sym[index + code - first];
+        index += c->count[l];
+        first = (first + c->count[l]) << 1;
         code <<= 1;
     }
     return -1;
@@ -270,6 +282,8 @@ int lexp__fontzip_end_bits(const unsigned char *d, size_t dn)
     hlit += 257;
     hdist += 1;
     hclen += 4;
+    if (hlit > 286 || hdist > 30)
+        return -1;
     static const unsigned char order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
                                             11, 4,  12, 3, 13, 2, 14, 1, 15};
     unsigned char cl[19] = {0}, lens[288 + 32] = {0};
@@ -279,11 +293,11 @@ int lexp__fontzip_end_bits(const unsigned char *d, size_t dn)
             return -1;
         cl[order[i]] = (unsigned char)v;
     }
+    clcode cc;
+    clcode_make(&cc, cl);
     int total = hlit + hdist;
-    if (hlit > 286 || hdist > 30)
-        return -1;
     for (int i = 0; i < total;) {
-        int sym = take_sym(&r, cl, 19);
+        int sym = take_sym(&r, &cc);
         int rep = 0, val = 0;
         if (sym < 0)
             return -1;

@@ -137,6 +137,12 @@ typedef struct cbuf {
     HPDF_Stream s;
 } cbuf;
 
+/* The page's operators, written into px->page ahead of pg's own stream. */
+static cbuf page_cb(PX *px, HPDF_Page pg)
+{
+    return (cbuf){&px->page, ((HPDF_PageAttr)pg->attr)->stream};
+}
+
 static void cb_flush(cbuf *c)
 {
     if (c->b->len && !c->b->oom)
@@ -723,9 +729,7 @@ static void cb_xy(cbuf *c, double x, double y, const char *op)
 static int draw_graphics(PX *px, HPDF_Page pg, const lexp__lpage *p)
 {
     double ph = px->L->page_h;
-    cbuf cb;
-    cb.b = &px->page;
-    cb.s = ((HPDF_PageAttr)pg->attr)->stream;
+    cbuf cb = page_cb(px, pg);
     for (size_t i = 0; i < p->n; i++) {
         const lexp__litem *it = &p->items[i];
         switch (it->kind) {
@@ -883,9 +887,7 @@ static int draw_text(PX *px, HPDF_Page pg, const lexp__lpage *p)
         any = p->items[i].kind == LEXP_L_TEXT && px->fonts[p->items[i].u.text.slot];
     if (!any)
         return 0;
-    cbuf cb;
-    cb.b = &px->page;
-    cb.s = ((HPDF_PageAttr)pg->attr)->stream;
+    cbuf cb = page_cb(px, pg);
     /* BT and ET are ours too: libharu's text mode would only be in the way
      * of packing the page */
     cb_str(&cb, "BT\012");
