@@ -396,10 +396,29 @@ size_t lexp__utf8_encode(uint32_t cp, char *out)
 
 int lexp__utf8_valid(const char *s, size_t n, size_t *bad)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        if ((unsigned char)s[i] < 0x80) {
+        /* every input passes through here (data, templates): ASCII eight
+         * bytes at a time, and the three-byte sequences whose lead byte
+         * allows any continuation bytes (E1-EC, EE, EF: most of CJK) */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned c = u[i];
+        if (c < 0x80) {
             i++;
+            continue;
+        }
+        if (c >= 0xE1 && c != 0xED && c <= 0xEF && i + 2 < n && (u[i + 1] & 0xC0) == 0x80 &&
+            (u[i + 2] & 0xC0) == 0x80) {
+            i += 3;
             continue;
         }
         uint32_t cp;
