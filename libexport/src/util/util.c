@@ -394,6 +394,14 @@ size_t lexp__utf8_encode(uint32_t cp, char *out)
     return 4;
 }
 
+/* A three-byte sequence at i whose lead byte takes any continuation bytes. */
+static inline int any3(const unsigned char *u, size_t i, size_t n)
+{
+    unsigned c = u[i];
+    return c - 0xE1u <= 0xEFu - 0xE1u && c != 0xED && i + 2 < n &&
+           ((u[i + 1] | (unsigned)u[i + 2] << 8) & 0xC0C0u) == 0x8080u;
+}
+
 int lexp__utf8_valid(const char *s, size_t n, size_t *bad)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -416,9 +424,10 @@ int lexp__utf8_valid(const char *s, size_t n, size_t *bad)
             i++;
             continue;
         }
-        if (c >= 0xE1 && c != 0xED && c <= 0xEF && i + 2 < n && (u[i + 1] & 0xC0) == 0x80 &&
-            (u[i + 2] & 0xC0) == 0x80) {
-            i += 3;
+        if (any3(u, i, n)) {
+            do
+                i += 3;
+            while (i < n && any3(u, i, n));
             continue;
         }
         uint32_t cp;
