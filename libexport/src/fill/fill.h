@@ -223,8 +223,10 @@ typedef struct fx_copier {
      * the template's subtree (fx_frozen), which fx_xml_save writes in its place. Only
      * for copies nothing looks into or changes afterwards (the static
      * content dx_gen_node copies), from a template that outlives the
-     * output and that fx_xml_save writes whole (fx_xml_plain). */
-    int freeze_ok, freeze;
+     * output and that fx_xml_save writes whole (fx_xml_plain). A cell's
+     * properties (w:tcPr) freeze too while freeze_tc is set: for cells no
+     * docxtpl tag or vertical merge changes afterwards. */
+    int freeze_ok, freeze, freeze_tc;
 } fx_copier;
 
 /* A new document like t (its declaration, what lies around its root) with

@@ -69,6 +69,8 @@ dx_info *dx_info_of(dx *x, xmlNodePtr n)
 
 long dx_wval(const xmlNode *n, const char *child, long dflt)
 {
+    if (n && fx_frozen(n)) /* a frozen w:tcPr: read the template's */
+        n = fx_frozen(n);
     xmlNodePtr k = n ? fx_child(n, child) : NULL;
     const xmlChar *v = k ? fx_attr(k, "val") : NULL;
     return v ? strtol((const char *)v, NULL, 10) : dflt;

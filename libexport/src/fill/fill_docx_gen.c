@@ -229,6 +229,19 @@ int dx_split_paras(dx *x, xmlNodePtr p)
     return 0;
 }
 
+/* xml:space="preserve" copied from the template's w:t already (setting it
+ * again would only replace the value with the same) */
+static int has_preserve(const xmlNode *w)
+{
+    for (const xmlAttr *a = w->properties; a; a = a->next)
+        if (a->ns && a->ns->prefix && strcmp((const char *)a->ns->prefix, "xml") == 0 &&
+            strcmp((const char *)a->name, "space") == 0)
+            return a->children && !a->children->next && a->children->type == XML_TEXT_NODE &&
+                   a->children->content &&
+                   strcmp((const char *)a->children->content, "preserve") == 0;
+    return 0;
+}
+
 static int write_text(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n)
 {
     n = fx_xml_clean(s, n);
@@ -241,9 +254,12 @@ static int write_text(dx *x, xmlNodePtr run, const xmlNode *t, char *s, size_t n
             xmlNodePtr w = fx_copy_shallow(&x->k, run, t);
             if (!w)
                 return -1;
-            xmlNsPtr xml = xmlSearchNs(x->k.doc, w, (const xmlChar *)"xml");
-            if (!xmlSetNsProp(w, xml, (const xmlChar *)"space", (const xmlChar *)"preserve") ||
-                fx_add_text(&x->k, w, s + i, j - i))
+            if (!has_preserve(w)) {
+                xmlNsPtr xml = xmlSearchNs(x->k.doc, w, (const xmlChar *)"xml");
+                if (!xmlSetNsProp(w, xml, (const xmlChar *)"space", (const xmlChar *)"preserve"))
+                    return fx_oom(x->c);
+            }
+            if (fx_add_text(&x->k, w, s + i, j - i))
                 return fx_oom(x->c);
         }
         if (j >= n)
@@ -535,9 +551,16 @@ int dx_gen_node(dx *x, xmlNodePtr parent, xmlNodePtr t)
     if (ti->kind == K_LIST) {
         rc = dx_gen_list(x, out, ti->items);
     } else {
+        /* a cell nothing changes after it is generated: its w:tcPr may
+         * freeze (not the tcPr of cells nested deeper: only its own) */
+        int plain_tc = dx_is_w(t, "tc") && !(ti->vm || ti->hm || ti->colspan || ti->cellbg ||
+                                             ti->region);
         rc = 0;
-        for (xmlNodePtr k = t->children; k && rc == 0; k = k->next)
+        for (xmlNodePtr k = t->children; k && rc == 0; k = k->next) {
+            x->k.freeze_tc = plain_tc && dx_is_w(k, "tcPr");
             rc = dx_gen_node(x, out, k);
+            x->k.freeze_tc = 0;
+        }
     }
     if (rc || dx_cell_tags(x, out, t))
         return -1;

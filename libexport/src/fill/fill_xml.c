@@ -421,7 +421,9 @@ xmlNodePtr fx_copy_deep(fx_copier *k, xmlNodePtr parent, const xmlNode *src)
         /* a frozen output node copies as another; run properties freeze */
         const xmlNode *t = fx_frozen(src);
         uint64_t count = 0;
-        if (!t && k->freeze && k->troot && fx_is(src, "rPr") && (count = freezable(k, src)))
+        if (!t && k->freeze && k->troot &&
+            (fx_is(src, "rPr") || (k->freeze_tc && fx_is(src, "tcPr"))) &&
+            (count = freezable(k, src)))
             t = src;
         if (t) {
             if (fx_count_nodes(k->c, count ? count : 1))
