@@ -99,6 +99,137 @@ static void test_equal(void)
     free(z);
 }
 
+/* Entries copied from a template keep what the template says of them:
+ * external attributes and host system (a Unix mode, a DOS attribute), their
+ * DOS time, deflated data; prepared fills copy them from bytes kept at
+ * load, unprepared ones from the template's zip, and both must agree with
+ * each other and with the template. With a stored entry in the package
+ * the prepared fill copies from the zip again (libzip deflates it). */
+static unsigned char *attr_package(int with_stored, size_t *len)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
+    zip_error_fini(&ze);
+    if (!za)
+        return NULL;
+    zip_source_keep(src);
+    size_t dn;
+    unsigned char *docx = om_docx(BODY, &dn);
+    char *parts[3] = {om_read(docx, dn, "[Content_Types].xml"), om_read(docx, dn, "_rels/.rels"),
+                      om_read(docx, dn, "word/document.xml")};
+    free(docx);
+    static const char *const names[] = {"[Content_Types].xml", "_rels/.rels", "word/document.xml",
+                                        "word/media/a.bin", "customXml/item1.xml",
+                                        "word/media/b.bin"};
+    static const char BIN[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+    int n = with_stored ? 6 : 5;
+    for (int i = 0; i < n; i++) {
+        const char *d = i < 3 ? parts[i] : i == 4 ? "<item>一二三</item>" : BIN;
+        zip_source_t *s = d ? zip_source_buffer(za, d, strlen(d), 0) : NULL;
+        zip_int64_t k = s ? zip_file_add(za, names[i], s, 0) : -1;
+        if (k < 0)
+            return NULL;
+        zip_uint64_t u = (zip_uint64_t)k;
+        /* 2019-03-04 05:06:08 and a day later for each entry */
+        zip_file_set_dostime(za, u, (5 << 11) | (6 << 5) | 4,
+                             (zip_uint16_t)(((2019 - 1980) << 9) | (3 << 5) | (4 + i)), 0);
+        if (i == 3)
+            zip_file_set_external_attributes(za, u, 0, ZIP_OPSYS_UNIX, 0100640u << 16);
+        if (i == 4)
+            zip_file_set_external_attributes(za, u, 0, ZIP_OPSYS_DOS, 0x21);
+        if (i == 5)
+            zip_set_file_compression(za, u, ZIP_CM_STORE, 0);
+    }
+    unsigned char *out = NULL;
+    if (zip_close(za) == 0 && zip_source_open(src) == 0) {
+        zip_source_seek(src, 0, SEEK_END);
+        zip_int64_t size = zip_source_tell(src);
+        zip_source_seek(src, 0, SEEK_SET);
+        out = malloc((size_t)size);
+        if (out && zip_source_read(src, out, (zip_uint64_t)size) != size) {
+            free(out);
+            out = NULL;
+        }
+        *len = (size_t)size;
+        zip_source_close(src);
+    }
+    zip_source_free(src);
+    for (int i = 0; i < 3; i++)
+        free(parts[i]);
+    return out;
+}
+
+/* What a directory entry says of an entry other than the filled part. */
+typedef struct entry_facts {
+    zip_uint8_t opsys;
+    zip_uint32_t attr;
+    time_t mtime;
+    zip_uint64_t size;
+    zip_uint32_t crc;
+} entry_facts;
+
+static int facts(const unsigned char *z, size_t n, const char *name, entry_facts *f)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(z, n, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+    zip_error_fini(&ze);
+    if (!za) {
+        zip_source_free(src);
+        return -1;
+    }
+    zip_int64_t i = zip_name_locate(za, name, 0);
+    zip_stat_t st;
+    int rc = i < 0 || zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0 ||
+                     zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &f->opsys,
+                                                      &f->attr) < 0
+                 ? -1
+                 : 0;
+    if (rc == 0) {
+        f->mtime = st.mtime;
+        f->size = st.size;
+        f->crc = st.crc;
+    }
+    zip_discard(za);
+    return rc;
+}
+
+static void test_entry_attrs(void)
+{
+    static const char *const copied[] = {"[Content_Types].xml", "_rels/.rels",
+                                         "word/media/a.bin", "customXml/item1.xml",
+                                         "word/media/b.bin"};
+    for (int stored = 0; stored < 2; stored++) {
+        size_t n = 0;
+        unsigned char *z = attr_package(stored, &n);
+        CHECK(z != NULL);
+        if (!z)
+            return;
+        check_equal(z, n, "attrs.docx");
+        lexp_office_template *t = NULL;
+        lexp_error e;
+        lexp_buf b = LEXP_BUF_INIT;
+        CHECK(lexp_office_template_load_memory(&t, NULL, z, n, "attrs.docx", &e) == 0);
+        CHECK(t && lexp_office_template_fill(&b, t, D, NULL, &e) == 0);
+        for (int i = 0; i < 4 + stored && b.ptr; i++) {
+            entry_facts want, got;
+            CHECK(facts(z, n, copied[i], &want) == 0);
+            CHECK(facts(b.ptr, b.size, copied[i], &got) == 0);
+            CHECK(got.opsys == want.opsys && got.attr == want.attr);
+            CHECK(got.mtime == want.mtime && got.size == want.size && got.crc == want.crc);
+        }
+        entry_facts a;
+        CHECK(facts(b.ptr, b.size, "word/media/a.bin", &a) == 0 && a.opsys == ZIP_OPSYS_UNIX &&
+              a.attr == 0100640u << 16);
+        lexp_buf_dispose(&b);
+        lexp_office_template_free(t);
+        free(z);
+    }
+}
+
 /* A prepared template compiles its Word parts once: fills one after
  * another with other data, each as an unprepared fill of that data gives
  * (a run whose first text goes in one fill and not the next, inline loops
@@ -439,6 +570,7 @@ int main(void)
     if (lexp_data_load_json(&D, DATA, strlen(DATA), "d.json", &e))
         return 1;
     test_equal();
+    test_entry_attrs();
     test_sequence();
     test_changed();
     test_hostile();

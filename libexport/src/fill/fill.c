@@ -195,6 +195,14 @@ int fx_prepare(lexp_office_template *t, lexp_error *err)
             t->inflated += c.pkg.e[i].len;
         }
         t->n = c.pkg.n;
+        int kept = fx_pkg_keep_raw(&c);
+        if (kept < 0) {
+            rc = fx_oom(&c);
+        } else {
+            t->raw_all = kept;
+            for (int i = 0; i < c.pkg.n; i++)
+                t->inflated += c.pkg.e[i].rawlen;
+        }
         fx_memo_build(&c, t);
         if (type == LEXP_FORMAT_DOCX)
             fx_docx_prepare(&c, t);

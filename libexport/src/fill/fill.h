@@ -23,6 +23,7 @@
 #include <libxml/tree.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 #include <zip.h>
 
 #include "../eval/eval.h"
@@ -53,6 +54,13 @@ typedef struct fx_entry {
     unsigned char *data; /* uncompressed bytes (NUL-terminated), owned */
     size_t len;
     zip_uint16_t dtime, ddate; /* DOS time of the template's entry */
+    time_t mtime;              /* … as libzip read it (0: none) */
+    /* a prepared template's entry as the template holds it compressed (raw
+     * DEFLATE), so a fill copies it without reopening the template's zip */
+    unsigned char *raw;
+    size_t rawlen;
+    zip_uint32_t crc;
+    zip_file_attributes_t attr; /* what zip_source_zip gives for it */
     int dir;                   /* a directory entry */
     int shared;  /* name and data belong to a prepared template (not freed) */
     int tags;    /* could the part hold tags (fx_maybe_tags): 1, 0, or -1 not yet known */
@@ -81,6 +89,7 @@ struct lexp_office_template {
     fx_entry *e;          /* every entry inflated, with its tags flag */
     int n;
     size_t inflated;      /* bytes of the entries and compiled parts, for the engine's bound */
+    int raw_all;          /* every file entry has raw: fills need no zip */
     /* What fills would read from the template's own parts, read once
      * (fx_memo_build); absent where reading failed, so a fill reports it. */
     struct fx_rels_memo *rels; /* by entry: its relationships, or ok 0 */
@@ -162,8 +171,13 @@ int fx_fill_cached(lexp_buf *out, lexp_engine *eng, const char *path, const void
 
 int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size);
 /* The package of a prepared template (fill_prepared.c): its entries are
- * borrowed, its zip reopened over the template's bytes for copying. */
+ * borrowed, and copied from their kept compressed bytes (raw_all) or else
+ * from its zip, reopened over the template's bytes. */
 int fx_pkg_borrow(fx_ctx *c, const lexp_office_template *t);
+/* For a template being prepared: each file entry's compressed bytes into
+ * e->raw (1 when every one was kept, 0 when a fill must copy from the
+ * zip; -1 out of memory). */
+int fx_pkg_keep_raw(fx_ctx *c);
 /* fx_maybe_tags of an entry's template bytes, computed once. */
 int fx_entry_tags(fx_entry *e);
 void fx_pkg_close(fx_pkg *p);

@@ -38,6 +38,7 @@ static void destroy(lexp_office_template *t)
     for (int i = 0; i < t->n; i++) {
         free(t->e[i].name);
         free(t->e[i].data);
+        free(t->e[i].raw);
     }
     free(t->e);
     free(t->bytes);

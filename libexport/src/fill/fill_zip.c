@@ -178,11 +178,62 @@ int fx_entry_tags(fx_entry *e)
     return e->tags;
 }
 
+int fx_pkg_keep_raw(fx_ctx *c)
+{
+    fx_pkg *p = &c->pkg;
+    int all = 1;
+    for (int i = 0; i < p->n && all; i++) {
+        fx_entry *e = &p->e[i];
+        zip_stat_t st;
+        zip_stat_init(&st);
+        if (e->dir)
+            continue;
+        if (zip_stat_index(p->za, (zip_uint64_t)i, 0, &st) < 0 ||
+            !(st.valid & ZIP_STAT_COMP_METHOD) || !(st.valid & ZIP_STAT_CRC)) {
+            all = 0;
+            break;
+        }
+        /* a stored entry is deflated by libzip when copied: left to it */
+        if (st.comp_method != ZIP_CM_DEFLATE || !(st.valid & ZIP_STAT_COMP_SIZE) ||
+            st.comp_size > FX_MAX_FILE) {
+            all = 0;
+            break;
+        }
+        zip_source_t *zs = zip_source_zip(p->za, p->za, (zip_uint64_t)i, 0, 0, -1);
+        int got_attr = zs && zip_source_get_file_attributes(zs, &e->attr) == 0;
+        if (zs)
+            zip_source_free(zs);
+        if (!got_attr) {
+            all = 0;
+            break;
+        }
+        /* the entry was inflated and checked whole when it was read */
+        size_t n = (size_t)st.comp_size;
+        unsigned char *raw = malloc(n ? n : 1);
+        if (!raw)
+            return -1;
+        zip_file_t *zf = zip_fopen_index(p->za, (zip_uint64_t)i, ZIP_FL_COMPRESSED);
+        zip_int64_t got = zf ? zip_fread(zf, raw, n) : -1;
+        if (zf)
+            zip_fclose(zf);
+        if (got < 0 || (size_t)got != n) {
+            free(raw);
+            all = 0;
+            break;
+        }
+        e->raw = raw;
+        e->rawlen = n;
+        e->crc = st.crc;
+    }
+    return all;
+}
+
 int fx_pkg_borrow(fx_ctx *c, const lexp_office_template *t)
 {
     fx_pkg *p = &c->pkg;
-    /* checked when the template was prepared: the same bytes open the same way */
-    int rc = zip_over(c, p, t->bytes, t->size, ZIP_RDONLY);
+    /* checked when the template was prepared: the same bytes open the same
+     * way; not needed when every entry's compressed bytes were kept */
+    int rc = t->raw_all ? 0 : zip_over(c, p, t->bytes, t->size, ZIP_RDONLY);
     if (rc)
         return rc;
     p->e = malloc((size_t)t->n * sizeof *p->e);
@@ -264,7 +315,8 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
             return fx_fail(c, LEXP_ELIMIT, 0, 0,
                            "entry %s declares %llu MB; the limit for one part is %u MB",
                            e->name, (unsigned long long)(st.size >> 20), FX_MAX_ENTRY >> 20);
-        dos_time((st.valid & ZIP_STAT_MTIME) ? st.mtime : 0, &e->dtime, &e->ddate);
+        e->mtime = (st.valid & ZIP_STAT_MTIME) && st.mtime > 0 ? st.mtime : 0;
+        dos_time(e->mtime, &e->dtime, &e->ddate);
         size_t nl = strlen(e->name);
         e->dir = e->name[nl - 1] == '/';
         int rc = read_entry(c, p->za, (zip_uint64_t)i, &st, e, &total);
@@ -324,6 +376,7 @@ void fx_pkg_close(fx_pkg *p)
         if (!e->shared) {
             free(e->name);
             free(e->data);
+            free(e->raw);
         }
         if (e->out_xml)
             xmlFree(e->out);
@@ -379,6 +432,22 @@ static int zfail(fx_ctx *c, const char *what, const char *msg)
     return fx_fail(c, LEXP_EBACKEND, 0, 0, "libzip: %s: %s", what, msg ? msg : "failed");
 }
 
+/* The entry's DOS time, as the template has it. zip_file_set_dostime goes
+ * through mktime, which reads the time zone file again on every call (a
+ * stat a call: 17 an ordinary .docx); the time libzip read, given back,
+ * comes out as the same DOS time through localtime_r as long as the time
+ * zone has not changed since — checked here, the same way. */
+static int set_time(zip_t *za, zip_uint64_t k, const fx_entry *e)
+{
+    zip_uint16_t dt, dd;
+    if (e->mtime > 0) {
+        dos_time(e->mtime, &dt, &dd);
+        if (dt == e->dtime && dd == e->ddate)
+            return zip_file_set_mtime(za, k, e->mtime, 0);
+    }
+    return zip_file_set_dostime(za, k, e->dtime, e->ddate, 0);
+}
+
 int fx_pkg_write(fx_ctx *c, lexp_buf *out)
 {
     fx_pkg *p = &c->pkg;
@@ -412,10 +481,15 @@ int fx_pkg_write(fx_ctx *c, lexp_buf *out)
                 rc = fx_oom(c);
                 break;
             }
-            zip_source_t *s =
-                !e->out ? zip_source_zip(za, p->za, (zip_uint64_t)i, 0, 0, -1)
-                : store ? zip_source_buffer(za, e->out, e->outlen, 0)
-                        : lexp__zip_source_deflated(za, dfl, e->out, e->outlen, &oom);
+            zip_source_t *s;
+            if (e->out)
+                s = store ? zip_source_buffer(za, e->out, e->outlen, 0)
+                          : lexp__zip_source_deflated(za, dfl, e->out, e->outlen, &oom);
+            else if (p->za) /* copied from the template's zip */
+                s = zip_source_zip(za, p->za, (zip_uint64_t)i, 0, 0, -1);
+            else /* a prepared template's, as it holds it */
+                s = lexp__zip_source_raw_borrowed(za, e->raw, e->rawlen, e->len, e->crc,
+                                                  &e->attr);
             idx = s ? zip_file_add(za, e->name, s, 0) : -1;
             if (idx < 0 && s)
                 zip_source_free(s);
@@ -435,7 +509,7 @@ int fx_pkg_write(fx_ctx *c, lexp_buf *out)
             break;
         }
         zip_uint64_t k = (zip_uint64_t)idx;
-        if (rc == 0 && zip_file_set_dostime(za, k, e->dtime, e->ddate, 0) < 0)
+        if (rc == 0 && set_time(za, k, e) < 0)
             rc = zfail(c, e->name, zip_strerror(za));
     }
     if (rc == 0 && zip_close(za) < 0)

@@ -63,6 +63,9 @@ zip_int64_t lexp__zip_stat_deflated(void *data, zip_uint64_t len, zip_error_t *e
 
 typedef struct deflated {
     unsigned char *comp; /* raw DEFLATE */
+    int owned;           /* comp is freed with the source */
+    int has_attr;
+    zip_file_attributes_t attr; /* of the entry it copies */
     size_t comp_len, size, pos;
     zip_uint32_t crc;
     zip_error_t error;
@@ -89,12 +92,25 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
         return lexp__zip_stat_deflated(data, len, &s->error, s->size, s->comp_len, s->crc);
     case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&s->error, data, len);
+    case ZIP_SOURCE_GET_FILE_ATTRIBUTES:
+        if (len < sizeof s->attr) {
+            zip_error_set(&s->error, ZIP_ER_INVAL, 0);
+            return -1;
+        }
+        memcpy(data, &s->attr, sizeof s->attr);
+        return sizeof s->attr;
     case ZIP_SOURCE_FREE:
         zip_error_fini(&s->error);
-        free(s->comp);
+        if (s->owned)
+            free(s->comp);
         free(s);
         return 0;
     case ZIP_SOURCE_SUPPORTS:
+        if (s->has_attr)
+            return zip_source_make_command_bitmap(
+                ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+                ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SUPPORTS,
+                ZIP_SOURCE_GET_FILE_ATTRIBUTES, -1);
         return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
                                               ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
                                               ZIP_SOURCE_SUPPORTS, -1);
@@ -127,15 +143,21 @@ int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsign
     return 0;
 }
 
-zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
-                                   zip_uint32_t crc)
+static zip_source_t *raw_source(zip_t *za, unsigned char *comp, int owned, size_t comp_len,
+                                size_t size, zip_uint32_t crc, const zip_file_attributes_t *attr)
 {
     deflated *s = calloc(1, sizeof *s);
     if (!s) {
-        free(comp);
+        if (owned)
+            free(comp);
         return NULL;
     }
     s->comp = comp;
+    s->owned = owned;
+    if (attr) {
+        s->has_attr = 1;
+        s->attr = *attr;
+    }
     s->comp_len = comp_len;
     s->size = size;
     s->crc = crc;
@@ -143,10 +165,24 @@ zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_l
     zip_source_t *src = zip_source_function(za, deflated_cb, s);
     if (!src) {
         zip_error_fini(&s->error);
-        free(s->comp);
+        if (owned)
+            free(s->comp);
         free(s);
     }
     return src;
+}
+
+zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
+                                   zip_uint32_t crc)
+{
+    return raw_source(za, comp, 1, comp_len, size, crc, NULL);
+}
+
+zip_source_t *lexp__zip_source_raw_borrowed(zip_t *za, const unsigned char *comp,
+                                            size_t comp_len, size_t size, zip_uint32_t crc,
+                                            const zip_file_attributes_t *attr)
+{
+    return raw_source(za, (unsigned char *)comp, 0, comp_len, size, crc, attr);
 }
 
 zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void *data,

@@ -33,6 +33,14 @@ int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsign
 zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
                                    zip_uint32_t crc);
 
+/* The same for bytes the caller keeps until the archive is written, with
+ * the file attributes (host system, text flag, external attributes …) of
+ * the entry they were taken from, so the copy's directory entry says what
+ * zip_source_zip's would. */
+zip_source_t *lexp__zip_source_raw_borrowed(zip_t *za, const unsigned char *comp,
+                                            size_t comp_len, size_t size, zip_uint32_t crc,
+                                            const zip_file_attributes_t *attr);
+
 /* Answer ZIP_SOURCE_STAT for an entry already deflated: DEFLATE, these
  * sizes and this CRC. For a zip_source_function callback. */
 zip_int64_t lexp__zip_stat_deflated(void *data, zip_uint64_t len, zip_error_t *error,
