@@ -115,7 +115,7 @@ static unsigned char *attr_package(int with_stored, size_t *len)
     if (!za)
         return NULL;
     zip_source_keep(src);
-    size_t dn;
+    size_t dn = 0;
     unsigned char *docx = om_docx(BODY, &dn);
     char *parts[3] = {om_read(docx, dn, "[Content_Types].xml"), om_read(docx, dn, "_rels/.rels"),
                       om_read(docx, dn, "word/document.xml")};

@@ -3,8 +3,14 @@
  * already compressed. libzip must write them as DEFLATE entries with the
  * sizes and CRC-32 of the data, without recompressing (the compressed size
  * is exactly libdeflate's), and read them back to the same bytes; a source
- * libzip refuses is freed with its data (valgrind sees no leak).
+ * libzip refuses is freed with its data (valgrind sees no leak). Entry
+ * times set by lexp__zip_set_dostime come out as the bytes
+ * zip_file_set_dostime writes, in five time zones (with and without
+ * daylight saving, east and west), for ordinary times, DOS's first and last
+ * days, a leap day, local times a clock change skips or repeats, and
+ * fields no date has.
  */
+#define _DEFAULT_SOURCE /* setenv */
 #include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +20,79 @@
 #include "util/zipsrc.h"
 
 #include "check.h"
+
+/* An archive of three small entries stamped with one DOS time, by
+ * lexp__zip_set_dostime (ours) or zip_file_set_dostime; malloc'd bytes. */
+static unsigned char *stamped(int ours, zip_uint16_t dt, zip_uint16_t dd, size_t *len)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
+    zip_error_fini(&ze);
+    if (!za)
+        return NULL;
+    zip_source_keep(src);
+    static const char *const names[] = {"a.xml", "b/c.xml", "d"};
+    for (int i = 0; i < 3; i++) {
+        zip_source_t *s = zip_source_buffer(za, names[i], strlen(names[i]), 0);
+        zip_int64_t k = s ? zip_file_add(za, names[i], s, 0) : -1;
+        if (k < 0)
+            return NULL;
+        int rc = ours ? lexp__zip_set_dostime(za, (zip_uint64_t)k, dt, dd)
+                      : zip_file_set_dostime(za, (zip_uint64_t)k, dt, dd, 0);
+        CHECK(rc == 0);
+    }
+    lexp__sbuf b = LEXP__SBUF_INIT;
+    CHECK(zip_close(za) == 0);
+    CHECK(lexp__zip_source_slurp(src, &b) == 0);
+    zip_source_free(src);
+    *len = b.len;
+    return (unsigned char *)b.ptr;
+}
+
+static zip_uint16_t dos_t(int h, int m, int s) { return (zip_uint16_t)(h << 11 | m << 5 | s / 2); }
+static zip_uint16_t dos_d(int y, int mo, int d)
+{
+    return (zip_uint16_t)((y - 1980) << 9 | mo << 5 | d);
+}
+
+static void test_dostime(void)
+{
+    /* POSIX rules, so no time zone database is needed: UTC, China, New
+     * York, London, Chatham (+12:45, daylight saving at 2:45) */
+    static const char *const zones[] = {"UTC0", "CST-8", "EST5EDT,M3.2.0,M11.1.0",
+                                        "GMT0BST,M3.5.0/1,M10.5.0",
+                                        "CHAST-12:45CHADT,M9.5.0/2:45,M4.1.0/3:45"};
+    const zip_uint16_t times[][2] = {
+        {dos_t(5, 6, 8), dos_d(2019, 3, 4)},    {0, dos_d(1980, 1, 1)},
+        {dos_t(23, 59, 58), dos_d(2107, 12, 31)}, {dos_t(12, 0, 0), dos_d(2024, 2, 29)},
+        {dos_t(2, 30, 0), dos_d(2021, 3, 14)},  /* skipped in New York */
+        {dos_t(1, 30, 0), dos_d(2021, 11, 7)},  /* repeated in New York */
+        {dos_t(1, 30, 0), dos_d(2021, 3, 28)},  /* skipped in London */
+        {dos_t(2, 50, 0), dos_d(2021, 4, 4)},   /* repeated in Chatham */
+        {dos_t(2, 10, 0), dos_d(2021, 9, 26)},  /* skipped in Chatham */
+        {0, 0},                                 /* month 0, day 0 */
+        {dos_t(25, 61, 62), dos_d(2020, 13, 31)}, {dos_t(10, 0, 0), dos_d(2023, 2, 30)}};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (size_t i = 0; i < sizeof times / sizeof *times; i++) {
+            size_t na = 0, nb = 0;
+            unsigned char *a = stamped(1, times[i][0], times[i][1], &na);
+            unsigned char *b = stamped(0, times[i][0], times[i][1], &nb);
+            int same = a && b && na == nb && memcmp(a, b, na) == 0;
+            CHECK(same);
+            if (!same)
+                printf("  TZ=%s, DOS time %04x date %04x\n", zones[z], times[i][0],
+                       times[i][1]);
+            free(a);
+            free(b);
+        }
+    }
+    unsetenv("TZ");
+    tzset();
+}
 
 static size_t raw_deflated_size(const void *p, size_t n)
 {
@@ -96,6 +175,7 @@ int main(void)
     zip_close(za);
     zip_error_fini(&ze);
     free(big);
+    test_dostime();
     if (fails)
         printf("%d checks failed\n", fails);
     return fails != 0;

@@ -23,7 +23,6 @@
 #include <libxml/tree.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 #include <zip.h>
 
 #include "../eval/eval.h"
@@ -54,7 +53,6 @@ typedef struct fx_entry {
     unsigned char *data; /* uncompressed bytes (NUL-terminated), owned */
     size_t len;
     zip_uint16_t dtime, ddate; /* DOS time of the template's entry */
-    time_t mtime;              /* … as libzip read it (0: none) */
     /* a prepared template's entry as the template holds it compressed (raw
      * DEFLATE), so a fill copies it without reopening the template's zip */
     unsigned char *raw;

@@ -315,8 +315,7 @@ int fx_pkg_open(fx_ctx *c, const void *bytes, size_t size)
             return fx_fail(c, LEXP_ELIMIT, 0, 0,
                            "entry %s declares %llu MB; the limit for one part is %u MB",
                            e->name, (unsigned long long)(st.size >> 20), FX_MAX_ENTRY >> 20);
-        e->mtime = (st.valid & ZIP_STAT_MTIME) && st.mtime > 0 ? st.mtime : 0;
-        dos_time(e->mtime, &e->dtime, &e->ddate);
+        dos_time((st.valid & ZIP_STAT_MTIME) ? st.mtime : 0, &e->dtime, &e->ddate);
         size_t nl = strlen(e->name);
         e->dir = e->name[nl - 1] == '/';
         int rc = read_entry(c, p->za, (zip_uint64_t)i, &st, e, &total);
@@ -432,22 +431,6 @@ static int zfail(fx_ctx *c, const char *what, const char *msg)
     return fx_fail(c, LEXP_EBACKEND, 0, 0, "libzip: %s: %s", what, msg ? msg : "failed");
 }
 
-/* The entry's DOS time, as the template has it. zip_file_set_dostime goes
- * through mktime, which reads the time zone file again on every call (a
- * stat a call: 17 an ordinary .docx); the time libzip read, given back,
- * comes out as the same DOS time through localtime_r as long as the time
- * zone has not changed since — checked here, the same way. */
-static int set_time(zip_t *za, zip_uint64_t k, const fx_entry *e)
-{
-    zip_uint16_t dt, dd;
-    if (e->mtime > 0) {
-        dos_time(e->mtime, &dt, &dd);
-        if (dt == e->dtime && dd == e->ddate)
-            return zip_file_set_mtime(za, k, e->mtime, 0);
-    }
-    return zip_file_set_dostime(za, k, e->dtime, e->ddate, 0);
-}
-
 int fx_pkg_write(fx_ctx *c, lexp_buf *out)
 {
     fx_pkg *p = &c->pkg;
@@ -509,7 +492,7 @@ int fx_pkg_write(fx_ctx *c, lexp_buf *out)
             break;
         }
         zip_uint64_t k = (zip_uint64_t)idx;
-        if (rc == 0 && set_time(za, k, e) < 0)
+        if (rc == 0 && lexp__zip_set_dostime(za, k, e->dtime, e->ddate) < 0)
             rc = zfail(c, e->name, zip_strerror(za));
     }
     if (rc == 0 && zip_close(za) < 0)

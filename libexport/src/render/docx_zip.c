@@ -106,7 +106,7 @@ int dx_zip(dx *c, lexp__sbuf *out)
             /* A deflated entry keeps the default method: libzip takes the
              * source's DEFLATE and copies its bytes without recompressing. */
             if ((store && zip_set_file_compression(za, k, ZIP_CM_STORE, 0) < 0) ||
-                zip_file_set_dostime(za, k, dtime, ddate, 0) < 0) {
+                lexp__zip_set_dostime(za, k, dtime, ddate) < 0) {
                 int rc = zip_fail(c, p->name, zip_strerror(za));
                 lexp__deflater_free(dfl);
                 zip_discard(za);

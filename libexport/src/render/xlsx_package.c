@@ -531,7 +531,7 @@ static zip_int64_t add_source(pack *k, const char *name, zip_source_t *src)
         return -1;
     }
     /* 1980-01-01 00:00 as DOS fields: no time zone can move it */
-    if (zip_file_set_dostime(k->za, (zip_uint64_t)idx, 0, (1 << 5) | 1, 0) < 0) {
+    if (lexp__zip_set_dostime(k->za, (zip_uint64_t)idx, 0, (1 << 5) | 1) < 0) {
         zfail(k, name);
         return -1;
     }

@@ -12,9 +12,11 @@
  * another archive. The bytes depend on the input, the level and the
  * libdeflate version only.
  */
+#define _DEFAULT_SOURCE /* timegm, tm_gmtoff */
 #include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "util/zipsrc.h"
@@ -195,6 +197,42 @@ zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void
         return NULL;
     *oom = 0;
     return lexp__zip_source_raw(za, comp, comp_len, n, lexp__crc32(0, data, n));
+}
+
+static int same_fields(time_t t, const struct tm *want)
+{
+    struct tm lt;
+    return localtime_r(&t, &lt) && lt.tm_year == want->tm_year && lt.tm_mon == want->tm_mon &&
+           lt.tm_mday == want->tm_mday && lt.tm_hour == want->tm_hour &&
+           lt.tm_min == want->tm_min && lt.tm_sec == want->tm_sec;
+}
+
+int lexp__zip_set_dostime(zip_t *za, zip_uint64_t idx, zip_uint16_t dtime, zip_uint16_t ddate)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = (ddate >> 9) + 80;
+    tm.tm_mon = ((ddate >> 5) & 15) - 1;
+    tm.tm_mday = ddate & 31;
+    tm.tm_hour = dtime >> 11;
+    tm.tm_min = (dtime >> 5) & 63;
+    tm.tm_sec = (dtime & 31) * 2;
+    struct tm want = tm;
+    if (tm.tm_mon >= 0 && tm.tm_mon < 12 && tm.tm_mday >= 1 && tm.tm_hour < 24 &&
+        tm.tm_min < 60 && tm.tm_sec < 60) {
+        time_t t0 = timegm(&tm); /* the fields read as UTC: no time zone involved */
+        struct tm lt;
+        if (t0 != (time_t)-1 && localtime_r(&t0, &lt)) {
+            /* the offset there, then once more from the moment it gives
+             * (the two differ across a change of offset) */
+            time_t t = t0 - lt.tm_gmtoff;
+            if (same_fields(t, &want))
+                return zip_file_set_mtime(za, idx, t, 0);
+            if (localtime_r(&t, &lt) && same_fields(t0 - lt.tm_gmtoff, &want))
+                return zip_file_set_mtime(za, idx, t0 - lt.tm_gmtoff, 0);
+        }
+    }
+    return zip_file_set_dostime(za, idx, dtime, ddate, 0);
 }
 
 int lexp__zip_source_slurp(zip_source_t *src, lexp__sbuf *out)

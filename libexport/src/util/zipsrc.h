@@ -47,6 +47,14 @@ zip_int64_t lexp__zip_stat_deflated(void *data, zip_uint64_t len, zip_error_t *e
                                     zip_uint64_t size, zip_uint64_t comp_size,
                                     zip_uint32_t crc);
 
+/* Give entry idx the DOS time (dtime, ddate), as zip_file_set_dostime
+ * does, without its mktime: that reads the time zone file again on every
+ * call (a stat an entry). The time is found with timegm and localtime_r and
+ * checked to come back as the same fields; where it does not (a date DOS
+ * cannot hold, a local time skipped by a clock change) zip_file_set_dostime
+ * decides as before. libzip's return. */
+int lexp__zip_set_dostime(zip_t *za, zip_uint64_t idx, zip_uint16_t dtime, zip_uint16_t ddate);
+
 /* Read the whole of a libzip buffer source (an archive written into
  * memory) onto `out`. 0, or -1 with the reason in the source's error
  * (-2 when out of memory). */
