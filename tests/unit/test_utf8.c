@@ -1,8 +1,9 @@
-/* lexp__utf8_valid against a byte-by-byte reader built on lexp__utf8_decode
- * (what it answered before its fast paths): every 1- to 3-byte string,
- * 4-byte lead bytes with every second byte, and random mixes of ASCII,
- * Chinese, edge sequences and stray bytes at every alignment, with the
- * offset of the first bad byte. */
+/* lexp__utf8_valid against a byte-by-byte reader built on
+ * lexp__utf8_decode_full (what it answered before its fast paths), and the
+ * inline lexp__utf8_decode against lexp__utf8_decode_full at every offset:
+ * every 1- to 3-byte string, 4-byte lead bytes with every second byte, and
+ * random mixes of ASCII, Chinese, edge sequences and stray bytes at every
+ * alignment, with the offset of the first bad byte. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,10 @@ static int ref_valid(const char *s, size_t n, size_t *bad)
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
-        size_t l = lexp__utf8_decode(s + i, n - i, &cp);
+        size_t l = lexp__utf8_decode_full(s + i, n - i, &cp);
+        uint32_t cp2 = 0xFFFFFFFF;
+        size_t l2 = lexp__utf8_decode(s + i, n - i, &cp2);
+        CHECK(l2 == l && (l == 0 || cp2 == cp));
         if (l == 0) {
             *bad = i;
             return 0;

@@ -329,7 +329,7 @@ int lexp__error_is_set(const lexp_error *e) { return e && e->code != 0; }
 
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
-size_t lexp__utf8_decode(const char *str, size_t n, uint32_t *cp)
+size_t lexp__utf8_decode_full(const char *str, size_t n, uint32_t *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
     if (n == 0)
@@ -431,7 +431,7 @@ int lexp__utf8_valid(const char *s, size_t n, size_t *bad)
             continue;
         }
         uint32_t cp;
-        size_t l = lexp__utf8_decode(s + i, n - i, &cp);
+        size_t l = lexp__utf8_decode_full(s + i, n - i, &cp);
         if (l == 0) {
             if (bad)
                 *bad = i;

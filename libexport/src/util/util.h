@@ -106,7 +106,24 @@ int lexp__error_is_set(const lexp_error *e);
 
 /* Decode one code point at s[0..n). Returns its byte length, or 0 when the
  * bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
-size_t lexp__utf8_decode(const char *s, size_t n, uint32_t *cp);
+size_t lexp__utf8_decode_full(const char *s, size_t n, uint32_t *cp);
+/* The same, inline for ASCII and the three-byte sequences whose lead byte
+ * takes any continuation bytes (E1-EC, EE, EF: most of CJK), which is
+ * nearly all of what the layout decodes character by character. */
+static inline size_t lexp__utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n && u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    if (n >= 3 && u[0] - 0xE1u <= 0xEFu - 0xE1u && u[0] != 0xED &&
+        ((u[1] | (unsigned)u[2] << 8) & 0xC0C0u) == 0x8080u) {
+        *cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+        return 3;
+    }
+    return lexp__utf8_decode_full(s, n, cp);
+}
 /* Encode `cp` into out (4 bytes room); returns the length. */
 size_t lexp__utf8_encode(uint32_t cp, char *out);
 /* 1 if s[0..n) is valid UTF-8; otherwise 0 and *bad = offset of the first
