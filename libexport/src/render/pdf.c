@@ -105,6 +105,27 @@ static char *fmt_num(char *p, double v)
         *p++ = '-';
         k = -k;
     }
+    if (k < 1000000) { /* under 1000 pt, nearly every number a page has */
+        unsigned x = (unsigned)k, ip = x / 1000, fp = x % 1000;
+        if (ip >= 100) {
+            *p++ = (char)('0' + ip / 100);
+            *p++ = (char)('0' + ip / 10 % 10);
+        } else if (ip >= 10) {
+            *p++ = (char)('0' + ip / 10);
+        }
+        *p++ = (char)('0' + ip % 10);
+        if (fp) {
+            *p++ = '.';
+            *p++ = (char)('0' + fp / 100);
+            if (fp % 100) {
+                *p++ = (char)('0' + fp / 10 % 10);
+                if (fp % 10)
+                    *p++ = (char)('0' + fp % 10);
+            }
+        }
+        *p = 0;
+        return p;
+    }
     long long ip = k / 1000, fp = k % 1000;
     char tmp[24];
     int n = 0;
@@ -163,10 +184,13 @@ static void cb_put(cbuf *c, const char *s, size_t l)
 
 static void cb_str(cbuf *c, const char *s) { cb_put(c, s, strlen(s)); }
 
+/* straight into the buffer: a page writes a number every few operators */
 static void cb_num(cbuf *c, double v)
 {
-    char t[40];
-    cb_put(c, t, (size_t)(fmt_num(t, v) - t));
+    lexp__sbuf *b = c->b;
+    if ((b->len + 25 > b->cap && lexp__sbuf_grow(b, 24)) || b->oom)
+        return;
+    b->len = (size_t)(fmt_num(b->ptr + b->len, v) - b->ptr); /* at most 24 bytes and a NUL */
 }
 
 /* The advance of a CID at `size`, in pt (the /W value the viewer uses). */
