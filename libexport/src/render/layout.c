@@ -118,7 +118,7 @@ static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const ts
         else if (cp == 0x200B || cp == 0xFEFF || cp == 0x200D || cp == 0x200C || cp < 0x20 ||
                  (cp >= 0x7F && cp < 0xA0))
             continue; /* invisible: drop */
-        if (lexp__grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c))
+        if (t->n + 1 > t->cap && lexp__grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c))
             return lexp__error_oom(err);
         tch *c = &t->c[t->n];
         memset(c, 0, sizeof *c);
@@ -147,9 +147,10 @@ static int text_add(lexp__fonts *F, text *t, const char *s, size_t len, const ts
             return -1;
         }
         c->adv = c->g.adv * c->em;
-        if (lexp__is_cjk(cp) || lexp__char_width(cp) == 2)
+        int w = lexp__char_width(cp);
+        if (w == 2 || lexp__is_cjk(cp))
             fl |= F_WIDE;
-        if (lexp__char_width(cp) == 0)
+        if (w == 0)
             fl |= F_ZW;
         if (is_open(cp))
             fl |= F_OPEN;
