@@ -230,6 +230,46 @@ static void test_entry_attrs(void)
     }
 }
 
+/* A template without word/_rels/document.xml.rels and a {{r }} link: the
+ * fill makes that part for the link, then reads the main part's
+ * relationships for its headers and footers, which must be the new part
+ * (it once read the entry's empty template bytes and failed with "not
+ * well-formed XML"). */
+static void test_links_without_rels(void)
+{
+    lexp_data *L;
+    lexp_error e;
+    static const char J[] = "{\"x\": [\"见\", {\"text\": \"网站\", \"link\": \"https://a.example/q?a=1&b=2\"}]}";
+    if (lexp_data_load_json(&L, J, sizeof J - 1, "l.json", &e))
+        return;
+    size_t n = 0;
+    unsigned char *z = om_docx("<w:p><w:r><w:t>{{r x}}</w:t></w:r></w:p>", &n);
+    lexp_buf a = LEXP_BUF_INIT, b = LEXP_BUF_INIT;
+    CHECK(z && lexp_fill_memory(&a, z, n, "l.docx", L, NULL, &e) == 0);
+    lexp_office_template *t = NULL;
+    CHECK(z && lexp_office_template_load_memory(&t, NULL, z, n, "l.docx", &e) == 0);
+    CHECK(t && lexp_office_template_fill(&b, t, L, NULL, &e) == 0);
+    CHECK(same(&a, &b));
+    char *rels = a.ptr ? om_read(a.ptr, a.size, "word/_rels/document.xml.rels") : NULL;
+    char *doc = a.ptr ? om_read(a.ptr, a.size, "word/document.xml") : NULL;
+    CHECK(rels && strstr(rels, "Target=\"https://a.example/q?a=1&amp;b=2\"") &&
+          strstr(rels, "TargetMode=\"External\""));
+    const char *id = rels ? strstr(rels, "Id=\"") : NULL;
+    char want[64] = "";
+    if (id)
+        snprintf(want, sizeof want, " r:id=\"%.*s\">", (int)strcspn(id + 4, "\""), id + 4);
+    const char *h = doc ? strstr(doc, "<w:hyperlink ") : NULL;
+    CHECK(h && want[0] && strstr(h, want) && strstr(h, want) < strchr(h, '>') + 1 &&
+          strstr(h, "网站"));
+    free(rels);
+    free(doc);
+    lexp_buf_dispose(&a);
+    lexp_buf_dispose(&b);
+    lexp_office_template_free(t);
+    free(z);
+    lexp_data_free(L);
+}
+
 /* A prepared template compiles its Word parts once: fills one after
  * another with other data, each as an unprepared fill of that data gives
  * (a run whose first text goes in one fill and not the next, inline loops
@@ -571,6 +611,7 @@ int main(void)
         return 1;
     test_equal();
     test_entry_attrs();
+    test_links_without_rels();
     test_sequence();
     test_changed();
     test_hostile();

@@ -50,6 +50,8 @@ void fx_text_of(const xmlNode *n, lexp__sbuf *b)
  * comments and CDATA sections. */
 const char *fx_find_doctype(const char *s, size_t n)
 {
+    if (!s)
+        return NULL;
     const char *end = s + n;
     for (const char *p = s; p + 2 < end; p++) {
         if (p[0] != '<' || p[1] != '!')
@@ -569,6 +571,16 @@ int fx_rels_read(fx_ctx *c, const char *part, fx_rel **out, int *nout)
     fx_entry *e = fx_pkg_find(&c->pkg, name);
     if (!e)
         return 0;
+    if (!e->data) {
+        /* made by this fill (the relationships of links in a part that had
+         * none): what it holds now */
+        if (!e->out)
+            return 0;
+        fx_entry now = *e;
+        now.data = e->out;
+        now.len = e->outlen;
+        return rels_parse(c, &now, part, out, nout);
+    }
     if (c->tpl && e->shared && c->tpl->rels) {
         const fx_rels_memo *m = &c->tpl->rels[e - c->pkg.e];
         if (m->ok && strcmp(m->part, part) == 0)
