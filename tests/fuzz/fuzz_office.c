@@ -5,7 +5,11 @@
  *   0  a whole .docx package        1  a whole .xlsx package
  *   2  word/document.xml of a .docx 3  the sheet of a one-sheet .xlsx
  * so the fuzzer reaches the zip reader as well as the tag, structure and
- * reference code without having to find valid zip files first.
+ * reference code without having to find valid zip files first. With bit 2
+ * set the template is also prepared (lexp_office_template_load_memory) and
+ * filled twice from it: both must give the unprepared fill's code and
+ * bytes (a prepared fill copies entries from bytes kept at load, and
+ * generates from parts compiled once).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -53,9 +57,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
         lexp_buf out = LEXP_BUF_INIT;
         lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
         o.month = "2024-09";
-        int rc = lexp_fill_memory(&out, tpl, n, (mode & 1) ? "f.xlsx" : "f.docx", d, &o, &err);
+        const char *name = (mode & 1) ? "f.xlsx" : "f.docx";
+        int rc = lexp_fill_memory(&out, tpl, n, name, d, &o, &err);
         if (getenv("FUZZ_OFFICE_VERBOSE")) /* to see what the seeds reach */
             fprintf(stderr, "mode %d: %s\n", mode, rc ? err.message : "filled");
+        lexp_office_template *t = NULL;
+        if ((buf[0] & 4) && lexp_office_template_load_memory(&t, NULL, tpl, n, name, &err) == 0) {
+            for (int i = 0; i < 2; i++) {
+                lexp_buf again = LEXP_BUF_INIT;
+                int rc2 = lexp_office_template_fill(&again, t, d, &o, &err);
+                if (rc2 != rc || (rc == 0 && (again.size != out.size ||
+                                              memcmp(again.ptr, out.ptr, out.size) != 0)))
+                    __builtin_trap(); /* a prepared fill differs from the unprepared one */
+                lexp_buf_dispose(&again);
+            }
+            lexp_office_template_free(t);
+        }
         lexp_buf_dispose(&out);
     }
     free(made);
