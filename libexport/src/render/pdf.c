@@ -60,6 +60,7 @@ typedef struct PX {
     } *images;
     size_t nimages, capimages;
     lexp__sbuf page; /* the content operators of the page being drawn (cbuf) */
+    void *page_z;    /* the compressor of the pages' contents (lexp__deflate_kept) */
     size_t content_bytes; /* the pages' contents once deflated, about */
     struct cid_ent *cidc; /* CIDs looked up (item_cid); NULL if out of memory */
     uint32_t *cid;   /* a text item's CIDs and gaps (put_glyphs) */
@@ -1036,7 +1037,8 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
         if (rc == 0)
             rc = draw_text(px, pg, &L->pages[p]);
         if (rc == 0 && (px->page.oom ||
-                        lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr, px->page.len)))
+                        lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr, px->page.len,
+                                             &px->page_z)))
             rc = lexp__error_oom(px->err);
         px->content_bytes += px->page.len / 3; /* deflated, about */
     }
@@ -1094,6 +1096,7 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     free(px.subsets);
     free(px.images);
     lexp__sbuf_free(&px.page);
+    lexp__deflate_drop(&px.page_z);
     free(px.cid);
     free(px.cidc);
     free(px.gap);

@@ -90,7 +90,7 @@ static int leave_page(HPDF_PageAttr a, const char *tail, size_t n)
     return 0;
 }
 
-int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n)
+int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n, void **keep)
 {
     HPDF_PageAttr a = page->attr;
     if (!a || !a->contents || a->stream != a->contents->stream ||
@@ -127,7 +127,7 @@ int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t 
         raw = copy;
     }
     size_t zl = 0;
-    int rc = lexp__deflate(raw, total, PAGE_LEVEL, &z, &zl);
+    int rc = lexp__deflate_kept(keep, raw, total, PAGE_LEVEL, &z, &zl);
     free(copy);
     if (rc || !z)
         return rc;

@@ -29,8 +29,10 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
  * holds of it, then tail[0..n) (operators gathered by the caller). A page
  * left inside a text or path object, or with a saved graphics state, gets
  * the tail appended and is left to libharu (it closes those when saving).
+ * *keep holds the compressor from one page to the next (lexp__deflate_kept).
  * Returns 0, or -1 when out of memory. */
-int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n);
+int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n,
+                         void **keep);
 
 /* HPDF_SaveToStream, the document appended to out as it is written.
  * Returns libharu's status (out as it was on failure). */

@@ -11,6 +11,21 @@
 
 #include "util/util.h"
 
+static int compress_with(struct libdeflate_compressor *c, const void *src, size_t n,
+                         unsigned char **out, size_t *outlen)
+{
+    size_t cap = libdeflate_zlib_compress_bound(c, n);
+    unsigned char *d = malloc(cap ? cap : 1);
+    size_t len = d ? libdeflate_zlib_compress(c, src, n, d, cap) : 0;
+    if (!len) { /* out of memory (the bound always suffices) */
+        free(d);
+        return -1;
+    }
+    *out = d;
+    *outlen = len;
+    return 0;
+}
+
 int lexp__deflate(const void *src, size_t n, int level, unsigned char **out, size_t *outlen)
 {
     *out = NULL;
@@ -20,15 +35,24 @@ int lexp__deflate(const void *src, size_t n, int level, unsigned char **out, siz
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
     if (!c)
         return -1;
-    size_t cap = libdeflate_zlib_compress_bound(c, n);
-    unsigned char *d = malloc(cap ? cap : 1);
-    size_t len = d ? libdeflate_zlib_compress(c, src, n, d, cap) : 0;
+    int rc = compress_with(c, src, n, out, outlen);
     libdeflate_free_compressor(c);
-    if (!len) { /* out of memory (the bound always suffices) */
-        free(d);
+    return rc;
+}
+
+int lexp__deflate_kept(void **keep, const void *src, size_t n, int level, unsigned char **out,
+                       size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    if (!*keep && !(*keep = libdeflate_alloc_compressor(level)))
         return -1;
-    }
-    *out = d;
-    *outlen = len;
-    return 0;
+    return compress_with(*keep, src, n, out, outlen);
+}
+
+void lexp__deflate_drop(void **keep)
+{
+    if (*keep)
+        libdeflate_free_compressor(*keep);
+    *keep = NULL;
 }

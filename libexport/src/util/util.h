@@ -139,6 +139,12 @@ const char *lexp__find(const char *hay, size_t hn, const char *needle, size_t nn
 /* Deflate n bytes in the zlib format (PDF FlateDecode) at `level` (1–12,
  * 6 as zlib's default) into a new malloc'd buffer. -1 when out of memory. */
 int lexp__deflate(const void *src, size_t n, int level, unsigned char **out, size_t *outlen);
+/* The same with the compressor kept in *keep (NULL at first) for the next
+ * call, by one caller at one level: a level-1 compressor costs a tenth of
+ * deflating a page's contents to make. lexp__deflate_drop frees it. */
+int lexp__deflate_kept(void **keep, const void *src, size_t n, int level, unsigned char **out,
+                       size_t *outlen);
+void lexp__deflate_drop(void **keep);
 /* Han ideographs (CJK unified, extensions, compatibility). */
 int lexp__is_han(uint32_t cp);
 /* Han, kana, hangul, CJK and full-width punctuation: the characters
