@@ -225,6 +225,12 @@ int fx_pkg_keep_raw(fx_ctx *c)
         e->rawlen = n;
         e->crc = st.crc;
     }
+    if (!all) /* fills copy from the zip: the bytes kept so far are not needed */
+        for (int i = 0; i < p->n; i++) {
+            free(p->e[i].raw);
+            p->e[i].raw = NULL;
+            p->e[i].rawlen = 0;
+        }
     return all;
 }
 
@@ -470,9 +476,11 @@ int fx_pkg_write(fx_ctx *c, lexp_buf *out)
                           : lexp__zip_source_deflated(za, dfl, e->out, e->outlen, &oom);
             else if (p->za) /* copied from the template's zip */
                 s = zip_source_zip(za, p->za, (zip_uint64_t)i, 0, 0, -1);
-            else /* a prepared template's, as it holds it */
+            else if (e->raw) /* a prepared template's, as it holds it */
                 s = lexp__zip_source_raw_borrowed(za, e->raw, e->rawlen, e->len, e->crc,
                                                   &e->attr);
+            else /* cannot happen (raw_all): its bytes, which libzip deflates */
+                s = zip_source_buffer(za, e->data, e->len, 0);
             idx = s ? zip_file_add(za, e->name, s, 0) : -1;
             if (idx < 0 && s)
                 zip_source_free(s);
