@@ -16,36 +16,57 @@ typedef struct om_part {
     const char *data;
 } om_part;
 
-/* Zip the parts; returns malloc'd bytes (NULL on failure). */
-static inline unsigned char *om_zip(const om_part *parts, int n, size_t *len)
+/* A new archive written into memory; *src is kept for om_zip_bytes. */
+static inline zip_t *om_zip_new(zip_source_t **src)
 {
     zip_error_t ze;
     zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
+    *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *za = *src ? zip_open_from_source(*src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
     zip_error_fini(&ze);
+    if (!za) {
+        if (*src)
+            zip_source_free(*src);
+        return NULL;
+    }
+    zip_source_keep(*src);
+    return za;
+}
+
+/* Close an archive made by om_zip_new and free its source; returns its
+ * bytes (malloc'd; NULL on failure). */
+static inline unsigned char *om_zip_bytes(zip_t *za, zip_source_t *src, size_t *len)
+{
+    unsigned char *out = NULL;
+    if (zip_close(za) == 0 && zip_source_open(src) == 0) {
+        zip_source_seek(src, 0, SEEK_END);
+        zip_int64_t size = zip_source_tell(src);
+        zip_source_seek(src, 0, SEEK_SET);
+        out = size >= 0 ? malloc(size ? (size_t)size : 1) : NULL;
+        if (out && zip_source_read(src, out, (zip_uint64_t)size) != size) {
+            free(out);
+            out = NULL;
+        }
+        *len = (size_t)size;
+        zip_source_close(src);
+    }
+    zip_source_free(src);
+    return out;
+}
+
+/* Zip the parts; returns malloc'd bytes (NULL on failure). */
+static inline unsigned char *om_zip(const om_part *parts, int n, size_t *len)
+{
+    zip_source_t *src;
+    zip_t *za = om_zip_new(&src);
     if (!za)
         return NULL;
-    zip_source_keep(src);
     for (int i = 0; i < n; i++) {
         zip_source_t *s = zip_source_buffer(za, parts[i].data, strlen(parts[i].data), 0);
         if (!s || zip_file_add(za, parts[i].name, s, 0) < 0)
             return NULL;
     }
-    if (zip_close(za) < 0 || zip_source_open(src) < 0)
-        return NULL;
-    zip_source_seek(src, 0, SEEK_END);
-    zip_int64_t size = zip_source_tell(src);
-    zip_source_seek(src, 0, SEEK_SET);
-    unsigned char *out = malloc((size_t)size);
-    if (out && zip_source_read(src, out, (zip_uint64_t)size) != size) {
-        free(out);
-        out = NULL;
-    }
-    zip_source_close(src);
-    zip_source_free(src);
-    *len = (size_t)size;
-    return out;
+    return om_zip_bytes(za, src, len);
 }
 
 #define OM_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

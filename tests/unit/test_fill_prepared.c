@@ -107,14 +107,10 @@ static void test_equal(void)
  * the prepared fill copies from the zip again (libzip deflates it). */
 static unsigned char *attr_package(int with_stored, size_t *len)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
-    zip_error_fini(&ze);
+    zip_source_t *src;
+    zip_t *za = om_zip_new(&src);
     if (!za)
         return NULL;
-    zip_source_keep(src);
     size_t dn = 0;
     unsigned char *docx = om_docx(BODY, &dn);
     char *parts[3] = {om_read(docx, dn, "[Content_Types].xml"), om_read(docx, dn, "_rels/.rels"),
@@ -142,20 +138,7 @@ static unsigned char *attr_package(int with_stored, size_t *len)
         if (i == 5)
             zip_set_file_compression(za, u, ZIP_CM_STORE, 0);
     }
-    unsigned char *out = NULL;
-    if (zip_close(za) == 0 && zip_source_open(src) == 0) {
-        zip_source_seek(src, 0, SEEK_END);
-        zip_int64_t size = zip_source_tell(src);
-        zip_source_seek(src, 0, SEEK_SET);
-        out = malloc((size_t)size);
-        if (out && zip_source_read(src, out, (zip_uint64_t)size) != size) {
-            free(out);
-            out = NULL;
-        }
-        *len = (size_t)size;
-        zip_source_close(src);
-    }
-    zip_source_free(src);
+    unsigned char *out = om_zip_bytes(za, src, len);
     for (int i = 0; i < 3; i++)
         free(parts[i]);
     return out;

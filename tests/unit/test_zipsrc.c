@@ -19,20 +19,18 @@
 
 #include "util/zipsrc.h"
 
+#include "office_min.h"
+
 #include "check.h"
 
 /* An archive of three small entries stamped with one DOS time, by
  * lexp__zip_set_dostime (ours) or zip_file_set_dostime; malloc'd bytes. */
 static unsigned char *stamped(int ours, zip_uint16_t dt, zip_uint16_t dd, size_t *len)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze) : NULL;
-    zip_error_fini(&ze);
+    zip_source_t *src;
+    zip_t *za = om_zip_new(&src);
     if (!za)
         return NULL;
-    zip_source_keep(src);
     static const char *const names[] = {"a.xml", "b/c.xml", "d"};
     for (int i = 0; i < 3; i++) {
         zip_source_t *s = zip_source_buffer(za, names[i], strlen(names[i]), 0);
@@ -43,12 +41,9 @@ static unsigned char *stamped(int ours, zip_uint16_t dt, zip_uint16_t dd, size_t
                       : zip_file_set_dostime(za, (zip_uint64_t)k, dt, dd, 0);
         CHECK(rc == 0);
     }
-    lexp__sbuf b = LEXP__SBUF_INIT;
-    CHECK(zip_close(za) == 0);
-    CHECK(lexp__zip_source_slurp(src, &b) == 0);
-    zip_source_free(src);
-    *len = b.len;
-    return (unsigned char *)b.ptr;
+    unsigned char *out = om_zip_bytes(za, src, len);
+    CHECK(out != NULL); /* closed and read back */
+    return out;
 }
 
 static zip_uint16_t dos_t(int h, int m, int s) { return (zip_uint16_t)(h << 11 | m << 5 | s / 2); }

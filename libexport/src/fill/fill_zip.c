@@ -188,13 +188,10 @@ int fx_pkg_keep_raw(fx_ctx *c)
         zip_stat_init(&st);
         if (e->dir)
             continue;
-        if (zip_stat_index(p->za, (zip_uint64_t)i, 0, &st) < 0 ||
-            !(st.valid & ZIP_STAT_COMP_METHOD) || !(st.valid & ZIP_STAT_CRC)) {
-            all = 0;
-            break;
-        }
         /* a stored entry is deflated by libzip when copied: left to it */
-        if (st.comp_method != ZIP_CM_DEFLATE || !(st.valid & ZIP_STAT_COMP_SIZE) ||
+        if (zip_stat_index(p->za, (zip_uint64_t)i, 0, &st) < 0 ||
+            !(st.valid & ZIP_STAT_COMP_METHOD) || !(st.valid & ZIP_STAT_CRC) ||
+            !(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_method != ZIP_CM_DEFLATE ||
             st.comp_size > FX_MAX_FILE) {
             all = 0;
             break;

@@ -394,14 +394,6 @@ size_t lexp__utf8_encode(uint32_t cp, char *out)
     return 4;
 }
 
-/* A three-byte sequence at i whose lead byte takes any continuation bytes. */
-static inline int any3(const unsigned char *u, size_t i, size_t n)
-{
-    unsigned c = u[i];
-    return c - 0xE1u <= 0xEFu - 0xE1u && c != 0xED && i + 2 < n &&
-           ((u[i + 1] | (unsigned)u[i + 2] << 8) & 0xC0C0u) == 0x8080u;
-}
-
 int lexp__utf8_valid(const char *s, size_t n, size_t *bad)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -424,10 +416,10 @@ int lexp__utf8_valid(const char *s, size_t n, size_t *bad)
             i++;
             continue;
         }
-        if (any3(u, i, n)) {
+        if (lexp__utf8_plain3(u + i, n - i)) {
             do
                 i += 3;
-            while (i < n && any3(u, i, n));
+            while (lexp__utf8_plain3(u + i, n - i));
             continue;
         }
         uint32_t cp;

@@ -107,8 +107,14 @@ int lexp__error_is_set(const lexp_error *e);
 /* Decode one code point at s[0..n). Returns its byte length, or 0 when the
  * bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
 size_t lexp__utf8_decode_full(const char *s, size_t n, uint32_t *cp);
-/* The same, inline for ASCII and the three-byte sequences whose lead byte
- * takes any continuation bytes (E1-EC, EE, EF: most of CJK), which is
+/* 1 if u[0..n) starts with a three-byte sequence whose lead byte takes any
+ * continuation bytes (E1-EC, EE, EF: most of CJK), so it is valid as it is. */
+static inline int lexp__utf8_plain3(const unsigned char *u, size_t n)
+{
+    return n >= 3 && u[0] - 0xE1u <= 0xEFu - 0xE1u && u[0] != 0xED &&
+           ((u[1] | (unsigned)u[2] << 8) & 0xC0C0u) == 0x8080u;
+}
+/* The same, inline for ASCII and lexp__utf8_plain3 sequences, which are
  * nearly all of what the layout decodes character by character. */
 static inline size_t lexp__utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
@@ -117,8 +123,7 @@ static inline size_t lexp__utf8_decode(const char *s, size_t n, uint32_t *cp)
         *cp = u[0];
         return 1;
     }
-    if (n >= 3 && u[0] - 0xE1u <= 0xEFu - 0xE1u && u[0] != 0xED &&
-        ((u[1] | (unsigned)u[2] << 8) & 0xC0C0u) == 0x8080u) {
+    if (lexp__utf8_plain3(u, n)) {
         *cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
         return 3;
     }

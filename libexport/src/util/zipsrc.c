@@ -108,14 +108,11 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
         free(s);
         return 0;
     case ZIP_SOURCE_SUPPORTS:
-        if (s->has_attr)
-            return zip_source_make_command_bitmap(
-                ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
-                ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SUPPORTS,
-                ZIP_SOURCE_GET_FILE_ATTRIBUTES, -1);
         return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
                                               ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                              ZIP_SOURCE_SUPPORTS, -1);
+                                              ZIP_SOURCE_SUPPORTS, -1) |
+               (s->has_attr ? ZIP_SOURCE_MAKE_COMMAND_BITMASK(ZIP_SOURCE_GET_FILE_ATTRIBUTES)
+                            : 0);
     default:
         zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
         return -1;
@@ -221,15 +218,14 @@ int lexp__zip_set_dostime(zip_t *za, zip_uint64_t idx, zip_uint16_t dtime, zip_u
     if (tm.tm_mon >= 0 && tm.tm_mon < 12 && tm.tm_mday >= 1 && tm.tm_hour < 24 &&
         tm.tm_min < 60 && tm.tm_sec < 60) {
         time_t t0 = timegm(&tm); /* the fields read as UTC: no time zone involved */
+        /* the offset at t0, then at the moment that gives (the two differ
+         * across a change of offset) */
+        time_t at = t0;
         struct tm lt;
-        if (t0 != (time_t)-1 && localtime_r(&t0, &lt)) {
-            /* the offset there, then once more from the moment it gives
-             * (the two differ across a change of offset) */
-            time_t t = t0 - lt.tm_gmtoff;
-            if (same_fields(t, &want))
-                return zip_file_set_mtime(za, idx, t, 0);
-            if (localtime_r(&t, &lt) && same_fields(t0 - lt.tm_gmtoff, &want))
-                return zip_file_set_mtime(za, idx, t0 - lt.tm_gmtoff, 0);
+        for (int k = 0; k < 2 && t0 != (time_t)-1 && localtime_r(&at, &lt); k++) {
+            at = t0 - lt.tm_gmtoff;
+            if (same_fields(at, &want))
+                return zip_file_set_mtime(za, idx, at, 0);
         }
     }
     return zip_file_set_dostime(za, idx, dtime, ddate, 0);
