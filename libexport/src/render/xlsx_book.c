@@ -21,6 +21,7 @@
 
 #include "xlsx_book.h"
 #include "xlsx_write.h"
+#include "util/zspool.h"
 #include "../doc/style.h"
 
 /* Column widths are in spreadsheet character units. */
@@ -624,11 +625,6 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
         return lexp__error_oom(err);
     b->p = *props;
     b->constant_memory = props->constant_memory;
-    /* only streaming needs scratch files: $TMPDIR, else /tmp (on disk,
-     * for they can be big) */
-    const char *td = getenv("TMPDIR");
-    if (!(td && *td))
-        td = "/tmp";
     /* the properties go into docProps/core.xml: clean text (util/clean.c) */
     const char *given[4] = {props->title, props->subject, props->author, props->keywords};
     char *clean[4] = {NULL, NULL, NULL, NULL};
@@ -646,7 +642,7 @@ int lexp__xbook_open(lexp__xbook **out, const lexp__xprops *props, lexp_error *e
     wp.keywords = clean[3];
     wp.created = created;
     wp.stream = props->constant_memory;
-    wp.tmpdir = td;
+    wp.tmpdir = lexp__tmpdir(); /* only streaming needs scratch files */
     int rc = oom ? lexp__error_oom(err) : lexp__xw_new(&b->wb, &wp, err);
     for (int i = 0; i < 4; i++)
         free(clean[i]);

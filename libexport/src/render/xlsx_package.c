@@ -426,77 +426,6 @@ static void styles(const lexp__xw *w, lexp__sbuf *b)
 
 /* ---- the archive -------------------------------------------------------------- */
 
-/* A streamed worksheet's entry: its head, the scratch file, its tail —
- * three pieces of one raw DEFLATE stream. */
-typedef struct spooled {
-    const lexp__xws *s;
-    int stage;
-    uint64_t done; /* of the current stage */
-    zip_error_t error;
-} spooled;
-
-static zip_int64_t spooled_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-    spooled *p = ud;
-    const lexp__xws *s = p->s;
-    switch (cmd) {
-    case ZIP_SOURCE_OPEN:
-        p->stage = 0;
-        p->done = 0;
-        if (fseek(s->spool, 0, SEEK_SET) != 0) {
-            zip_error_set(&p->error, ZIP_ER_SEEK, errno);
-            return -1;
-        }
-        return 0;
-    case ZIP_SOURCE_READ: {
-        zip_uint64_t got = 0;
-        unsigned char *o = data;
-        while (got < len && p->stage < 3) {
-            uint64_t total = p->stage == 0 ? s->head_len : p->stage == 1 ? s->spool_len
-                                                                          : s->tail_len;
-            uint64_t n = total - p->done;
-            if (n > len - got)
-                n = len - got;
-            if (n == 0) {
-                p->stage++;
-                p->done = 0;
-                continue;
-            }
-            if (p->stage == 1) {
-                if (fread(o + got, 1, (size_t)n, s->spool) != (size_t)n) {
-                    zip_error_set(&p->error, ZIP_ER_READ, errno);
-                    return -1;
-                }
-            } else {
-                memcpy(o + got, (p->stage == 0 ? s->head : s->tail) + p->done, (size_t)n);
-            }
-            got += n;
-            p->done += n;
-        }
-        return (zip_int64_t)got;
-    }
-    case ZIP_SOURCE_CLOSE: return 0;
-    case ZIP_SOURCE_STAT: {
-        uLong crc = crc32_combine(s->head_crc, s->data_crc, (z_off_t)s->data_len);
-        crc = crc32_combine(crc, s->tail_crc, (z_off_t)s->tail_size);
-        return lexp__zip_stat_deflated(data, len, &p->error,
-                                       s->head_size + s->data_len + s->tail_size,
-                                       s->head_len + s->spool_len + s->tail_len,
-                                       (zip_uint32_t)crc);
-    }
-    case ZIP_SOURCE_ERROR: return zip_error_to_data(&p->error, data, len);
-    case ZIP_SOURCE_FREE:
-        zip_error_fini(&p->error);
-        free(p);
-        return 0;
-    case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                              ZIP_SOURCE_SUPPORTS, -1);
-    default: zip_error_set(&p->error, ZIP_ER_OPNOTSUPP, 0); return -1;
-    }
-}
-
 typedef struct pack {
     lexp__xw *w;
     zip_t *za;
@@ -577,57 +506,15 @@ int lexp__xw_package(lexp__xw *w, lexp__sbuf *out, const char *to, lexp_error *e
 {
     int streamed = 0;
     for (size_t i = 0; i < w->nsheets; i++)
-        if (w->sheets[i]->spool)
+        if (w->sheets[i]->sp.f)
             streamed = 1;
     pack k = {w, NULL, err, 0};
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *mem = NULL;
-    char *tmp = NULL;
-    if (!streamed) {
-        mem = zip_source_buffer_create(NULL, 0, 0, &ze);
-        if (mem && !(k.za = zip_open_from_source(mem, ZIP_CREATE | ZIP_TRUNCATE, &ze))) {
-            zip_source_free(mem);
-            mem = NULL;
-        }
-        if (mem)
-            zip_source_keep(mem); /* read back after zip_close */
-    } else {
-        /* a big workbook goes to a scratch file, copied to its place */
-        size_t n = strlen(w->tmpdir) + 32;
-        tmp = malloc(n);
-        if (!tmp) {
-            zip_error_fini(&ze);
-            return lexp__error_oom(err);
-        }
-        snprintf(tmp, n, "%s/lexp-xlsx-XXXXXX", w->tmpdir);
-        int fd = mkstemp(tmp);
-        if (fd < 0) {
-            int e = errno;
-            zip_error_fini(&ze);
-            int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                     "xlsx: cannot create a temporary file in %s: %s", w->tmpdir,
-                                     strerror(e));
-            free(tmp);
-            return rc;
-        }
-        close(fd);
-        int zerr = 0;
-        k.za = zip_open(tmp, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
-        if (!k.za)
-            zip_error_init_with_code(&ze, zerr);
-    }
-    if (!k.za) {
-        int rc = lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
-                                 "xlsx: cannot start the archive: %s", zip_error_strerror(&ze));
-        zip_error_fini(&ze);
-        if (tmp) {
-            unlink(tmp);
-            free(tmp);
-        }
+    /* a big workbook goes to a scratch file, copied to its place */
+    lexp__zout zo;
+    int rc = lexp__zout_open(&zo, streamed, "xlsx", err);
+    if (rc)
         return rc;
-    }
-    zip_error_fini(&ze);
+    k.za = zo.za;
 
     lexp__sbuf b = LEXP__SBUF_INIT;
     content_types(w, &b);
@@ -648,21 +535,10 @@ int lexp__xw_package(lexp__xw *w, lexp__sbuf *out, const char *to, lexp_error *e
     int drawing = 0;
     for (size_t i = 0; i < w->nsheets && !k.rc; i++) {
         lexp__xws *s = w->sheets[i];
-        if (!s->spool) {
+        if (!s->sp.f)
             add_part(&k, &s->part);
-        } else {
-            spooled *p = calloc(1, sizeof *p);
-            zip_source_t *src = NULL;
-            if (p) {
-                p->s = s;
-                zip_error_init(&p->error);
-                if (!(src = zip_source_function(k.za, spooled_cb, p))) {
-                    zip_error_fini(&p->error);
-                    free(p);
-                }
-            }
-            add_source(&k, s->part.name, src);
-        }
+        else /* head, the spooled rows, tail: one stream in three pieces */
+            add_source(&k, s->part.name, lexp__zip_source_zspool(k.za, &s->head, &s->sp, &s->tail));
         if (!s->ncharts)
             continue;
         drawing++;
@@ -696,62 +572,8 @@ int lexp__xw_package(lexp__xw *w, lexp__sbuf *out, const char *to, lexp_error *e
     if (!k.rc && zip_close(k.za) < 0)
         zfail(&k, "writing the archive");
     if (k.rc) {
-        zip_discard(k.za);
-        if (mem)
-            zip_source_free(mem);
-        if (tmp) {
-            unlink(tmp);
-            free(tmp);
-        }
+        lexp__zout_discard(&zo);
         return k.rc;
     }
-    int rc = 0;
-    if (mem) {
-        if (out) {
-            int r = lexp__zip_source_slurp(mem, out);
-            if (r == -2)
-                rc = lexp__error_oom(err);
-            else if (r)
-                rc = lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
-                                     "xlsx: reading the archive back: %s",
-                                     zip_error_strerror(zip_source_error(mem)));
-        } else {
-            lexp__sbuf all = LEXP__SBUF_INIT;
-            int r = lexp__zip_source_slurp(mem, &all);
-            if (r)
-                rc = r == -2 ? lexp__error_oom(err)
-                             : lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
-                                               "xlsx: reading the archive back");
-            else {
-                const void *bytes = all.ptr ? all.ptr : "";
-                size_t size = all.len;
-                rc = lexp__write_files(1, &to, &bytes, &size, err);
-            }
-            lexp__sbuf_free(&all);
-        }
-        zip_source_free(mem);
-    } else {
-        int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                 "xlsx: cannot read the workbook back: %s", strerror(errno));
-        } else if (out) {
-            char buf[64 * 1024];
-            ssize_t got;
-            while ((got = read(fd, buf, sizeof buf)) > 0)
-                lexp__sbuf_put(out, buf, (size_t)got);
-            if (got < 0)
-                rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                     "xlsx: cannot read the workbook back: %s", strerror(errno));
-            else if (out->oom)
-                rc = lexp__error_oom(err);
-            close(fd);
-        } else {
-            rc = lexp__write_file_fd(to, fd, err);
-            close(fd);
-        }
-        unlink(tmp);
-        free(tmp);
-    }
-    return rc;
+    return lexp__zout_deliver(&zo, out, to, err);
 }

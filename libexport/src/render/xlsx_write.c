@@ -2,11 +2,9 @@
  * SpreadsheetML writer, first half: formats, worksheets and their cells
  * (see xlsx_write.h). The package around them is xlsx_package.c.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "xlsx_write_int.h"
 
@@ -203,20 +201,15 @@ static void sheet_free(lexp__xws *s)
     free(s->cells);
     lexp__sbuf_free(&s->rowbuf);
     lexp__sbuf_free(&s->data);
-    if (s->z) {
-        deflateEnd(s->z);
-        free(s->z);
-    }
-    if (s->spool)
-        fclose(s->spool);
+    lexp__zspool_free(&s->sp);
     free(s->colw);
     lexp__sbuf_free(&s->merges);
     free(s->footer);
     lexp__sbuf_free(&s->anchors);
     lexp__sbuf_free(&s->chart_at);
     lexp__xw_part_free(&s->part);
-    free(s->head);
-    free(s->tail);
+    free((void *)s->head.comp);
+    free((void *)s->tail.comp);
     free(s);
 }
 
@@ -341,66 +334,23 @@ int lexp__xw_sheet(lexp__xw *w, const char *name, lexp__xws **out, lexp_error *e
     }
     s->w = w;
     s->index = (int)w->nsheets + 1;
-    s->data_crc = (uint32_t)crc32(0L, Z_NULL, 0);
     w->sheets[w->nsheets++] = s;
     w->open = s;
     *out = s;
     return 0;
 }
 
-/* Deflate what sheetData holds into the sheet's scratch file. */
+/* Deflate what sheetData holds into the sheet's scratch file; `flush`:
+ * the last of it, ending byte-aligned for the tail to follow. */
 static int spool(lexp__xws *s, int flush, lexp_error *err)
 {
-    if (!s->z) {
-        size_t n = strlen(s->w->tmpdir) + 32;
-        char *path = malloc(n);
-        s->z = calloc(1, sizeof *s->z);
-        if (!path || !s->z) {
-            free(path);
-            return oom(err);
-        }
-        snprintf(path, n, "%s/lexp-xlsx-XXXXXX", s->w->tmpdir);
-        int fd = mkstemp(path);
-        if (fd >= 0) {
-            unlink(path);
-            s->spool = fdopen(fd, "w+b");
-            if (!s->spool)
-                close(fd);
-        }
-        if (!s->spool) {
-            int e = errno;
-            int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                     "xlsx: cannot create a temporary file in %s: %s",
-                                     s->w->tmpdir, strerror(e));
-            free(path);
-            return rc;
-        }
-        free(path);
-        if (deflateInit2(s->z, SPOOL_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            free(s->z);
-            s->z = NULL;
-            return oom(err);
-        }
-    }
-    s->data_crc = lexp__crc32(s->data_crc, s->data.ptr, s->data.len);
-    unsigned char out[64 * 1024];
-    s->z->next_in = (Bytef *)s->data.ptr;
-    s->z->avail_in = (uInt)s->data.len;
-    int zr;
-    do {
-        s->z->next_out = out;
-        s->z->avail_out = sizeof out;
-        zr = deflate(s->z, flush ? Z_SYNC_FLUSH : Z_NO_FLUSH);
-        if (zr == Z_STREAM_ERROR)
-            return lexp__xw_fail(err, "deflating a worksheet");
-        size_t got = sizeof out - s->z->avail_out;
-        if (got && fwrite(out, 1, got, s->spool) != got)
-            return lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                   "xlsx: cannot write a temporary file: %s", strerror(errno));
-        s->spool_len += got;
-    } while (s->z->avail_out == 0);
+    int rc = 0;
+    if (!s->sp.f && (rc = lexp__zspool_open(&s->sp, s->w->tmpdir, SPOOL_LEVEL, "xlsx", err)))
+        return rc;
+    rc = lexp__zspool_put(&s->sp, s->data.ptr, s->data.len,
+                          flush ? LEXP_ZSPOOL_SYNC : LEXP_ZSPOOL_MORE, err);
     s->data.len = 0;
-    return 0;
+    return rc;
 }
 
 static int flush_row(lexp__xws *s, lexp_error *err)
@@ -787,30 +737,32 @@ static void sheet_tail(lexp__xws *s, lexp__sbuf *b)
 
 /* Deflate `n` bytes as one piece of a longer raw DEFLATE stream: ending in
  * a sync flush (byte aligned, not final) or, `final`, the final block. */
-static int zpiece(const void *data, size_t n, int final, unsigned char **out, size_t *outlen)
+static int zpiece(const void *data, size_t n, int final, lexp__zpiece *out)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
     if (deflateInit2(&z, SPOOL_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     uLong cap = deflateBound(&z, (uLong)n) + 16;
-    *out = malloc(cap);
-    if (!*out) {
+    unsigned char *comp = malloc(cap);
+    if (!comp) {
         deflateEnd(&z);
         return -1;
     }
     z.next_in = (Bytef *)data;
     z.avail_in = (uInt)n;
-    z.next_out = *out;
+    z.next_out = comp;
     z.avail_out = (uInt)cap;
     int zr = deflate(&z, final ? Z_FINISH : Z_SYNC_FLUSH);
-    *outlen = cap - z.avail_out;
+    out->comp_len = cap - z.avail_out;
     deflateEnd(&z);
     if (zr == Z_STREAM_ERROR || (final && zr != Z_STREAM_END)) {
-        free(*out);
-        *out = NULL;
+        free(comp);
         return -1;
     }
+    out->comp = comp;
+    out->size = n;
+    out->crc = lexp__crc32(0, data, n);
     return 0;
 }
 
@@ -837,7 +789,7 @@ int lexp__xws_end(lexp__xws *s, lexp_error *err)
         lexp__sbuf_free(&tail);
         return oom(err);
     }
-    if (!s->z) {
+    if (!s->sp.f) {
         /* the whole part at once */
         lexp__sbuf_put(&head, s->data.ptr, s->data.len);
         lexp__sbuf_put(&head, tail.ptr, tail.len);
@@ -851,23 +803,10 @@ int lexp__xws_end(lexp__xws *s, lexp_error *err)
      * are pieces of their own around it */
     rc = spool(s, 1, err);
     lexp__sbuf_free(&s->data);
-    deflateEnd(s->z);
-    free(s->z);
-    s->z = NULL;
-    if (!rc && fflush(s->spool) != 0)
-        rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                             "xlsx: cannot write a temporary file: %s", strerror(errno));
-    if (!rc && (zpiece(head.ptr, head.len, 0, &s->head, &s->head_len) ||
-                zpiece(tail.ptr, tail.len, 1, &s->tail, &s->tail_len)))
+    if (!rc && (zpiece(head.ptr, head.len, 0, &s->head) || zpiece(tail.ptr, tail.len, 1, &s->tail)))
         rc = oom(err);
-    if (!rc) {
-        s->head_size = head.len;
-        s->tail_size = tail.len;
-        s->head_crc = lexp__crc32(0, head.ptr, head.len);
-        s->tail_crc = lexp__crc32(0, tail.ptr, tail.len);
-        if (!(s->part.name = strdup(name)))
-            rc = oom(err);
-    }
+    if (!rc && !(s->part.name = strdup(name)))
+        rc = oom(err);
     lexp__sbuf_free(&head);
     lexp__sbuf_free(&tail);
     return rc;

@@ -11,6 +11,7 @@
 
 #include "xlsx_write.h"
 #include "util/zipsrc.h"
+#include "util/zspool.h"
 
 typedef struct xw_font {
     uint8_t bold, italic, size;
@@ -51,11 +52,8 @@ struct lexp__xws {
     /* <sheetData> so far */
     lexp__sbuf data;
     uint64_t data_len; /* bytes of sheetData XML in all (spooled too) */
-    uint32_t data_crc;
-    /* streaming: sheetData deflated into a scratch file */
-    z_stream *z;
-    FILE *spool;
-    uint64_t spool_len;
+    /* streaming: sheetData deflated into a scratch file (sp.f set) */
+    lexp__zspool sp;
     /* extent */
     int any;
     uint32_t r0, r1;
@@ -80,9 +78,7 @@ struct lexp__xws {
     int ended;
     /* the finished worksheet part (not streamed), or its pieces (streamed) */
     xw_part part;
-    unsigned char *head, *tail; /* deflated, non-final / final */
-    size_t head_len, tail_len, head_size, tail_size;
-    uint32_t head_crc, tail_crc;
+    lexp__zpiece head, tail; /* deflated, non-final / final; comp malloc'd */
 };
 
 struct lexp__xw {

@@ -1,0 +1,320 @@
+/*
+ * Parts deflated into scratch files as they are written (zspool.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "util/zspool.h"
+#include "util/zipsrc.h"
+
+const char *lexp__tmpdir(void)
+{
+    const char *td = getenv("TMPDIR");
+    return td && *td ? td : "/tmp";
+}
+
+static int io_fail(const lexp__zspool *s, lexp_error *err, const char *what, int e)
+{
+    return lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL, "%s: %s: %s", s->who, what,
+                           strerror(e));
+}
+
+int lexp__zspool_open(lexp__zspool *s, const char *tmpdir, int level, const char *who,
+                      lexp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->who = who;
+    size_t n = strlen(tmpdir) + 32;
+    char *path = malloc(n);
+    z_stream *z = calloc(1, sizeof *z);
+    if (!path || !z) {
+        free(path);
+        free(z);
+        return lexp__error_oom(err);
+    }
+    snprintf(path, n, "%s/lexp-%s-XXXXXX", tmpdir, who);
+    int fd = mkstemp(path);
+    if (fd >= 0) {
+        unlink(path); /* gone with the last descriptor, whatever happens */
+        if (!(s->f = fdopen(fd, "w+b")))
+            close(fd);
+    }
+    if (!s->f) {
+        int e = errno;
+        int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
+                                 "%s: cannot create a temporary file in %s: %s", who, tmpdir,
+                                 strerror(e));
+        free(path);
+        free(z);
+        return rc;
+    }
+    free(path);
+    if (deflateInit2(z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(z);
+        fclose(s->f);
+        s->f = NULL;
+        return lexp__error_oom(err);
+    }
+    s->z = z;
+    s->crc = lexp__crc32(0, NULL, 0);
+    return 0;
+}
+
+int lexp__zspool_put(lexp__zspool *s, const void *data, size_t n, int end, lexp_error *err)
+{
+    z_stream *z = s->z;
+    int flush = end == LEXP_ZSPOOL_FINISH ? Z_FINISH
+                : end == LEXP_ZSPOOL_SYNC ? Z_SYNC_FLUSH
+                                          : Z_NO_FLUSH;
+    s->crc = lexp__crc32(s->crc, data, n);
+    s->size += n;
+    unsigned char out[64 * 1024];
+    const unsigned char *p = data;
+    /* zlib counts input in uInt: feed a longer buffer in slices */
+    do {
+        size_t slice = n > (1u << 30) ? (1u << 30) : n;
+        z->next_in = (Bytef *)p;
+        z->avail_in = (uInt)slice;
+        p += slice;
+        n -= slice;
+        int f = n ? Z_NO_FLUSH : flush, zr;
+        do {
+            z->next_out = out;
+            z->avail_out = sizeof out;
+            zr = deflate(z, f);
+            /* a finish that cannot progress (the stream ended already)
+             * would otherwise loop */
+            if (zr == Z_STREAM_ERROR || (zr == Z_BUF_ERROR && f == Z_FINISH))
+                return lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
+                                       "%s: zlib could not deflate a long part", s->who);
+            size_t got = sizeof out - z->avail_out;
+            if (got && fwrite(out, 1, got, s->f) != got)
+                return io_fail(s, err, "cannot write a temporary file", errno);
+            s->comp += got;
+        } while (z->avail_out == 0 || (f == Z_FINISH && zr != Z_STREAM_END));
+    } while (n);
+    if (end != LEXP_ZSPOOL_MORE && fflush(s->f) != 0)
+        return io_fail(s, err, "cannot write a temporary file", errno);
+    return 0;
+}
+
+void lexp__zspool_free(lexp__zspool *s)
+{
+    if (s->z) {
+        deflateEnd(s->z);
+        free(s->z);
+    }
+    if (s->f)
+        fclose(s->f);
+    s->z = NULL;
+    s->f = NULL;
+}
+
+/* ---- the entry ---------------------------------------------------------------- */
+
+typedef struct zsrc {
+    lexp__zpiece head, tail; /* zero when absent */
+    const lexp__zspool *s;
+    int stage; /* 0 head, 1 file, 2 tail, 3 done */
+    uint64_t done; /* of the current stage */
+    zip_error_t error;
+} zsrc;
+
+static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+    zsrc *p = ud;
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        p->stage = 0;
+        p->done = 0;
+        if (fseek(p->s->f, 0, SEEK_SET) != 0) {
+            zip_error_set(&p->error, ZIP_ER_SEEK, errno);
+            return -1;
+        }
+        return 0;
+    case ZIP_SOURCE_READ: {
+        zip_uint64_t got = 0;
+        unsigned char *o = data;
+        while (got < len && p->stage < 3) {
+            uint64_t total = p->stage == 0   ? p->head.comp_len
+                             : p->stage == 1 ? p->s->comp
+                                             : p->tail.comp_len;
+            uint64_t n = total - p->done;
+            if (n > len - got)
+                n = len - got;
+            if (n == 0) {
+                p->stage++;
+                p->done = 0;
+                continue;
+            }
+            if (p->stage == 1) {
+                if (fread(o + got, 1, (size_t)n, p->s->f) != (size_t)n) {
+                    zip_error_set(&p->error, ZIP_ER_READ, errno);
+                    return -1;
+                }
+            } else {
+                memcpy(o + got, (p->stage == 0 ? p->head.comp : p->tail.comp) + p->done,
+                       (size_t)n);
+            }
+            got += n;
+            p->done += n;
+        }
+        return (zip_int64_t)got;
+    }
+    case ZIP_SOURCE_CLOSE: return 0;
+    case ZIP_SOURCE_STAT: {
+        uLong crc = p->head.crc;
+        crc = crc32_combine(crc, p->s->crc, (z_off_t)p->s->size);
+        crc = crc32_combine(crc, p->tail.crc, (z_off_t)p->tail.size);
+        return lexp__zip_stat_deflated(data, len, &p->error,
+                                       p->head.size + p->s->size + p->tail.size,
+                                       p->head.comp_len + p->s->comp + p->tail.comp_len,
+                                       (zip_uint32_t)crc);
+    }
+    case ZIP_SOURCE_ERROR: return zip_error_to_data(&p->error, data, len);
+    case ZIP_SOURCE_FREE:
+        zip_error_fini(&p->error);
+        free(p);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              ZIP_SOURCE_SUPPORTS, -1);
+    default: zip_error_set(&p->error, ZIP_ER_OPNOTSUPP, 0); return -1;
+    }
+}
+
+zip_source_t *lexp__zip_source_zspool(zip_t *za, const lexp__zpiece *head,
+                                      const lexp__zspool *s, const lexp__zpiece *tail)
+{
+    zsrc *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    if (head)
+        p->head = *head;
+    if (tail)
+        p->tail = *tail;
+    p->s = s;
+    zip_error_init(&p->error);
+    zip_source_t *src = zip_source_function(za, zsrc_cb, p);
+    if (!src) {
+        zip_error_fini(&p->error);
+        free(p);
+    }
+    return src;
+}
+
+/* ---- the archive ---------------------------------------------------------------- */
+
+int lexp__zout_open(lexp__zout *z, int to_file, const char *who, lexp_error *err)
+{
+    memset(z, 0, sizeof *z);
+    z->who = who;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    if (!to_file) {
+        z->mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+        if (z->mem && !(z->za = zip_open_from_source(z->mem, ZIP_CREATE | ZIP_TRUNCATE, &ze))) {
+            zip_source_free(z->mem);
+            z->mem = NULL;
+        }
+        if (z->mem)
+            zip_source_keep(z->mem); /* read back after zip_close */
+    } else {
+        const char *td = lexp__tmpdir();
+        size_t n = strlen(td) + 32;
+        if (!(z->tmp = malloc(n)))
+            return zip_error_fini(&ze), lexp__error_oom(err);
+        snprintf(z->tmp, n, "%s/lexp-%s-XXXXXX", td, who);
+        int fd = mkstemp(z->tmp);
+        if (fd < 0) {
+            int e = errno;
+            int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
+                                     "%s: cannot create a temporary file in %s: %s", who, td,
+                                     strerror(e));
+            zip_error_fini(&ze);
+            free(z->tmp);
+            z->tmp = NULL;
+            return rc;
+        }
+        close(fd);
+        int zerr = 0;
+        if (!(z->za = zip_open(z->tmp, ZIP_CREATE | ZIP_TRUNCATE, &zerr)))
+            zip_error_init_with_code(&ze, zerr);
+    }
+    int rc = 0;
+    if (!z->za) {
+        rc = lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
+                             "%s: cannot start the archive: %s", who, zip_error_strerror(&ze));
+        lexp__zout_discard(z);
+    }
+    zip_error_fini(&ze);
+    return rc;
+}
+
+static void zout_free(lexp__zout *z)
+{
+    if (z->mem)
+        zip_source_free(z->mem);
+    if (z->tmp) {
+        unlink(z->tmp);
+        free(z->tmp);
+    }
+    memset(z, 0, sizeof *z);
+}
+
+void lexp__zout_discard(lexp__zout *z)
+{
+    if (z->za)
+        zip_discard(z->za);
+    zout_free(z);
+}
+
+int lexp__zout_deliver(lexp__zout *z, lexp__sbuf *out, const char *to, lexp_error *err)
+{
+    int rc = 0;
+    if (z->mem) {
+        lexp__sbuf all = LEXP__SBUF_INIT;
+        int r = lexp__zip_source_slurp(z->mem, out ? out : &all);
+        if (r == -2)
+            rc = lexp__error_oom(err);
+        else if (r)
+            rc = lexp__error_set(err, LEXP_EBACKEND, NULL, 0, 0, NULL,
+                                 "%s: reading the archive back: %s", z->who,
+                                 zip_error_strerror(zip_source_error(z->mem)));
+        else if (!out) {
+            const void *bytes = all.ptr ? all.ptr : "";
+            size_t size = all.len;
+            rc = lexp__write_files(1, &to, &bytes, &size, err);
+        }
+        lexp__sbuf_free(&all);
+    } else {
+        int fd = open(z->tmp, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
+                                 "%s: cannot read the archive back: %s", z->who, strerror(errno));
+        } else if (out) {
+            char buf[64 * 1024];
+            ssize_t got;
+            while ((got = read(fd, buf, sizeof buf)) > 0)
+                lexp__sbuf_put(out, buf, (size_t)got);
+            if (got < 0)
+                rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
+                                     "%s: cannot read the archive back: %s", z->who,
+                                     strerror(errno));
+            else if (out->oom)
+                rc = lexp__error_oom(err);
+            close(fd);
+        } else {
+            rc = lexp__write_file_fd(to, fd, err);
+            close(fd);
+        }
+    }
+    z->za = NULL; /* closed by the caller */
+    zout_free(z);
+    return rc;
+}
