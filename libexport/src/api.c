@@ -278,15 +278,19 @@ int lexp_render_to_file(const char *path, const lexp_template *tpl, const lexp_d
     lexp_render_options defaults = LEXP_RENDER_OPTIONS_INIT;
     if (!opt)
         opt = &defaults;
-    if (path && tpl && data && opt->format == LEXP_FORMAT_XLSX) {
-        /* the workbook goes from libxlsxwriter's file to `path` without
-         * passing through memory: with a streamed table, memory stays flat */
+    if (path && tpl && data &&
+        (opt->format == LEXP_FORMAT_XLSX || opt->format == LEXP_FORMAT_DOCX)) {
+        /* a workbook, or a document whose body streamed, goes from its
+         * scratch files to `path` without passing through memory: with a
+         * streamed table, memory stays flat */
         lexp_doc *doc = NULL;
         int rc = lexp_expand(&doc, tpl, data, opt, err);
         if (rc == 0)
             rc = format_refused(doc, opt, err);
         if (rc == 0)
-            rc = lexp__render_xlsx_to(NULL, path, doc, opt, err);
+            rc = opt->format == LEXP_FORMAT_XLSX
+                     ? lexp__render_xlsx_to(NULL, path, doc, opt, err)
+                     : lexp__render_docx_to(NULL, path, doc, opt, err);
         lexp_doc_free(doc);
         return rc;
     }

@@ -1,12 +1,13 @@
 /*
  * A million-row table through the public API (issue #15): the peers' case,
  * len(a) × len(b) rows × 5 columns from two nested loops over a tiny data
- * file, rendered to an XLSX file with lexp_render_to_file. Prints the time
- * and the process's max RSS; compare with exceljs's streaming writer
- * (node/xlsx_stream.js of the peer benchmark, ../shared/peers/) run right after.
- * Asserts nothing.
+ * file, rendered to an XLSX (or DOCX) file with lexp_render_to_file. Prints
+ * the time and the process's max RSS; compare with exceljs's streaming
+ * writer (node/xlsx_stream.js of the peer benchmark, ../shared/peers/) run
+ * right after. Asserts nothing.
  *
- *   bench_stream [ROWS]     (default 1000000, rounded to thousands)
+ *   bench_stream [ROWS [xlsx|docx]]   (default 1000000 rows, rounded to
+ *                                      thousands, to XLSX)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +38,13 @@ int main(int argc, char **argv)
 {
     long rows = argc > 1 ? atol(argv[1]) : 1000000;
     long na = rows / 1000 > 0 ? rows / 1000 : 1, nb = 1000;
+    const char *fmt = argc > 2 && strcmp(argv[2], "docx") == 0 ? "docx" : "xlsx";
     char dir[] = "/tmp/bench-stream-XXXXXX";
     if (!mkdtemp(dir))
         return 1;
     char tpath[64], opath[64];
     snprintf(tpath, sizeof tpath, "%s/stream.lxt", dir);
-    snprintf(opath, sizeof opath, "%s/out.xlsx", dir);
+    snprintf(opath, sizeof opath, "%s/out.%s", dir, fmt);
     FILE *f = fopen(tpath, "w");
     if (!f)
         return 1;
@@ -75,7 +77,7 @@ int main(int argc, char **argv)
     double t0 = now();
     if (rc == 0) {
         lexp_render_options o = LEXP_RENDER_OPTIONS_INIT;
-        o.format = LEXP_FORMAT_XLSX;
+        o.format = lexp_format_from_name(fmt);
         rc = lexp_render_to_file(opath, t, d, &o, &err);
     }
     double t1 = now();
@@ -91,9 +93,9 @@ int main(int argc, char **argv)
         fclose(o);
     }
     printf("stream_rows: %ld rows\n", na * nb);
-    printf("stream_xlsx_time: %.2f s\n", t1 - t0);
-    printf("stream_xlsx_max_rss: %.1f MB\n", ru.ru_maxrss / 1024.0);
-    printf("stream_xlsx_size: %.1f MB\n", size / 1048576.0);
+    printf("stream_%s_time: %.2f s\n", fmt, t1 - t0);
+    printf("stream_%s_max_rss: %.1f MB\n", fmt, ru.ru_maxrss / 1024.0);
+    printf("stream_%s_size: %.1f MB\n", fmt, size / 1048576.0);
     unlink(opath);
     unlink(tpath);
     rmdir(dir);

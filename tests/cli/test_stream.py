@@ -118,7 +118,8 @@ def test_streamed_xlsx_cells_merges_totals(tmp_path):
     assert last > n - 20
 
 
-def test_memory_stays_flat(tmp_path):
+@pytest.mark.parametrize("ext", ["xlsx", "docx"])
+def test_memory_stays_flat(tmp_path, ext):
     if SANITIZED:
         pytest.skip("memory is not comparable under AddressSanitizer")
     tpl = """---
@@ -144,15 +145,89 @@ Table: data
         t.write_text(tpl, encoding="utf-8")
         p = tmp_path / f"d{rows}.json"
         p.write_text(json.dumps(d), encoding="utf-8")
-        out = tmp_path / f"o{rows}.xlsx"
+        out = tmp_path / f"o{rows}.{ext}"
         r = subprocess.run(["/usr/bin/time", "-f", "%M", LEXPORT, "render", str(t), str(p),
                             "-o", str(out)], capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr
         rss[rows] = int(r.stderr.strip().splitlines()[-1])
         assert out.stat().st_size > 100_000
     # 20,000 and 200,000 rows: within 4 MB of each other (the tree path took
-    # ~1.4 KB a row: 250 MB more)
+    # ~1.4 KB a row: 250 MB more; a DOCX that held word/document.xml, 1.8 KB)
     assert rss[200] - rss[20] < 4096, rss
+
+
+def body_rows(n):
+    """TEMPLATE's rows for data(n): a totals row, two rows, or one row per x."""
+    return sum(1 if x % 7 == 6 else 2 if x % 11 == 3 else 1 for x in range(n))
+
+
+def test_long_docx_body_streams(tmp_path):
+    """Past 4 MB, word/document.xml is deflated into a scratch file as it is
+    written and the archive is zipped from there: the same bytes whether the
+    rows were spooled or not and whether the archive goes to a file or to
+    standard output, and a document Word's readers take whole."""
+    import zipfile
+    import docx
+    from docx.oxml.ns import qn
+    n = 6000
+    outs = {}
+    for k in ("0", "5"):
+        out = tmp_path / f"long-{k}.docx"
+        r = render(tmp_path, TEMPLATE, data(n), out, {"LEXP_STREAM_ROWS": k})
+        assert r.returncode == 0, r.stderr
+        outs[k] = out.read_bytes()
+    assert outs["0"] == outs["5"]
+    r = subprocess.run([LEXPORT, "render", str(tmp_path / "t.lxt"), str(tmp_path / "d.json"),
+                        "-f", "docx", "-o", "-"], capture_output=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == outs["5"]
+
+    z = zipfile.ZipFile(out)
+    assert z.testzip() is None  # every CRC and size right
+    info = z.getinfo("word/document.xml")
+    assert info.file_size > 4 << 20, info.file_size  # past the threshold
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    names = z.namelist()
+    assert names.index("word/document.xml") < names.index("word/styles.xml")
+    body = z.read("word/document.xml")
+    assert body.endswith(b"</w:document>\n") and body.count(b"<w:document ") == 1
+
+    tbl = docx.Document(out).tables[0]._tbl
+    trs = tbl.findall(qn("w:tr"))
+    assert len(trs) == 1 + body_rows(n)
+    first = lambda tr: "".join(t.text for t in tr.find(qn("w:tc")).iter(qn("w:t")))
+    assert first(trs[1]) == "0" and first(trs[-1]) == str(n - 1)
+    # the '合并 | <' over '^ | ^' blocks: two columns wide, two rows high
+    pairs = [x for x in range(n) if x % 11 == 3 and x % 7 != 6]
+    restart = tbl.xpath(".//w:tc[w:tcPr/w:vMerge[@w:val='restart']]")
+    cont = tbl.xpath(".//w:tc[w:tcPr/w:vMerge[not(@w:val)]]")
+    assert len(restart) == len(cont) == len(pairs)
+    span = lambda tc: tc.find(qn("w:tcPr")).find(qn("w:gridSpan")).get(qn("w:val"))
+    assert {span(tc) for tc in restart + cont} == {"2"}
+    # every row fills the grid's five columns
+    for tr in trs[:50] + trs[-50:]:
+        cols = 0
+        for tc in tr.findall(qn("w:tc")):
+            g = tc.find(qn("w:tcPr")).find(qn("w:gridSpan"))
+            cols += int(g.get(qn("w:val"))) if g is not None else 1
+        assert cols == 5
+
+
+def test_long_docx_without_scratch_space(tmp_path):
+    """The scratch file cannot be made: exit 3 (an I/O error), saying where it
+    was wanted and why, and OUT left as it was. A short document needs no scratch file."""
+    out = tmp_path / "x.docx"
+    out.write_bytes(b"before")
+    missing = tmp_path / "missing"
+    env = {"TMPDIR": str(missing), "LEXP_STREAM_ROWS": "0"}  # rows stay in the tree
+    r = render(tmp_path, TEMPLATE, data(6000), out, env)
+    assert r.returncode == 3, r.stderr
+    assert "docx: cannot create a temporary file in " + str(missing) in r.stderr, r.stderr
+    assert out.read_bytes() == b"before"
+    assert not missing.exists()
+    r = render(tmp_path, TEMPLATE, data(50), out, env)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:2] == b"PK"
 
 
 # Two header rows joined by '^', and nine-row '^' spans in the body: rows are

@@ -35,6 +35,12 @@ static int write_parts(dx *c)
 int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err)
 {
+    return lexp__render_docx_to(out, NULL, doc, opt, err);
+}
+
+int lexp__render_docx_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
+                         const lexp_render_options *opt, lexp_error *err)
+{
     dx c;
     memset(&c, 0, sizeof c);
     c.doc = doc;
@@ -59,7 +65,7 @@ int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
 
     int rc = write_parts(&c);
     if (rc == 0)
-        rc = dx_zip(&c, out);
+        rc = dx_zip(&c, out, path);
 
     dx_parts_free(&c);
     lexp__sbuf_free(&c.text);

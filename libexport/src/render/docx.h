@@ -26,6 +26,7 @@
 #define LEXP_DOCX_H
 
 #include "render.h"
+#include "util/zspool.h"
 
 /* Namespaces written into the parts. */
 #define DX_NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -66,6 +67,7 @@ typedef struct dx_part {
     const unsigned char *data;
     size_t len;
     int store; /* 1: already compressed (images), stored as is */
+    int spooled; /* 1: no bytes here, the part is the renderer's spool */
 } dx_part;
 
 /* An image copied into word/media. */
@@ -95,6 +97,12 @@ typedef struct dx {
     char xml_msg[200];   /* what failed first */
 
     lexp__sbuf text;     /* scratch: text cleaned for XML */
+
+    /* A long word/document.xml leaves memory as it is written: past
+     * DX_SPILL_AT bytes it goes on deflated into a scratch file (spool.f
+     * set), and its entry is read from there. */
+    int spill;           /* 1 while the part being written may do so */
+    lexp__zspool spool;
 
     dx_part *parts;
     int nparts, capparts;
@@ -132,6 +140,11 @@ int dx_part_end(dx *c, const char *name);
 int dx_part_add_raw(dx *c, const char *name, unsigned char *data, size_t len, int store);
 /* Free the parts and the writer's buffers. */
 void dx_parts_free(dx *c);
+/* Called between blocks and between table rows: a part allowed to spill
+ * that has grown long moves the bytes it holds to its spool (a start tag
+ * left open is only a flag, so any point is safe). A failure is
+ * remembered like a writer's. */
+void dx_spill(dx *c);
 
 void dx_start(dx *c, const char *name);
 void dx_end(dx *c);
@@ -240,8 +253,10 @@ int dx_write_app(dx *c);
 int dx_write_content_types(dx *c);
 int dx_write_root_rels(dx *c);
 int dx_write_document_rels(dx *c);
-/* Zip the parts in order into out (docx_zip.c). */
-int dx_zip(dx *c, lexp__sbuf *out);
+/* Zip the parts in order into out, or (out NULL) into the file `to`
+ * (docx_zip.c): with a spooled part the archive is written to a scratch
+ * file, so a long document is never held whole. */
+int dx_zip(dx *c, lexp__sbuf *out, const char *to);
 
 /* Body blocks written by other files into word/document.xml. */
 void dx_table(dx *c, const lexp_node *t);             /* docx_table.c */

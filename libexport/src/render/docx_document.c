@@ -541,6 +541,7 @@ int dx_write_document(dx *c)
     int rc = dx_part_begin(c);
     if (rc)
         return rc;
+    c->spill = 1; /* the one part a long table makes long */
     dx_start(c, "w:document");
     dx_attr(c, "xmlns:w", DX_NS_W);
     dx_attr(c, "xmlns:r", DX_NS_R);
@@ -581,6 +582,7 @@ int dx_write_document(dx *c)
         case LEXP_N_DISTRIBUTION: distribution(c, n); break;
         default: break;
         }
+        dx_spill(c);
     }
     flush_break(c);
     if (last_table) /* the body must not end with a table */

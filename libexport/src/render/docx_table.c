@@ -58,70 +58,69 @@ static double cell_ems(const lexp_node *cell, double *minw)
     return w;
 }
 
-/* Column widths in twips summing exactly to the type area width. */
-static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
+/* What a column's cells ask for, in pt: the widest with slack (mx), its
+ * natural width (nat) and its widest unbreakable piece (mn). */
+typedef struct colsz {
+    double mx, nat, mn;
+} colsz;
+
+/* Take one row's cells into the columns' sizes. */
+static void widths_row(const dx *c, const lexp_node *row, int nc, colsz *z)
 {
-    double *mx = calloc((size_t)nc, sizeof *mx), *mn = calloc((size_t)nc, sizeof *mn);
-    double *w = calloc((size_t)nc, sizeof *w), *nat = calloc((size_t)nc, sizeof *nat);
-    long avail = dx_twips(c->text_w);
-    if (!mx || !mn || !w || !nat) {
-        for (int j = 0; j < nc; j++)
-            out[j] = avail / nc;
-        out[nc - 1] += avail - (avail / nc) * nc;
-        free(mx);
-        free(mn);
-        free(w);
-        free(nat);
-        return;
+    const lexp_textstyle *ts = row->u.row.header ? &c->st->table_header : &c->st->table;
+    double size = ts->size;
+    int j = 0;
+    for (const lexp_node *cell = row->first; cell && j < nc; cell = cell->next, j++) {
+        if (cell->u.cell.covered || cell->u.cell.colspan > 1)
+            continue;
+        double m, e = cell_ems(cell, &m);
+        /* with half an em of slack where there is room: fonts differ
+         * from the estimate */
+        double n0 = e * size + 2 * CELL_PAD;
+        e = (e + 0.5) * size + 2 * CELL_PAD;
+        m = m * size + 2 * CELL_PAD;
+        if (e > z[j].mx)
+            z[j].mx = e;
+        if (n0 > z[j].nat)
+            z[j].nat = n0;
+        if (m > z[j].mn)
+            z[j].mn = m;
     }
-    const lexp_textstyle *body = &c->st->table, *head = &c->st->table_header;
-    for (int i = 0; i < nr; i++)
-        for (int j = 0; j < nc; j++) {
-            const lexp_node *cell = cells[(size_t)i * (size_t)nc + (size_t)j];
-            if (!cell || cell->u.cell.covered || cell->u.cell.colspan > 1)
-                continue;
-            const lexp_node *row = cell->parent;
-            double size = row && row->u.row.header ? head->size : body->size;
-            double m, e = cell_ems(cell, &m);
-            /* with half an em of slack where there is room: fonts differ
-             * from the estimate */
-            double n0 = e * size + 2 * CELL_PAD;
-            e = (e + 0.5) * size + 2 * CELL_PAD;
-            m = m * size + 2 * CELL_PAD;
-            if (e > mx[j])
-                mx[j] = e;
-            if (n0 > nat[j])
-                nat[j] = n0;
-            if (m > mn[j])
-                mn[j] = m;
-        }
+}
+
+/* Column widths in twips summing exactly to the type area width, from the
+ * sizes of every row (z is changed; w is scratch, nc entries). */
+static void widths(const dx *c, colsz *z, double *w, int nc, long *out)
+{
+    const lexp_textstyle *body = &c->st->table;
+    long avail = dx_twips(c->text_w);
     double smx = 0, snat = 0, smn = 0, top = 0, wp = c->text_w;
     for (int j = 0; j < nc; j++) {
-        if (mx[j] < 2 * CELL_PAD + body->size)
-            mx[j] = 2 * CELL_PAD + body->size; /* empty columns stay visible */
-        if (nat[j] > mx[j])
-            nat[j] = mx[j];
-        if (mn[j] > nat[j])
-            mn[j] = nat[j];
-        smx += mx[j];
-        snat += nat[j];
-        smn += mn[j];
-        if (nat[j] > top)
-            top = nat[j];
+        if (z[j].mx < 2 * CELL_PAD + body->size)
+            z[j].mx = 2 * CELL_PAD + body->size; /* empty columns stay visible */
+        if (z[j].nat > z[j].mx)
+            z[j].nat = z[j].mx;
+        if (z[j].mn > z[j].nat)
+            z[j].mn = z[j].nat;
+        smx += z[j].mx;
+        snat += z[j].nat;
+        smn += z[j].mn;
+        if (z[j].nat > top)
+            top = z[j].nat;
     }
     if (smx <= wp) {
         /* Every cell fits on one line with room to spare: widen in
          * proportion to fill the type area, as official tables do. */
         for (int j = 0; j < nc; j++)
-            w[j] = mx[j] * wp / smx;
+            w[j] = z[j].mx * wp / smx;
     } else if (snat <= wp) {
         /* Fits without the slack: share out what is left of it. */
         double f = smx > snat ? (wp - snat) / (smx - snat) : 0;
         for (int j = 0; j < nc; j++)
-            w[j] = nat[j] + (mx[j] - nat[j]) * f;
+            w[j] = z[j].nat + (z[j].mx - z[j].nat) * f;
     } else if (smn >= wp) {
         for (int j = 0; j < nc; j++)
-            w[j] = mn[j] * wp / smn;
+            w[j] = z[j].mn * wp / smn;
     } else {
         /* Too wide: cap the widest columns at a common width (never below
          * their minimum), so long text wraps and short columns — dates,
@@ -130,14 +129,14 @@ static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
         for (int it = 0; it < 60; it++) {
             double cap = (lo + hi) / 2, sum = 0;
             for (int j = 0; j < nc; j++)
-                sum += nat[j] < cap ? nat[j] : mn[j] > cap ? mn[j] : cap;
+                sum += z[j].nat < cap ? z[j].nat : z[j].mn > cap ? z[j].mn : cap;
             if (sum > wp)
                 hi = cap;
             else
                 lo = cap;
         }
         for (int j = 0; j < nc; j++)
-            w[j] = nat[j] < lo ? nat[j] : mn[j] > lo ? mn[j] : lo;
+            w[j] = z[j].nat < lo ? z[j].nat : z[j].mn > lo ? z[j].mn : lo;
     }
     long sum = 0;
     for (int j = 0; j < nc; j++) {
@@ -149,10 +148,6 @@ static void widths(dx *c, const lexp_node **cells, int nr, int nc, long *out)
     out[nc - 1] += avail - sum;
     if (out[nc - 1] < 1)
         out[nc - 1] = 1;
-    free(mx);
-    free(mn);
-    free(w);
-    free(nat);
 }
 
 static void borders(dx *c)
@@ -218,72 +213,83 @@ static void cell_para(dx *c, const lexp_node *cell, const lexp_node *row)
     dx_end(c);
 }
 
-static void dx_table_whole(dx *c, const lexp_node *t);
+/* Who covers the positions of the rows still to come, column by column,
+ * kept as the table is written so that no grid of the whole table is held:
+ * a cell spanning rows claims, in each of its columns, the rows there not
+ * claimed yet. Claims are made in row order, so a column's claims on the
+ * rows from the current one on are consecutive: a queue. */
+typedef struct claim {
+    int start, end; /* rows [start, end) of this column */
+    int acol, cs;   /* the anchor's column and its columns (clamped) */
+    int arow;
+} claim;
 
-/* The document part holds the whole table: spooled rows come back first. */
-void dx_table(dx *c, const lexp_node *t)
+typedef struct colq {
+    claim *v;
+    int head, n, cap;
+} colq;
+
+/* The claim on row i of a column (its queue dropped up to it), or NULL. */
+static const claim *claimed(colq *q, int i)
 {
-    lexp__arena A;
-    lexp__arena_init(&A);
-    const lexp_node *w = lexp__table_whole(t, &A);
-    if (w)
-        dx_table_whole(c, w);
-    else
-        c->failed = 1;
-    lexp__arena_free(&A);
+    while (q->head < q->n && q->v[q->head].end <= i)
+        q->head++;
+    if (q->head == q->n)
+        q->head = q->n = 0; /* empty: reuse the space */
+    return q->head < q->n && q->v[q->head].start <= i ? &q->v[q->head] : NULL;
 }
 
-static void dx_table_whole(dx *c, const lexp_node *t)
+static int claim_add(colq *q, const claim *k)
 {
-    int nc = t->u.table.ncols, nr = lexp__table_rows(t);
-    if (nc <= 0 || nr <= 0)
-        return;
-    size_t ncell = (size_t)nr * (size_t)nc;
-    const lexp_node **cells = calloc(ncell, sizeof *cells);
-    const lexp_node **rows = calloc((size_t)nr, sizeof *rows);
-    long *owner = malloc(ncell * sizeof *owner);
-    long *colw = calloc((size_t)nc, sizeof *colw);
-    if (!cells || !rows || !owner || !colw) {
-        free(cells);
-        free(rows);
-        free(owner);
-        free(colw);
-        c->failed = 1;
-        lexp__error_oom(c->err);
-        return;
-    }
-    int r = 0;
-    for (const lexp_node *row = t->first; row; row = row->next, r++) {
-        rows[r] = row;
-        int j = 0;
-        for (const lexp_node *cell = row->first; cell && j < nc; cell = cell->next, j++)
-            cells[(size_t)r * (size_t)nc + (size_t)j] = cell;
-    }
-    /* Who covers each position: the anchor itself, the anchor of a span,
-     * or nobody (-1: a stray placeholder, written as an empty cell). */
-    for (size_t k = 0; k < ncell; k++)
-        owner[k] = -1;
-    for (int i = 0; i < nr; i++)
-        for (int j = 0; j < nc; j++) {
-            size_t k = (size_t)i * (size_t)nc + (size_t)j;
-            const lexp_node *cell = cells[k];
-            if (!cell || cell->u.cell.covered || owner[k] >= 0)
-                continue;
-            int cs = cell->u.cell.colspan > 1 ? cell->u.cell.colspan : 1;
-            int rs = cell->u.cell.rowspan > 1 ? cell->u.cell.rowspan : 1;
-            if (cs > nc - j)
-                cs = nc - j;
-            if (rs > nr - i)
-                rs = nr - i;
-            for (int a = 0; a < rs; a++)
-                for (int b = 0; b < cs; b++) {
-                    size_t q = (size_t)(i + a) * (size_t)nc + (size_t)(j + b);
-                    if (owner[q] < 0)
-                        owner[q] = (long)k;
-                }
+    if (q->n == q->cap) {
+        if (q->head) { /* slide the live claims down first */
+            memmove(q->v, q->v + q->head, (size_t)(q->n - q->head) * sizeof *q->v);
+            q->n -= q->head;
+            q->head = 0;
+        } else {
+            int cap = q->cap ? q->cap * 2 : 4;
+            claim *v = realloc(q->v, (size_t)cap * sizeof *v);
+            if (!v)
+                return -1;
+            q->v = v;
+            q->cap = cap;
         }
-    widths(c, cells, nr, nc, colw);
+    }
+    q->v[q->n++] = *k;
+    return 0;
+}
 
+/* Row i's cells (nc of them, NULL past the row's end) claim what they span:
+ * an anchor that nobody covers yet takes, in each column it spans, the
+ * rows from i to i + rowspan its column has not given away. */
+static int claim_row(colq *q, const lexp_node **cells, int i, int nr, int nc)
+{
+    for (int j = 0; j < nc; j++) {
+        const lexp_node *cell = cells[j];
+        if (!cell || cell->u.cell.covered || claimed(&q[j], i))
+            continue;
+        int cs = cell->u.cell.colspan > 1 ? cell->u.cell.colspan : 1;
+        int rs = cell->u.cell.rowspan > 1 ? cell->u.cell.rowspan : 1;
+        if (cs > nc - j)
+            cs = nc - j;
+        if (rs > nr - i)
+            rs = nr - i;
+        for (int b = 0; b < cs; b++) {
+            colq *qc = &q[j + b];
+            claimed(qc, i);
+            int from = qc->n > qc->head ? qc->v[qc->n - 1].end : i;
+            if (from < i)
+                from = i;
+            claim k = {from, i + rs, j, cs, i};
+            if (from < i + rs && claim_add(qc, &k))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static void table_head(dx *c, int nc, const long *colw)
+{
     dx_start(c, "w:tbl");
     dx_start(c, "w:tblPr");
     dx_val(c, "w:tblStyle", DX_ST_TABLE);
@@ -313,52 +319,113 @@ static void dx_table_whole(dx *c, const lexp_node *t)
         dx_end(c);
     }
     dx_end(c);
+}
 
-    int heading_rows = 1; /* still in the rows at the top marked as header */
-    for (int i = 0; i < nr && !c->failed; i++) {
-        const lexp_node *row = rows[i];
-        heading_rows = heading_rows && row->u.row.header;
-        dx_start(c, "w:tr");
-        dx_start(c, "w:trPr");
-        dx_empty(c, "w:cantSplit");
-        if (heading_rows)
-            dx_empty(c, "w:tblHeader"); /* repeated on every page */
-        dx_end(c);
-        for (int j = 0; j < nc;) {
-            size_t k = (size_t)i * (size_t)nc + (size_t)j;
-            long o = owner[k];
-            if (o >= 0 && (size_t)o != k && (size_t)o % (size_t)nc != (size_t)j) {
-                j++; /* inside a horizontal span written already */
-                continue;
-            }
-            const lexp_node *anchor = o >= 0 ? cells[o] : NULL;
-            int cs = 1;
-            if (anchor) {
-                cs = anchor->u.cell.colspan > 1 ? anchor->u.cell.colspan : 1;
-                if (cs > nc - j)
-                    cs = nc - j;
-            }
-            long wsum = 0;
-            for (int b = 0; b < cs; b++)
-                wsum += colw[j + b];
-            int rs = anchor && anchor->u.cell.rowspan > 1;
-            dx_start(c, "w:tc");
-            if (o >= 0 && (size_t)o != k) {
-                /* continuation of a vertical span */
-                tc_pr(c, wsum, cs, "", 1);
-                cell_para(c, NULL, row);
-            } else {
-                tc_pr(c, wsum, cs, rs ? "restart" : NULL, rs);
-                cell_para(c, anchor, row);
-            }
-            dx_end(c); /* tc */
-            j += cs;
+/* Row i: a w:tc for each anchor, each run of columns a span covers and each
+ * position nobody covers (a stray placeholder, an empty cell). */
+static void table_row(dx *c, colq *q, const lexp_node *row, const lexp_node **cells, int i,
+                      int nc, const long *colw, int heading)
+{
+    dx_start(c, "w:tr");
+    dx_start(c, "w:trPr");
+    dx_empty(c, "w:cantSplit");
+    if (heading)
+        dx_empty(c, "w:tblHeader"); /* repeated on every page */
+    dx_end(c);
+    for (int j = 0; j < nc;) {
+        const claim *o = claimed(&q[j], i);
+        if (o && o->acol != j) {
+            j++; /* inside a horizontal span written already */
+            continue;
         }
-        dx_end(c); /* tr */
+        int cs = o ? o->cs : 1;
+        long wsum = 0;
+        for (int b = 0; b < cs; b++)
+            wsum += colw[j + b];
+        dx_start(c, "w:tc");
+        if (o && o->arow != i) {
+            /* continuation of a vertical span */
+            tc_pr(c, wsum, cs, "", 1);
+            cell_para(c, NULL, row);
+        } else {
+            const lexp_node *anchor = o ? cells[j] : NULL;
+            int rs = anchor && anchor->u.cell.rowspan > 1;
+            tc_pr(c, wsum, cs, rs ? "restart" : NULL, rs);
+            cell_para(c, anchor, row);
+        }
+        dx_end(c); /* tc */
+        j += cs;
     }
-    dx_end(c); /* tbl */
-    free(cells);
-    free(rows);
-    free(owner);
+    dx_end(c); /* tr */
+}
+
+/* The row's first nc cells into cells[], NULL past its end. */
+static void row_cells(const lexp_node *row, const lexp_node **cells, int nc)
+{
+    int j = 0;
+    for (const lexp_node *cell = row->first; cell && j < nc; cell = cell->next)
+        cells[j++] = cell;
+    while (j < nc)
+        cells[j++] = NULL;
+}
+
+/* Two passes over the rows, spooled ones read back each time: the column
+ * widths need every row before the first is written. Only a row at a time
+ * and the spans still open are held, so a long table takes no more memory
+ * than a short one, and the body can stream (dx_spill). */
+void dx_table(dx *c, const lexp_node *t)
+{
+    int nc = t->u.table.ncols, nr = lexp__table_rows(t);
+    if (nc <= 0 || nr <= 0)
+        return;
+    colsz *z = calloc((size_t)nc, sizeof *z);
+    double *w = calloc((size_t)nc, sizeof *w);
+    long *colw = calloc((size_t)nc, sizeof *colw);
+    const lexp_node **cells = calloc((size_t)nc, sizeof *cells);
+    colq *q = calloc((size_t)nc, sizeof *q);
+    lexp__rowit it;
+    lexp__rowit_begin(&it, t);
+    int failed = !z || !w || !colw || !cells || !q, reread = 0;
+    const lexp_node *row;
+    while (!failed && (row = lexp__rowit_next(&it)))
+        widths_row(c, row, nc, z);
+    reread = it.failed;
+    failed = failed || it.failed;
+    lexp__rowit_end(&it);
+    if (!failed) {
+        widths(c, z, w, nc, colw);
+        table_head(c, nc, colw);
+        lexp__rowit_begin(&it, t);
+        int heading = 1; /* still in the rows at the top marked as header */
+        for (int i = 0; !c->failed && (row = lexp__rowit_next(&it)); i++) {
+            heading = heading && row->u.row.header;
+            row_cells(row, cells, nc);
+            if (claim_row(q, cells, i, nr, nc)) {
+                failed = 1;
+                break;
+            }
+            table_row(c, q, row, cells, i, nc, colw, heading);
+            dx_spill(c);
+        }
+        reread = reread || it.failed;
+        failed = failed || it.failed;
+        lexp__rowit_end(&it);
+        dx_end(c); /* tbl */
+    }
+    if (failed && !c->failed) {
+        c->failed = 1;
+        if (reread)
+            lexp__error_set(c->err, LEXP_EIO, NULL, 0, 0, NULL,
+                            "DOCX: cannot read back the rows of a long table: out of memory "
+                            "or the temporary file failed");
+        else
+            lexp__error_oom(c->err);
+    }
+    for (int j = 0; q && j < nc; j++)
+        free(q[j].v);
+    free(q);
+    free(z);
+    free(w);
     free(colw);
+    free(cells);
 }

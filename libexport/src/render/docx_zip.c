@@ -56,77 +56,53 @@ static void dos_date(const lexp_doc *d, zip_uint16_t *dtime, zip_uint16_t *ddate
     *ddate = (zip_uint16_t)(((y - 1980) << 9) | (m << 5) | day);
 }
 
-int dx_zip(dx *c, lexp__sbuf *out)
+int dx_zip(dx *c, lexp__sbuf *out, const char *to)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-    if (!src) {
-        int rc = zip_fail(c, "creating the archive", zip_error_strerror(&ze));
-        zip_error_fini(&ze);
+    int spooled = 0;
+    for (int i = 0; i < c->nparts; i++)
+        spooled |= c->parts[i].spooled;
+    lexp__zout zo;
+    int rc = lexp__zout_open(&zo, spooled && !out, "docx", c->err);
+    if (rc)
         return rc;
-    }
-    zip_t *za = zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE, &ze);
-    if (!za) {
-        int rc = zip_fail(c, "creating the archive", zip_error_strerror(&ze));
-        zip_error_fini(&ze);
-        zip_source_free(src);
-        return rc;
-    }
-    zip_error_fini(&ze);
-    zip_source_keep(src); /* read the result back after zip_close */
+    zip_t *za = zo.za;
     lexp__deflater *dfl = lexp__deflater_new(DX_ZIP_LEVEL);
     if (!dfl) {
-        zip_discard(za);
-        zip_source_free(src);
+        lexp__zout_discard(&zo);
         return lexp__error_oom(c->err);
     }
     zip_uint16_t dtime, ddate;
     dos_date(c->doc, &dtime, &ddate);
     int last = rank("");
-    for (int r = 0; r <= last; r++)
-        for (int i = 0; i < c->nparts; i++) {
+    for (int r = 0; r <= last && !rc; r++)
+        for (int i = 0; i < c->nparts && !rc; i++) {
             const dx_part *p = &c->parts[i];
             if (rank(p->name) != r)
                 continue;
-            int store = p->store || p->len < DX_ZIP_STORE_BELOW, oom = 0;
-            zip_source_t *s = store ? zip_source_buffer(za, p->data, p->len, 0)
-                                    : lexp__zip_source_deflated(za, dfl, p->data, p->len, &oom);
+            int store = !p->spooled && (p->store || p->len < DX_ZIP_STORE_BELOW), oom = 0;
+            zip_source_t *s = p->spooled ? lexp__zip_source_zspool(za, NULL, &c->spool, NULL)
+                              : store    ? zip_source_buffer(za, p->data, p->len, 0)
+                                  : lexp__zip_source_deflated(za, dfl, p->data, p->len, &oom);
             zip_int64_t idx = s ? zip_file_add(za, p->name, s, 0) : -1;
             if (idx < 0) {
-                int rc = oom ? lexp__error_oom(c->err) : zip_fail(c, p->name, zip_strerror(za));
+                rc = oom ? lexp__error_oom(c->err) : zip_fail(c, p->name, zip_strerror(za));
                 if (s)
                     zip_source_free(s);
-                lexp__deflater_free(dfl);
-                zip_discard(za);
-                zip_source_free(src);
-                return rc;
+                break;
             }
             zip_uint64_t k = (zip_uint64_t)idx;
             /* A deflated entry keeps the default method: libzip takes the
              * source's DEFLATE and copies its bytes without recompressing. */
             if ((store && zip_set_file_compression(za, k, ZIP_CM_STORE, 0) < 0) ||
-                lexp__zip_set_dostime(za, k, dtime, ddate) < 0) {
-                int rc = zip_fail(c, p->name, zip_strerror(za));
-                lexp__deflater_free(dfl);
-                zip_discard(za);
-                zip_source_free(src);
-                return rc;
-            }
+                lexp__zip_set_dostime(za, k, dtime, ddate) < 0)
+                rc = zip_fail(c, p->name, zip_strerror(za));
         }
-    int closed = zip_close(za);
+    if (!rc && zip_close(za) < 0)
+        rc = zip_fail(c, "writing the archive", zip_strerror(za));
     lexp__deflater_free(dfl);
-    if (closed < 0) {
-        int rc = zip_fail(c, "writing the archive", zip_strerror(za));
-        zip_discard(za);
-        zip_source_free(src);
+    if (rc) {
+        lexp__zout_discard(&zo);
         return rc;
     }
-    int r = lexp__zip_source_slurp(src, out), rc = 0;
-    if (r == -2)
-        rc = lexp__error_oom(c->err);
-    else if (r)
-        rc = zip_fail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
-    zip_source_free(src);
-    return rc;
+    return lexp__zout_deliver(&zo, out, to, c->err);
 }

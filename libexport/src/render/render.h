@@ -21,6 +21,10 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
                      lexp_error *err);
 int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err);
+/* The same, or with `path` (out NULL) straight to that file: a document
+ * whose body streamed is written from its scratch files, never held. */
+int lexp__render_docx_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
+                         const lexp_render_options *opt, lexp_error *err);
 int lexp__render_xlsx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err);
 /* The workbook into `out`, or, with `path`, straight to that file (written
