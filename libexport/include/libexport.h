@@ -440,7 +440,11 @@ LEXP_EXPORT int lexp_render(lexp_buf *out, const lexp_template *tpl,
 /**
  * Render to a file. The output is written to a temporary file next to
  * `path` and renamed into place only when complete: on failure nothing is
- * written and an existing file is left untouched.
+ * written and an existing file is left untouched. An XLSX, and a DOCX whose
+ * body passed 4 MB, go to `path` from scratch files in $TMPDIR (else /tmp)
+ * without being held in memory, so a streamed table of any length renders
+ * in constant memory; when a scratch file cannot be made the call fails
+ * with LEXP_EIO.
  */
 LEXP_EXPORT int lexp_render_to_file(const char *path, const lexp_template *tpl,
                                     const lexp_data *data,

@@ -174,6 +174,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "lexp_builtin_name": (cp, [sz]),
         "lexp_builtin_description": (cp, [sz]),
         "lexp_render": (i, [P(_Buf), vp, vp, P(_Options), E]),
+        "lexp_render_to_file": (i, [cp, vp, vp, P(_Options), E]),
         "lexp_brief": (i, [P(_Buf), vp, cp, P(_Options), E]),
         "lexp_fill": (i, [P(_Buf), cp, vp, P(_Options), E]),
         "lexp_fill_memory": (i, [P(_Buf), vp, sz, cp, vp, P(_Options), E]),
@@ -396,16 +397,34 @@ def render_file(template: Union[str, "os.PathLike[str]"], data: DataLike,
                 **options: Any) -> str:
     """Render to ``path`` and return it. The format follows the extension unless
     given. The file is written atomically: on failure nothing is written and an
-    existing file is left as it was. Options are those of :func:`render`."""
+    existing file is left as it was. Options are those of :func:`render`.
+    An XLSX or a long DOCX goes to the file without passing through memory
+    (``lexp_render_to_file``), so a table of a million rows takes no more
+    memory than a short one."""
     if format is None:
         ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
         if ext not in FORMATS:
             raise Error(f"cannot tell the format from {os.fspath(path)!r}; pass format=",
                         code=_ERR_INVAL)
         format = ext
-    content = render(template, data, format, **options)
-    _write(path, content)
+    lib = _load()
+    call = _render_call(format, **options)
+    with _Template(template) as t, _Data(data) as d:
+        err = _Error()
+        if lib.lexp_render_to_file(os.fsencode(path), t.handle, d.handle,
+                                   ctypes.byref(call.opt), ctypes.byref(err)):
+            raise _raise(err)
+    call.deliver_warnings()
     return os.fspath(path)
+
+
+def _render_call(format: str, *, month: Optional[str] = None, date: Optional[str] = None,
+                 fonts: Optional[Mapping[str, Union[str, Tuple[str, int]]]] = None,
+                 base_dir: Optional[str] = None,
+                 on_warning: Optional[Callable[[Error], None]] = None,
+                 period: Optional[str] = None, strict: bool = False) -> "_Call":
+    """The options of :func:`render` for one call (unknown ones are a TypeError)."""
+    return _Call(format, month, date, fonts, base_dir, on_warning, period, strict)
 
 
 def brief(data: DataLike, month: str, outdir: Union[str, "os.PathLike[str]"] = ".",
