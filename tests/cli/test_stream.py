@@ -5,6 +5,7 @@ keeps every row in the tree (the path before streaming): both must give the
 same bytes in every format, and the streamed path must keep memory flat.
 """
 import json
+import re
 import os
 import subprocess
 
@@ -271,3 +272,65 @@ def test_long_spans_while_streaming(tmp_path, ext):
         body = {m for m in merged if re.fullmatch(r"A\d+:A\d+", m)} - {"A2:A3"}
         # groups of nine rows from sheet row 4; the last (x = 495..499) has five
         assert body == {f"A{4 + 9 * g}:A{min(4 + 9 * g + 8, 503)}" for g in range(56)}
+
+
+# ---- what a PDF takes: it is laid out whole, so its size is bounded ----------------
+
+PAGES = """---
+preset: plain
+title: t
+---
+{% for x in xs %}
+第{{ x }}页。
+
+\\pagebreak
+
+{% endfor %}
+"""
+
+
+def test_pdf_page_limit(tmp_path):
+    """LEXP_PDF_MAX_PAGES: 3,000 pages render, the 3,001st is refused where it
+    would start (exit 1, the file left as it was)."""
+    out = tmp_path / "p.pdf"
+    r = render(tmp_path, PAGES, {"xs": list(range(2999))}, out)  # a break after each
+    assert r.returncode == 0, r.stderr
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    assert re.search(r"^Pages:\s+3000$", info, re.M), info
+    out.write_bytes(b"before")
+    r = render(tmp_path, PAGES, {"xs": list(range(3000))}, out)
+    assert r.returncode == 1, r.stderr
+    assert "t.lxt:8:1: error: the PDF would have more than 3000 pages, the limit " \
+        "(LEXP_PDF_MAX_PAGES)" in r.stderr, r.stderr
+    assert out.read_bytes() == b"before"
+
+
+def test_pdf_table_limits(tmp_path):
+    """LEXP_PDF_MAX_TABLE_ROWS and LEXP_PDF_MAX_TABLE_CHARS refuse a table
+    before it is laid out; the same tables stream to XLSX and DOCX."""
+    rows = """---
+preset: plain
+title: t
+---
+| 序号 | 名 |
+|---:|---|
+{% for x in xs %}
+| {{ x }} | {{ name }} |
+{% endfor %}
+"""
+    out = tmp_path / "t.pdf"
+    r = render(tmp_path, rows, {"xs": list(range(100_000)), "name": "甲"}, out)
+    assert r.returncode == 1, r.stderr
+    assert "t.lxt:5:1: error: this table has 100001 rows; a PDF takes at most 100000 " \
+        "(LEXP_PDF_MAX_TABLE_ROWS)" in r.stderr, r.stderr
+    assert not out.exists()
+    for ext in ("xlsx", "docx"):
+        r = render(tmp_path, rows, {"xs": list(range(100_000)), "name": "甲"},
+                   tmp_path / f"t.{ext}")
+        assert r.returncode == 0, r.stderr
+    # 20,000 rows of 250 characters and a number: over 5,000,000
+    r = render(tmp_path, rows, {"xs": list(range(20_000)), "name": "长" * 250}, out)
+    assert r.returncode == 1, r.stderr
+    assert "t.lxt:5:1: error: the cells of this table have more than 5000000 characters, " \
+        "the limit for a PDF (LEXP_PDF_MAX_TABLE_CHARS)" in r.stderr, r.stderr
+    assert not out.exists()

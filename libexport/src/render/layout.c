@@ -502,6 +502,15 @@ static double area_x(const LX *lx, int page)
 int new_page(LX *lx)
 {
     lexp__layout *L = lx->L;
+    if (L->npages >= LEXP_PDF_MAX_PAGES) {
+        const lexp_node *n = lx->cur;
+        return lexp__error_set(lx->err, LEXP_ELIMIT, n ? n->src_file : NULL, n ? n->line : 0,
+                               n ? n->col : 0, NULL,
+                               "the PDF would have more than %u pages, the limit "
+                               "(LEXP_PDF_MAX_PAGES): render a document this long as XLSX or "
+                               "DOCX, which stream long tables",
+                               LEXP_PDF_MAX_PAGES);
+    }
     if (lexp__grow((void **)&L->pages, &L->cappages, L->npages + 1, sizeof *L->pages))
         return lexp__error_oom(lx->err);
     lexp__lpage *p = &L->pages[L->npages];
@@ -1150,6 +1159,7 @@ static void cell_text_style(const TB *tb, int r, lexp_textstyle *ts, int *bold)
 static int table_measure(TB *tb)
 {
     LX *lx = tb->lx;
+    size_t chars = 0;
     for (int i = 0; i < tb->ncells; i++) {
         tcell *c = &tb->cells[i];
         lexp_textstyle ts;
@@ -1160,6 +1170,14 @@ static int table_measure(TB *tb)
         if (add_runs(lx, &c->t, &c->node->runs, &ts, bold || ts.bold))
             return -1;
         text_finish(&c->t);
+        if ((chars += c->t.n) > LEXP_PDF_MAX_TABLE_CHARS) {
+            const lexp_node *n = tb->node;
+            return lexp__error_set(lx->err, LEXP_ELIMIT, n->src_file, n->line, n->col, NULL,
+                                   "the cells of this table have more than %u characters, "
+                                   "the limit for a PDF (LEXP_PDF_MAX_TABLE_CHARS): render it "
+                                   "as XLSX or DOCX, which stream long tables",
+                                   LEXP_PDF_MAX_TABLE_CHARS);
+        }
         /* every cell's text lives until the table is placed: no spare room
          * in a big table (a 40,000-row one would hold hundreds of MB of it);
          * a small one is not worth the reallocations */
@@ -1535,6 +1553,13 @@ static void continued_label(TB *tb, const char *caption)
 
 static int block_table(LX *lx, const lexp_node *n)
 {
+    int rows = lexp__table_rows(n);
+    if (rows > (int)LEXP_PDF_MAX_TABLE_ROWS)
+        return lexp__error_set(lx->err, LEXP_ELIMIT, n->src_file, n->line, n->col, NULL,
+                               "this table has %d rows; a PDF takes at most %u "
+                               "(LEXP_PDF_MAX_TABLE_ROWS): render it as XLSX or DOCX, which "
+                               "stream long tables",
+                               rows, LEXP_PDF_MAX_TABLE_ROWS);
     /* the layout holds the whole table: spooled rows come back, in its arena */
     if (!(n = lexp__table_whole(n, &lx->L->arena)))
         return -1;
@@ -1773,6 +1798,11 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
                      const lexp_render_options *opt, lexp_error *err)
 {
     *out = NULL;
+    lexp_error own; /* the caller's may be NULL: the code is still needed */
+    if (!err) {
+        lexp_error_clear(&own);
+        err = &own;
+    }
     lkeep keep;
     memset(&keep, 0, sizeof keep);
     lexp__layout *L = NULL;
@@ -1818,7 +1848,7 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
         if (!lexp__error_is_set(err))
             lexp__error_oom(err);
         lexp__layout_free(L);
-        return rc < 0 ? rc : -1;
+        return err->code; /* what was set, not the -1 of a step that passed it on */
     }
     *out = L;
     return 0;
