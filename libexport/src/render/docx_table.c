@@ -2,7 +2,9 @@
  * DOCX: tables. The tree gives every row `ncols` cells, with the cells
  * covered by a span present as placeholders; Word wants a horizontal span
  * as one w:tc with w:gridSpan and a vertical span as a w:vMerge chain, so
- * an owner grid maps each position to the cell that covers it.
+ * each position is mapped to the cell that covers it, through the claims
+ * of the spans still open (one queue a column: a long table is written a
+ * row at a time).
  *
  * Column widths are estimated from the content (Han characters one em,
  * other characters half) and spread over the type area, and the table is
