@@ -184,12 +184,12 @@ static void *bad_worker(void *arg)
     bad_job *j = arg;
     static const char *const hostile[] = {
         /* doubles to 8 GB without the memory budget */
-        "{% set s = \"xxxxxxxx\" %}\n{% set s = s ~ s %}\n{% set s = s ~ s %}\n"
-        "{% set s = s ~ s %}\n{% set s = s ~ s %}\n{% set s = s ~ s %}\n"
-        "{% set s = s | replace(\"x\", s) | replace(\"x\", s) | replace(\"x\", s) %}\n"
-        "{{ s }}\n",
-        "{% set l = [1, 2, 3, 4, 5, 6, 7, 8] %}{% set l = l + l %}{% set l = l + l %}\n"
-        "{% set l = l + l %}{{ l | join(l | join(l | join(l | join(l | join(\"xxxx\"))))) }}\n",
+        ("{% set s = \"xxxxxxxx\" %}\n{% set s = s ~ s %}\n{% set s = s ~ s %}\n"
+         "{% set s = s ~ s %}\n{% set s = s ~ s %}\n{% set s = s ~ s %}\n"
+         "{% set s = s | replace(\"x\", s) | replace(\"x\", s) | replace(\"x\", s) %}\n"
+         "{{ s }}\n"),
+        ("{% set l = [1, 2, 3, 4, 5, 6, 7, 8] %}{% set l = l + l %}{% set l = l + l %}\n"
+         "{% set l = l + l %}{{ l | join(l | join(l | join(l | join(l | join(\"xxxx\"))))) }}\n"),
         "{{ nope | frobnicate }}\n",
         "{{ 1 / 0 }}\n",
         "{{ community }}\n",
