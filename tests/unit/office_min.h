@@ -151,19 +151,25 @@ static inline unsigned char *om_xlsx(const char *rows, const char *after, size_t
     return z;
 }
 
-/* One entry of a zip in memory, NUL-terminated (malloc'd), or NULL. */
-static inline char *om_read(const unsigned char *zip, size_t len, const char *name)
+/* A zip in memory opened to read (zip_discard when done), or NULL. */
+static inline zip_t *om_open(const unsigned char *zip, size_t len)
 {
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(zip, len, 0, &ze);
     zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
     zip_error_fini(&ze);
-    if (!za) {
-        if (src)
-            zip_source_free(src);
+    if (!za && src)
+        zip_source_free(src);
+    return za;
+}
+
+/* One entry of a zip in memory, NUL-terminated (malloc'd), or NULL. */
+static inline char *om_read(const unsigned char *zip, size_t len, const char *name)
+{
+    zip_t *za = om_open(zip, len);
+    if (!za)
         return NULL;
-    }
     zip_stat_t st;
     char *out = NULL;
     if (zip_stat(za, name, 0, &st) == 0) {

@@ -155,15 +155,9 @@ typedef struct entry_facts {
 
 static int facts(const unsigned char *z, size_t n, const char *name, entry_facts *f)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(z, n, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
-    zip_error_fini(&ze);
-    if (!za) {
-        zip_source_free(src);
+    zip_t *za = om_open(z, n);
+    if (!za)
         return -1;
-    }
     zip_int64_t i = zip_name_locate(za, name, 0);
     zip_stat_t st;
     int rc = i < 0 || zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0 ||

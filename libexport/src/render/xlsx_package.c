@@ -7,11 +7,8 @@
  * zip entry has the DOS time 1980-01-01 00:00, and the creation date is
  * the document's, never the clock.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "xlsx_write_int.h"
 
@@ -511,7 +508,7 @@ int lexp__xw_package(lexp__xw *w, lexp__sbuf *out, const char *to, lexp_error *e
     pack k = {w, NULL, err, 0};
     /* a big workbook goes to a scratch file, copied to its place */
     lexp__zout zo;
-    int rc = lexp__zout_open(&zo, streamed, "xlsx", err);
+    int rc = lexp__zout_open(&zo, streamed ? w->tmpdir : NULL, "xlsx", err);
     if (rc)
         return rc;
     k.za = zo.za;
@@ -538,7 +535,8 @@ int lexp__xw_package(lexp__xw *w, lexp__sbuf *out, const char *to, lexp_error *e
         if (!s->sp.f)
             add_part(&k, &s->part);
         else /* head, the spooled rows, tail: one stream in three pieces */
-            add_source(&k, s->part.name, lexp__zip_source_zspool(k.za, &s->head, &s->sp, &s->tail));
+            add_source(&k, s->part.name,
+                       lexp__zip_source_zspool(k.za, &s->head, &s->sp, &s->tail));
         if (!s->ncharts)
             continue;
         drawing++;

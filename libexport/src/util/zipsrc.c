@@ -13,7 +13,9 @@
  * libdeflate version only.
  */
 #define _DEFAULT_SOURCE /* timegm, tm_gmtoff */
+#include <errno.h>
 #include <libdeflate.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,13 +65,16 @@ zip_int64_t lexp__zip_stat_deflated(void *data, zip_uint64_t len, zip_error_t *e
     return sizeof *st;
 }
 
+/* An entry already deflated, read as one raw DEFLATE stream in up to three
+ * pieces: bytes in memory, a scratch file's bytes, bytes in memory. */
 typedef struct deflated {
-    unsigned char *comp; /* raw DEFLATE */
-    int owned;           /* comp is freed with the source */
+    lexp__zpiece piece[3]; /* piece[1] is the file's (no comp) */
+    FILE *f;               /* or NULL */
+    unsigned char *owned;  /* freed with the source */
     int has_attr;
     zip_file_attributes_t attr; /* of the entry it copies */
-    size_t comp_len, size, pos;
-    zip_uint32_t crc;
+    int stage;                  /* the piece being read; 3: done */
+    uint64_t done;              /* of that piece */
     zip_error_t error;
 } deflated;
 
@@ -78,20 +83,53 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
     deflated *s = ud;
     switch (cmd) {
     case ZIP_SOURCE_OPEN:
-        s->pos = 0;
+        s->stage = 0;
+        s->done = 0;
+        if (s->f && fseek(s->f, 0, SEEK_SET) != 0) {
+            zip_error_set(&s->error, ZIP_ER_SEEK, errno);
+            return -1;
+        }
         return 0;
     case ZIP_SOURCE_READ: {
-        size_t n = s->comp_len - s->pos;
-        if (n > len)
-            n = (size_t)len;
-        memcpy(data, s->comp + s->pos, n);
-        s->pos += n;
-        return (zip_int64_t)n;
+        zip_uint64_t got = 0;
+        unsigned char *o = data;
+        while (got < len && s->stage < 3) {
+            const lexp__zpiece *pc = &s->piece[s->stage];
+            uint64_t n = pc->comp_len - s->done;
+            if (n > len - got)
+                n = len - got;
+            if (n == 0) {
+                s->stage++;
+                s->done = 0;
+                continue;
+            }
+            if (!pc->comp) {
+                if (fread(o + got, 1, (size_t)n, s->f) != (size_t)n) {
+                    zip_error_set(&s->error, ZIP_ER_READ, errno);
+                    return -1;
+                }
+            } else {
+                memcpy(o + got, pc->comp + s->done, (size_t)n);
+            }
+            got += n;
+            s->done += n;
+        }
+        return (zip_int64_t)got;
     }
     case ZIP_SOURCE_CLOSE:
         return 0;
-    case ZIP_SOURCE_STAT:
-        return lexp__zip_stat_deflated(data, len, &s->error, s->size, s->comp_len, s->crc);
+    case ZIP_SOURCE_STAT: {
+        uLong crc = s->piece[0].crc;
+        uint64_t size = s->piece[0].size, comp = s->piece[0].comp_len;
+        for (int k = 1; k < 3; k++) {
+            const lexp__zpiece *pc = &s->piece[k];
+            if (pc->size)
+                crc = crc32_combine(crc, pc->crc, (z_off_t)pc->size);
+            size += pc->size;
+            comp += pc->comp_len;
+        }
+        return lexp__zip_stat_deflated(data, len, &s->error, size, comp, (zip_uint32_t)crc);
+    }
     case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&s->error, data, len);
     case ZIP_SOURCE_GET_FILE_ATTRIBUTES:
@@ -103,8 +141,7 @@ static zip_int64_t deflated_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
         return sizeof s->attr;
     case ZIP_SOURCE_FREE:
         zip_error_fini(&s->error);
-        if (s->owned)
-            free(s->comp);
+        free(s->owned);
         free(s);
         return 0;
     case ZIP_SOURCE_SUPPORTS:
@@ -142,30 +179,28 @@ int lexp__deflater_deflate(lexp__deflater *d, const void *data, size_t n, unsign
     return 0;
 }
 
-static zip_source_t *raw_source(zip_t *za, unsigned char *comp, int owned, size_t comp_len,
-                                size_t size, zip_uint32_t crc, const zip_file_attributes_t *attr)
+/* The source over pieces[3] and f; `owned` is freed with it (or here when
+ * NULL is returned). */
+static zip_source_t *pieces_source(zip_t *za, const lexp__zpiece *pieces, FILE *f,
+                                   unsigned char *owned, const zip_file_attributes_t *attr)
 {
     deflated *s = calloc(1, sizeof *s);
     if (!s) {
-        if (owned)
-            free(comp);
+        free(owned);
         return NULL;
     }
-    s->comp = comp;
+    memcpy(s->piece, pieces, sizeof s->piece);
+    s->f = f;
     s->owned = owned;
     if (attr) {
         s->has_attr = 1;
         s->attr = *attr;
     }
-    s->comp_len = comp_len;
-    s->size = size;
-    s->crc = crc;
     zip_error_init(&s->error);
     zip_source_t *src = zip_source_function(za, deflated_cb, s);
     if (!src) {
         zip_error_fini(&s->error);
-        if (owned)
-            free(s->comp);
+        free(owned);
         free(s);
     }
     return src;
@@ -174,14 +209,29 @@ static zip_source_t *raw_source(zip_t *za, unsigned char *comp, int owned, size_
 zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_len, size_t size,
                                    zip_uint32_t crc)
 {
-    return raw_source(za, comp, 1, comp_len, size, crc, NULL);
+    lexp__zpiece pc[3] = {{comp, comp_len, size, crc}};
+    return pieces_source(za, pc, NULL, comp, NULL);
 }
 
 zip_source_t *lexp__zip_source_raw_borrowed(zip_t *za, const unsigned char *comp,
                                             size_t comp_len, size_t size, zip_uint32_t crc,
                                             const zip_file_attributes_t *attr)
 {
-    return raw_source(za, (unsigned char *)comp, 0, comp_len, size, crc, attr);
+    lexp__zpiece pc[3] = {{comp, comp_len, size, crc}};
+    return pieces_source(za, pc, NULL, NULL, attr);
+}
+
+zip_source_t *lexp__zip_source_pieces(zip_t *za, const lexp__zpiece *head, FILE *f,
+                                      const lexp__zpiece *file, const lexp__zpiece *tail)
+{
+    lexp__zpiece pc[3] = {{0}};
+    if (head)
+        pc[0] = *head;
+    pc[1] = *file;
+    pc[1].comp = NULL; /* read from f */
+    if (tail)
+        pc[2] = *tail;
+    return pieces_source(za, pc, f, NULL, NULL);
 }
 
 zip_source_t *lexp__zip_source_deflated(zip_t *za, lexp__deflater *d, const void *data,

@@ -8,6 +8,8 @@
 #define LEXP_ZIPSRC_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <zip.h>
 
 #include "util/util.h"
@@ -40,6 +42,23 @@ zip_source_t *lexp__zip_source_raw(zip_t *za, unsigned char *comp, size_t comp_l
 zip_source_t *lexp__zip_source_raw_borrowed(zip_t *za, const unsigned char *comp,
                                             size_t comp_len, size_t size, zip_uint32_t crc,
                                             const zip_file_attributes_t *attr);
+
+/* A piece of raw DEFLATE: its bytes (NULL for a scratch file's), their
+ * number, and the size and CRC-32 of what they inflate to. */
+typedef struct lexp__zpiece {
+    const unsigned char *comp;
+    size_t comp_len;
+    uint64_t size;
+    uint32_t crc;
+} lexp__zpiece;
+
+/* A source for one entry deflated in pieces that read in turn as one raw
+ * DEFLATE stream: `head` (or NULL) in memory, `file`'s bytes from the start
+ * of f, `tail` (or NULL) in memory; the earlier pieces end byte-aligned
+ * and not final. All are borrowed until the archive is written, and their
+ * sizes and CRCs are taken now. NULL when out of memory or libzip refused. */
+zip_source_t *lexp__zip_source_pieces(zip_t *za, const lexp__zpiece *head, FILE *f,
+                                      const lexp__zpiece *file, const lexp__zpiece *tail);
 
 /* Answer ZIP_SOURCE_STAT for an entry already deflated: DEFLATE, these
  * sizes and this CRC. For a zip_source_function callback. */

@@ -9,7 +9,6 @@
 #include <zlib.h>
 
 #include "util/zspool.h"
-#include "util/zipsrc.h"
 
 const char *lexp__tmpdir(void)
 {
@@ -116,107 +115,22 @@ void lexp__zspool_free(lexp__zspool *s)
 
 /* ---- the entry ---------------------------------------------------------------- */
 
-typedef struct zsrc {
-    lexp__zpiece head, tail; /* zero when absent */
-    const lexp__zspool *s;
-    int stage; /* 0 head, 1 file, 2 tail, 3 done */
-    uint64_t done; /* of the current stage */
-    zip_error_t error;
-} zsrc;
-
-static zip_int64_t zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-    zsrc *p = ud;
-    switch (cmd) {
-    case ZIP_SOURCE_OPEN:
-        p->stage = 0;
-        p->done = 0;
-        if (fseek(p->s->f, 0, SEEK_SET) != 0) {
-            zip_error_set(&p->error, ZIP_ER_SEEK, errno);
-            return -1;
-        }
-        return 0;
-    case ZIP_SOURCE_READ: {
-        zip_uint64_t got = 0;
-        unsigned char *o = data;
-        while (got < len && p->stage < 3) {
-            uint64_t total = p->stage == 0   ? p->head.comp_len
-                             : p->stage == 1 ? p->s->comp
-                                             : p->tail.comp_len;
-            uint64_t n = total - p->done;
-            if (n > len - got)
-                n = len - got;
-            if (n == 0) {
-                p->stage++;
-                p->done = 0;
-                continue;
-            }
-            if (p->stage == 1) {
-                if (fread(o + got, 1, (size_t)n, p->s->f) != (size_t)n) {
-                    zip_error_set(&p->error, ZIP_ER_READ, errno);
-                    return -1;
-                }
-            } else {
-                memcpy(o + got, (p->stage == 0 ? p->head.comp : p->tail.comp) + p->done,
-                       (size_t)n);
-            }
-            got += n;
-            p->done += n;
-        }
-        return (zip_int64_t)got;
-    }
-    case ZIP_SOURCE_CLOSE: return 0;
-    case ZIP_SOURCE_STAT: {
-        uLong crc = p->head.crc;
-        crc = crc32_combine(crc, p->s->crc, (z_off_t)p->s->size);
-        crc = crc32_combine(crc, p->tail.crc, (z_off_t)p->tail.size);
-        return lexp__zip_stat_deflated(data, len, &p->error,
-                                       p->head.size + p->s->size + p->tail.size,
-                                       p->head.comp_len + p->s->comp + p->tail.comp_len,
-                                       (zip_uint32_t)crc);
-    }
-    case ZIP_SOURCE_ERROR: return zip_error_to_data(&p->error, data, len);
-    case ZIP_SOURCE_FREE:
-        zip_error_fini(&p->error);
-        free(p);
-        return 0;
-    case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                              ZIP_SOURCE_SUPPORTS, -1);
-    default: zip_error_set(&p->error, ZIP_ER_OPNOTSUPP, 0); return -1;
-    }
-}
-
 zip_source_t *lexp__zip_source_zspool(zip_t *za, const lexp__zpiece *head,
                                       const lexp__zspool *s, const lexp__zpiece *tail)
 {
-    zsrc *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    if (head)
-        p->head = *head;
-    if (tail)
-        p->tail = *tail;
-    p->s = s;
-    zip_error_init(&p->error);
-    zip_source_t *src = zip_source_function(za, zsrc_cb, p);
-    if (!src) {
-        zip_error_fini(&p->error);
-        free(p);
-    }
-    return src;
+    lexp__zpiece file = {NULL, s->comp, s->size, s->crc};
+    return lexp__zip_source_pieces(za, head, s->f, &file, tail);
 }
 
 /* ---- the archive ---------------------------------------------------------------- */
 
-int lexp__zout_open(lexp__zout *z, int to_file, const char *who, lexp_error *err)
+int lexp__zout_open(lexp__zout *z, const char *tmpdir, const char *who, lexp_error *err)
 {
     memset(z, 0, sizeof *z);
     z->who = who;
     zip_error_t ze;
     zip_error_init(&ze);
-    if (!to_file) {
+    if (!tmpdir) {
         z->mem = zip_source_buffer_create(NULL, 0, 0, &ze);
         if (z->mem && !(z->za = zip_open_from_source(z->mem, ZIP_CREATE | ZIP_TRUNCATE, &ze))) {
             zip_source_free(z->mem);
@@ -225,16 +139,15 @@ int lexp__zout_open(lexp__zout *z, int to_file, const char *who, lexp_error *err
         if (z->mem)
             zip_source_keep(z->mem); /* read back after zip_close */
     } else {
-        const char *td = lexp__tmpdir();
-        size_t n = strlen(td) + 32;
+        size_t n = strlen(tmpdir) + 32;
         if (!(z->tmp = malloc(n)))
             return zip_error_fini(&ze), lexp__error_oom(err);
-        snprintf(z->tmp, n, "%s/lexp-%s-XXXXXX", td, who);
+        snprintf(z->tmp, n, "%s/lexp-%s-XXXXXX", tmpdir, who);
         int fd = mkstemp(z->tmp);
         if (fd < 0) {
             int e = errno;
             int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                     "%s: cannot create a temporary file in %s: %s", who, td,
+                                     "%s: cannot create a temporary file in %s: %s", who, tmpdir,
                                      strerror(e));
             zip_error_fini(&ze);
             free(z->tmp);

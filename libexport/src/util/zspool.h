@@ -14,6 +14,7 @@
 #include <zip.h>
 
 #include "util/util.h"
+#include "util/zipsrc.h"
 
 typedef struct lexp__zspool {
     FILE *f;        /* the scratch file, already unlinked; NULL until opened */
@@ -42,18 +43,8 @@ int lexp__zspool_put(lexp__zspool *s, const void *data, size_t n, int end, lexp_
 /* Close the stream and the file (its space goes back at once). */
 void lexp__zspool_free(lexp__zspool *s);
 
-/* A deflated piece kept in memory, to go before or after a spool. */
-typedef struct lexp__zpiece {
-    const unsigned char *comp;
-    size_t comp_len;
-    uint64_t size; /* inflated */
-    uint32_t crc;
-} lexp__zpiece;
-
-/* A libzip source for one entry already deflated: `head` (or NULL), the
- * spool's file, `tail` (or NULL), read in turn as one raw DEFLATE stream.
- * It borrows all three until the archive is written. NULL when out of
- * memory or libzip refused. */
+/* lexp__zip_source_pieces with the spool's file between `head` and `tail`
+ * (either NULL), after the spool's last put. */
 zip_source_t *lexp__zip_source_zspool(zip_t *za, const lexp__zpiece *head,
                                       const lexp__zspool *s, const lexp__zpiece *tail);
 
@@ -66,9 +57,9 @@ typedef struct lexp__zout {
     const char *who;
 } lexp__zout;
 
-/* Start an archive, in a scratch file in lexp__tmpdir() when `to_file`.
+/* Start an archive: in memory, or with `tmpdir` in a scratch file there.
  * 0, or an error. */
-int lexp__zout_open(lexp__zout *z, int to_file, const char *who, lexp_error *err);
+int lexp__zout_open(lexp__zout *z, const char *tmpdir, const char *who, lexp_error *err);
 /* After a successful zip_close: the archive's bytes onto `out`, or (out
  * NULL) to the file `to` (lexp__write_files: a temporary renamed into
  * place). Frees what z holds. */
