@@ -228,7 +228,7 @@ typedef struct claim {
 
 typedef struct colq {
     claim *v;
-    int head, n, cap;
+    size_t head, n, cap;
 } colq;
 
 /* The claim on row i of a column (its queue dropped up to it), or NULL. */
@@ -243,20 +243,13 @@ static const claim *claimed(colq *q, int i)
 
 static int claim_add(colq *q, const claim *k)
 {
-    if (q->n == q->cap) {
-        if (q->head) { /* slide the live claims down first */
-            memmove(q->v, q->v + q->head, (size_t)(q->n - q->head) * sizeof *q->v);
-            q->n -= q->head;
-            q->head = 0;
-        } else {
-            int cap = q->cap ? q->cap * 2 : 4;
-            claim *v = realloc(q->v, (size_t)cap * sizeof *v);
-            if (!v)
-                return -1;
-            q->v = v;
-            q->cap = cap;
-        }
+    if (q->n == q->cap && q->head) { /* slide the live claims down first */
+        memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+        q->n -= q->head;
+        q->head = 0;
     }
+    if (lexp__grow((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v))
+        return -1;
     q->v[q->n++] = *k;
     return 0;
 }
