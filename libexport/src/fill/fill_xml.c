@@ -113,7 +113,7 @@ xmlDocPtr fx_xml_parse(fx_ctx *c, const fx_entry *e)
         fx_fail(c, LEXP_ESYNTAX, 0, 0, "the part has a DOCTYPE or ENTITY declaration");
         return NULL;
     }
-    xmlInitParser(); /* idempotent; guarded by libxml2's own lock */
+    xmlInitParser(); /* first, under libxml2's lock: see lx_xlsx.c open_xml */
     /* one parser a fill: xmlCtxtReadMemory resets it, and a fresh one
      * (with its dictionary) cost as much as parsing a small part */
     if (!c->pctx && !(c->pctx = xmlNewParserCtxt())) {

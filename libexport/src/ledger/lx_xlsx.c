@@ -168,6 +168,10 @@ static xmlTextReaderPtr open_xml(xr *x, xml_err *xe, const char *part, const cha
         lx_fail(x->b, LEXP_ELIMIT, NULL, "entry %s is too large", part);
         return NULL;
     }
+    /* libxml2 2.9 sets itself up under a lock only in xmlInitParser; left
+     * to the reader, threads reading their first workbooks together each
+     * built its encoding table (a leak, and messages on stderr) */
+    xmlInitParser();
     /* no entity substitution, no DTD loading, no network */
     xmlTextReaderPtr r = xmlReaderForMemory(data, (int)len, part, NULL,
                                             XML_PARSE_NONET | XML_PARSE_NOERROR |
