@@ -47,6 +47,7 @@ int lexp__render_docx_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
     c.st = lexp__style_for(doc->preset);
     c.opt = opt;
     c.err = err;
+    c.tmpdir = lexp__tmpdir(); /* the spool and the archive beside it */
     c.text_w = lexp__style_text_width(c.st);
     c.text_h = lexp__style_text_height(c.st);
     c.grid = c.st->grid_lines > 0 && c.st->grid_chars > 0;

@@ -103,6 +103,7 @@ typedef struct dx {
      * set), and its entry is read from there. */
     int spill;           /* 1 while the part being written may do so */
     lexp__zspool spool;
+    const char *tmpdir;  /* where: $TMPDIR when the render began */
 
     dx_part *parts;
     int nparts, capparts;

@@ -96,7 +96,7 @@ void dx_spill(dx *c)
         c->out.len < (c->spool.f ? DX_SPILL_SLICE : DX_SPILL_AT))
         return;
     if ((!c->spool.f &&
-         lexp__zspool_open(&c->spool, lexp__tmpdir(), DX_SPILL_LEVEL, "docx", c->err)) ||
+         lexp__zspool_open(&c->spool, c->tmpdir, DX_SPILL_LEVEL, "docx", c->err)) ||
         lexp__zspool_put(&c->spool, c->out.ptr, c->out.len, LEXP_ZSPOOL_MORE, c->err))
         c->failed = 1; /* the error says why */
     c->out.len = 0;

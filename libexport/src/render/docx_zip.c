@@ -62,7 +62,7 @@ int dx_zip(dx *c, lexp__sbuf *out, const char *to)
     for (int i = 0; i < c->nparts; i++)
         spooled |= c->parts[i].spooled;
     lexp__zout zo;
-    int rc = lexp__zout_open(&zo, spooled && !out ? lexp__tmpdir() : NULL, "docx", c->err);
+    int rc = lexp__zout_open(&zo, spooled && !out ? c->tmpdir : NULL, "docx", c->err);
     if (rc)
         return rc;
     zip_t *za = zo.za;

@@ -212,11 +212,11 @@ void lexp__line_col(const char *s, size_t off, int *line, int *col);
  * every temporary is complete. Only regular files are replaced (a
  * directory, device or FIFO is LEXP_EIO); an existing file keeps its mode;
  * the umask is never touched. */
+int lexp__write_files(size_t n, const char *const *paths, const void *const *bytes,
+                      const size_t *sizes, lexp_error *err);
 /* Write `path` as lexp__write_files does, with the bytes read from src_fd
  * (to its end) a block at a time: a big workbook is not held in memory. */
 int lexp__write_file_fd(const char *path, int src_fd, lexp_error *err);
-int lexp__write_files(size_t n, const char *const *paths, const void *const *bytes,
-                      const size_t *sizes, lexp_error *err);
 
 /* Read a whole file, refusing more than `max` bytes (LEXP_ELIMIT).
  * The result is NUL-terminated; free with free(). */
