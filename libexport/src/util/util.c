@@ -605,10 +605,20 @@ void lexp__fmt_number(lexp__sbuf *b, double x)
     }
     char tmp[64];
     snprintf(tmp, sizeof tmp, "%.15g", x);
-    if (strchr(tmp, 'e')) /* tiny or huge: positional notation reads better */
-        lexp__fmt_fixed(b, x, fabs(x) < 1 ? 15 : 0, 0);
-    else
+    if (!strchr(tmp, 'e')) {
         lexp__sbuf_puts(b, tmp);
+        return;
+    }
+    /* tiny or huge: positional notation reads better; a tiny one loses
+     * the zeros after its last digit (0.00001, not 0.000010000000000) */
+    size_t at = b->len;
+    lexp__fmt_fixed(b, x, fabs(x) < 1 ? 15 : 0, 0);
+    if (b->oom || !memchr(b->ptr + at, '.', b->len - at))
+        return;
+    while (b->len > at && b->ptr[b->len - 1] == '0')
+        b->len--;
+    if (b->len > at && b->ptr[b->len - 1] == '.')
+        b->len--;
 }
 
 /* ---- dates ----------------------------------------------------------------- */
