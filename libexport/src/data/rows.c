@@ -472,7 +472,7 @@ int lexp__rows_open(lexp_rows **out, const lexp_rows_src *src, lexp__arena *A, l
     }
     r->top->u.members[0] = (lexp_member){src->name, src->nlen, r->list};
     r->list->parent = r->top;
-    if (!(r->f = fopen(src->path, "rb"))) {
+    if (!(r->f = fopen(src->path, "rbe"))) { /* e: close-on-exec */
         int code = lexp__error_set(err, LEXP_EIO, src->path, 0, 0, NULL, "cannot open: %s",
                                    strerror(errno));
         lexp__rows_close(r);

@@ -741,7 +741,7 @@ int lexp__read_file(char **out, size_t *len, const char *path, size_t max,
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe"); /* e: close-on-exec, as every file we open */
     if (!f)
         return lexp__error_set(err, LEXP_EIO, path, 0, 0,
                                NULL, "cannot open: %s", strerror(errno));

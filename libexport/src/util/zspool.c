@@ -1,6 +1,7 @@
 /*
  * Parts deflated into scratch files as they are written (zspool.h).
  */
+#define _GNU_SOURCE /* mkostemp: scratch files are close-on-exec from the start */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ int lexp__zspool_open(lexp__zspool *s, const char *tmpdir, int level, const char
         return lexp__error_oom(err);
     }
     snprintf(path, n, "%s/lexp-%s-XXXXXX", tmpdir, who);
-    int fd = mkstemp(path);
+    int fd = mkostemp(path, O_CLOEXEC);
     if (fd >= 0) {
         unlink(path); /* gone with the last descriptor, whatever happens */
         if (!(s->f = fdopen(fd, "w+b")))
@@ -143,7 +144,7 @@ int lexp__zout_open(lexp__zout *z, const char *tmpdir, const char *who, lexp_err
         if (!(z->tmp = malloc(n)))
             return zip_error_fini(&ze), lexp__error_oom(err);
         snprintf(z->tmp, n, "%s/lexp-%s-XXXXXX", tmpdir, who);
-        int fd = mkstemp(z->tmp);
+        int fd = mkostemp(z->tmp, O_CLOEXEC);
         if (fd < 0) {
             int e = errno;
             int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
