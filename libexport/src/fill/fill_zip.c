@@ -509,26 +509,11 @@ int fx_pkg_write(fx_ctx *c, lexp_buf *out)
         return rc;
     }
     lexp__sbuf b = LEXP__SBUF_INIT;
-    if (zip_source_open(src) < 0) {
+    int r = lexp__zip_source_slurp(src, &b);
+    if (r == -2)
+        rc = fx_oom(c);
+    else if (r)
         rc = zfail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
-    } else {
-        zip_int64_t len = -1;
-        if (zip_source_seek(src, 0, SEEK_END) == 0)
-            len = zip_source_tell(src);
-        if (len < 0 || zip_source_seek(src, 0, SEEK_SET) < 0) {
-            rc = zfail(c, "reading the archive back", zip_error_strerror(zip_source_error(src)));
-        } else if (lexp__sbuf_grow(&b, (size_t)len + 1)) {
-            rc = fx_oom(c);
-        } else {
-            zip_int64_t got = zip_source_read(src, b.ptr, (zip_uint64_t)len);
-            if (got != len)
-                rc = zfail(c, "reading the archive back",
-                           zip_error_strerror(zip_source_error(src)));
-            else
-                b.len = (size_t)len;
-        }
-        zip_source_close(src);
-    }
     zip_source_free(src);
     if (rc) {
         lexp__sbuf_free(&b);
