@@ -5,6 +5,8 @@
  * Jinja 3.1's (MarkupSafe 3 for striptags) for the same expressions. Also:
  * every filter the error message lists exists, filters count their work as
  * steps, and the loop filter and loop.previtem / nextitem at the edges.
+ * Arithmetic gives Python's types: a real operand or a true division makes
+ * a float, which prints with its ".0".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,8 @@
 #include "check.h"
 
 static const char *DATA = "{\"l\": [3, 1, 2], \"d\": {\"a\": 1, \"b\": 2, \"c\": 3},"
-                          " \"xs\": [{\"a\": 1}, {\"b\": 2}, {\"c\": 3}], \"z\": null}";
+                          " \"xs\": [{\"a\": 1}, {\"b\": 2}, {\"c\": 3}], \"z\": null,"
+                          " \"x\": 1.5, \"y\": 2.0, \"n\": 4}";
 
 static lexp_data *data;
 
@@ -295,6 +298,48 @@ static void test_names(void)
     CHECK(lexp__jinja_missing('f', "tojson", 6) == NULL);
 }
 
+static void test_arithmetic_types(void)
+{
+    /* int op int stays an int, but / is always a float */
+    expect("{{ 2 * 3 }}", "6");
+    expect("{{ 7 - 4 }}", "3");
+    expect("{{ 10 // 4 }}", "2");
+    expect("{{ 7 % 3 }}", "1");
+    expect("{{ 6 / 2 }}", "3.0");
+    expect("{{ 7 / 2 }}", "3.5");
+    expect("{{ n / 2 * 3 }}", "6.0");
+    /* a real operand (a literal with a point, a real from the data) makes a
+     * float, however whole the result */
+    expect("{{ 1.5 * 2 }}", "3.0");
+    expect("{{ 2.5 + 0.5 }}", "3.0");
+    expect("{{ 3 - 1.0 }}", "2.0");
+    expect("{{ 7.0 // 2 }}", "3.0");
+    expect("{{ 7.0 % 3 }}", "1.0");
+    expect("{{ x * 2 }}", "3.0");
+    expect("{{ y + 1 }}", "3.0");
+    expect("{{ y }}", "2.0");
+    expect("{{ n + 1 }}", "5");
+    expect("{{ -y }}", "-2.0");
+    expect("{{ -(x * 2) }}", "-3.0");
+    expect("{{ -n }}", "-4");
+    /* Python counts True as 1; here arithmetic on a boolean is an error */
+    expect("{{ true + 1 }}", "ERR '+' needs numbers, found true");
+    /* and the conversions back */
+    expect("{{ (6 / 2) | int }}", "3");
+    expect("{{ 0.1 + 0.2 }}", "0.30000000000000004");
+    expect("{{ (6 / 2) is integer }}", "False");
+    expect("{{ (6 // 2) is integer }}", "True");
+    expect("{{ (x * 2) is float }}", "True");
+    /* round: an int stays one with the common method, floor and ceil divide */
+    expect("{{ 2 | round }}", "2");
+    expect("{{ 1234 | round(-2) }}", "1200");
+    expect("{{ 2.4 | round }}", "2.0");
+    expect("{{ (6 / 2) | round }}", "3.0");
+    expect("{{ 2 | round(0, 'floor') }}", "2.0");
+    expect("{{ [1.5, 1.5] | sum }}", "3.0");
+    expect("{{ [1, 2] | sum }}", "3");
+}
+
 int main(void)
 {
     lexp_error err;
@@ -309,6 +354,7 @@ int main(void)
     test_loop_filter();
     test_loop_items();
     test_names();
+    test_arithmetic_types();
     lexp_data_free(data);
     if (fails)
         printf("%d failed\n", fails);

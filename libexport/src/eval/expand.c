@@ -150,6 +150,24 @@ const lexp_value *lexp__eval_num(lexp_eval *e, double n)
     return v;
 }
 
+/* A number the data or a literal wrote as a real (3.0). */
+static int is_real(V *v) { return v->type == LV_NUM && v->b; }
+
+/* The result of arithmetic. In office templates a real one is a float and
+ * prints as Python prints it (6 / 2 is 3.0, as in docxtpl); in .lxt
+ * templates every number prints in its shortest form, so the mark is left
+ * off and their trees keep their bytes. */
+static V *arith_num(E *e, double r, int real)
+{
+    lexp_value *v = lexp__v_num(e->A, r);
+    if (!v) {
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    v->b = real && e->jinja;
+    return v;
+}
+
 static int value_text(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, int depth);
 
 int lexp__value_text(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const lexp_value *v)
@@ -529,7 +547,8 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     }
     if (!isfinite(r))
         return lexp__eval_fail(e, x, NULL, "the result of '%s' is too large", op_name(x->op));
-    return lexp__eval_num(e, r);
+    /* Python's type: a float when an operand is one or for a true division */
+    return arith_num(e, r, x->op == OP_DIV || is_real(a) || is_real(b));
 }
 
 static V *eval_node(E *e, const lexp_expr *x);
@@ -609,7 +628,7 @@ static V *eval_node(E *e, const lexp_expr *x)
             lexp__sbuf_free(&d);
             return NULL;
         }
-        return lexp__eval_num(e, -p);
+        return arith_num(e, -p, is_real(a));
     }
     case EX_NOT:
         a = lexp__eval_expr(e, x->a);

@@ -563,6 +563,8 @@ JF(round)
     if (!m || m->type <= LV_NULL || (m->type == LV_STR && m->len == 6 &&
                                       memcmp(m->u.str, "common", 6) == 0)) {
         r = py_round(x, prec);
+        if (!in->b && x == floor(x)) /* Python's round keeps an int an int */
+            return lexp__eval_num(e, r);
     } else if (m->type == LV_STR && ((m->len == 5 && memcmp(m->u.str, "floor", 5) == 0) ||
                                       (m->len == 4 && memcmp(m->u.str, "ceil", 4) == 0))) {
         double s = pow(10, (double)prec);
