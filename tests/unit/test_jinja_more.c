@@ -6,7 +6,8 @@
  * every filter the error message lists exists, filters count their work as
  * steps, and the loop filter and loop.previtem / nextitem at the edges.
  * Arithmetic gives Python's types: a real operand or a true division makes
- * a float, which prints with its ".0".
+ * a float, which prints with its ".0". Indexes and slices of strings (by
+ * characters) and lists follow Python's rules.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,43 @@ static void test_arithmetic_types(void)
     expect("{{ [1, 2] | sum }}", "3");
 }
 
+static void test_slices(void)
+{
+    /* a string's characters, counted in code points */
+    expect("{{ 'abc'[1] }}", "b");
+    expect("{{ 'abc'[-1] }}", "c");
+    expect("{{ 'abc'[3] }}", ""); /* out of range: undefined, as Jinja */
+    expect("{{ '民族团结'[0] }}", "民");
+    expect("{{ '民族团结'[-1] }}", "结");
+    expect("{{ 'abc'[1.5] }}", "ERR a string index must be a whole number");
+    /* slices: bounds optional, negative from the end, clamped, any step */
+    expect("{{ '2024-09-30'[:7] }}", "2024-09");
+    expect("{{ '2024-09-30'[5:7] }}", "09");
+    expect("{{ '2024-09-30'[-2:] }}", "30");
+    expect("{{ '民族团结'[1:3] }}", "族团");
+    expect("{{ '民族团结'[::-1] }}", "结团族民");
+    expect("{{ 'abcdef'[::2] }}", "ace");
+    expect("{{ 'abcdef'[-2::-2] }}", "eca");
+    expect("{{ 'abc'[1:1] }}", "");
+    expect("{{ 'abc'[none:2] }}", "ab");
+    expect("{{ l[1:] }}", "[1, 2]");
+    expect("{{ l[:-1] }}", "[3, 1]");
+    expect("{{ l[::-1] }}", "[2, 1, 3]");
+    expect("{{ l[5:] }}", "[]");
+    expect("{{ l[-10:2] }}", "[3, 1]");
+    expect("{{ l[2:0:-1] }}", "[2, 1]");
+    expect("{{ [1, 2, 3, 4, 5][1:4:2] }}", "[2, 4]");
+    expect("{{ [1, 2, 3, 4, 5][10:0:-2] }}", "[5, 3]");
+    expect("{{ xs[1:][0] }}", "{'b': 2}");
+    expect("{{ l[1:] | sum }}", "3");
+    expect("{{ nothing[1:2] }}", "");
+    expect("{{ z[1:2] }}", "");
+    expect("{{ l[1.5:] }}", "ERR a slice's start must be a whole number");
+    expect("{{ l[::0] }}", "ERR a slice's step cannot be zero");
+    expect("{{ d[1:] }}", "ERR only lists and strings have slices");
+    expect("{{ 5[1:] }}", "ERR cannot slice the number 5");
+}
+
 int main(void)
 {
     lexp_error err;
@@ -355,6 +393,7 @@ int main(void)
     test_loop_items();
     test_names();
     test_arithmetic_types();
+    test_slices();
     lexp_data_free(data);
     if (fails)
         printf("%d failed\n", fails);

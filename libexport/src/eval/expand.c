@@ -346,6 +346,127 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
     }
 }
 
+/* The byte offset of code point k of valid UTF-8 s[0..n) (n past the end). */
+static size_t utf8_offset(const char *s, size_t n, size_t k)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
+            return i;
+    return n;
+}
+
+/* One bound of a slice: absent or null is Python's None (1 with *set 0). */
+static int slice_bound(E *e, const lexp_expr *x, const char *what, double *v, int *set)
+{
+    *set = 0;
+    if (!x)
+        return 1;
+    V *b = lexp__eval_expr(e, x);
+    if (!b)
+        return 0;
+    if (b->type == LV_NULL)
+        return 1;
+    if (b->type != LV_NUM || b->u.num != floor(b->u.num)) {
+        lexp__sbuf d = LEXP__SBUF_INIT;
+        lexp__v_describe(&d, b);
+        lexp__eval_fail(e, x, b, "a slice's %s must be a whole number, found %s", what,
+                        lexp__sbuf_cstr(&d));
+        lexp__sbuf_free(&d);
+        return 0;
+    }
+    *v = b->u.num;
+    *set = 1;
+    return 1;
+}
+
+/* a[start:stop:step] of a list or a string (by code points), with Python's
+ * rules: negative bounds count from the end, bounds past either end are
+ * clamped, a negative step walks backwards. */
+static V *slice_of(E *e, const lexp_expr *x)
+{
+    V *base = lexp__eval_expr(e, x->a);
+    if (!base)
+        return NULL;
+    double start = 0, stop = 0, step = 1;
+    int has_start, has_stop, has_step;
+    if (!slice_bound(e, x->b, "start", &start, &has_start) ||
+        !slice_bound(e, x->c, "stop", &stop, &has_stop) ||
+        !slice_bound(e, x->nargs ? x->args[0] : NULL, "step", &step, &has_step))
+        return NULL;
+    if (!has_step)
+        step = 1;
+    if (step == 0)
+        return lexp__eval_fail(e, x->args[0], NULL, "a slice's step cannot be zero");
+    if (base->type == LV_UNDEF || base->type == LV_NULL)
+        return &lexp__undef;
+    if (base->type != LV_ARR && base->type != LV_STR) {
+        lexp__sbuf d = LEXP__SBUF_INIT;
+        lexp__v_describe(&d, base);
+        lexp__eval_fail(e, x, base, "cannot slice %s: only lists and strings have slices",
+                        lexp__sbuf_cstr(&d));
+        lexp__sbuf_free(&d);
+        return NULL;
+    }
+    double n = base->type == LV_ARR ? (double)base->len
+                                    : (double)lexp__utf8_count(base->u.str, base->len);
+    double lo = step < 0 ? -1 : 0, hi = step < 0 ? n - 1 : n;
+    if (!has_start)
+        start = step < 0 ? hi : lo;
+    else if (start < 0)
+        start = fmax(start + n, lo);
+    else
+        start = fmin(start, hi);
+    if (!has_stop)
+        stop = step < 0 ? lo : hi;
+    else if (stop < 0)
+        stop = fmax(stop + n, lo);
+    else
+        stop = fmin(stop, hi);
+    double count = step > 0 ? (stop > start ? ceil((stop - start) / step) : 0)
+                            : (start > stop ? ceil((start - stop) / -step) : 0);
+    if (base->type == LV_ARR) {
+        if (lexp__eval_budget(e, x, (size_t)count * sizeof(lexp_value *)))
+            return NULL;
+        lexp_value *l = lexp__v_arr(e->A, (uint32_t)count);
+        if (!l) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        for (uint32_t k = 0; k < (uint32_t)count; k++)
+            l->u.items[k] = base->u.items[(uint32_t)(start + k * step)];
+        e->steps += (uint64_t)count;
+        return l;
+    }
+    if (step == 1) { /* the common case: one run of bytes */
+        size_t a = utf8_offset(base->u.str, base->len, (size_t)start);
+        size_t b = count ? utf8_offset(base->u.str + a, base->len - a, (size_t)count) + a : a;
+        return lexp__eval_str(e, base->u.str + a, b - a);
+    }
+    size_t *at = malloc(((size_t)n + 1) * sizeof *at);
+    if (!at) {
+        lexp__error_oom(e->err);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < base->len; i++)
+        if (((unsigned char)base->u.str[i] & 0xC0) != 0x80)
+            at[k++] = i;
+    at[k] = base->len;
+    lexp__sbuf out = LEXP__SBUF_INIT;
+    for (uint32_t j = 0; j < (uint32_t)count; j++) {
+        size_t c = (size_t)(start + j * step);
+        lexp__sbuf_put(&out, base->u.str + at[c], at[c + 1] - at[c]);
+    }
+    free(at);
+    e->steps += (uint64_t)count;
+    V *r = out.oom ? NULL : lexp__eval_str(e, out.ptr ? out.ptr : "", out.len);
+    if (out.oom)
+        lexp__error_oom(e->err);
+    lexp__sbuf_free(&out);
+    return r;
+}
+
 static V *index_of(E *e, const lexp_expr *x, V *base, V *idx)
 {
     if (base->type == LV_UNDEF || base->type == LV_NULL)
@@ -363,6 +484,20 @@ static V *index_of(E *e, const lexp_expr *x, V *base, V *idx)
     if (base->type == LV_OBJ && idx->type == LV_STR) {
         V *v = lexp__v_get(base, idx->u.str, idx->len);
         return v ? v : &lexp__undef;
+    }
+    if (base->type == LV_STR && idx->type == LV_NUM) {
+        /* a character, counted in code points as Python counts them */
+        double i = idx->u.num;
+        if (i != floor(i))
+            return lexp__eval_fail(e, x, idx, "a string index must be a whole number");
+        size_t n = lexp__utf8_count(base->u.str, base->len);
+        if (i < 0)
+            i += (double)n;
+        if (i < 0 || i >= (double)n)
+            return &lexp__undef;
+        size_t at = utf8_offset(base->u.str, base->len, (size_t)i);
+        size_t end = utf8_offset(base->u.str, base->len, (size_t)i + 1);
+        return lexp__eval_str(e, base->u.str + at, end - at);
     }
     lexp__sbuf a = LEXP__SBUF_INIT, b = LEXP__SBUF_INIT;
     lexp__v_describe(&a, base);
@@ -701,6 +836,7 @@ static V *eval_node(E *e, const lexp_expr *x)
         return (r ^ x->op) ? &lexp__true : &lexp__false;
     }
     case EX_LOOPIF: return lexp__jinja_loop_filter(e, x);
+    case EX_SLICE: return slice_of(e, x);
     default: return lexp__eval_fail(e, x, NULL, "internal: unknown expression");
     }
 }

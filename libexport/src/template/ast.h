@@ -38,7 +38,8 @@ typedef enum {
     EX_LIST,   /* [args]; op 1: a tuple (a, b) of an office template */
     EX_DICT,   /* {"k": v, …}: args alternate keys and values */
     EX_TEST,   /* a is [not] name */
-    EX_LOOPIF  /* office templates' `for name[, c->name] in a if b`: the items b keeps */
+    EX_LOOPIF, /* office templates' `for name[, c->name] in a if b`: the items b keeps */
+    EX_SLICE   /* a[b:c] or a[b:c:args[0]], each bound optional (NULL), as Python's */
 } lexp_exkind;
 
 typedef enum {

@@ -501,6 +501,29 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
     return grown(x, f);
 }
 
+/* The rest of a slice a[b:c:d] after b (the current token is the first
+ * ':'): the stop and the step, each optional. */
+static int parse_slice(X *x, lexp_expr *a)
+{
+    a->kind = EX_SLICE;
+    if (lexp__x_lex(x))
+        return -1;
+    if (!lexp__x_is_op(x, "]") && !lexp__x_is_op(x, ":") && !(a->c = lexp__x_parse_expr(x)))
+        return -1;
+    if (!lexp__x_is_op(x, ":"))
+        return 0;
+    if (lexp__x_lex(x))
+        return -1;
+    if (lexp__x_is_op(x, "]"))
+        return 0;
+    if (!(a->args = lexp__arena_alloc(x->p->A, sizeof *a->args))) {
+        poom(x->p);
+        return -1;
+    }
+    a->nargs = 1;
+    return (a->args[0] = lexp__x_parse_expr(x)) ? 0 : -1;
+}
+
 static lexp_expr *parse_postfix(X *x, lexp_expr *e)
 {
     while (e) {
@@ -541,13 +564,10 @@ static lexp_expr *parse_postfix(X *x, lexp_expr *e)
             a->a = e;
             if (!lexp__x_is_op(x, ":") && !(a->b = lexp__x_parse_expr(x)))
                 return NULL;
-            if (lexp__x_is_op(x, ":")) {
-                perr(x->p, x->cur.s, "slices (xs[1:3]) are not supported: use xs | limit(n) "
-                                     "for the first n items, xs | batch(n) or xs | slice(n) "
-                                     "to cut a list in pieces");
+            if (lexp__x_is_op(x, ":") && parse_slice(x, a))
                 return NULL;
-            }
-            if (lexp__x_expect_op(x, "]", "to close the index"))
+            if (lexp__x_expect_op(x, "]", a->kind == EX_SLICE ? "to close the slice"
+                                                              : "to close the index"))
                 return NULL;
             x->depth--;
             if (!(e = grown(x, a)))
