@@ -331,6 +331,29 @@ static void test_arithmetic_types(void)
     expect("{{ (6 / 2) is integer }}", "False");
     expect("{{ (6 // 2) is integer }}", "True");
     expect("{{ (x * 2) is float }}", "True");
+    /* ** binds as Jinja binds it: tighter than *, looser than unary minus,
+     * left to right; a negative exponent gives a float */
+    expect("{{ 2 ** 10 }}", "1024");
+    expect("{{ 2 ** -1 }}", "0.5");
+    expect("{{ 2.0 ** 2 }}", "4.0");
+    expect("{{ 4 ** 0.5 }}", "2.0");
+    expect("{{ -2 ** 2 }}", "4");
+    expect("{{ 2 ** 3 ** 2 }}", "64");
+    expect("{{ 2 * 3 ** 2 }}", "18");
+    expect("{{ n ** 2 }}", "16");
+    expect("{{ 0 ** -1 }}", "ERR 0 cannot be raised to a negative power");
+    expect("{{ (-8) ** 0.5 }}", "ERR is not a real number");
+    /* * repeats a text or a list by a whole number, as in Python */
+    expect("{{ '-' * 5 }}", "-----");
+    expect("{{ 3 * 'ab' }}", "ababab");
+    expect("{{ '民' * 2 }}", "民民");
+    expect("{{ 'ab' * 0 }}", "");
+    expect("{{ 'ab' * -2 }}", "");
+    expect("{{ [0] * 3 }}", "[0, 0, 0]");
+    expect("{{ l * 2 }}", "[3, 1, 2, 3, 1, 2]");
+    expect("{{ 'ab' * 1.5 }}", "ERR '*' needs numbers");
+    expect("{{ 'ab' * 'c' }}", "ERR '*' needs numbers");
+    expect("{{ 'x' * 1000000000 }}", "ERR memory");
     /* round: an int stays one with the common method, floor and ceil divide */
     expect("{{ 2 | round }}", "2");
     expect("{{ 1234 | round(-2) }}", "1200");

@@ -150,6 +150,45 @@ const lexp_value *lexp__eval_num(lexp_eval *e, double n)
     return v;
 }
 
+/* A text or a list, which * repeats in office templates, as in Python. */
+static int is_seq(V *v) { return (v->type == LV_STR && v->hint == LH_NONE) || v->type == LV_ARR; }
+
+/* seq * n: n copies of a text or a list (none when n <= 0), within the
+ * evaluation's budget. */
+static V *repeated(E *e, const lexp_expr *x, V *seq, double n)
+{
+    size_t unit = seq->type == LV_STR ? seq->len : seq->len * sizeof(lexp_value *);
+    if (n <= 0 || seq->len == 0)
+        return seq->type == LV_STR ? lexp__eval_str(e, "", 0) : lexp__v_arr(e->A, 0);
+    if ((double)unit * n > (double)LEXP_EVAL_MAX_MEMORY || (double)seq->len * n > 4e9)
+        return lexp__eval_fail(e, x, NULL,
+                               "'*' would repeat this %s %.0f times: more than the "
+                               "evaluation's memory",
+                               seq->type == LV_STR ? "text" : "list", n);
+    size_t k = (size_t)n;
+    if (lexp__eval_budget(e, x, unit * k))
+        return NULL;
+    e->steps += k;
+    if (seq->type == LV_ARR) {
+        lexp_value *l = lexp__v_arr(e->A, (uint32_t)(seq->len * k));
+        if (!l) {
+            lexp__error_oom(e->err);
+            return NULL;
+        }
+        for (size_t i = 0; i < k; i++)
+            memcpy(l->u.items + i * seq->len, seq->u.items, seq->len * sizeof *l->u.items);
+        return l;
+    }
+    lexp__sbuf s = LEXP__SBUF_INIT;
+    for (size_t i = 0; i < k && !s.oom; i++)
+        lexp__sbuf_put(&s, seq->u.str, seq->len);
+    V *r = s.oom ? NULL : lexp__eval_str(e, s.ptr, s.len);
+    if (s.oom)
+        lexp__error_oom(e->err);
+    lexp__sbuf_free(&s);
+    return r;
+}
+
 /* A number the data or a literal wrote as a real (3.0). */
 static int is_real(V *v) { return v->type == LV_NUM && v->b; }
 
@@ -525,7 +564,7 @@ int lexp__x_num_of(V *v, double *out)
 static const char *op_name(int op)
 {
     static const char *const names[] = {"+", "-", "*", "/", "//", "%", "~", "==", "!=",
-                                        "<", "<=", ">", ">=", "in", "not in"};
+                                        "<", "<=", ">", ">=", "in", "not in", "**"};
     return names[op];
 }
 
@@ -645,6 +684,11 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
         lexp__sbuf_free(&s);
         return r;
     }
+    if (x->op == OP_MUL && e->jinja) { /* office templates: '-' * 20, [0] * 3 */
+        V *seq = is_seq(a) ? a : is_seq(b) ? b : NULL, *n = seq == a ? b : a;
+        if (seq && n->type == LV_NUM && !n->b && n->u.num == floor(n->u.num))
+            return repeated(e, x, seq, n->u.num);
+    }
     if (!lexp__x_num_of(a, &p) || !lexp__x_num_of(b, &q)) {
         V *bad = lexp__x_num_of(a, &p) ? b : a;
         lexp__sbuf d = LEXP__SBUF_INIT;
@@ -658,7 +702,18 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
         return NULL;
     }
     double r;
+    int real = x->op == OP_DIV || is_real(a) || is_real(b);
     switch (x->op) {
+    case OP_POW:
+        if (p == 0 && q < 0)
+            return lexp__eval_fail(e, x, NULL, "0 cannot be raised to a negative power");
+        if (p < 0 && q != floor(q))
+            return lexp__eval_fail(e, x, NULL,
+                                   "a negative number raised to a fractional power is not a "
+                                   "real number");
+        r = pow(p, q);
+        real |= q < 0; /* Python: 2 ** -1 is 0.5, a float */
+        break;
     case OP_ADD: r = p + q; break;
     case OP_SUB: r = p - q; break;
     case OP_MUL: r = p * q; break;
@@ -683,7 +738,7 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
     if (!isfinite(r))
         return lexp__eval_fail(e, x, NULL, "the result of '%s' is too large", op_name(x->op));
     /* Python's type: a float when an operand is one or for a true division */
-    return arith_num(e, r, x->op == OP_DIV || is_real(a) || is_real(b));
+    return arith_num(e, r, real);
 }
 
 static V *eval_node(E *e, const lexp_expr *x);

@@ -121,7 +121,7 @@ int lexp__x_lex(X *x)
         x->s = q + 1;
         return 0;
     }
-    static const char *const ops[] = {"==", "!=", "<=", ">=", "//", "(", ")", "[", "]", "{", "}",
+    static const char *const ops[] = {"==", "!=", "<=", ">=", "//", "**", "(", ")", "[", "]", "{", "}",
                                       ".",  ",",  "|",  "+",  "-",  "*", "/", "%", "~",
                                       "<",  ">",  "=",  ":"};
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
@@ -941,6 +941,20 @@ lexp_expr *lexp__x_parse_bin(X *x, int level)
         }
         break;
     }
+    case 6:
+        /* office templates: a ** b, binding as Jinja binds it (tighter than
+         * * and /, looser than unary minus: -2 ** 2 is 4; left to right) */
+        e = parse_unary(x, 1);
+        while (e && x->p->jinja && lexp__x_is_op(x, "**")) {
+            const char *at = x->cur.s;
+            if (lexp__x_lex(x))
+                return NULL;
+            lexp_expr *r = parse_unary(x, 1);
+            if (!r)
+                return NULL;
+            e = mkbin(x, at, OP_POW, e, r);
+        }
+        break;
     default: e = parse_unary(x, 1); break;
     }
     return e;
