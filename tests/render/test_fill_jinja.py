@@ -240,6 +240,8 @@ def test_jinja_filters_in_a_workbook(tmp_path):
     ("{{ foo(3) }}", r"'foo\(…\)' cannot be called: only range\(…\) and the methods \.items\(\), "
                      r"\.keys\(\), \.values\(\), loop\.cycle\(…\) and loop\.changed\(…\) can; "
                      r"filters go after '\|'"),
+    ("{{ 'ab'.startswith('a') }}", r"the method 'startswith\(…\)' is not available in templates: "
+                                   r"write x\[:n\] == 'prefix' \(a slice\)"),
     ("{% for x in xs if x.on recursive %}{% endfor %}",
      r"recursive loops are not supported: write one loop per level"),
     ("{{ loop(x) }}", r"the function 'loop\(…\)' is not available in templates: write one loop "

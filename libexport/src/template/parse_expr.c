@@ -451,8 +451,8 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
             {"joiner", "xs | join(', '), or {% if not loop.first %}, {% endif %} in the loop"},
             {"lipsum", "the placeholder text itself"},
             {"loop", "one loop per level (recursive loops are not supported)"},
-            {"startswith", "x[:n] == … is not available either; use "
-                                              "xs | where(\"field\", \"startswith\", s)"}};
+            {"startswith", "x[:n] == 'prefix' (a slice), or for a list "
+                           "xs | where(\"field\", \"startswith\", s)"}};
         if (e->kind != EX_VAR && e->kind != EX_ATTR) {
             perr(x->p, x->cur.s, "only range(…) and the methods .items(), .keys(), .values(), "
                                  "loop.cycle(…) and loop.changed(…) can be called; filters go "
