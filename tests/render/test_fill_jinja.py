@@ -153,6 +153,9 @@ CASES2 = [
     # arithmetic keeps Python's types: a float operand or a true division gives a float
     ("{{ i / 7 }}|{{ f * 2 }}|{{ -f }}|{{ i // 2 }}|{{ i * 1.0 }}|{{ 2|round }}",
      "1.0|-6.0|3.0|3|7.0|2"),
+    # str.format, positional fields with Python's format spec
+    ("{{ '{:,}'.format(i * 1000000) }}|{{ '{}年{}月'.format(2024, 9) }}|{{ '{:>6.2f}'.format(n) }}",
+     "7,000,000|2024年9月|  3.14"),
 ]
 
 # multi-line results: Word holds each \n as a line break (w:br)

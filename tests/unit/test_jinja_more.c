@@ -401,6 +401,43 @@ static void test_slices(void)
     expect("{{ 5[1:] }}", "ERR cannot slice the number 5");
 }
 
+static void test_str_format(void)
+{
+    /* str.format with positional fields; expected texts are Python 3.11's */
+    expect("{{ '{:,}'.format(1234567) }}", "1,234,567");
+    expect("{{ '{}年{}月'.format(2024, 9) }}", "2024年9月");
+    expect("{{ '{0}-{1}-{0}'.format('a', 'b') }}", "a-b-a");
+    expect("{{ '{:.2f}'.format(x) }}", "1.50");
+    expect("{{ '{:>8}|'.format('民族') }}", "      民族|");
+    expect("{{ '{:*^9}'.format('ab') }}", "***ab****");
+    expect("{{ '{:08.3f}'.format(-x) }}", "-001.500");
+    expect("{{ '{:+d}'.format(5) }}", "+5");
+    expect("{{ '{:x}'.format(255) }}|{{ '{:#b}'.format(5) }}|{{ '{:_x}'.format(123456789) }}",
+           "ff|0b101|75b_cd15");
+    expect("{{ '{}'.format(y) }}|{{ '{}'.format(6 / 2) }}|{{ '{}'.format(n) }}", "2.0|3.0|4");
+    expect("{{ '{:.2}'.format(30.0) }}|{{ '{:.2}'.format(3.0) }}|{{ '{:.3}'.format(1234.5) }}",
+           "3e+01|3.0|1.23e+03");
+    expect("{{ '{!r}'.format('a') }}|{{ '{!s:>3}'.format(1) }}", "'a'|  1");
+    expect("{{ '{:,.2f}'.format(1234567.891) }}|{{ '{:010,}'.format(1234) }}",
+           "1,234,567.89|00,001,234");
+    expect("{{ '{:,}'.format(1234567.5) }}|{{ '{:e}'.format(12345.678) }}|"
+           "{{ '{:g}'.format(0.00001) }}", "1,234,567.5|1.234568e+04|1e-05");
+    expect("{{ '{:5}|{:<5}|{:=+7}'.format(42, 42, -42) }}", "   42|42   |-    42");
+    expect("{{ '{:.0%}'.format(0.5) }}", "50%");
+    expect("{{ '{}'.format([1, 'a']) }}", "[1, 'a']");
+    expect("{{ '{:.3}'.format('民族团结') }}", "民族团");
+    /* what Python refuses, and what is not supported here */
+    expect("{{ '{:d}'.format(x) }}", "ERR needs a whole number");
+    expect("{{ '{:d}'.format('a') }}", "ERR format code 'd' needs a number");
+    expect("{{ '{} {}'.format(1) }}", "ERR field 1 has no argument (1 given)");
+    expect("{{ '{} {0}'.format(1) }}", "ERR cannot be mixed");
+    expect("{{ '{name}'.format(1) }}", "ERR fields are {} or {0} here");
+    expect("{{ '{'.format(1) }}", "ERR is not closed");
+    expect("{{ '}'.format(1) }}", "ERR a single '}'");
+    expect("{{ '{:q}'.format(1) }}", "ERR the format spec is not valid");
+    expect("{{ x.format(1) }}", "ERR is a method of text");
+}
+
 int main(void)
 {
     lexp_error err;
@@ -417,6 +454,7 @@ int main(void)
     test_names();
     test_arithmetic_types();
     test_slices();
+    test_str_format();
     lexp_data_free(data);
     if (fails)
         printf("%d failed\n", fails);

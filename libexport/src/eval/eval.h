@@ -144,6 +144,9 @@ void lexp__py_float(lexp__sbuf *b, double x);
  * values when `tuple`, else the one value. */
 const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
                                    const lexp_value *v, int tuple);
+/* Python's `fmt.format(args…)` with positional fields (filters_format.c). */
+const lexp_value *lexp__py_str_format(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
+                                      const lexp_value *const *args, int nargs);
 /* `.grouper` / `.list` (or lexport's .key/.items/.count) of a (grouper,
  * list) pair from groupby; NULL when
  * `v` is not a pair or the name is another. */

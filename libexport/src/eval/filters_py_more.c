@@ -975,8 +975,12 @@ static const lexp_filter_def more[] = {
     D("urlencode", urlencode, 0, 0, ""),
 };
 
+/* "{} and {}".format(a, b): Python's str.format (filters_format.c) */
+JF(strformat) { return lexp__py_str_format(e, site, in, args, nargs); }
+
 static const lexp_filter_def more_calls[] = {
     D("changed", changed, 0, 8, ""),
+    D("format", strformat, 0, 8, ""),
 };
 
 
