@@ -18,6 +18,7 @@ typedef const lexp_value V;
 
 typedef struct spec {
     char fill[5]; /* one character, UTF-8 */
+    int has_fill; /* given in the spec (else '0' may set it) */
     char align;   /* '<' '>' '^' '=' or 0 (the type's own) */
     char sign;    /* '+' '-' ' ' */
     int alt, zero;
@@ -45,6 +46,7 @@ static int parse_spec(const char *s, size_t n, spec *p, const char **why)
     if (cl && cl < n && strchr("<>^=", s[cl])) { /* a fill and an alignment */
         memcpy(p->fill, s, cl);
         p->fill[cl] = 0;
+        p->has_fill = 1;
         p->align = s[cl];
         i = cl + 1;
     } else if (n && strchr("<>^=", s[0])) {
@@ -130,12 +132,19 @@ static void grouped(lexp__sbuf *o, const char *d, char sep, int every)
 /* Python's float with no type and a precision: 'g', but fixed notation
  * keeps a digit after the point (so it switches to exponents one digit
  * sooner): 3.0 → "3.0", 30.0 with .2 → "3e+01". */
-static void general_dot(char *out, size_t cap, double a, long prec)
+static void general_dot(char *out, size_t cap, double a, long prec, int alt)
 {
     int p = prec < 1 ? 1 : (int)prec;
     char t[400];
     snprintf(t, sizeof t, "%.*e", p - 1, a);
     int exp = atoi(strchr(t, 'e') + 1);
+    if (alt) { /* '#': the point and the zeros stay */
+        if (exp < -4 || exp >= p - 1)
+            snprintf(out, cap, "%#.*e", p - 1, a);
+        else
+            snprintf(out, cap, "%#.*f", p - 1 - exp, a);
+        return;
+    }
     if (exp < -4 || exp >= p - 1) {
         /* mantissa without trailing zeros, then the exponent */
         char *ep = strchr(t, 'e');
@@ -210,14 +219,22 @@ static int format_one(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, const char
     char type = p.type;
     if (type == 's')
         return fail(e, at, "format code 's' needs text, not a number", s, n), -1;
-    if (strchr("dxXobcn", type ? type : 'd') && type && !whole)
-        return fail(e, at, "an integer format code (d, x, o, b, c, n) needs a whole number", s,
-                    n),
+    if (type && strchr("dxXobc", type) && !whole)
+        return fail(e, at, "an integer format code (d, x, o, b, c) needs a whole number", s, n),
                -1;
-    if (p.zero && !p.align) {
+    if (p.prec >= 0 && whole && (!type || strchr("dxXobcn", type)))
+        return fail(e, at, "a precision is not allowed with a whole number's format (add f: "
+                           "{:.2f})",
+                    s, n),
+               -1;
+    if (type == 'n' && p.group)
+        return fail(e, at, "',' or '_' cannot go with 'n'", s, n), -1;
+    /* '0': zeros as the fill (unless one is given), after the sign when no
+     * alignment is */
+    if (p.zero && !p.has_fill)
         strcpy(p.fill, "0");
+    if (p.zero && !p.align)
         p.align = '=';
-    }
     char digits[700];
     const char *prefix = "";
     int neg = signbit(x) && !isnan(x);
@@ -291,8 +308,13 @@ static int format_one(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, const char
             lexp__py_float(&t, a);
             snprintf(digits, sizeof digits, "%.*s", (int)t.len, t.ptr ? t.ptr : "");
             lexp__sbuf_free(&t);
+            char *ex = strchr(digits, 'e');
+            if (p.alt && !strchr(digits, '.') && ex) { /* '#': 1e-05 keeps a point, 1.e-05 */
+                memmove(ex + 1, ex, strlen(ex) + 1);
+                *ex = '.';
+            }
         } else {
-            general_dot(digits, sizeof digits, a, p.prec);
+            general_dot(digits, sizeof digits, a, p.prec, p.alt);
         }
         break;
     }
@@ -304,18 +326,21 @@ static int format_one(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, const char
         grouped(&body, digits, p.group, every);
     else
         lexp__sbuf_puts(&body, digits);
-    if (p.align == '=' && p.fill[0] == '0' && p.group && p.width > 0) {
-        /* zeros are grouped too: 0,001,234 */
-        size_t w = strlen(pre), have = body.len + w;
+    if (p.align == '=' && strcmp(p.fill, "0") == 0 && p.group && p.width > 0) {
+        /* zeros are grouped too, as few as reach the width, never a
+         * separator first: 00,001,234 */
+        size_t run = 0;
+        while (digits[run] >= '0' && digits[run] <= '9')
+            run++;
+        size_t rest = strlen(digits) - run, w = strlen(pre), d = run;
+        while (w + d + (d - 1) / (size_t)every + rest < (size_t)p.width)
+            d++;
         lexp__sbuf z = LEXP__SBUF_INIT;
-        for (size_t k = have; k < (size_t)p.width; k++)
+        for (size_t k = run; k < d; k++)
             lexp__sbuf_putc(&z, '0');
-        lexp__sbuf_put(&z, digits, strlen(digits));
+        lexp__sbuf_puts(&z, digits);
         lexp__sbuf_free(&body);
         grouped(&body, lexp__sbuf_cstr(&z), p.group, every);
-        while (body.len + w > (size_t)p.width && (body.ptr[0] == '0' || body.ptr[0] == p.group) &&
-               body.len > 1 && body.ptr[1] != '.')
-            memmove(body.ptr, body.ptr + 1, --body.len);
         lexp__sbuf_free(&z);
     }
     pad(b, &p, '>', pre, body.ptr ? body.ptr : "", body.len);

@@ -1,0 +1,83 @@
+"""'…'.format(…) in an office template against Python's own str.format: 600
+random format specs (fill, alignment, sign, #, 0, width, grouping,
+precision, type) over whole numbers, reals and text. Each spec Python
+accepts is filled from one Word template and must give Python's text; each
+one Python refuses must be an error of lexport fill too.
+
+    LEXPORT=build/lexport /usr/bin/python3 -m pytest tests/render/test_str_format.py
+"""
+import json
+import os
+import random
+import subprocess
+
+import pytest
+
+docx = pytest.importorskip("docx")
+
+LEXPORT = os.environ.get("LEXPORT", "build/lexport")
+
+VALUES = [0, 1, -1, 42, -42, 1234567, 255, 3.0, -2.5, 0.5314, 1234567.891, 1e-5, 30.0,
+          123.456, 100.0, 0.0, "ab", "民族团结"]
+TYPES = ["", "d", "x", "X", "o", "b", "e", "E", "f", "F", "g", "G", "%", "n"]
+
+
+def literal(v):
+    return "'" + v + "'" if isinstance(v, str) else repr(v)
+
+
+def cases(seed, n):
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        v = rnd.choice(VALUES)
+        text = isinstance(v, str)
+        align = rnd.choice(["", "<", ">", "^", "="])
+        spec = (rnd.choice(["", "*", "0", "民", " "]) if align else "") + align
+        if not text:
+            spec += rnd.choice(["", "+", "-", " "]) + rnd.choice(["", "#"]) + rnd.choice(["", "0"])
+        spec += rnd.choice(["", "5", "10", "1"])
+        if not text:
+            spec += rnd.choice(["", ",", "_"])
+        spec += rnd.choice(["", ".0", ".2", ".5"])
+        spec += rnd.choice(["", "s"] if text else TYPES)
+        fmt = "{:" + spec + "}"
+        try:
+            want = fmt.format(v)
+        except (ValueError, TypeError):
+            want = None
+        out.append((fmt, literal(v), want))
+    return out
+
+
+def fill_one(tmp_path, tags, name):
+    d = docx.Document()
+    for t in tags:
+        d.add_paragraph(t)
+    src, out = tmp_path / f"{name}.docx", tmp_path / f"{name}-out.docx"
+    d.save(src)
+    (tmp_path / "d.json").write_text("{}", encoding="utf-8")
+    r = subprocess.run([LEXPORT, "fill", src, tmp_path / "d.json", "-o", out],
+                       capture_output=True, text=True)
+    return r, out
+
+
+def test_format_specs_as_python_formats_them(tmp_path):
+    all_cases = cases(20261207, 600)
+    good = [c for c in all_cases if c[2] is not None]
+    assert len(good) > 300  # the draw keeps most specs valid
+    r, out = fill_one(tmp_path, ["{{ '%s'.format(%s) }}" % (f, v) for f, v, _ in good], "good")
+    assert r.returncode == 0, r.stderr
+    got = [p.text for p in docx.Document(str(out)).paragraphs]
+    wrong = [(f, v, w, g) for (f, v, w), g in zip(good, got) if w != g]
+    assert not wrong, json.dumps(wrong[:10], ensure_ascii=False)
+    assert len(got) == len(good)
+
+
+def test_format_specs_python_refuses_are_errors(tmp_path):
+    bad = [c for c in cases(20261207, 600) if c[2] is None]
+    assert len(bad) > 50
+    for f, v, _ in bad[:40]:
+        r, out = fill_one(tmp_path, ["{{ '%s'.format(%s) }}" % (f, v)], "bad")
+        assert r.returncode == 1 and "error" in r.stderr, (f, v)
+        assert not out.exists()
