@@ -2,7 +2,8 @@
 random format specs (fill, alignment, sign, #, 0, width, grouping,
 precision, type) over whole numbers, reals and text. Each spec Python
 accepts is filled from one Word template and must give Python's text; each
-one Python refuses must be an error of lexport fill too.
+one Python refuses must be an error of lexport fill too. The same for
+printf-style '%…' % x (flags, width, precision, conversion).
 
     LEXPORT=build/lexport /usr/bin/python3 -m pytest tests/render/test_str_format.py
 """
@@ -81,3 +82,32 @@ def test_format_specs_python_refuses_are_errors(tmp_path):
         r, out = fill_one(tmp_path, ["{{ '%s'.format(%s) }}" % (f, v)], "bad")
         assert r.returncode == 1 and "error" in r.stderr, (f, v)
         assert not out.exists()
+
+
+def percent_cases(seed, n):
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        v = rnd.choice(VALUES + [True])
+        fmt = ("%" + "".join(rnd.sample(["-", "+", " ", "#", "0"], rnd.randint(0, 2)))
+               + rnd.choice(["", "5", "10", "1"]) + rnd.choice(["", ".0", ".2", ".5"])
+               + rnd.choice(list("sdixXoeEfFgGcr")))
+        try:
+            want = fmt % v
+        except (ValueError, TypeError, OverflowError):
+            want = None
+        if want is not None and any(ord(c) < 0x20 for c in want):
+            continue  # %c of a control code: Word's XML cannot hold it
+        out.append((fmt, "true" if v is True else literal(v), want))
+    return out
+
+
+def test_printf_style_as_python_formats_it(tmp_path):
+    good = [c for c in percent_cases(7, 600) if c[2] is not None]
+    assert len(good) > 300
+    r, out = fill_one(tmp_path, ["{{ '%s' %% %s }}" % (f, v) for f, v, _ in good], "pct")
+    assert r.returncode == 0, r.stderr
+    got = [p.text for p in docx.Document(str(out)).paragraphs]
+    wrong = [(f, v, w, g) for (f, v, w), g in zip(good, got) if w != g]
+    assert not wrong, json.dumps(wrong[:10], ensure_ascii=False)
+    assert len(got) == len(good)

@@ -466,10 +466,11 @@ static int convert(lexp_eval *e, const lexp_expr *at, lexp__sbuf *b, const char 
         if (p < 0)
             p = 6;
         switch (c) {
-        case 'f': snprintf(digits, sizeof digits, "%.*f", p, a); break;
-        case 'F': snprintf(digits, sizeof digits, "%.*F", p, a); break;
-        case 'e': snprintf(digits, sizeof digits, "%.*e", p, a); break;
-        case 'E': snprintf(digits, sizeof digits, "%.*E", p, a); break;
+        /* '#' keeps the point where no digit follows it ('%#.0f' is "3.") */
+        case 'f': snprintf(digits, sizeof digits, alt ? "%#.*f" : "%.*f", p, a); break;
+        case 'F': snprintf(digits, sizeof digits, alt ? "%#.*F" : "%.*F", p, a); break;
+        case 'e': snprintf(digits, sizeof digits, alt ? "%#.*e" : "%.*e", p, a); break;
+        case 'E': snprintf(digits, sizeof digits, alt ? "%#.*E" : "%.*E", p, a); break;
         case 'g': snprintf(digits, sizeof digits, alt ? "%#.*g" : "%.*g", p, a); break;
         default: snprintf(digits, sizeof digits, alt ? "%#.*G" : "%.*G", p, a); break;
         }
