@@ -29,7 +29,7 @@ FUZZ_DEPS=(clang libclang-rt-14-dev)
 # libxlsxwriter: only the XLSX benchmark's comparison baseline (tests/bench/bench_xlsx*.c)
 TEST_DEPS=(libxlsxwriter-dev python3 python3-pytest python3-docx python3-openpyxl python3-jsonschema poppler-utils qpdf
   libreoffice-writer-nogui libreoffice-calc-nogui valgrind libxml2-utils python3-venv ghostscript
-  python3-pil python3-icu fonts-urw-base35)
+  python3-pil python3-icu fonts-urw-base35 python3-jinja2)
 
 install_pkgs() {
   local missing=()

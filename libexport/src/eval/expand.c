@@ -189,6 +189,32 @@ static V *repeated(E *e, const lexp_expr *x, V *seq, double n)
     return r;
 }
 
+/* Python's float % and //: fmod is exact, where p - q * floor(p / q)
+ * rounds (-2 % (3.0 / 7) came out 0.1428571428571428, Python gives
+ * 0.14285714285714274), and a zero takes the divisor's sign. */
+static double py_mod(double p, double q)
+{
+    double m = fmod(p, q);
+    if (m != 0) {
+        if ((q < 0) != (m < 0))
+            m += q;
+    } else {
+        m = copysign(0.0, q);
+    }
+    return m;
+}
+
+static double py_floordiv(double p, double q)
+{
+    double m = fmod(p, q), d = (p - m) / q;
+    if (m != 0 && (q < 0) != (m < 0))
+        d -= 1.0;
+    if (d == 0)
+        return copysign(0.0, p / q);
+    double f = floor(d);
+    return d - f > 0.5 ? f + 1.0 : f;
+}
+
 /* A number the data or a literal wrote as a real (3.0). */
 static int is_real(V *v) { return v->type == LV_NUM && v->b; }
 
@@ -204,6 +230,8 @@ static V *arith_num(E *e, double r, int real)
         return NULL;
     }
     v->b = real && e->jinja;
+    if (v->b == 0 && e->jinja && r == 0)
+        v->u.num = 0; /* an int has no -0: 10 * -0 / 0.5 is 0.0 in Python */
     return v;
 }
 
@@ -731,7 +759,7 @@ static V *binary(E *e, const lexp_expr *x, V *a, V *b)
             return lexp__eval_fail(e, x, NULL, "division by zero: the right side of '%s' is 0",
                                    op_name(x->op));
         }
-        r = x->op == OP_DIV ? p / q : x->op == OP_IDIV ? floor(p / q) : p - q * floor(p / q);
+        r = x->op == OP_DIV ? p / q : x->op == OP_IDIV ? py_floordiv(p, q) : py_mod(p, q);
         break;
     default: r = 0; break;
     }
