@@ -151,13 +151,14 @@ static inline unsigned char *om_xlsx(const char *rows, const char *after, size_t
     return z;
 }
 
-/* A zip in memory opened to read (zip_discard when done), or NULL. */
+/* A zip in memory opened to read (zip_discard when done), or NULL; libzip
+ * checks that its directory and local headers agree (ZIP_CHECKCONS). */
 static inline zip_t *om_open(const unsigned char *zip, size_t len)
 {
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(zip, len, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
     zip_error_fini(&ze);
     if (!za && src)
         zip_source_free(src);
