@@ -18,6 +18,8 @@ import subprocess
 
 import pytest
 
+from test_str_format import fill_one
+
 docx = pytest.importorskip("docx")
 jinja2 = pytest.importorskip("jinja2")
 
@@ -61,15 +63,7 @@ def jinja(e):
 
 
 def fill(tmp_path, exprs, name):
-    d = docx.Document()
-    for e in exprs:
-        d.add_paragraph("{{ " + e + " }}")
-    src, out = tmp_path / f"{name}.docx", tmp_path / f"{name}-out.docx"
-    d.save(src)
-    (tmp_path / "d.json").write_text("{}", encoding="utf-8")
-    r = subprocess.run([LEXPORT, "fill", src, tmp_path / "d.json", "-o", out],
-                       capture_output=True, text=True)
-    return r, out
+    return fill_one(tmp_path, ["{{ " + e + " }}" for e in exprs], name)
 
 
 def test_expressions_print_as_jinja_prints_them(tmp_path):
