@@ -377,7 +377,7 @@ BAD = {
     "bad-filter.docx": lambda p: simple_docx(p, "x", "{{ community.name | nope }}"),
     "bad-block.docx": lambda p: simple_docx(p, "{%p for a in activities %}", "{{ a.title }}"),
     "bad-eval.xlsx": lambda p: simple_xlsx(p, {"A1": "{%tr for a in activities %}",
-                                               "A2": "{{ a.title * 2 }}", "A3": "{%tr endfor %}"}),
+                                               "A2": "{{ a.title - 2 }}", "A3": "{%tr endfor %}"}),
 }
 
 
