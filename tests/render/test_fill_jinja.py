@@ -156,6 +156,8 @@ CASES2 = [
     # str.format, positional fields with Python's format spec
     ("{{ '{:,}'.format(i * 1000000) }}|{{ '{}年{}月'.format(2024, 9) }}|{{ '{:>6.2f}'.format(n) }}",
      "7,000,000|2024年9月|  3.14"),
+    # '%}' and '{{' inside a string of a tag are text, not tag marks
+    ("{{ '{:.1%}'.format(0.5314) }}|{{ '{{}} {}'.format(1) }}|{{ '%}' ~ '{%' }}", "53.1%|{} 1|%}{%"),
 ]
 
 # multi-line results: Word holds each \n as a line break (w:br)
