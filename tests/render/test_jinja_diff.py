@@ -97,6 +97,11 @@ DATA = {"l": [3, 1, 2, 4, 5], "s": "Hello wORLD  ", "n": 3.14159, "i": 7, "f": -
 # (a filled document comes out the same each time), and |e, whose escaped
 # text Word would show unescaped anyway.
 FILTERS = [
+    # whole characters: ideographic and no-break spaces are whitespace, a CJK
+    # character given to trim is stripped whole, '' is replaced between characters
+    "'\u3000民族团结\u3000'|trim", "' \u00a0a\u00a0 '|trim", "'族民族团结族'|trim('族')",
+    "cn|trim('😀')", "cn|replace('', '|')", "'民族'|replace('', '-', 2)",
+    "'a\u3000b'|replace('\u3000', ' ')",
     'l|sum',
     'l|max',
     'l|min',

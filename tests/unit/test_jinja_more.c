@@ -99,6 +99,10 @@ static void test_text_filters(void)
     expect("{{ 'a<!-<!---->-->b'|striptags }}", "ab"); /* a removal makes a new "<!--" */
     expect("{{ '<<a>b>c'|striptags }}", "b>c");
     expect("{{ ''|striptags }}", "");
+    /* trim and replace work on whole characters (they cut UTF-8 sequences) */
+    expect("{{ '\xE3\x80\x80民族\xE3\x80\x80'|trim }}", "民族"); /* U+3000 */
+    expect("{{ '族民族团结族'|trim('族') }}", "民族团结");
+    expect("{{ '民族'|replace('', '-') }}", "-民-族-");
     /* character references as html.unescape reads them */
     expect("{{ '&#; &#x; & &#1114112; &#xD800; x&#1;y &#65 &#x42x'|striptags }}",
            "&#; &#x; & \xEF\xBF\xBD \xEF\xBF\xBD xy A Bx");

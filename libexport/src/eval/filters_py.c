@@ -322,6 +322,32 @@ JF(safe)
     return in;
 }
 
+/* Python's str.isspace of one character (what str.strip() removes):
+ * ideographic and no-break spaces too, which Chinese text is full of. */
+static int py_space(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* 1 if character c is one of the characters of `set` (valid UTF-8). */
+static int in_set(const lexp_value *set, uint32_t c)
+{
+    for (uint32_t i = 0; i < set->len;) {
+        uint32_t d;
+        size_t l = lexp__utf8_decode(set->u.str + i, set->len - i, &d);
+        if (!l)
+            return 0;
+        if (d == c)
+            return 1;
+        i += (uint32_t)l;
+    }
+    return 0;
+}
+
+/* trim, and Python's str.strip: whole characters off both ends, the
+ * whitespace str.isspace knows or the characters given. */
 JF(trim)
 {
     V *s = lexp__py_str(e, site, in), *chars = ARG(0);
@@ -331,14 +357,22 @@ JF(trim)
         chars = NULL;
     if (chars && chars->type != LV_STR)
         return lexp__eval_fail(e, site, chars, "'trim' takes the characters to strip as a string");
-    uint32_t a = 0, z = s->len;
-#define STRIP(c) (chars ? memchr(chars->u.str, (c), chars->len) != NULL \
-                        : ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r'))
-    while (a < z && STRIP(s->u.str[a]))
-        a++;
-    while (z > a && STRIP(s->u.str[z - 1]))
-        z--;
-#undef STRIP
+    uint32_t a = 0, z = s->len, c;
+    while (a < z) {
+        size_t l = lexp__utf8_decode(s->u.str + a, z - a, &c);
+        if (!l || !(chars ? in_set(chars, c) : py_space(c)))
+            break;
+        a += (uint32_t)l;
+    }
+    while (z > a) {
+        uint32_t k = z - 1;
+        while (k > a && ((unsigned char)s->u.str[k] & 0xC0) == 0x80)
+            k--;
+        size_t l = lexp__utf8_decode(s->u.str + k, z - k, &c);
+        if (!l || !(chars ? in_set(chars, c) : py_space(c)))
+            break;
+        z = k;
+    }
     return lexp__eval_str(e, s->u.str + a, z - a);
 }
 
@@ -354,13 +388,18 @@ JF(replace)
     lexp__sbuf b = lexp__py_buf(e);
     long done = 0;
     if (old->len == 0) { /* Python: the new text before every character and at the end */
-        for (uint32_t i = 0; i <= s->len; i++) {
+        for (uint32_t i = 0; i <= s->len;) {
             if (max < 0 || done < max) {
                 lexp__sbuf_put(&b, new_->u.str, new_->len);
                 done++;
             }
-            if (i < s->len)
-                lexp__sbuf_putc(&b, s->u.str[i]);
+            if (i == s->len)
+                break;
+            uint32_t j = i + 1; /* a whole character, not a byte */
+            while (j < s->len && ((unsigned char)s->u.str[j] & 0xC0) == 0x80)
+                j++;
+            lexp__sbuf_put(&b, s->u.str + i, j - i);
+            i = j;
         }
         return lexp__py_buf_str(e, &b);
     }
