@@ -238,15 +238,12 @@ def test_jinja_filters_in_a_workbook(tmp_path):
 
 # item 7: a form lexport does not have is an error that says what to write instead
 @pytest.mark.parametrize("tag,pattern", [
-    ("{{ s.upper() }}", r"1:6: error: .*the method 'upper\(…\)' is not available in templates: "
-                        r"write x \| upper"),
-    ("{{ d.get('a') }}", r"the method 'get\(…\)' .*write x\.key, x\['key'\] or x\.key \| default"),
-    ("{{ 'a,b'.split(',') }}", r"'split\(…\)' .*write a list in the data"),
-    ("{{ foo(3) }}", r"'foo\(…\)' cannot be called: only range\(…\) and the methods \.items\(\), "
-                     r"\.keys\(\), \.values\(\), loop\.cycle\(…\) and loop\.changed\(…\) can; "
-                     r"filters go after '\|'"),
-    ("{{ 'ab'.startswith('a') }}", r"the method 'startswith\(…\)' is not available in templates: "
-                                   r"write x\[:n\] == 'prefix' \(a slice\)"),
+    ("{{ s.title() }}", r"1:6: error: .*the method 'title\(…\)' is not available in templates: "
+                        r"write x \| title"),
+    ("{{ foo(3) }}", r"'foo\(…\)' cannot be called: only range\(…\), loop\.cycle\(…\), "
+                     r"loop\.changed\(…\), an object's \.items\(\) \.keys\(\) \.values\(\) "
+                     r"\.get\(\) and text's \.strip\(\) .* \.format\(\) can; filters go after '\|'"),
+    ("{{ 3.upper() }}", r"'\.upper\(\)' is a method of text, not of the number 3"),
     ("{% for x in xs if x.on recursive %}{% endfor %}",
      r"recursive loops are not supported: write one loop per level"),
     ("{{ loop(x) }}", r"the function 'loop\(…\)' is not available in templates: write one loop "

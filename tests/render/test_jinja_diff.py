@@ -1,8 +1,9 @@
 """Expressions of an office template against Jinja itself (Debian's
 python3-jinja2, the engine docxtpl runs): random arithmetic over ints and
 reals with + - * / // % ** and unary minus, nested and bracketed, and a
-fixed list of slices, indexes, repetitions and str.format calls, and 100
-filters and tests over data (sum, sort, map, selectattr, groupby, round,
+fixed list of slices, indexes, repetitions and str.format calls, the
+methods of text and objects (strip, split, join, replace, startswith, get …)
+and 100 filters and tests over data (sum, sort, map, selectattr, groupby, round,
 truncate, filesizeformat, tojson …). What Jinja prints, lexport fill must
 print; what Jinja refuses (division by zero, 0 to
 a negative power) must be an error. Results Jinja gives as complex numbers,
@@ -97,6 +98,16 @@ DATA = {"l": [3, 1, 2, 4, 5], "s": "Hello wORLD  ", "n": 3.14159, "i": 7, "f": -
 # (a filled document comes out the same each time), and |e, whose escaped
 # text Word would show unescaped anyway.
 FILTERS = [
+    # methods of text and objects, as Python runs them
+    "s.strip()", "s.lstrip()", "s.rstrip()", "'\u3000民族\u3000'.strip()", "'xx民族xx'.strip('x')",
+    "s.strip(' H')", "s.upper()", "s.lower()", "s.capitalize()", "s.replace('l', 'L')",
+    "s.replace('l', 'L', 1)", "s.startswith('He')", "s.endswith('  ')", "s.startswith(('x', 'H'))",
+    "s.split()", "s.split(' ')", "s.split('l', 1)", "s.split(None, 1)", "s.split(maxsplit=1)",
+    "' a  b '.split()", "' a  b '.split(None, 1)", "'a,b,,c'.split(',')", "'a\u3000b'.split()",
+    "'民族、团结、进步'.split('、')", "'、'.join(words)", "', '.join(['a', 'b'])", "'-'.join('abc')",
+    "'-'.join(cn)", "s.count('l')", "s.count('')", "l.count(3)", "[1, 1, 2].count(1)", "s.find('W')",
+    "cn.find('😀')", "cn.find('x')", "d.get('a')", "d.get('zz', '无')", "s.strip().upper()",
+    "'民族团结'.replace('团结', '进步').startswith('民族')",
     # whole characters: ideographic and no-break spaces are whitespace, a CJK
     # character given to trim is stripped whole, '' is replaced between characters
     "'\u3000民族团结\u3000'|trim", "' \u00a0a\u00a0 '|trim", "'族民族团结族'|trim('族')",

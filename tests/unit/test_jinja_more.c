@@ -452,6 +452,19 @@ static void test_str_format(void)
     expect("{{ x.format(1) }}", "ERR is a method of text");
 }
 
+static void test_methods(void)
+{
+    /* text and object methods; what Python refuses is an error here too */
+    expect("{{ ' 民族 '.strip() }}|{{ 'a,b'.split(',') }}|{{ '、'.join(['a', 'b']) }}",
+           "民族|['a', 'b']|a、b");
+    expect("{{ d.get('a') }}|{{ d.get('q', 0) }}|{{ '民族团结'.find('团') }}", "1|0|2");
+    expect("{{ 'a'.split('') }}", "ERR cannot split at an empty text");
+    expect("{{ ', '.join([1, 2]) }}", "ERR item 0 is the number 1, not a text");
+    expect("{{ l.upper() }}", "ERR '.upper()' is a method of text");
+    expect("{{ l.get('a') }}", "ERR '.get()' is a method of an object");
+    expect("{{ 'ab'.startswith(1) }}", "ERR takes a text or a list of texts");
+}
+
 int main(void)
 {
     lexp_error err;
@@ -469,6 +482,7 @@ int main(void)
     test_arithmetic_types();
     test_slices();
     test_str_format();
+    test_methods();
     lexp_data_free(data);
     if (fails)
         printf("%d failed\n", fails);

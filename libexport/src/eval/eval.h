@@ -144,6 +144,11 @@ void lexp__py_float(lexp__sbuf *b, double x);
  * values when `tuple`, else the one value. */
 const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
                                    const lexp_value *v, int tuple);
+/* Python's str.strip (ends 3), lstrip (1), rstrip (2) of text s (filters_py.c). */
+const lexp_value *lexp__py_strip(lexp_eval *e, const lexp_expr *site, const lexp_value *s,
+                                 const lexp_value *chars, int ends);
+/* The string and mapping methods of office templates (methods_str.c). */
+const struct lexp_filter_def *lexp__jmethod_find(const char *name, size_t len);
 /* Python's `fmt.format(args…)` with positional fields (filters_format.c). */
 const lexp_value *lexp__py_str_format(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
                                       const lexp_value *const *args, int nargs);

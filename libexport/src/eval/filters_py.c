@@ -346,25 +346,23 @@ static int in_set(const lexp_value *set, uint32_t c)
     return 0;
 }
 
-/* trim, and Python's str.strip: whole characters off both ends, the
- * whitespace str.isspace knows or the characters given. */
-JF(trim)
+/* Python's str.strip (ends 3), lstrip (1) and rstrip (2) of text s: whole
+ * characters off its ends, the whitespace str.isspace knows or those of
+ * `chars` (NULL: whitespace). */
+V *lexp__py_strip(E *e, const lexp_expr *site, V *s, V *chars, int ends)
 {
-    V *s = lexp__py_str(e, site, in), *chars = ARG(0);
-    if (!s)
-        return NULL;
     if (chars && chars->type <= LV_NULL)
         chars = NULL;
     if (chars && chars->type != LV_STR)
-        return lexp__eval_fail(e, site, chars, "'trim' takes the characters to strip as a string");
+        return lexp__eval_fail(e, site, chars, "the characters to strip must be a string");
     uint32_t a = 0, z = s->len, c;
-    while (a < z) {
+    while ((ends & 1) && a < z) {
         size_t l = lexp__utf8_decode(s->u.str + a, z - a, &c);
         if (!l || !(chars ? in_set(chars, c) : py_space(c)))
             break;
         a += (uint32_t)l;
     }
-    while (z > a) {
+    while ((ends & 2) && z > a) {
         uint32_t k = z - 1;
         while (k > a && ((unsigned char)s->u.str[k] & 0xC0) == 0x80)
             k--;
@@ -374,6 +372,12 @@ JF(trim)
         z = k;
     }
     return lexp__eval_str(e, s->u.str + a, z - a);
+}
+
+JF(trim)
+{
+    V *s = lexp__py_str(e, site, in);
+    return s ? lexp__py_strip(e, site, s, ARG(0), 3) : NULL;
 }
 
 JF(replace)

@@ -991,7 +991,9 @@ const lexp_filter_def *lexp__jfilter_find_more(const char *name, size_t len)
 
 const lexp_filter_def *lexp__jcall_find_more(const char *name, size_t len)
 {
-    return lexp__fdef_find(more_calls, sizeof more_calls / sizeof *more_calls, name, len);
+    const lexp_filter_def *d =
+        lexp__fdef_find(more_calls, sizeof more_calls / sizeof *more_calls, name, len);
+    return d ? d : lexp__jmethod_find(name, len);
 }
 
 /* Jinja's builtins lexport has not, and what to write instead. */

@@ -434,12 +434,9 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
     int fn = d && strcmp(d->name, "range") == 0;
     if (!d || (e->kind == EX_VAR) != fn) {
         static const char *const as_filter[][2] = {
-            {"upper", "x | upper"}, {"lower", "x | lower"}, {"title", "x | title"},
-            {"capitalize", "x | capitalize"}, {"strip", "x | trim"},
-            {"replace", "x | replace(a, b)"}, {"count", "x | length"},
-            {"join", "list | join(sep)"}, {"split", "a list in the data"},
+            {"title", "x | title"},
             {"format", "'%s and %s' % (a, b) or '%s' | format(a) (printf-style)"},
-            {"get", "x.key, x['key'] or x.key | default(d)"}, {"round", "x | round(n)"},
+            {"round", "x | round(n)"},
             {"int", "x | int"}, {"float", "x | float"}, {"str", "x | string"},
             {"len", "x | length"}, {"sum", "x | sum"}, {"max", "x | max"},
             {"min", "x | min"}, {"sorted", "x | sort"}, {"list", "x | list"},
@@ -450,12 +447,10 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
             {"dict", "an object literal, {'k': v}"}, {"cycler", "loop.cycle(a, b)"},
             {"joiner", "xs | join(', '), or {% if not loop.first %}, {% endif %} in the loop"},
             {"lipsum", "the placeholder text itself"},
-            {"loop", "one loop per level (recursive loops are not supported)"},
-            {"startswith", "x[:n] == 'prefix' (a slice), or for a list "
-                           "xs | where(\"field\", \"startswith\", s)"}};
+            {"loop", "one loop per level (recursive loops are not supported)"}};
         if (e->kind != EX_VAR && e->kind != EX_ATTR) {
-            perr(x->p, x->cur.s, "only range(…) and the methods .items(), .keys(), .values(), "
-                                 "loop.cycle(…) and loop.changed(…) can be called; filters go "
+            perr(x->p, x->cur.s, "only range(…), loop.cycle(…), loop.changed(…) and the "
+                                 "methods of objects and text can be called; filters go "
                                  "after '|'");
             return NULL;
         }
@@ -466,9 +461,11 @@ static lexp_expr *parse_call(X *x, lexp_expr *e)
                      as_filter[i][1]);
                 return NULL;
             }
-        perr(x->p, name, "'%.*s(…)' cannot be called: only range(…) and the methods "
-                         ".items(), .keys(), .values(), loop.cycle(…) and loop.changed(…) "
-                         "can; filters go after '|' (the filters are: %s)",
+        perr(x->p, name, "'%.*s(…)' cannot be called: only range(…), loop.cycle(…), "
+                         "loop.changed(…), an object's .items() .keys() .values() .get() and "
+                         "text's .strip() .lstrip() .rstrip() .upper() .lower() .capitalize() "
+                         ".replace() .startswith() .endswith() .split() .join() .count() "
+                         ".find() .format() can; filters go after '|' (the filters are: %s)",
              (int)n, name, lexp__jfilter_names());
         return NULL;
     }
