@@ -144,6 +144,10 @@ void lexp__py_float(lexp__sbuf *b, double x);
  * values when `tuple`, else the one value. */
 const lexp_value *lexp__py_percent(lexp_eval *e, const lexp_expr *at, const lexp_value *fmt,
                                    const lexp_value *v, int tuple);
+/* Python's str.isspace of one character (filters_py.c). */
+int lexp__py_space(uint32_t c);
+/* The length of such a character at s[0..n), or 0 (filters_py_more.c). */
+size_t lexp__py_space_at(const char *s, size_t n);
 /* Python's str.strip (ends 3), lstrip (1), rstrip (2) of text s (filters_py.c). */
 const lexp_value *lexp__py_strip(lexp_eval *e, const lexp_expr *site, const lexp_value *s,
                                  const lexp_value *chars, int ends);

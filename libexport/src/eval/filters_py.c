@@ -324,7 +324,7 @@ JF(safe)
 
 /* Python's str.isspace of one character (what str.strip() removes):
  * ideographic and no-break spaces too, which Chinese text is full of. */
-static int py_space(uint32_t c)
+int lexp__py_space(uint32_t c)
 {
     return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
            c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
@@ -358,7 +358,7 @@ V *lexp__py_strip(E *e, const lexp_expr *site, V *s, V *chars, int ends)
     uint32_t a = 0, z = s->len, c;
     while ((ends & 1) && a < z) {
         size_t l = lexp__utf8_decode(s->u.str + a, z - a, &c);
-        if (!l || !(chars ? in_set(chars, c) : py_space(c)))
+        if (!l || !(chars ? in_set(chars, c) : lexp__py_space(c)))
             break;
         a += (uint32_t)l;
     }
@@ -367,7 +367,7 @@ V *lexp__py_strip(E *e, const lexp_expr *site, V *s, V *chars, int ends)
         while (k > a && ((unsigned char)s->u.str[k] & 0xC0) == 0x80)
             k--;
         size_t l = lexp__utf8_decode(s->u.str + k, z - k, &c);
-        if (!l || !(chars ? in_set(chars, c) : py_space(c)))
+        if (!l || !(chars ? in_set(chars, c) : lexp__py_space(c)))
             break;
         z = k;
     }

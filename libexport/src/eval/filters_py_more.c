@@ -160,19 +160,14 @@ JF(indent)
 /* ---- striptags ------------------------------------------------------------------- */
 
 /* The length of a white-space character Python's str.split() splits at, or 0. */
-static size_t py_space(const char *s, size_t n)
+size_t lexp__py_space_at(const char *s, size_t n)
 {
     unsigned char c = (unsigned char)s[0];
-    if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
-        return 1;
     if (c < 0x80)
-        return 0;
+        return lexp__py_space(c);
     uint32_t cp;
     size_t l = lexp__utf8_decode(s, n, &cp);
-    if (l && (cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-              cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000))
-        return l;
-    return 0;
+    return l && lexp__py_space(cp) ? l : 0;
 }
 
 /* The named character references html.unescape decodes that templates
@@ -333,7 +328,7 @@ JF(striptags)
     a = lexp__py_buf(e);
     int gap = 0;
     for (size_t k = 0; k < t.len;) {
-        size_t l = py_space(t.ptr + k, t.len - k);
+        size_t l = lexp__py_space_at(t.ptr + k, t.len - k);
         if (l) {
             gap = a.len > 0;
             k += l;

@@ -71,20 +71,6 @@ static V *affix(E *e, const lexp_expr *site, V *in, V *p, int end, const char *m
 JF(startswith) { (void)nargs; return affix(e, site, in, args[0], 0, "startswith"); }
 JF(endswith) { (void)nargs; return affix(e, site, in, args[0], 1, "endswith"); }
 
-/* Python's str.isspace for the character at s (of n bytes); *len its size. */
-static int space_at(const char *s, size_t n, size_t *len)
-{
-    uint32_t c;
-    *len = lexp__utf8_decode(s, n, &c);
-    if (!*len) {
-        *len = 1;
-        return 0;
-    }
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-           c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 static int push_piece(E *e, const lexp_expr *site, lexp_value ***v, uint32_t *n, size_t *cap,
                       const char *s, size_t len)
 {
@@ -131,7 +117,7 @@ JF(split)
         }
     } else { /* runs of whitespace, none at either end */
         while (rc == 0) {
-            while (i < len && space_at(s + i, len - i, &sl))
+            while (i < len && (sl = lexp__py_space_at(s + i, len - i)))
                 i += sl;
             if (i >= len)
                 break;
@@ -140,8 +126,11 @@ JF(split)
                 rc = push_piece(e, site, &v, &n, &cap, s + i, len - i);
                 break;
             }
-            while (j < len && !space_at(s + j, len - j, &sl))
-                j += sl;
+            while (j < len && !lexp__py_space_at(s + j, len - j)) {
+                j++; /* to the next character */
+                while (j < len && ((unsigned char)s[j] & 0xC0) == 0x80)
+                    j++;
+            }
             rc = push_piece(e, site, &v, &n, &cap, s + i, j - i);
             i = j;
         }
