@@ -111,3 +111,18 @@ def test_printf_style_as_python_formats_it(tmp_path):
     wrong = [(f, v, w, g) for (f, v, w), g in zip(good, got) if w != g]
     assert not wrong, json.dumps(wrong[:10], ensure_ascii=False)
     assert len(got) == len(good)
+
+
+def test_grouped_zero_padding_as_python(tmp_path):
+    """Zeros before grouped digits are grouped too, by four for x X o b."""
+    cases = []
+    for v in [0, 7, 255, 19088743, -255]:
+        specs = ([f"0{w}_{t}" for w in (5, 8, 10, 12) for t in "xXob"]
+                 + [f"#0{w}_{t}" for w in (8, 11) for t in "xXob"]
+                 + ["0=9_x", "0=9_b", "06,d", "09,d"])
+        cases += [("{:" + sp + "}", repr(v), ("{:" + sp + "}").format(v)) for sp in specs]
+    r, out = fill_one(tmp_path, ["{{ '%s'.format(%s) }}" % (f, v) for f, v, _ in cases], "zg")
+    assert r.returncode == 0, r.stderr
+    got = [p.text for p in docx.Document(str(out)).paragraphs]
+    wrong = [(f, v, w, g) for (f, v, w), g in zip(cases, got) if w != g]
+    assert not wrong, json.dumps(wrong[:10], ensure_ascii=False)

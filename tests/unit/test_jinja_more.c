@@ -438,6 +438,8 @@ static void test_str_format(void)
     expect("{{ '{:0=+010,.2%}'.format(0) }}", "+0,000.00%");
     expect("{{ '{:n}'.format(2.5) }}|{{ '{:-#05_.0}'.format(0.00001) }}", "2.5|1.e-05");
     expect("{{ '{:-#010,}'.format(0.00001) }}", "0,001.e-05");
+    expect("{{ '{:010_x}'.format(255) }}|{{ '{:#012_X}'.format(255) }}|{{ '{:010,}'.format(-1234) }}",
+           "0_0000_00ff|0X0_0000_00FF|-0,001,234"); /* hex digits are grouped by four */
     /* what Python refuses, and what is not supported here */
     expect("{{ '{:.2d}'.format(5) }}", "ERR a precision is not allowed");
     expect("{{ '{:,n}'.format(5) }}", "ERR cannot go with 'n'");

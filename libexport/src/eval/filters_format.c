@@ -108,19 +108,21 @@ static void pad(lexp__sbuf *b, const spec *p, char dflt, const char *pre, const 
         lexp__sbuf_puts(b, p->fill);
 }
 
-/* Insert the grouping separator every `every` digits of the leading run of
- * digits of d (the integer part). */
-static void grouped(lexp__sbuf *o, const char *d, char sep, int every)
+/* The leading digits of d that grouping separates: decimal ones, or hex
+ * ones when grouping by four (the '_' of x, X, o, b). */
+static size_t digit_run(const char *d, int every)
 {
     size_t run = 0;
-    while (d[run] >= '0' && d[run] <= '9')
+    while ((d[run] >= '0' && d[run] <= '9') ||
+           (every == 4 && ((d[run] >= 'a' && d[run] <= 'f') || (d[run] >= 'A' && d[run] <= 'F'))))
         run++;
-    if (!((d[0] >= '0' && d[0] <= '9') || ((d[0] >= 'a' && d[0] <= 'f') && every == 4)))
-        run = 0;
-    if (every == 4) /* hex digits count too */
-        while ((d[run] >= '0' && d[run] <= '9') || (d[run] >= 'a' && d[run] <= 'f') ||
-               (d[run] >= 'A' && d[run] <= 'F'))
-            run++;
+    return run;
+}
+
+/* d with the separator every `every` digits of its leading run. */
+static void grouped(lexp__sbuf *o, const char *d, char sep, int every)
+{
+    size_t run = digit_run(d, every);
     for (size_t i = 0; i < run; i++) {
         if (i > 0 && (run - i) % (size_t)every == 0)
             lexp__sbuf_putc(o, sep);
@@ -321,28 +323,20 @@ static int format_one(E *e, const lexp_expr *at, lexp__sbuf *b, V *v, const char
     char pre[8];
     snprintf(pre, sizeof pre, "%s%s", neg ? "-" : p.sign == '+' ? "+" : p.sign == ' ' ? " " : "",
              prefix);
-    lexp__sbuf body = LEXP__SBUF_INIT;
-    if (p.group)
-        grouped(&body, digits, p.group, every);
-    else
-        lexp__sbuf_puts(&body, digits);
-    if (p.align == '=' && strcmp(p.fill, "0") == 0 && p.group && p.width > 0) {
-        /* zeros are grouped too, as few as reach the width, never a
-         * separator first: 00,001,234 */
-        size_t run = 0;
-        while (digits[run] >= '0' && digits[run] <= '9')
-            run++;
-        size_t rest = strlen(digits) - run, w = strlen(pre), d = run;
-        while (w + d + (d - 1) / (size_t)every + rest < (size_t)p.width)
-            d++;
-        lexp__sbuf z = LEXP__SBUF_INIT;
-        for (size_t k = run; k < d; k++)
+    /* zero padding with grouping: the zeros are grouped too, as few as reach
+     * the width and never a separator first (00,001,234; 0_0000_00ff) */
+    lexp__sbuf z = LEXP__SBUF_INIT, body = LEXP__SBUF_INIT;
+    if (p.group && p.align == '=' && strcmp(p.fill, "0") == 0 && p.width > 0) {
+        size_t run = digit_run(digits, every), rest = strlen(digits) - run, w = strlen(pre);
+        for (size_t d = run; w + d + (d - 1) / (size_t)every + rest < (size_t)p.width; d++)
             lexp__sbuf_putc(&z, '0');
-        lexp__sbuf_puts(&z, digits);
-        lexp__sbuf_free(&body);
-        grouped(&body, lexp__sbuf_cstr(&z), p.group, every);
-        lexp__sbuf_free(&z);
     }
+    lexp__sbuf_puts(&z, digits);
+    if (p.group)
+        grouped(&body, lexp__sbuf_cstr(&z), p.group, every);
+    else
+        lexp__sbuf_put(&body, z.ptr, z.len);
+    lexp__sbuf_free(&z);
     pad(b, &p, '>', pre, body.ptr ? body.ptr : "", body.len);
     lexp__sbuf_free(&body);
     return 0;
