@@ -179,14 +179,10 @@ static V *repeated(E *e, const lexp_expr *x, V *seq, double n)
             memcpy(l->u.items + i * seq->len, seq->u.items, seq->len * sizeof *l->u.items);
         return l;
     }
-    lexp__sbuf s = LEXP__SBUF_INIT;
+    lexp__sbuf s = lexp__py_buf(e);
     for (size_t i = 0; i < k && !s.oom; i++)
         lexp__sbuf_put(&s, seq->u.str, seq->len);
-    V *r = s.oom ? NULL : lexp__eval_str(e, s.ptr, s.len);
-    if (s.oom)
-        lexp__error_oom(e->err);
-    lexp__sbuf_free(&s);
-    return r;
+    return lexp__py_buf_str(e, &s);
 }
 
 /* Python's float % and //: fmod is exact, where p - q * floor(p / q)
@@ -413,16 +409,6 @@ static V *attr(E *e, const lexp_expr *x, V *base, const char *name, uint32_t n)
     }
 }
 
-/* The byte offset of code point k of valid UTF-8 s[0..n) (n past the end). */
-static size_t utf8_offset(const char *s, size_t n, size_t k)
-{
-    size_t i = 0;
-    for (; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
-            return i;
-    return n;
-}
-
 /* One bound of a slice: absent or null is Python's None (1 with *set 0). */
 static int slice_bound(E *e, const lexp_expr *x, const char *what, double *v, int *set)
 {
@@ -506,8 +492,8 @@ static V *slice_of(E *e, const lexp_expr *x)
         return l;
     }
     if (step == 1) { /* the common case: one run of bytes */
-        size_t a = utf8_offset(base->u.str, base->len, (size_t)start);
-        size_t b = count ? utf8_offset(base->u.str + a, base->len - a, (size_t)count) + a : a;
+        size_t a = lexp__utf8_offset(base->u.str, base->len, (size_t)start);
+        size_t b = a + lexp__utf8_offset(base->u.str + a, base->len - a, (size_t)count);
         return lexp__eval_str(e, base->u.str + a, b - a);
     }
     size_t *at = malloc(((size_t)n + 1) * sizeof *at);
@@ -520,18 +506,14 @@ static V *slice_of(E *e, const lexp_expr *x)
         if (((unsigned char)base->u.str[i] & 0xC0) != 0x80)
             at[k++] = i;
     at[k] = base->len;
-    lexp__sbuf out = LEXP__SBUF_INIT;
+    lexp__sbuf out = lexp__py_buf(e);
     for (uint32_t j = 0; j < (uint32_t)count; j++) {
         size_t c = (size_t)(start + j * step);
         lexp__sbuf_put(&out, base->u.str + at[c], at[c + 1] - at[c]);
     }
     free(at);
     e->steps += (uint64_t)count;
-    V *r = out.oom ? NULL : lexp__eval_str(e, out.ptr ? out.ptr : "", out.len);
-    if (out.oom)
-        lexp__error_oom(e->err);
-    lexp__sbuf_free(&out);
-    return r;
+    return lexp__py_buf_str(e, &out);
 }
 
 static V *index_of(E *e, const lexp_expr *x, V *base, V *idx)
@@ -562,8 +544,8 @@ static V *index_of(E *e, const lexp_expr *x, V *base, V *idx)
             i += (double)n;
         if (i < 0 || i >= (double)n)
             return &lexp__undef;
-        size_t at = utf8_offset(base->u.str, base->len, (size_t)i);
-        size_t end = utf8_offset(base->u.str, base->len, (size_t)i + 1);
+        size_t at = lexp__utf8_offset(base->u.str, base->len, (size_t)i);
+        size_t end = at + lexp__utf8_offset(base->u.str + at, base->len - at, 1);
         return lexp__eval_str(e, base->u.str + at, end - at);
     }
     lexp__sbuf a = LEXP__SBUF_INIT, b = LEXP__SBUF_INIT;

@@ -399,9 +399,8 @@ JF(replace)
             }
             if (i == s->len)
                 break;
-            uint32_t j = i + 1; /* a whole character, not a byte */
-            while (j < s->len && ((unsigned char)s->u.str[j] & 0xC0) == 0x80)
-                j++;
+            /* a whole character, not a byte */
+            uint32_t j = i + (uint32_t)lexp__utf8_offset(s->u.str + i, s->len - i, 1);
             lexp__sbuf_put(&b, s->u.str + i, j - i);
             i = j;
         }

@@ -126,11 +126,8 @@ JF(split)
                 rc = push_piece(e, site, &v, &n, &cap, s + i, len - i);
                 break;
             }
-            while (j < len && !lexp__py_space_at(s + j, len - j)) {
-                j++; /* to the next character */
-                while (j < len && ((unsigned char)s[j] & 0xC0) == 0x80)
-                    j++;
-            }
+            while (j < len && !lexp__py_space_at(s + j, len - j))
+                j += lexp__utf8_offset(s + j, len - j, 1);
             rc = push_piece(e, site, &v, &n, &cap, s + i, j - i);
             i = j;
         }
@@ -153,10 +150,8 @@ JF(join)
     V *xs = args[0];
     lexp__sbuf b = lexp__py_buf(e);
     if (xs && xs->type == LV_STR) {
-        for (uint32_t i = 0; i < xs->len;) {
-            uint32_t j = i + 1;
-            while (j < xs->len && ((unsigned char)xs->u.str[j] & 0xC0) == 0x80)
-                j++;
+        for (size_t i = 0; i < xs->len;) {
+            size_t j = i + lexp__utf8_offset(xs->u.str + i, xs->len - i, 1);
             if (i)
                 lexp__sbuf_put(&b, in->u.str, in->len);
             lexp__sbuf_put(&b, xs->u.str + i, j - i);

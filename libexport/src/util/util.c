@@ -443,6 +443,14 @@ size_t lexp__utf8_count(const char *s, size_t n)
     return c;
 }
 
+size_t lexp__utf8_offset(const char *s, size_t n, size_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
+            return i;
+    return n;
+}
+
 int lexp__is_han(uint32_t cp)
 {
     return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||

@@ -136,6 +136,9 @@ size_t lexp__utf8_encode(uint32_t cp, char *out);
 int lexp__utf8_valid(const char *s, size_t n, size_t *bad);
 /* Number of code points in valid UTF-8. */
 size_t lexp__utf8_count(const char *s, size_t n);
+/* The byte offset of code point k of valid UTF-8 s[0..n) (n when past the
+ * end): k = 1 is the length of the first character. */
+size_t lexp__utf8_offset(const char *s, size_t n, size_t k);
 
 /* The first occurrence of needle in hay (hay itself for an empty needle),
  * or NULL; linear in hn (util/find.c). */
