@@ -418,17 +418,18 @@ typedef struct lexp_render_options {
  *  share this one budget (for `fill`, each part's evaluation). */
 #define LEXP_EVAL_MAX_MEMORY (256u * 1024u * 1024u)
 
-/** Limits of the PDF renderer, which lays out the whole document before it
- *  writes it (long tables stream to XLSX and DOCX, not to PDF): LEXP_ELIMIT
- *  with the position of the block that would pass them. */
+/** Limits of the PDF renderer: LEXP_ELIMIT with the position of the block
+ *  that would pass them. A document is laid out whole before it is written,
+ *  except one with a streamed table: that is drawn a page at a time, and
+ *  holds only its deflated pages and the file (~80 B a table row). */
 #define LEXP_PDF_MAX_PAGES 3000u /**< pages of one PDF */
-/** Rows of one table in a PDF, refused before the table is laid out (a
- *  table is measured whole before its first row is placed: ~6 KB a row, so
- *  about 0.6 GB at the limit; 100,000 rows fill ~3,100 pages). */
+/** Rows of one table in a PDF, refused before the table is laid out (the
+ *  table is read twice, for its columns and then to place the rows; the
+ *  layout of a document without a streamed table takes ~1.5 KB a row;
+ *  100,000 rows fill ~3,100 pages). */
 #define LEXP_PDF_MAX_TABLE_ROWS 100000u
 /** Characters in the cells of one table in a PDF, counted as the table is
- *  measured (each is held with its metrics, ~40 B, until the table is
- *  placed; 5,000,000 are about 3,000 pages of dense table). */
+ *  measured (5,000,000 are about 3,000 pages of dense table). */
 #define LEXP_PDF_MAX_TABLE_CHARS 5000000u
 
 /** A document tree: the evaluated template, ready for any renderer. */

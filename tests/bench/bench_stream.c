@@ -6,8 +6,9 @@
  * writer (node/xlsx_stream.js of the peer benchmark, ../shared/peers/) run
  * right after. Asserts nothing.
  *
- *   bench_stream [ROWS [xlsx|docx]]   (default 1000000 rows, rounded to
- *                                      thousands, to XLSX)
+ *   bench_stream [ROWS [xlsx|docx|pdf]]   (default 1000000 rows, rounded
+ *                                          to thousands, to XLSX; a PDF
+ *                                          takes at most 100,000)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,9 @@ int main(int argc, char **argv)
 {
     long rows = argc > 1 ? atol(argv[1]) : 1000000;
     long na = rows / 1000 > 0 ? rows / 1000 : 1, nb = 1000;
-    const char *fmt = argc > 2 && strcmp(argv[2], "docx") == 0 ? "docx" : "xlsx";
+    const char *fmt = argc > 2 && (strcmp(argv[2], "docx") == 0 || strcmp(argv[2], "pdf") == 0)
+                          ? argv[2]
+                          : "xlsx";
     char dir[] = "/tmp/bench-stream-XXXXXX";
     if (!mkdtemp(dir))
         return 1;

@@ -4,8 +4,9 @@
  *   text_*    characters of a paragraph: glyphs, advances, break classes
  *   break_*   line breaking (Chinese rules) and justification
  *   flow_*    pages, the cursor, placing lines with widow/orphan control
- *   block_*   pictures, charts and tables (the text blocks, masthead,
- *             signature, 版记 and page numbers are in layout_blocks.c)
+ *   block_*   pictures and charts (tables are in layout_table.c; the text
+ *             blocks, masthead, signature, 版记 and page numbers in
+ *             layout_blocks.c)
  *
  * All lengths are points. A paragraph is measured once; its lines are then
  * placed on pages, so the page parity (mirrored margins) is known only when
@@ -499,9 +500,40 @@ static double area_x(const LX *lx, int page)
     return (page % 2 == 0) ? lx->st->margin_inside : lx->st->margin_outside;
 }
 
+/* Streaming: hand the current page over, with its number in the final
+ * pass, and free its items. The number is set while a block may be in the
+ * middle of placing its own lines, so in scratch of its own. */
+static int flush_page(LX *lx)
+{
+    lexp__layout *L = lx->L;
+    int rc = 0;
+    if (lx->phase == LEXP_LP_DRAW) {
+        text t = lx->tx;
+        lines l = lx->ln;
+        lx->tx = lx->ntx;
+        lx->ln = lx->nln;
+        rc = page_number(lx);
+        lx->ntx = lx->tx;
+        lx->nln = lx->ln;
+        lx->tx = t;
+        lx->ln = l;
+    }
+    if (rc == 0)
+        rc = lx->fn(lx->fnctx, L, (size_t)lx->page, lx->phase);
+    lexp__lpage *p = &L->pages[lx->page];
+    p->dropped += p->n;
+    free(p->items);
+    p->items = NULL;
+    p->n = p->cap = 0;
+    lexp__arena_release(&L->glyphs, lx->gmark);
+    return rc;
+}
+
 int new_page(LX *lx)
 {
     lexp__layout *L = lx->L;
+    if (lx->fn && lx->page >= 0 && flush_page(lx))
+        return -1;
     if (L->npages >= LEXP_PDF_MAX_PAGES) {
         const lexp_node *n = lx->cur;
         return lexp__error_set(lx->err, LEXP_ELIMIT, n ? n->src_file : NULL, n ? n->line : 0,
@@ -699,7 +731,7 @@ int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
             it->u.text.color = s->color;
             it->u.text.invisible = 1;
             it->u.text.n = 1;
-            it->u.text.g = lexp__arena_zalloc(&lx->L->arena, sizeof(lexp__lglyph));
+            it->u.text.g = lexp__arena_zalloc(&lx->L->glyphs, sizeof(lexp__lglyph));
             if (!it->u.text.g)
                 return lexp__error_oom(lx->err);
             it->u.text.g[0].cp = c->cp;
@@ -721,7 +753,7 @@ int emit_line(LX *lx, const text *t, const tline *l, double x, double base)
         it->u.text.bold = s->bold;
         it->u.text.italic = s->italic;
         it->u.text.n = (uint32_t)(j - i);
-        it->u.text.g = lexp__arena_alloc(&lx->L->arena, (j - i) * sizeof(lexp__lglyph));
+        it->u.text.g = lexp__arena_alloc(&lx->L->glyphs, (j - i) * sizeof(lexp__lglyph));
         if (!it->u.text.g)
             return lexp__error_oom(lx->err);
         for (size_t k = i; k < j; k++) {
@@ -1115,566 +1147,6 @@ static int block_chart(LX *lx, const lexp_node *n)
     return 0;
 }
 
-/* ---- tables ---------------------------------------------------------------------- */
-
-typedef struct tcell {
-    const lexp_node *node;
-    int r, c, rs, cs;
-    text t;
-    lines ln;
-    double minw, maxw; /* narrowest (longest unit) and single-line width */
-    double pitch, size;
-    lexp_align align;
-    size_t next;      /* first line not yet drawn */
-    double part_top;  /* where its part on this page began (area y) */
-} tcell;
-
-typedef struct TB {
-    LX *lx;
-    const lexp_node *node;
-    int nr, nc, nhead;
-    tcell *cells;     /* anchors */
-    int ncells;
-    tcell **grid;     /* nr × nc: the anchor covering each slot */
-    double *colw, *colx, *rowh;
-    const lexp_node **rows;
-    int *rowcell; /* nr + 1: the cells of row r are [rowcell[r], rowcell[r + 1]) */
-    int *open;    /* the cells with a part on this page (by index, in order) */
-    int nopen;
-    char cont[64]; /* 续表 or 续表N, above the header on continuation pages */
-    double cont_h;
-} TB;
-
-static void cell_text_style(const TB *tb, int r, lexp_textstyle *ts, int *bold)
-{
-    const lexp_style *st = tb->lx->st;
-    int header = r < tb->nhead || tb->rows[r]->u.row.header;
-    *ts = header ? st->table_header : st->table;
-    *bold = tb->rows[r]->u.row.total != 0;
-}
-
-/* Tables with more cells than this give their cells' spare room back. */
-#define SHRINK_CELLS 1024
-
-static int table_measure(TB *tb)
-{
-    LX *lx = tb->lx;
-    size_t chars = 0;
-    for (int i = 0; i < tb->ncells; i++) {
-        tcell *c = &tb->cells[i];
-        lexp_textstyle ts;
-        int bold;
-        cell_text_style(tb, c->r, &ts, &bold);
-        c->pitch = ts.line_pitch;
-        c->size = ts.size;
-        if (add_runs(lx, &c->t, &c->node->runs, &ts, bold || ts.bold))
-            return -1;
-        text_finish(&c->t);
-        if ((chars += c->t.n) > LEXP_PDF_MAX_TABLE_CHARS) {
-            const lexp_node *n = tb->node;
-            return lexp__error_set(lx->err, LEXP_ELIMIT, n->src_file, n->line, n->col, NULL,
-                                   "the cells of this table have more than %u characters, "
-                                   "the limit for a PDF (LEXP_PDF_MAX_TABLE_CHARS): render it "
-                                   "as XLSX or DOCX, which stream long tables",
-                                   LEXP_PDF_MAX_TABLE_CHARS);
-        }
-        /* every cell's text lives until the table is placed: no spare room
-         * in a big table (a 40,000-row one would hold hundreds of MB of it);
-         * a small one is not worth the reallocations */
-        if (tb->ncells > SHRINK_CELLS) {
-            lexp__shrink((void **)&c->t.c, &c->t.cap, c->t.n, sizeof *c->t.c);
-            lexp__shrink((void **)&c->t.st, &c->t.capst, c->t.nst, sizeof *c->t.st);
-        }
-        int header = c->r < tb->nhead || tb->rows[c->r]->u.row.header;
-        lexp_align a = c->node->u.cell.align;
-        if (header)
-            a = LEXP_ALIGN_CENTER;
-        else if (a == LEXP_ALIGN_DEFAULT)
-            a = c->node->u.cell.kind != LEXP_CELL_TEXT ? LEXP_ALIGN_RIGHT : LEXP_ALIGN_LEFT;
-        else if (a == LEXP_ALIGN_JUSTIFY)
-            a = LEXP_ALIGN_LEFT;
-        c->align = a;
-        double unit = 0, maxw = 0, line = 0;
-        for (size_t k = 0; k < c->t.n; k++) {
-            const tch *ch = &c->t.c[k];
-            if (ch->fl & F_NL) {
-                maxw = fmax(maxw, line);
-                line = 0;
-                unit = 0;
-                continue;
-            }
-            if (ch->brk) {
-                c->minw = fmax(c->minw, unit);
-                unit = 0;
-            }
-            unit += ch->adv;
-            line += ch->adv;
-        }
-        c->minw = fmax(c->minw, unit);
-        c->maxw = fmax(maxw, line);
-        double pad = 2 * CELL_PAD_X * ts.size;
-        c->minw += pad;
-        c->maxw += pad;
-    }
-    return 0;
-}
-
-/* Column widths: every column at least its widest unbreakable unit; the
- * rest of the type width shared in proportion to what each column would
- * need to set its cells on one line. Spanning cells widen their columns. */
-static void table_columns(TB *tb)
-{
-    int nc = tb->nc;
-    double W = tb->lx->aw;
-    double *mn = calloc((size_t)nc, sizeof *mn), *mx = calloc((size_t)nc, sizeof *mx);
-    if (!mn || !mx) {
-        for (int c = 0; c < nc; c++)
-            tb->colw[c] = W / nc;
-        free(mn);
-        free(mx);
-        return;
-    }
-    for (int i = 0; i < tb->ncells; i++) {
-        tcell *c = &tb->cells[i];
-        if (c->cs == 1) {
-            mn[c->c] = fmax(mn[c->c], c->minw);
-            mx[c->c] = fmax(mx[c->c], c->maxw);
-        }
-    }
-    for (int i = 0; i < tb->ncells; i++) {
-        tcell *c = &tb->cells[i];
-        if (c->cs <= 1)
-            continue;
-        double smin = 0, smax = 0;
-        for (int k = c->c; k < c->c + c->cs; k++) {
-            smin += mn[k];
-            smax += mx[k];
-        }
-        for (int k = c->c; k < c->c + c->cs; k++) {
-            if (c->minw > smin)
-                mn[k] += (c->minw - smin) / c->cs;
-            if (c->maxw > smax)
-                mx[k] += (c->maxw - smax) / c->cs;
-        }
-    }
-    double smin = 0, smax = 0;
-    for (int c = 0; c < nc; c++) {
-        if (mx[c] < mn[c])
-            mx[c] = mn[c];
-        smin += mn[c];
-    }
-    if (smin > W) {
-        /* words wider than the table: no column may claim more than its
-         * share for them (they break between characters instead) */
-        smin = 0;
-        for (int c = 0; c < nc; c++) {
-            mn[c] = fmin(mn[c], W / nc);
-            smin += mn[c];
-        }
-    }
-    for (int c = 0; c < nc; c++)
-        smax += mx[c];
-    /* when not everything fits on one line, cap the widths at the level L
-     * that fills the table: columns narrower than L are not wrapped at all,
-     * wider ones wrap at L (but never below their widest unit) */
-    double L = 0;
-    if (smax > W && smin <= W) {
-        double lo = 0, hi = 0;
-        for (int c = 0; c < nc; c++)
-            hi = fmax(hi, mx[c]);
-        for (int k = 0; k < 50; k++) {
-            double mid = (lo + hi) / 2, f = 0;
-            for (int c = 0; c < nc; c++)
-                f += fmin(mx[c], fmax(mid, mn[c]));
-            if (f > W)
-                hi = mid;
-            else
-                lo = mid;
-        }
-        L = lo;
-    }
-    for (int c = 0; c < nc; c++) {
-        if (smax <= W) /* everything fits: share the spare width */
-            tb->colw[c] = smax > 0 ? mx[c] + (W - smax) * mx[c] / smax : W / nc;
-        else
-            tb->colw[c] = fmin(mx[c], fmax(L, mn[c]));
-    }
-    if (smax > W) {
-        /* give the rounding rest to the widest column */
-        double sum = 0;
-        int wide = 0;
-        for (int c = 0; c < nc; c++) {
-            sum += tb->colw[c];
-            if (tb->colw[c] > tb->colw[wide])
-                wide = c;
-        }
-        tb->colw[wide] += W - sum;
-    }
-    double x = 0;
-    for (int c = 0; c < nc; c++) {
-        tb->colx[c] = x;
-        x += tb->colw[c];
-    }
-    free(mn);
-    free(mx);
-}
-
-static double span_width(const TB *tb, const tcell *c)
-{
-    double w = 0;
-    for (int k = c->c; k < c->c + c->cs && k < tb->nc; k++)
-        w += tb->colw[k];
-    return w;
-}
-
-static int table_rows(TB *tb)
-{
-    LX *lx = tb->lx;
-    for (int i = 0; i < tb->ncells; i++) {
-        tcell *c = &tb->cells[i];
-        double padx = CELL_PAD_X * c->size;
-        double w = span_width(tb, c) - 2 * padx;
-        if (break_lines(&c->t, w, w, &c->ln))
-            return lexp__error_oom(lx->err);
-        for (size_t k = 0; k < c->ln.n; k++) {
-            c->ln.v[k].last = 1; /* cells are not justified */
-            justify(&c->t, &c->ln.v[k], w, c->align);
-        }
-        if (tb->ncells > SHRINK_CELLS)
-            lexp__shrink((void **)&c->ln.v, &c->ln.cap, c->ln.n, sizeof *c->ln.v);
-    }
-    for (int r = 0; r < tb->nr; r++)
-        tb->rowh[r] = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < tb->ncells; i++) {
-            tcell *c = &tb->cells[i];
-            if ((pass == 0) != (c->rs == 1))
-                continue;
-            double need = (double)(c->ln.n ? c->ln.n : 1) * c->pitch + 2 * CELL_PAD_Y * c->size;
-            double have = 0;
-            int last = c->r + c->rs - 1 < tb->nr ? c->r + c->rs - 1 : tb->nr - 1;
-            for (int r = c->r; r <= last; r++)
-                have += tb->rowh[r];
-            if (need > have)
-                tb->rowh[last] += need - have;
-        }
-    return 0;
-}
-
-/* Draw the part of cell c on this page, from part_top to `bottom`: its
- * borders, and as many of its remaining lines as fit (all of them,
- * centred vertically, when the cell ends here and nothing was drawn). */
-static int cell_close(TB *tb, tcell *c, double bottom, int final)
-{
-    LX *lx = tb->lx;
-    double x = tb->colx[c->c], w = span_width(tb, c);
-    double top = c->part_top, h = bottom - top;
-    const lexp_style *st = lx->st;
-    if (add_rect(lx, ax(lx) + x, ay(lx) + top, w, h, st->table_rule, 1, 0, 0, 0))
-        return -1;
-    double pady = CELL_PAD_Y * c->size, padx = CELL_PAD_X * c->size;
-    size_t left = c->ln.n - c->next;
-    size_t fit = (size_t)floor((h - 2 * pady + EPS) / c->pitch);
-    if (final && fit < left)
-        fit = left; /* never lose text: the last part shows the rest */
-    if (fit > left)
-        fit = left;
-    double y = top + pady;
-    if (final && c->next == 0)
-        y = top + (h - (double)left * c->pitch) / 2;
-    for (size_t k = 0; k < fit; k++) {
-        const tline *l = &c->ln.v[c->next + k];
-        double base = baseline(ay(lx) + y + (double)k * c->pitch, c->pitch, c->size);
-        if (emit_line(lx, &c->t, l, ax(lx) + x + padx, base))
-            return -1;
-    }
-    c->next += fit;
-    return 0;
-}
-
-static int draw_header(TB *tb)
-{
-    LX *lx = tb->lx;
-    for (int r = 0; r < tb->nhead; r++) {
-        for (int i = tb->rowcell[r]; i < tb->rowcell[r + 1]; i++) {
-            tcell *c = &tb->cells[i];
-            double h = 0;
-            for (int k = r; k < r + c->rs && k < tb->nhead; k++)
-                h += tb->rowh[k];
-            c->part_top = lx->y;
-            c->next = 0;
-            if (cell_close(tb, c, lx->y + h, 1))
-                return -1;
-        }
-        lx->y += tb->rowh[r];
-    }
-    return 0;
-}
-
-/* Close the open parts on this page, start a page, repeat the header and
- * reopen the parts of cells that continue. */
-static int table_page_break(TB *tb)
-{
-    LX *lx = tb->lx;
-    for (int i = 0; i < tb->nopen; i++)
-        if (cell_close(tb, &tb->cells[tb->open[i]], lx->y, 0))
-            return -1;
-    if (new_page(lx))
-        return -1;
-    if (tb->cont_h > 0) {
-        const lexp_textstyle *cs = &lx->st->caption;
-        if (single_line(lx, tb->cont, cs, 0, lx->aw, LEXP_ALIGN_RIGHT, lx->y, tb->cont_h, NULL))
-            return -1;
-        lx->y += tb->cont_h;
-    }
-    if (draw_header(tb))
-        return -1;
-    for (int i = 0; i < tb->nopen; i++)
-        tb->cells[tb->open[i]].part_top = lx->y;
-    return 0;
-}
-
-static double header_height(const TB *tb)
-{
-    double h = 0;
-    for (int r = 0; r < tb->nhead; r++)
-        h += tb->rowh[r];
-    return h;
-}
-
-/* Last row of the group that rowspans tie to row r. */
-static int group_end(const TB *tb, int r)
-{
-    int end = r;
-    for (int k = r; k <= end; k++)
-        for (int c = 0; c < tb->nc; c++) {
-            tcell *x = tb->grid[k * tb->nc + c];
-            if (x && x->r + x->rs - 1 > end)
-                end = x->r + x->rs - 1;
-        }
-    return end < tb->nr ? end : tb->nr - 1;
-}
-
-static int table_place(TB *tb)
-{
-    LX *lx = tb->lx;
-    double hh = header_height(tb) + tb->cont_h; /* what a continuation page starts with */
-    double minline = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
-    int r = tb->nhead;
-    int body_on_page = 0;
-    while (r < tb->nr) {
-        /* rows tied by rowspans move to the next page together if they fit */
-        int g = group_end(tb, r);
-        double gh = 0;
-        for (int k = r; k <= g; k++)
-            gh += tb->rowh[k];
-        if (lx->y + gh > lx->ah + EPS && body_on_page && gh + hh <= lx->ah) {
-            if (table_page_break(tb))
-                return -1;
-            body_on_page = 0;
-        } else if (g + 1 < tb->nr && group_end(tb, g + 1) + 1 >= tb->nr && body_on_page >= 2) {
-            /* the last group would be alone on the next page: take this
-             * one along (a total row never stands alone) */
-            double lh = 0;
-            for (int k = g + 1; k < tb->nr; k++)
-                lh += tb->rowh[k];
-            if (lx->y + gh <= lx->ah + EPS && lx->y + gh + lh > lx->ah + EPS &&
-                gh + lh + hh <= lx->ah) {
-                if (table_page_break(tb))
-                    return -1;
-                body_on_page = 0;
-            }
-        }
-        for (int k = r; k <= g; k++) {
-            double h = tb->rowh[k];
-            /* a row that fits on a page is never split */
-            if (lx->y + h > lx->ah + EPS && body_on_page &&
-                (h + hh <= lx->ah || lx->ah - lx->y < minline)) {
-                if (table_page_break(tb))
-                    return -1;
-                body_on_page = 0;
-            }
-            /* open the cells of row k: they follow the open ones in cell
-             * order (cells are in row order), so the list stays sorted */
-            for (int i = tb->rowcell[k]; i < tb->rowcell[k + 1]; i++) {
-                tcell *c = &tb->cells[i];
-                c->part_top = lx->y;
-                tb->open[tb->nopen++] = i;
-            }
-            /* taller than a page: what fits here, the rest after the header */
-            while (lx->y + h > lx->ah + EPS) {
-                lx->y = lx->ah;
-                if (table_page_break(tb))
-                    return -1;
-                body_on_page = 0;
-                double rest = 0;
-                for (int i = 0; i < tb->nopen; i++) {
-                    tcell *c = &tb->cells[tb->open[i]];
-                    rest = fmax(rest, (double)(c->ln.n - c->next) * c->pitch +
-                                          2 * CELL_PAD_Y * c->size);
-                }
-                h = fmax(rest, minline);
-                if (h + hh > lx->ah && lx->ah - lx->y < minline)
-                    break; /* the header leaves no room: give up splitting */
-            }
-            lx->y += h;
-            body_on_page++;
-            int kept = 0;
-            for (int i = 0; i < tb->nopen; i++) {
-                tcell *c = &tb->cells[tb->open[i]];
-                if (c->r + c->rs - 1 > k)
-                    tb->open[kept++] = tb->open[i];
-                else if (cell_close(tb, c, lx->y, 1))
-                    return -1;
-            }
-            tb->nopen = kept;
-        }
-        r = g + 1;
-    }
-    return 0;
-}
-
-/* A table continued on another page is headed 续表 at the right, with the
- * table's number when its caption starts with one (表1 … → 续表1), as
- * Chinese documents mark continued tables; its header row repeats below. */
-static void continued_label(TB *tb, const char *caption)
-{
-    size_t n = 0;
-    if (caption && strncmp(caption, "表", strlen("表")) == 0) {
-        const char *d = caption + strlen("表");
-        while (d[n] >= '0' && d[n] <= '9' && n < 16)
-            n++;
-        snprintf(tb->cont, sizeof tb->cont, "续表%.*s", (int)n, d);
-    } else {
-        snprintf(tb->cont, sizeof tb->cont, "续表");
-    }
-    tb->cont_h = tb->lx->st->caption.line_pitch;
-}
-
-static int block_table(LX *lx, const lexp_node *n)
-{
-    int rows = lexp__table_rows(n);
-    if (rows > (int)LEXP_PDF_MAX_TABLE_ROWS)
-        return lexp__error_set(lx->err, LEXP_ELIMIT, n->src_file, n->line, n->col, NULL,
-                               "this table has %d rows; a PDF takes at most %u "
-                               "(LEXP_PDF_MAX_TABLE_ROWS): render it as XLSX or DOCX, which "
-                               "stream long tables",
-                               rows, LEXP_PDF_MAX_TABLE_ROWS);
-    /* the layout holds the whole table: spooled rows come back, in its arena */
-    if (!(n = lexp__table_whole(n, &lx->L->arena)))
-        return -1;
-    int nc = n->u.table.ncols, nr = lexp__table_rows(n);
-    if (nc <= 0 || nr <= 0)
-        return 0;
-    TB tb;
-    memset(&tb, 0, sizeof tb);
-    tb.lx = lx;
-    tb.node = n;
-    tb.nr = nr;
-    tb.nc = nc;
-    int rc = -1;
-    tb.rows = calloc((size_t)nr, sizeof *tb.rows);
-    tb.grid = calloc((size_t)nr * (size_t)nc, sizeof *tb.grid);
-    tb.cells = calloc((size_t)nr * (size_t)nc, sizeof *tb.cells);
-    tb.colw = calloc((size_t)nc, sizeof *tb.colw);
-    tb.colx = calloc((size_t)nc, sizeof *tb.colx);
-    tb.rowh = calloc((size_t)nr, sizeof *tb.rowh);
-    tb.rowcell = calloc((size_t)nr + 1, sizeof *tb.rowcell);
-    tb.open = calloc((size_t)nr * (size_t)nc, sizeof *tb.open);
-    if (!tb.rows || !tb.grid || !tb.cells || !tb.colw || !tb.colx || !tb.rowh || !tb.rowcell ||
-        !tb.open) {
-        lexp__error_oom(lx->err);
-        goto done;
-    }
-    int r = 0;
-    for (const lexp_node *row = n->first; row && r < nr; row = row->next, r++)
-        tb.rows[r] = row;
-    /* header rows: the leading rows marked as such */
-    tb.nhead = n->u.table.header_rows;
-    if (tb.nhead <= 0)
-        while (tb.nhead < nr && tb.rows[tb.nhead]->u.row.header)
-            tb.nhead++;
-    if (tb.nhead >= nr)
-        tb.nhead = 0; /* a table of headers only: nothing to repeat */
-    for (r = 0; r < nr; r++) {
-        tb.rowcell[r] = tb.ncells;
-        const lexp_node *cell = tb.rows[r]->first;
-        for (int c = 0; c < nc && cell; c++, cell = cell->next) {
-            if (cell->u.cell.covered)
-                continue;
-            tcell *tc = &tb.cells[tb.ncells++];
-            tc->node = cell;
-            tc->r = r;
-            tc->c = c;
-            tc->cs = cell->u.cell.colspan > 1 ? cell->u.cell.colspan : 1;
-            tc->rs = cell->u.cell.rowspan > 1 ? cell->u.cell.rowspan : 1;
-            if (c + tc->cs > nc)
-                tc->cs = nc - c;
-            if (r + tc->rs > nr)
-                tc->rs = nr - r;
-            if (r < tb.nhead && r + tc->rs > tb.nhead)
-                tc->rs = tb.nhead - r; /* spans do not leave the header */
-            for (int rr = r; rr < r + tc->rs; rr++)
-                for (int cc = c; cc < c + tc->cs; cc++)
-                    if (!tb.grid[rr * nc + cc])
-                        tb.grid[rr * nc + cc] = tc;
-        }
-    }
-    tb.rowcell[nr] = tb.ncells;
-    if (table_measure(&tb))
-        goto done;
-    table_columns(&tb);
-    if (table_rows(&tb))
-        goto done;
-    /* the caption above the table, kept with the header and first row */
-    const lexp_textstyle *cs = &lx->st->caption;
-    text *t = &lx->tx;
-    t->n = t->nst = 0;
-    if (n->u.table.caption && add_str(lx, t, n->u.table.caption, cs))
-        goto done;
-    if (t->n && set_text(lx, t, lx->aw, 0, 0, LEXP_ALIGN_CENTER))
-        goto done;
-    double cap_h = t->n ? (double)lx->ln.n * cs->line_pitch : 0;
-    continued_label(&tb, n->u.table.caption);
-    /* the caption, the header and two rows (or all) start on one page */
-    double first = header_height(&tb);
-    for (int k = tb.nhead; k < nr && k < tb.nhead + 2; k++)
-        first += tb.rowh[k];
-    if (ensure_page(lx))
-        goto done;
-    double gap = lx->st->body.line_pitch * 0.25;
-    space_before(lx, t->n ? cs->space_before : gap);
-    /* a first row taller than a page is split anyway: start it here when a
-     * few of its lines fit */
-    double minline = lx->st->table.line_pitch + 2 * CELL_PAD_Y * lx->st->table.size;
-    if (first > lx->ah)
-        first = header_height(&tb) + 3 * minline;
-    if (!lx->fresh && lx->y + cap_h + first > lx->ah + EPS && new_page(lx))
-        goto done;
-    if (t->n && place_lines(lx, t, &lx->ln, 0, cs->line_pitch, 0))
-        goto done;
-    if (t->n)
-        lx->y += cs->space_after * 0.25;
-    if (draw_header(&tb) || table_place(&tb))
-        goto done;
-    lx->y += gap;
-    rc = 0;
-done:
-    for (int i = 0; i < tb.ncells; i++) {
-        text_free(&tb.cells[i].t);
-        free(tb.cells[i].ln.v);
-    }
-    free(tb.rows);
-    free(tb.grid);
-    free(tb.cells);
-    free(tb.colw);
-    free(tb.colx);
-    free(tb.rowh);
-    free(tb.rowcell);
-    free(tb.open);
-    return rc;
-}
-
 /* How much of the block after a heading must fit below it. */
 double next_min(LX *lx, const lexp_node *n)
 {
@@ -1745,7 +1217,7 @@ static int block(LX *lx, const lexp_node *n)
 {
     lx->cur = n;
     int p0 = lx->page;
-    size_t n0 = p0 >= 0 ? lx->L->pages[p0].n : 0;
+    size_t n0 = p0 >= 0 ? lx->L->pages[p0].n + lx->L->pages[p0].dropped : 0;
     int rc = block_kind(lx, n);
     if (rc)
         return rc;
@@ -1753,7 +1225,8 @@ static int block(LX *lx, const lexp_node *n)
      * and one where it ends */
     if (n->type == LEXP_N_TABLE || n->type == LEXP_N_IMAGE || n->type == LEXP_N_CHART) {
         lx->cur = n;
-        int start = p0 >= 0 && lx->L->pages[p0].n > n0 ? p0 : p0 + 1, end = lx->page;
+        int start = p0 >= 0 && lx->L->pages[p0].n + lx->L->pages[p0].dropped > n0 ? p0 : p0 + 1,
+            end = lx->page;
         if (start >= 0 && start < end) {
             lx->page = start;
             rc = keep_log(lx, 0);
@@ -1773,6 +1246,7 @@ void lexp__layout_free(lexp__layout *l)
     free(l->pages);
     free(l->outline);
     lexp__arena_free(&l->arena);
+    lexp__arena_free(&l->glyphs);
     free(l);
 }
 
@@ -1794,8 +1268,11 @@ static void lx_init(LX *lx, lexp__layout *L, const lexp_doc *doc, lexp__fonts *F
         lx->grid = lx->aw / lx->st->grid_chars / lx->st->body.size;
 }
 
-int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
-                     const lexp_render_options *opt, lexp_error *err)
+/* One layout: passes until the keep rules hold (see lexp__layout_doc and
+ * lexp__layout_stream). */
+static int layout_run(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
+                      const lexp_render_options *opt, lexp__page_fn fn, void *ctx,
+                      lexp_error *err)
 {
     *out = NULL;
     lexp_error own; /* the caller's may be NULL: the code is still needed */
@@ -1806,10 +1283,11 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
     lkeep keep;
     memset(&keep, 0, sizeof keep);
     lexp__layout *L = NULL;
-    int rc = 0;
+    int rc = 0, settled = 0;
     /* lay out, check the keep rules, lay out again with their page breaks;
-     * each pass adds breaks, so a few passes settle any document */
-    for (int pass = 0; pass < KEEP_PASSES && rc == 0; pass++) {
+     * each pass adds breaks, so a few passes settle any document (and a
+     * streamed one is laid out once more, settled, to be drawn) */
+    for (int pass = 0; pass < KEEP_PASSES + (fn != NULL) && rc == 0; pass++) {
         lexp__layout_free(L);
         L = calloc(1, sizeof *L);
         if (!L) {
@@ -1817,30 +1295,54 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
             break;
         }
         lexp__arena_init(&L->arena);
+        lexp__arena_init(&L->glyphs);
         L->style = lexp__style_for(doc->preset);
         L->page_w = L->style->page_w;
         L->page_h = L->style->page_h;
         LX lx;
         lx_init(&lx, L, doc, fonts, opt, err);
         lx.keep = &keep;
+        lx.fn = fn;
+        lx.fnctx = ctx;
+        lx.phase = settled ? LEXP_LP_DRAW : LEXP_LP_COLLECT;
+        /* keep the arena's first chunk from page to page */
+        if (!lexp__arena_alloc(&L->glyphs, 8))
+            rc = lexp__error_oom(err);
+        lx.gmark = lexp__arena_mark_get(&L->glyphs);
         keep.nlog = 0;
+        if (rc == 0 && fn && !settled)
+            rc = fn(ctx, L, 0, LEXP_LP_PASS);
         for (const lexp_node *n = doc->root->first; n && rc == 0; n = n->next)
             if (lexp__node_shown(n, LEXP_FORMAT_PDF))
                 rc = block(&lx, n);
         if (rc == 0)
             rc = ensure_page(&lx);
+        if (rc == 0 && fn)
+            rc = flush_page(&lx);
         int added = 0;
-        if (rc == 0 && pass + 1 < KEEP_PASSES) {
+        if (rc == 0 && !settled && pass + 1 < KEEP_PASSES) {
             added = keep_check(&keep);
             if (added < 0)
                 rc = lexp__error_oom(err);
         }
-        if (rc == 0 && added == 0)
+        if (rc == 0 && added == 0 && !settled) {
             rc = page_numbers(&lx);
+            /* streaming: the numbers are the last of this pass's pages */
+            for (size_t p = 0; fn && rc == 0 && p < L->npages; p++)
+                if (L->pages[p].n) {
+                    lx.page = (int)p;
+                    rc = flush_page(&lx);
+                }
+        }
         text_free(&lx.tx);
         free(lx.ln.v);
-        if (added == 0)
-            break;
+        text_free(&lx.ntx);
+        free(lx.nln.v);
+        if (added == 0) {
+            if (settled || !fn)
+                break;
+            settled = 1;
+        }
     }
     free(keep.log);
     free(keep.hints);
@@ -1852,6 +1354,19 @@ int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts
     }
     *out = L;
     return 0;
+}
+
+int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
+                     const lexp_render_options *opt, lexp_error *err)
+{
+    return layout_run(out, doc, fonts, opt, NULL, NULL, err);
+}
+
+int lexp__layout_stream(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
+                        const lexp_render_options *opt, lexp__page_fn fn, void *ctx,
+                        lexp_error *err)
+{
+    return layout_run(out, doc, fonts, opt, fn, ctx, err);
 }
 
 int lexp__layout_break_text(lexp__fonts *fonts, const char *s, int role, double size,

@@ -88,6 +88,7 @@ typedef struct lexp__lpage {
     size_t n, cap;
     double area_x, area_y; /* the type area's top-left corner on this page */
     uint8_t unnumbered;    /* no page number: the 版记 page, blank pages before it */
+    size_t dropped;        /* items handed over and freed (lexp__layout_stream) */
 } lexp__lpage;
 
 /* A bookmark: a heading and where it landed. */
@@ -100,6 +101,7 @@ typedef struct lexp__loutline {
 
 typedef struct lexp__layout {
     lexp__arena arena;
+    lexp__arena glyphs; /* the text items' glyphs (freed with their page when streaming) */
     const lexp_style *style;
     double page_w, page_h;
     lexp__lpage *pages;
@@ -113,6 +115,25 @@ typedef struct lexp__layout {
 int lexp__layout_doc(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
                      const lexp_render_options *opt, lexp_error *err);
 void lexp__layout_free(lexp__layout *l);
+
+/* A long document is laid out page by page: each finished page is handed
+ * to a callback and then freed (its entry in L->pages stays, without
+ * items), so the layout never holds more than a page. */
+typedef enum lexp__lphase {
+    LEXP_LP_PASS,    /* a collecting pass begins: what earlier ones gave is void */
+    LEXP_LP_COLLECT, /* a page of a pass that may yet be redone (the page numbers
+                        of the settled pass come at its end, alone on their pages) */
+    LEXP_LP_DRAW     /* a page of the settled layout, whole */
+} lexp__lphase;
+typedef int (*lexp__page_fn)(void *ctx, const lexp__layout *L, size_t page,
+                             lexp__lphase phase);
+/* lexp__layout_doc, every page handed to fn as it is finished: the passes
+ * the keep rules need as LEXP_LP_COLLECT, then the settled layout once
+ * more as LEXP_LP_DRAW, its pages what lexp__layout_doc gives. A failure
+ * of fn (it sets err) stops the layout. */
+int lexp__layout_stream(lexp__layout **out, const lexp_doc *doc, lexp__fonts *fonts,
+                        const lexp_render_options *opt, lexp__page_fn fn, void *ctx,
+                        lexp_error *err);
 
 /* ---- exposed for unit tests ---------------------------------------------- */
 

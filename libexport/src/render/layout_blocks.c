@@ -442,32 +442,36 @@ int block_rule(LX *lx)
 
 /* ---- page numbers ------------------------------------------------------------------- */
 
-int page_numbers(LX *lx)
+int page_number(LX *lx)
 {
     const lexp_style *st = lx->st;
-    if (!lx->doc->page_numbers || st->pagenum == LEXP_PAGENUM_NONE)
+    size_t p = (size_t)lx->page;
+    if (!lx->doc->page_numbers || st->pagenum == LEXP_PAGENUM_NONE ||
+        lx->L->pages[p].unnumbered)
         return 0;
     lexp_textstyle ts = st->body;
     ts.role = st->pagenum_role | LEXP__ROLE_OWN_LATIN; /* 半角宋体 digits */
     ts.size = st->pagenum_size;
     ts.line_pitch = st->pagenum_size;
-    size_t np = lx->L->npages;
-    for (size_t p = 0; p < np; p++) {
-        if (lx->L->pages[p].unnumbered)
-            continue;
+    char buf[64];
+    snprintf(buf, sizeof buf, "\u2014 %zu \u2014", p + 1);
+    /* the number line's top 7 mm below the type area (GB/T 9704):
+     * odd pages right, even pages left, one character in */
+    double top = lx->ah + st->pagenum_gap;
+    double em = ts.size;
+    lexp_align a = LEXP_ALIGN_CENTER;
+    if (st->pagenum == LEXP_PAGENUM_GBT9704)
+        a = p % 2 == 0 ? LEXP_ALIGN_RIGHT : LEXP_ALIGN_LEFT;
+    double inset = st->pagenum == LEXP_PAGENUM_GBT9704 ? em : 0;
+    /* place the em box's top at `top`: pitch = size centres nothing */
+    return single_line(lx, buf, &ts, inset, lx->aw - 2 * inset, a, top, ts.size, NULL);
+}
+
+int page_numbers(LX *lx)
+{
+    for (size_t p = 0; p < lx->L->npages; p++) {
         lx->page = (int)p;
-        char buf[64];
-        snprintf(buf, sizeof buf, "\u2014 %zu \u2014", p + 1);
-        /* the number line's top 7 mm below the type area (GB/T 9704):
-         * odd pages right, even pages left, one character in */
-        double top = lx->ah + st->pagenum_gap;
-        double em = ts.size;
-        lexp_align a = LEXP_ALIGN_CENTER;
-        if (st->pagenum == LEXP_PAGENUM_GBT9704)
-            a = p % 2 == 0 ? LEXP_ALIGN_RIGHT : LEXP_ALIGN_LEFT;
-        double inset = st->pagenum == LEXP_PAGENUM_GBT9704 ? em : 0;
-        /* place the em box's top at `top`: pitch = size centres nothing */
-        if (single_line(lx, buf, &ts, inset, lx->aw - 2 * inset, a, top, ts.size, NULL))
+        if (page_number(lx))
             return -1;
     }
     return 0;

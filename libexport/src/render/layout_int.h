@@ -1,8 +1,8 @@
 /*
  * What the parts of the layout engine share (layout.c: characters, line
- * breaking, pages, tables, pictures, charts; layout_blocks.c: the text
- * blocks, masthead, signature, 版记 and page numbers; layout_keep.c: the
- * keep rules). Not a public interface: see layout.h.
+ * breaking, pages, pictures, charts; layout_table.c: tables;
+ * layout_blocks.c: the text blocks, masthead, signature, 版记 and page
+ * numbers; layout_keep.c: the keep rules). Not a public interface: see layout.h.
  *
  * The shared functions keep their short names inside the engine; the
  * macros give them the library's prefix at link time.
@@ -114,6 +114,13 @@ typedef struct LX {
     lines ln;
     const lexp_node *cur; /* the node whose lines are being placed */
     lkeep *keep;          /* the log and the page-break hints */
+    /* streaming (lexp__layout_stream): where finished pages go */
+    lexp__page_fn fn;
+    void *fnctx;
+    lexp__lphase phase;
+    text ntx; /* page numbers set while a block is being placed: their own scratch */
+    lines nln;
+    lexp__arena_mark gmark; /* the glyph arena before any page */
 } LX;
 
 static inline double ax(const LX *lx) { return lx->L->pages[lx->page].area_x; }
@@ -158,10 +165,12 @@ static inline lexp_align resolve_align(lexp_align a, lexp_align dflt)
 #define block_signature(...) lexp__lx_block_signature(__VA_ARGS__)
 #define block_distribution(...) lexp__lx_block_distribution(__VA_ARGS__)
 #define block_rule(...) lexp__lx_block_rule(__VA_ARGS__)
+#define block_table(...) lexp__lx_block_table(__VA_ARGS__)
 #define keep_log(...) lexp__lx_keep_log(__VA_ARGS__)
 #define keep_cut(...) lexp__lx_keep_cut(__VA_ARGS__)
 #define keep_check(...) lexp__lx_keep_check(__VA_ARGS__)
 #define page_numbers(...) lexp__lx_page_numbers(__VA_ARGS__)
+#define page_number(...) lexp__lx_page_number(__VA_ARGS__)
 
 /* layout.c */
 void text_free(text *t);
@@ -205,6 +214,11 @@ int block_signature(LX *lx, const lexp_node *n);
 int block_distribution(LX *lx, const lexp_node *n);
 int block_rule(LX *lx);
 int page_numbers(LX *lx);
+/* The number of page lx->page (none on unnumbered pages). */
+int page_number(LX *lx);
+
+/* layout_table.c */
+int block_table(LX *lx, const lexp_node *n);
 
 /* layout_keep.c */
 /* Log line `line` of lx->cur as placed on the current page. */

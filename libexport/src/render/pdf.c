@@ -66,6 +66,13 @@ typedef struct PX {
     uint32_t *cid;   /* a text item's CIDs and gaps (put_glyphs) */
     long *gap;
     size_t capcid, capgap;
+    struct gset {    /* per slot: the (glyph, character) pairs the pages show */
+        uint64_t *t;
+        size_t cap, n;
+    } *sets;
+    size_t nsets;
+    HPDF_Page *pages; /* drawn so far */
+    size_t npages, cappages;
 } PX;
 
 static void HPDF_STDCALL on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
@@ -349,64 +356,85 @@ static int set_add(uint64_t **t, size_t *cap, size_t *n, uint64_t k)
     return 0;
 }
 
+/* The pairs of a page's text items, into their slots' sets. */
+static int collect_glyphs(PX *px, const lexp__lpage *pg)
+{
+    for (size_t i = 0; i < pg->n; i++) {
+        const lexp__litem *it = &pg->items[i];
+        if (it->kind != LEXP_L_TEXT || it->u.text.slot < 0)
+            continue;
+        size_t slot = (size_t)it->u.text.slot;
+        if (slot >= px->nsets) {
+            struct gset *ns = realloc(px->sets, (slot + 1) * sizeof *ns);
+            if (!ns)
+                return lexp__error_oom(px->err);
+            memset(ns + px->nsets, 0, (slot + 1 - px->nsets) * sizeof *ns);
+            px->sets = ns;
+            px->nsets = slot + 1;
+        }
+        struct gset *gs = &px->sets[slot];
+        for (uint32_t k = 0; k < it->u.text.n; k++)
+            if (set_add(&gs->t, &gs->cap, &gs->n, gc_key(it->u.text.g[k].gid, it->u.text.g[k].cp)))
+                return lexp__error_oom(px->err);
+    }
+    return 0;
+}
+
+static void sets_clear(PX *px)
+{
+    for (size_t i = 0; i < px->nsets; i++)
+        free(px->sets[i].t);
+    free(px->sets);
+    px->sets = NULL;
+    px->nsets = 0;
+}
+
+/* A subset and a font object per slot, from the collected pairs. */
 static int embed_fonts(PX *px)
 {
-    const lexp__layout *L = px->L;
     int rc = 0;
     for (int slot = 0; slot < px->nslots && rc == 0; slot++) {
-        /* the distinct pairs first (a page repeats most of them), sorted */
-        size_t n = 0, cap = 0;
-        uint64_t *set = NULL;
-        for (size_t p = 0; p < L->npages && rc == 0; p++)
-            for (size_t i = 0; i < L->pages[p].n && rc == 0; i++) {
-                const lexp__litem *it = &L->pages[p].items[i];
-                if (it->kind != LEXP_L_TEXT || it->u.text.slot != slot)
-                    continue;
-                for (uint32_t k = 0; k < it->u.text.n && rc == 0; k++)
-                    if (set_add(&set, &cap, &n, gc_key(it->u.text.g[k].gid, it->u.text.g[k].cp)))
-                        rc = lexp__error_oom(px->err);
-            }
-        if (rc == 0 && n > 0) {
-            size_t m = 0;
-            for (size_t i = 0; i < cap; i++)
-                if (set[i])
-                    set[m++] = set[i] - 1;
-            uint64_t *tmp = malloc(n * sizeof *tmp);
-            if (!tmp) {
-                free(set);
-                return lexp__error_oom(px->err);
-            }
-            const uint64_t *sorted = lexp__sort_u64(set, tmp, n);
-            if (sorted != set)
-                memcpy(set, sorted, n * sizeof *set);
-            free(tmp);
-            /* glyph 0 marks characters no font has: they go in as extras */
-            size_t ne = 0;
-            m = 0;
-            uint32_t *extra = malloc(n * sizeof *extra);
-            uint32_t *gids = malloc(n * sizeof *gids), *cps = malloc(n * sizeof *cps);
-            if (!gids || !cps || !extra) {
-                rc = lexp__error_oom(px->err);
-            } else {
-                for (size_t i = 0; i < n; i++) {
-                    uint32_t gid = (uint32_t)(set[i] >> 32), cp = (uint32_t)set[i];
-                    if (gid == 0) {
-                        extra[ne++] = cp;
-                    } else {
-                        gids[m] = gid;
-                        cps[m++] = cp;
-                    }
+        if ((size_t)slot >= px->nsets || px->sets[slot].n == 0)
+            continue;
+        uint64_t *set = px->sets[slot].t;
+        size_t n = px->sets[slot].n, cap = px->sets[slot].cap;
+        /* the distinct pairs (a page repeats most of them), sorted */
+        size_t m = 0;
+        for (size_t i = 0; i < cap; i++)
+            if (set[i])
+                set[m++] = set[i] - 1;
+        uint64_t *tmp = malloc(n * sizeof *tmp);
+        if (!tmp)
+            return lexp__error_oom(px->err);
+        const uint64_t *sorted = lexp__sort_u64(set, tmp, n);
+        if (sorted != set)
+            memcpy(set, sorted, n * sizeof *set);
+        free(tmp);
+        /* glyph 0 marks characters no font has: they go in as extras */
+        size_t ne = 0;
+        m = 0;
+        uint32_t *extra = malloc(n * sizeof *extra);
+        uint32_t *gids = malloc(n * sizeof *gids), *cps = malloc(n * sizeof *cps);
+        if (!gids || !cps || !extra) {
+            rc = lexp__error_oom(px->err);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t gid = (uint32_t)(set[i] >> 32), cp = (uint32_t)set[i];
+                if (gid == 0) {
+                    extra[ne++] = cp;
+                } else {
+                    gids[m] = gid;
+                    cps[m++] = cp;
                 }
-                rc = lexp__fonts_subset(px->F, slot, gids, cps, m, extra, ne,
-                                        &px->subsets[slot], px->err);
-                if (rc == 0)
-                    rc = make_font(px, slot, px->subsets[slot]);
             }
-            free(extra);
-            free(gids);
-            free(cps);
+            rc = lexp__fonts_subset(px->F, slot, gids, cps, m, extra, ne, &px->subsets[slot],
+                                    px->err);
+            if (rc == 0)
+                rc = make_font(px, slot, px->subsets[slot]);
         }
-        free(set);
+        free(extra);
+        free(gids);
+        free(cps);
     }
     return rc;
 }
@@ -1006,9 +1034,14 @@ static int save(PX *px, lexp__sbuf *out)
     return 0;
 }
 
-static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
+/* The document with its fonts, once every page's glyphs are known. */
+static int start_pdf(PX *px)
 {
-    const lexp__layout *L = px->L;
+    px->nslots = lexp__fonts_count(px->F);
+    px->fonts = calloc((size_t)px->nslots + 1, sizeof *px->fonts);
+    px->subsets = calloc((size_t)px->nslots + 1, sizeof *px->subsets);
+    if (!px->fonts || !px->subsets)
+        return lexp__error_oom(px->err);
     px->pdf = HPDF_New(on_error, px);
     if (!px->pdf)
         return lexp__error_oom(px->err);
@@ -1017,34 +1050,38 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
     /* /Lang and DisplayDocTitle are PDF 1.4 */
     if (px->pdf->pdf_version < HPDF_VER_14)
         px->pdf->pdf_version = HPDF_VER_14;
-    int rc = embed_fonts(px);
-    if (rc)
-        return rc;
-    HPDF_Page *pages = calloc(L->npages ? L->npages : 1, sizeof *pages);
-    if (!pages)
+    return embed_fonts(px);
+}
+
+static int draw_page(PX *px, const lexp__lpage *p)
+{
+    const lexp__layout *L = px->L;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->items[i].kind == LEXP_L_TEXT && p->items[i].u.text.slot >= px->nslots)
+            return lexp__error_set(px->err, LEXP_EBACKEND, NULL, 0, 0, NULL,
+                                   "a page uses a font its layout had not shown");
+    if (lexp__grow((void **)&px->pages, &px->cappages, px->npages + 1, sizeof *px->pages))
         return lexp__error_oom(px->err);
-    for (size_t p = 0; p < L->npages && rc == 0; p++) {
-        HPDF_Page pg = HPDF_AddPage(px->pdf);
-        pages[p] = pg;
-        if (px->hpdf_err) {
-            rc = backend_error(px);
-            break;
-        }
-        HPDF_Page_SetWidth(pg, (HPDF_REAL)L->page_w);
-        HPDF_Page_SetHeight(pg, (HPDF_REAL)L->page_h);
-        px->page.len = 0;
-        rc = draw_graphics(px, pg, &L->pages[p]);
-        if (rc == 0)
-            rc = draw_text(px, pg, &L->pages[p]);
-        if (rc == 0 && (px->page.oom ||
-                        lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr, px->page.len,
-                                             &px->page_z)))
-            rc = lexp__error_oom(px->err);
-        px->content_bytes += px->page.len / 3; /* deflated, about */
-    }
+    HPDF_Page pg = HPDF_AddPage(px->pdf);
+    px->pages[px->npages++] = pg;
+    CHECK(px);
+    HPDF_Page_SetWidth(pg, (HPDF_REAL)L->page_w);
+    HPDF_Page_SetHeight(pg, (HPDF_REAL)L->page_h);
+    px->page.len = 0;
+    int rc = draw_graphics(px, pg, p);
     if (rc == 0)
-        rc = outline(px, pages);
-    free(pages);
+        rc = draw_text(px, pg, p);
+    if (rc == 0 && (px->page.oom || lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr,
+                                                         px->page.len, &px->page_z)))
+        rc = lexp__error_oom(px->err);
+    px->content_bytes += px->page.len / 3; /* deflated, about */
+    return rc;
+}
+
+/* Bookmarks, the document's information, and the file. */
+static int finish_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
+{
+    int rc = outline(px, px->pages);
     if (rc == 0)
         rc = doc_info(px, doc);
     if (rc == 0) {
@@ -1064,6 +1101,27 @@ static int write_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
     return rc;
 }
 
+/* A document with a long table is drawn page by page as the layout
+ * finishes them (lexp__layout_stream): the passes that settle the layout
+ * give its glyphs, the fonts are made from them, and the settled layout,
+ * made once more, is drawn. The bytes are those of a whole layout. */
+static int on_page(void *ctx, const lexp__layout *L, size_t p, lexp__lphase phase)
+{
+    PX *px = ctx;
+    px->L = L;
+    switch (phase) {
+    case LEXP_LP_PASS: sets_clear(px); return 0;
+    case LEXP_LP_COLLECT: return collect_glyphs(px, &L->pages[p]);
+    case LEXP_LP_DRAW: break;
+    }
+    if (!px->pdf) {
+        int rc = start_pdf(px);
+        if (rc)
+            return rc;
+    }
+    return draw_page(px, &L->pages[p]);
+}
+
 int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                      lexp_error *err)
 {
@@ -1076,18 +1134,23 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     px.opt = opt;
     lexp__layout *L = NULL;
     int rc = lexp__fonts_new(&px.F, doc, opt, err);
-    if (rc == 0)
+    if (rc == 0 && doc->spools) {
+        rc = lexp__layout_stream(&L, doc, px.F, opt, on_page, &px, err);
+        if (rc == 0 && !px.pdf)
+            rc = start_pdf(&px);
+    } else if (rc == 0) {
         rc = lexp__layout_doc(&L, doc, px.F, opt, err);
-    if (rc == 0) {
         px.L = L;
-        px.nslots = lexp__fonts_count(px.F);
-        px.fonts = calloc((size_t)px.nslots + 1, sizeof *px.fonts);
-        px.subsets = calloc((size_t)px.nslots + 1, sizeof *px.subsets);
-        if (!px.fonts || !px.subsets)
-            rc = lexp__error_oom(err);
+        for (size_t p = 0; rc == 0 && L && p < L->npages; p++)
+            rc = collect_glyphs(&px, &L->pages[p]);
+        if (rc == 0)
+            rc = start_pdf(&px);
+        for (size_t p = 0; rc == 0 && p < L->npages; p++)
+            rc = draw_page(&px, &L->pages[p]);
     }
+    px.L = L;
     if (rc == 0)
-        rc = write_pdf(&px, doc, out);
+        rc = finish_pdf(&px, doc, out);
     if (rc == 0)
         lexp__fonts_warn(px.F, opt);
     if (px.pdf)
@@ -1100,6 +1163,8 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     free(px.cid);
     free(px.cidc);
     free(px.gap);
+    free(px.pages);
+    sets_clear(&px);
     lexp__layout_free(L);
     lexp__fonts_free(px.F);
     return rc;

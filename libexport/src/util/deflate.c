@@ -21,6 +21,13 @@ static int compress_with(struct libdeflate_compressor *c, const void *src, size_
         free(d);
         return -1;
     }
+    /* the bound is above the input's size: a page's contents deflate to a
+     * fifth of it, and a long document keeps every page until it is saved */
+    if (len < cap / 2) {
+        unsigned char *fit = realloc(d, len);
+        if (fit)
+            d = fit;
+    }
     *out = d;
     *outlen = len;
     return 0;
