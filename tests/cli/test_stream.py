@@ -431,7 +431,7 @@ Table: data
         size[rows] = out.stat().st_size // 1024
     grown = size[80] - size[20]
     assert grown > 3000, size  # ~80 bytes a row
-    assert rss[80] - rss[20] < 5 * grown, (rss, size)
+    assert rss[80] - rss[20] < 8 * grown, (rss, size)  # ~4x; the layout held whole: ~75x
 
 
 # ---- what a PDF takes: its size is bounded ------------------------------------------

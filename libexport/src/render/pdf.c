@@ -61,7 +61,7 @@ typedef struct PX {
     size_t nimages, capimages;
     lexp__sbuf page; /* the content operators of the page being drawn (cbuf) */
     void *page_z;    /* the compressor of the pages' contents (lexp__deflate_kept) */
-    size_t content_bytes; /* the pages' contents once deflated, about */
+    size_t content_bytes; /* the pages' contents once deflated */
     struct cid_ent *cidc; /* CIDs looked up (item_cid); NULL if out of memory */
     uint32_t *cid;   /* a text item's CIDs and gaps (put_glyphs) */
     long *gap;
@@ -1071,10 +1071,11 @@ static int draw_page(PX *px, const lexp__lpage *p)
     int rc = draw_graphics(px, pg, p);
     if (rc == 0)
         rc = draw_text(px, pg, p);
+    size_t zlen = 0;
     if (rc == 0 && (px->page.oom || lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr,
-                                                         px->page.len, &px->page_z)))
+                                                         px->page.len, &px->page_z, &zlen)))
         rc = lexp__error_oom(px->err);
-    px->content_bytes += px->page.len / 3; /* deflated, about */
+    px->content_bytes += zlen;
     return rc;
 }
 

@@ -90,9 +90,11 @@ static int leave_page(HPDF_PageAttr a, const char *tail, size_t n)
     return 0;
 }
 
-int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n, void **keep)
+int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n, void **keep,
+                         size_t *zlen)
 {
     HPDF_PageAttr a = page->attr;
+    *zlen = n / 3; /* left to libharu: about what it will deflate it to */
     if (!a || !a->contents || a->stream != a->contents->stream ||
         a->gmode != HPDF_GMODE_PAGE_DESCRIPTION || (a->gstate && a->gstate->prev) ||
         a->contents->filter != HPDF_STREAM_FILTER_FLATE_DECODE)
@@ -133,6 +135,7 @@ int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t 
         return rc;
     if (lexp__hpdf_set_bytes(pdf, a->contents, z, zl, 1))
         return -1;
+    *zlen = zl;
     a->stream = a->contents->stream; /* nothing is drawn on the page any more */
     a->contents->filter = HPDF_STREAM_FILTER_NONE;
     a->contents->write_fn = lexp__hpdf_flate_key;

@@ -30,9 +30,10 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
  * left inside a text or path object, or with a saved graphics state, gets
  * the tail appended and is left to libharu (it closes those when saving).
  * *keep holds the compressor from one page to the next (lexp__deflate_kept).
- * Returns 0, or -1 when out of memory. */
+ * *zlen: the deflated size (an estimate for a page left to libharu), for
+ * the room the saved file needs. Returns 0, or -1 when out of memory. */
 int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n,
-                         void **keep);
+                         void **keep, size_t *zlen);
 
 /* HPDF_SaveToStream, the document appended to out as it is written.
  * Returns libharu's status (out as it was on failure). */
