@@ -420,8 +420,8 @@ typedef struct lexp_render_options {
 
 /** Limits of the PDF renderer: LEXP_ELIMIT with the position of the block
  *  that would pass them. A document is laid out whole before it is written,
- *  except one with a streamed table: that is drawn a page at a time, and
- *  holds only its deflated pages and the file (~80 B a table row). */
+ *  except one with a streamed table: that is drawn a page at a time, its
+ *  deflated pages kept in a scratch file until it is saved. */
 #define LEXP_PDF_MAX_PAGES 3000u /**< pages of one PDF */
 /** Rows of one table in a PDF, refused before the table is laid out (the
  *  table is read twice, for its columns and then to place the rows; the
@@ -454,11 +454,13 @@ LEXP_EXPORT int lexp_render(lexp_buf *out, const lexp_template *tpl,
 /**
  * Render to a file. The output is written to a temporary file next to
  * `path` and renamed into place only when complete: on failure nothing is
- * written and an existing file is left untouched. An XLSX, and a DOCX whose
- * body passed 4 MB, go to `path` from scratch files in $TMPDIR (else /tmp)
- * without being held in memory, so a streamed table of any length renders
- * in constant memory; when a scratch file cannot be made the call fails
- * with LEXP_EIO.
+ * written and an existing file is left untouched. An XLSX, a DOCX whose
+ * body passed 4 MB, and a PDF with a streamed table go to `path` from
+ * scratch files in $TMPDIR (else /tmp) without being held in memory, so a
+ * streamed table renders in constant memory (a PDF's grows by ~5 KB a page
+ * for libharu's objects, up to LEXP_PDF_MAX_PAGES); when a scratch file
+ * cannot be made the call fails with LEXP_EIO. A PDF with a streamed table
+ * needs a scratch file for its pages in lexp_render too.
  */
 LEXP_EXPORT int lexp_render_to_file(const char *path, const lexp_template *tpl,
                                     const lexp_data *data,

@@ -279,18 +279,19 @@ int lexp_render_to_file(const char *path, const lexp_template *tpl, const lexp_d
     if (!opt)
         opt = &defaults;
     if (path && tpl && data &&
-        (opt->format == LEXP_FORMAT_XLSX || opt->format == LEXP_FORMAT_DOCX)) {
-        /* a workbook, or a document whose body streamed, goes from its
-         * scratch files to `path` without passing through memory: with a
-         * streamed table, memory stays flat */
+        (opt->format == LEXP_FORMAT_XLSX || opt->format == LEXP_FORMAT_DOCX ||
+         opt->format == LEXP_FORMAT_PDF)) {
+        /* a workbook, or a document whose body or pages streamed, goes
+         * from its scratch files to `path` without passing through memory:
+         * with a streamed table, memory stays flat */
         lexp_doc *doc = NULL;
         int rc = lexp_expand(&doc, tpl, data, opt, err);
         if (rc == 0)
             rc = format_refused(doc, opt, err);
         if (rc == 0)
-            rc = opt->format == LEXP_FORMAT_XLSX
-                     ? lexp__render_xlsx_to(NULL, path, doc, opt, err)
-                     : lexp__render_docx_to(NULL, path, doc, opt, err);
+            rc = opt->format == LEXP_FORMAT_XLSX   ? lexp__render_xlsx_to(NULL, path, doc, opt, err)
+                 : opt->format == LEXP_FORMAT_DOCX ? lexp__render_docx_to(NULL, path, doc, opt, err)
+                                                   : lexp__render_pdf_to(NULL, path, doc, opt, err);
         lexp_doc_free(doc);
         return rc;
     }

@@ -1,7 +1,7 @@
 /*
  * A million-row table through the public API (issue #15): the peers' case,
  * len(a) × len(b) rows × 5 columns from two nested loops over a tiny data
- * file, rendered to an XLSX (or DOCX) file with lexp_render_to_file. Prints
+ * file, rendered to an XLSX (or DOCX, or PDF) file with lexp_render_to_file. Prints
  * the time and the process's max RSS; compare with exceljs's streaming
  * writer (node/xlsx_stream.js of the peer benchmark, ../shared/peers/) run
  * right after. Asserts nothing.

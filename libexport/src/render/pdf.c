@@ -18,6 +18,7 @@
  * Text is written as TJ arrays: each glyph at the position the layout gave
  * it, expressed as adjustments to the font's own advances.
  */
+#include <errno.h>
 #include <hpdf.h>
 #include <hpdf_doc.h>
 #include <hpdf_objects.h>
@@ -25,11 +26,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../image/image.h"
 #include "fonts.h"
 #include "layout.h"
 #include "pdf_images.h"
+#include "../util/zspool.h"
 #include "pdf_stream.h"
 #include "render.h"
 
@@ -73,6 +76,10 @@ typedef struct PX {
     size_t nsets;
     HPDF_Page *pages; /* drawn so far */
     size_t npages, cappages;
+    /* A long document's deflated pages wait in a scratch file until saved. */
+    int zfd;          /* -1: in memory */
+    uint64_t zfdlen;
+    const char *tmpdir;
 } PX;
 
 static void HPDF_STDCALL on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
@@ -1072,19 +1079,53 @@ static int draw_page(PX *px, const lexp__lpage *p)
     if (rc == 0)
         rc = draw_text(px, pg, p);
     size_t zlen = 0;
-    if (rc == 0 && (px->page.oom || lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr,
-                                                         px->page.len, &px->page_z, &zlen)))
+    int packed = rc || px->page.oom ? -1
+                                    : lexp__hpdf_pack_page(px->pdf, pg, px->page.ptr, px->page.len,
+                                                           &px->page_z, &zlen, px->zfd,
+                                                           &px->zfdlen);
+    if (rc == 0 && packed == -2)
+        rc = lexp__error_set(px->err, LEXP_EIO, NULL, 0, 0, NULL,
+                             "pdf: cannot write a temporary file in %s: %s", px->tmpdir,
+                             strerror(errno));
+    else if (rc == 0 && packed)
         rc = lexp__error_oom(px->err);
     px->content_bytes += zlen;
     return rc;
 }
 
-/* Bookmarks, the document's information, and the file. */
-static int finish_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out)
+/* The file written to `path` through a scratch file (a long document is
+ * not held in memory), as lexp_write_file writes. */
+static int save_to(PX *px, const char *path)
+{
+    int fd = lexp__scratch_fd(px->tmpdir, "pdf", px->err);
+    if (fd < 0)
+        return px->err ? px->err->code : LEXP_EIO;
+    HPDF_STATUS st = lexp__hpdf_save_fd(px->pdf, fd);
+    int rc = 0;
+    if (st == HPDF_FILE_IO_ERROR)
+        rc = lexp__error_set(px->err, LEXP_EIO, NULL, 0, 0, NULL,
+                             "pdf: cannot write a temporary file in %s", px->tmpdir);
+    else if (px->hpdf_err || st != HPDF_OK)
+        rc = st == 0x1015 || px->hpdf_err == 0x1015 ? lexp__error_oom(px->err)
+                                                    : backend_error(px);
+    if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+        rc = lexp__error_set(px->err, LEXP_EIO, NULL, 0, 0, NULL,
+                             "pdf: cannot read a temporary file back: %s", strerror(errno));
+    if (rc == 0)
+        rc = lexp__write_file_fd(path, fd, px->err);
+    close(fd);
+    return rc;
+}
+
+/* Bookmarks, the document's information, and the file: into out, or
+ * (out NULL) to `path`. */
+static int finish_pdf(PX *px, const lexp_doc *doc, lexp__sbuf *out, const char *path)
 {
     int rc = outline(px, px->pages);
     if (rc == 0)
         rc = doc_info(px, doc);
+    if (rc == 0 && !out)
+        return save_to(px, path);
     if (rc == 0) {
         /* room for the whole file at once: the font programs and page
          * contents are most of it (growing by doubling copied it ~twice) */
@@ -1126,8 +1167,29 @@ static int on_page(void *ctx, const lexp__layout *L, size_t p, lexp__lphase phas
 int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                      lexp_error *err)
 {
+    return lexp__render_pdf_to(out, NULL, doc, opt, err);
+}
+
+int lexp__render_pdf_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
+                        const lexp_render_options *opt, lexp_error *err)
+{
+    if (!out && !doc->spools) {
+        /* a short document: in memory, then written as lexp_write_file does */
+        lexp__sbuf b = LEXP__SBUF_INIT;
+        int rc = lexp__render_pdf_to(&b, NULL, doc, opt, err);
+        if (rc == 0 && b.oom)
+            rc = lexp__error_oom(err);
+        const void *bytes = b.ptr;
+        size_t size = b.len;
+        if (rc == 0)
+            rc = lexp__write_files(1, &path, &bytes, &size, err);
+        lexp__sbuf_free(&b);
+        return rc;
+    }
     PX px;
     memset(&px, 0, sizeof px);
+    px.zfd = -1;
+    px.tmpdir = lexp__tmpdir();
     px.cidc = malloc(sizeof *px.cidc << CID_CACHE_BITS); /* without it, no cache */
     for (size_t i = 0; px.cidc && i < (size_t)1 << CID_CACHE_BITS; i++)
         px.cidc[i].slot = -1;
@@ -1136,7 +1198,10 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     lexp__layout *L = NULL;
     int rc = lexp__fonts_new(&px.F, doc, opt, err);
     if (rc == 0 && doc->spools) {
-        rc = lexp__layout_stream(&L, doc, px.F, opt, on_page, &px, err);
+        if ((px.zfd = lexp__scratch_fd(px.tmpdir, "pdf", err)) < 0)
+            rc = err ? err->code : LEXP_EIO;
+        if (rc == 0)
+            rc = lexp__layout_stream(&L, doc, px.F, opt, on_page, &px, err);
         if (rc == 0 && !px.pdf)
             rc = start_pdf(&px);
     } else if (rc == 0) {
@@ -1151,11 +1216,13 @@ int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_opt
     }
     px.L = L;
     if (rc == 0)
-        rc = finish_pdf(&px, doc, out);
+        rc = finish_pdf(&px, doc, out, path);
     if (rc == 0)
         lexp__fonts_warn(px.F, opt);
     if (px.pdf)
         HPDF_Free(px.pdf);
+    if (px.zfd >= 0)
+        close(px.zfd); /* after the streams that read it */
     free(px.fonts);
     free(px.subsets);
     free(px.images);

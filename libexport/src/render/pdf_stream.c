@@ -6,8 +6,10 @@
 #include <hpdf_doc.h>
 #include <hpdf_objects.h>
 #include <hpdf_pages.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* libdeflate's level for page contents: 1 is seven times as fast as 6 on
  * content operators, for about a sixth more bytes (~1.3 KB a briefing). */
@@ -81,6 +83,72 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
     return 0;
 }
 
+typedef struct file_rd {
+    int fd;
+    uint64_t off;
+    size_t n, pos;
+} file_rd;
+
+static HPDF_STATUS frd_read(HPDF_Stream s, HPDF_BYTE *ptr, HPDF_UINT *siz)
+{
+    file_rd *r = s->attr;
+    size_t left = r->n - r->pos, k = *siz < left ? *siz : left, got = 0;
+    while (got < k) {
+        ssize_t m = pread(r->fd, ptr + got, k - got, (off_t)(r->off + r->pos + got));
+        if (m < 0 && errno == EINTR)
+            continue;
+        if (m <= 0) {
+            *siz = (HPDF_UINT)got;
+            return HPDF_FILE_IO_ERROR;
+        }
+        got += (size_t)m;
+    }
+    r->pos += k;
+    *siz = (HPDF_UINT)k;
+    return r->pos == r->n ? HPDF_STREAM_EOF : HPDF_OK;
+}
+
+static HPDF_STATUS frd_seek(HPDF_Stream s, HPDF_INT pos, HPDF_WhenceMode mode)
+{
+    file_rd *r = s->attr;
+    long base = mode == HPDF_SEEK_CUR ? (long)r->pos : mode == HPDF_SEEK_END ? (long)r->n : 0;
+    long to = base + pos;
+    if (to < 0 || to > (long)r->n)
+        return HPDF_STREAM_EOF;
+    r->pos = (size_t)to;
+    return HPDF_OK;
+}
+
+static HPDF_INT32 frd_tell(HPDF_Stream s) { return (HPDF_INT32)((file_rd *)s->attr)->pos; }
+
+static HPDF_UINT32 frd_size(HPDF_Stream s) { return (HPDF_UINT32)((file_rd *)s->attr)->n; }
+
+static void frd_free(HPDF_Stream s)
+{
+    free(s->attr);
+    s->attr = NULL;
+}
+
+int lexp__hpdf_set_file(HPDF_Doc pdf, HPDF_Dict d, int fd, uint64_t off, size_t n)
+{
+    file_rd *r = n <= 0x7FFFFFFF ? calloc(1, sizeof *r) : NULL;
+    HPDF_Stream s = r ? HPDF_CallbackReader_New(pdf->mmgr, frd_read, frd_seek, frd_tell,
+                                                frd_size, r)
+                      : NULL;
+    if (!s) {
+        free(r);
+        return -1;
+    }
+    r->fd = fd;
+    r->off = off;
+    r->n = n;
+    s->free_fn = frd_free;
+    if (d->stream)
+        HPDF_Stream_Free(d->stream);
+    d->stream = s;
+    return 0;
+}
+
 /* The page stays libharu's to deflate: the tail goes into its stream. */
 static int leave_page(HPDF_PageAttr a, const char *tail, size_t n)
 {
@@ -91,7 +159,7 @@ static int leave_page(HPDF_PageAttr a, const char *tail, size_t n)
 }
 
 int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n, void **keep,
-                         size_t *zlen)
+                         size_t *zlen, int fd, uint64_t *fdlen)
 {
     HPDF_PageAttr a = page->attr;
     *zlen = n / 3; /* left to libharu: about what it will deflate it to */
@@ -133,8 +201,25 @@ int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t 
     free(copy);
     if (rc || !z)
         return rc;
-    if (lexp__hpdf_set_bytes(pdf, a->contents, z, zl, 1))
+    if (fd >= 0) { /* kept in the scratch file until the document is saved */
+        size_t put = 0;
+        while (put < zl) {
+            ssize_t m = pwrite(fd, z + put, zl - put, (off_t)(*fdlen + put));
+            if (m < 0 && errno == EINTR)
+                continue;
+            if (m <= 0) {
+                free(z);
+                return -2;
+            }
+            put += (size_t)m;
+        }
+        free(z);
+        if (lexp__hpdf_set_file(pdf, a->contents, fd, *fdlen, zl))
+            return -1;
+        *fdlen += zl;
+    } else if (lexp__hpdf_set_bytes(pdf, a->contents, z, zl, 1)) {
         return -1;
+    }
     *zlen = zl;
     a->stream = a->contents->stream; /* nothing is drawn on the page any more */
     a->contents->filter = HPDF_STREAM_FILTER_NONE;
@@ -166,5 +251,68 @@ HPDF_STATUS lexp__hpdf_save(HPDF_Doc pdf, lexp__sbuf *out)
     HPDF_STATUS rc = HPDF_SaveToStream(pdf);
     if (rc != HPDF_OK)
         out->len = start;
+    return rc;
+}
+
+typedef struct fd_out {
+    int fd;
+    unsigned char buf[64 * 1024];
+    size_t n;
+    int failed;
+} fd_out;
+
+static int fd_flush(fd_out *o)
+{
+    size_t put = 0;
+    while (put < o->n) {
+        ssize_t m = write(o->fd, o->buf + put, o->n - put);
+        if (m < 0 && errno == EINTR)
+            continue;
+        if (m <= 0)
+            return -1;
+        put += (size_t)m;
+    }
+    o->n = 0;
+    return 0;
+}
+
+static HPDF_STATUS fd_write(HPDF_Stream s, const HPDF_BYTE *ptr, HPDF_UINT siz)
+{
+    fd_out *o = s->attr;
+    while (siz) {
+        size_t k = sizeof o->buf - o->n < siz ? sizeof o->buf - o->n : siz;
+        memcpy(o->buf + o->n, ptr, k);
+        o->n += k;
+        ptr += k;
+        siz -= (HPDF_UINT)k;
+        if (o->n == sizeof o->buf && fd_flush(o)) {
+            o->failed = 1;
+            return HPDF_FILE_IO_ERROR;
+        }
+    }
+    return HPDF_OK;
+}
+
+HPDF_STATUS lexp__hpdf_save_fd(HPDF_Doc pdf, int fd)
+{
+    fd_out *o = malloc(sizeof *o);
+    if (!o)
+        return 0x1015;
+    o->fd = fd;
+    o->n = 0;
+    o->failed = 0;
+    if (!pdf->stream)
+        pdf->stream = HPDF_CallbackWriter_New(pdf->mmgr, fd_write, o);
+    HPDF_STATUS rc = pdf->stream ? HPDF_SaveToStream(pdf) : 0x1015;
+    if (rc == HPDF_OK && fd_flush(o))
+        rc = HPDF_FILE_IO_ERROR;
+    if (o->failed && rc == HPDF_OK)
+        rc = HPDF_FILE_IO_ERROR;
+    /* the writer's buffer goes now: the document's stream must not use it */
+    if (pdf->stream) {
+        HPDF_Stream_Free(pdf->stream);
+        pdf->stream = NULL;
+    }
+    free(o);
     return rc;
 }

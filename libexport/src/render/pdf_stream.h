@@ -12,6 +12,7 @@
 
 #include <hpdf.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util/util.h"
 
@@ -31,12 +32,21 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
  * the tail appended and is left to libharu (it closes those when saving).
  * *keep holds the compressor from one page to the next (lexp__deflate_kept).
  * *zlen: the deflated size (an estimate for a page left to libharu), for
- * the room the saved file needs. Returns 0, or -1 when out of memory. */
+ * the room the saved file needs. With fd ≥ 0 the deflated bytes go to that
+ * scratch file at *fdlen (advanced) and are read back when the document is
+ * saved: a long document does not hold its pages. Returns 0, -1 when out
+ * of memory, -2 when the scratch file cannot be written. */
 int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n,
-                         void **keep, size_t *zlen);
+                         void **keep, size_t *zlen, int fd, uint64_t *fdlen);
+/* Make d's stream read n bytes of file fd from off (fd stays open until
+ * the document is freed). 0, or -1 when out of memory. */
+int lexp__hpdf_set_file(HPDF_Doc pdf, HPDF_Dict d, int fd, uint64_t off, size_t n);
 
 /* HPDF_SaveToStream, the document appended to out as it is written.
  * Returns libharu's status (out as it was on failure). */
 HPDF_STATUS lexp__hpdf_save(HPDF_Doc pdf, lexp__sbuf *out);
+/* The same, written to file descriptor fd (buffered). HPDF_FILE_IO_ERROR
+ * when a write fails. */
+HPDF_STATUS lexp__hpdf_save_fd(HPDF_Doc pdf, int fd);
 
 #endif

@@ -19,6 +19,11 @@ int lexp__render_tree(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_op
                       lexp_error *err);
 int lexp__render_pdf(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                      lexp_error *err);
+/* The same, or with `path` (out NULL) to that file through a scratch file:
+ * with a streamed table, its pages wait in a scratch file too, never in
+ * memory. */
+int lexp__render_pdf_to(lexp__sbuf *out, const char *path, const lexp_doc *doc,
+                        const lexp_render_options *opt, lexp_error *err);
 int lexp__render_docx(lexp__sbuf *out, const lexp_doc *doc, const lexp_render_options *opt,
                       lexp_error *err);
 /* The same, or with `path` (out NULL) straight to that file: a document

@@ -23,36 +23,44 @@ static int io_fail(const lexp__zspool *s, lexp_error *err, const char *what, int
                            strerror(e));
 }
 
+int lexp__scratch_fd(const char *tmpdir, const char *who, lexp_error *err)
+{
+    size_t n = strlen(tmpdir) + 32;
+    char *path = malloc(n);
+    if (!path) {
+        lexp__error_oom(err);
+        return -1;
+    }
+    snprintf(path, n, "%s/lexp-%s-XXXXXX", tmpdir, who);
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path); /* gone with the last descriptor, whatever happens */
+    else
+        lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
+                        "%s: cannot create a temporary file in %s: %s", who, tmpdir,
+                        strerror(errno));
+    free(path);
+    return fd;
+}
+
 int lexp__zspool_open(lexp__zspool *s, const char *tmpdir, int level, const char *who,
                       lexp_error *err)
 {
     memset(s, 0, sizeof *s);
     s->who = who;
-    size_t n = strlen(tmpdir) + 32;
-    char *path = malloc(n);
     z_stream *z = calloc(1, sizeof *z);
-    if (!path || !z) {
-        free(path);
-        free(z);
+    if (!z)
         return lexp__error_oom(err);
+    int fd = lexp__scratch_fd(tmpdir, who, err);
+    if (fd >= 0 && !(s->f = fdopen(fd, "w+b"))) {
+        close(fd);
+        fd = -1;
+        lexp__error_oom(err);
     }
-    snprintf(path, n, "%s/lexp-%s-XXXXXX", tmpdir, who);
-    int fd = mkostemp(path, O_CLOEXEC);
-    if (fd >= 0) {
-        unlink(path); /* gone with the last descriptor, whatever happens */
-        if (!(s->f = fdopen(fd, "w+b")))
-            close(fd);
-    }
-    if (!s->f) {
-        int e = errno;
-        int rc = lexp__error_set(err, LEXP_EIO, NULL, 0, 0, NULL,
-                                 "%s: cannot create a temporary file in %s: %s", who, tmpdir,
-                                 strerror(e));
-        free(path);
+    if (fd < 0) {
         free(z);
-        return rc;
+        return err ? err->code : LEXP_EIO;
     }
-    free(path);
     if (deflateInit2(z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         free(z);
         fclose(s->f);

@@ -32,6 +32,11 @@ enum { LEXP_ZSPOOL_MORE = 0, LEXP_ZSPOOL_SYNC = 1, LEXP_ZSPOOL_FINISH = 2 };
  * system by default. */
 const char *lexp__tmpdir(void);
 
+/* A scratch file in `tmpdir`, already unlinked and close-on-exec: its
+ * descriptor, or -1 with LEXP_EIO set ("WHO: cannot create a temporary
+ * file in DIR: why"). */
+int lexp__scratch_fd(const char *tmpdir, const char *who, lexp_error *err);
+
 /* Create the scratch file in `tmpdir` and a raw-DEFLATE zlib stream of
  * `level`. 0, or LEXP_EIO / LEXP_ENOMEM with the error set. */
 int lexp__zspool_open(lexp__zspool *s, const char *tmpdir, int level, const char *who,
