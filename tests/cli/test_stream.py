@@ -119,11 +119,8 @@ def test_streamed_xlsx_cells_merges_totals(tmp_path):
     assert last > n - 20
 
 
-@pytest.mark.parametrize("ext", ["xlsx", "docx"])
-def test_memory_stays_flat(tmp_path, ext):
-    if SANITIZED:
-        pytest.skip("memory is not comparable under AddressSanitizer")
-    tpl = """---
+# thousands × 1,000 rows of five columns from two nested loops: the peers' case
+WIDE = """---
 preset: plain
 title: t
 show_title: false
@@ -138,20 +135,32 @@ show_title: false
 {% endfor %}
 Table: data
 """
+
+
+def wide_rss(tmp_path, thousands, ext):
+    """Max RSS (KB) of rendering WIDE with thousands × 1,000 rows, and the
+    output's size in bytes."""
+    d = {"a": list(range(thousands)), "b": list(range(1000)), "nb": 1000,
+         "days": [f"{k:02d}" for k in range(1, 31)], "cats": list("ABCDE")}
+    t = tmp_path / "t.lxt"
+    t.write_text(WIDE, encoding="utf-8")
+    p = tmp_path / f"d{thousands}.json"
+    p.write_text(json.dumps(d), encoding="utf-8")
+    out = tmp_path / f"o{thousands}.{ext}"
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", LEXPORT, "render", str(t), str(p),
+                        "-o", str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return int(r.stderr.strip().splitlines()[-1]), out.stat().st_size
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "docx"])
+def test_memory_stays_flat(tmp_path, ext):
+    if SANITIZED:
+        pytest.skip("memory is not comparable under AddressSanitizer")
     rss = {}
     for rows in (20, 200):
-        d = {"a": list(range(rows)), "b": list(range(1000)), "nb": 1000,
-             "days": [f"{k:02d}" for k in range(1, 31)], "cats": list("ABCDE")}
-        t = tmp_path / "t.lxt"
-        t.write_text(tpl, encoding="utf-8")
-        p = tmp_path / f"d{rows}.json"
-        p.write_text(json.dumps(d), encoding="utf-8")
-        out = tmp_path / f"o{rows}.{ext}"
-        r = subprocess.run(["/usr/bin/time", "-f", "%M", LEXPORT, "render", str(t), str(p),
-                            "-o", str(out)], capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
-        rss[rows] = int(r.stderr.strip().splitlines()[-1])
-        assert out.stat().st_size > 100_000
+        rss[rows], size = wide_rss(tmp_path, rows, ext)
+        assert size > 100_000
     # 20,000 and 200,000 rows: within 4 MB of each other (the tree path took
     # ~1.4 KB a row: 250 MB more; a DOCX that held word/document.xml, 1.8 KB)
     assert rss[200] - rss[20] < 4096, rss
@@ -429,35 +438,10 @@ def test_pdf_memory_grows_with_the_file_only(tmp_path):
     took ~6 KB a row: 360 MB)."""
     if SANITIZED:
         pytest.skip("memory is not comparable under AddressSanitizer")
-    tpl = """---
-preset: plain
-title: t
-show_title: false
----
-| 序号 | 日期 | 类别 | 名称 | 人次 |
-|-----:|------|------|------|-----:|
-{% for x in a %}
-{% for y in b %}
-{% set i = x * nb + y + 1 %}
-| {{ i }} | 2024-09-{{ days[i % 30] }} | {{ cats[i % 5] }} | 活动{{ i }} | {{ (i * 7919) % 300 }} |
-{% endfor %}
-{% endfor %}
-Table: data
-"""
     rss, size = {}, {}
     for rows in (20, 80):
-        d = {"a": list(range(rows)), "b": list(range(1000)), "nb": 1000,
-             "days": [f"{k:02d}" for k in range(1, 31)], "cats": list("ABCDE")}
-        t = tmp_path / "t.lxt"
-        t.write_text(tpl, encoding="utf-8")
-        p = tmp_path / f"d{rows}.json"
-        p.write_text(json.dumps(d), encoding="utf-8")
-        out = tmp_path / f"o{rows}.pdf"
-        r = subprocess.run(["/usr/bin/time", "-f", "%M", LEXPORT, "render", str(t), str(p),
-                            "-o", str(out)], capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
-        rss[rows] = int(r.stderr.strip().splitlines()[-1])
-        size[rows] = out.stat().st_size // 1024
+        rss[rows], size[rows] = wide_rss(tmp_path, rows, "pdf")
+        size[rows] //= 1024
     grown = size[80] - size[20]
     assert grown > 3000, size  # ~80 bytes a row
     # 2.2x here: libharu's objects, ~5 KB a page; the pages held in memory

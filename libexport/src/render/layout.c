@@ -1327,13 +1327,15 @@ static int layout_run(lexp__layout **out, const lexp_doc *doc, lexp__fonts *font
         }
         if (rc == 0 && added == 0 && !settled && !fn)
             rc = page_numbers(&lx);
-        /* streaming: the numbers are the last of this pass's pages, each
-         * handed over before the next is set (flushing frees the glyphs) */
-        for (size_t p = 0; rc == 0 && added == 0 && !settled && fn && p < L->npages; p++) {
-            lx.page = (int)p;
-            rc = page_number(&lx);
-            if (rc == 0 && L->pages[p].n)
-                rc = flush_page(&lx);
+        if (rc == 0 && added == 0 && !settled && fn) {
+            /* streaming: the numbers are the last of this pass's pages, each
+             * handed over before the next is set (flushing frees the glyphs) */
+            for (size_t p = 0; rc == 0 && p < L->npages; p++) {
+                lx.page = (int)p;
+                rc = page_number(&lx);
+                if (rc == 0 && L->pages[p].n)
+                    rc = flush_page(&lx);
+            }
         }
         text_free(&lx.tx);
         free(lx.ln.v);

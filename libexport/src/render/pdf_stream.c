@@ -21,8 +21,12 @@ HPDF_STATUS lexp__hpdf_flate_key(HPDF_Dict obj, HPDF_Stream stream)
     return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
 }
 
+/* A stream libharu reads: the caller's bytes p[0..n), or (p NULL) n
+ * bytes of file fd from off. */
 typedef struct bytes_rd {
     const unsigned char *p;
+    int fd;
+    uint64_t off;
     size_t n, pos;
     int own;
 } bytes_rd;
@@ -31,7 +35,20 @@ static HPDF_STATUS rd_read(HPDF_Stream s, HPDF_BYTE *ptr, HPDF_UINT *siz)
 {
     bytes_rd *r = s->attr;
     size_t left = r->n - r->pos, k = *siz < left ? *siz : left;
-    memcpy(ptr, r->p + r->pos, k);
+    if (r->p) {
+        memcpy(ptr, r->p + r->pos, k);
+    } else {
+        for (size_t got = 0; got < k;) {
+            ssize_t m = pread(r->fd, ptr + got, k - got, (off_t)(r->off + r->pos + got));
+            if (m < 0 && errno == EINTR)
+                continue;
+            if (m <= 0) {
+                *siz = (HPDF_UINT)got;
+                return HPDF_FILE_IO_ERROR;
+            }
+            got += (size_t)m;
+        }
+    }
     r->pos += k;
     *siz = (HPDF_UINT)k;
     /* the end is told without touching the document's error state */
@@ -62,20 +79,18 @@ static void rd_free(HPDF_Stream s)
     s->attr = NULL;
 }
 
-int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size_t n, int own)
+/* d's stream made a reader of r (malloc'd; freed with the stream). */
+static int set_reader(HPDF_Doc pdf, HPDF_Dict d, bytes_rd *r)
 {
-    bytes_rd *r = n <= 0x7FFFFFFF ? calloc(1, sizeof *r) : NULL;
-    HPDF_Stream s = r ? HPDF_CallbackReader_New(pdf->mmgr, rd_read, rd_seek, rd_tell, rd_size, r)
-                      : NULL;
+    HPDF_Stream s = r && r->n <= 0x7FFFFFFF
+                        ? HPDF_CallbackReader_New(pdf->mmgr, rd_read, rd_seek, rd_tell, rd_size, r)
+                        : NULL;
     if (!s) {
+        if (r && r->own)
+            free((void *)r->p);
         free(r);
-        if (own)
-            free((void *)p);
         return -1;
     }
-    r->p = p;
-    r->n = n;
-    r->own = own;
     s->free_fn = rd_free;
     if (d->stream)
         HPDF_Stream_Free(d->stream);
@@ -83,70 +98,29 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
     return 0;
 }
 
-typedef struct file_rd {
-    int fd;
-    uint64_t off;
-    size_t n, pos;
-} file_rd;
-
-static HPDF_STATUS frd_read(HPDF_Stream s, HPDF_BYTE *ptr, HPDF_UINT *siz)
+int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size_t n, int own)
 {
-    file_rd *r = s->attr;
-    size_t left = r->n - r->pos, k = *siz < left ? *siz : left, got = 0;
-    while (got < k) {
-        ssize_t m = pread(r->fd, ptr + got, k - got, (off_t)(r->off + r->pos + got));
-        if (m < 0 && errno == EINTR)
-            continue;
-        if (m <= 0) {
-            *siz = (HPDF_UINT)got;
-            return HPDF_FILE_IO_ERROR;
-        }
-        got += (size_t)m;
+    bytes_rd *r = calloc(1, sizeof *r);
+    if (!r) {
+        if (own)
+            free((void *)p);
+        return -1;
     }
-    r->pos += k;
-    *siz = (HPDF_UINT)k;
-    return r->pos == r->n ? HPDF_STREAM_EOF : HPDF_OK;
-}
-
-static HPDF_STATUS frd_seek(HPDF_Stream s, HPDF_INT pos, HPDF_WhenceMode mode)
-{
-    file_rd *r = s->attr;
-    long base = mode == HPDF_SEEK_CUR ? (long)r->pos : mode == HPDF_SEEK_END ? (long)r->n : 0;
-    long to = base + pos;
-    if (to < 0 || to > (long)r->n)
-        return HPDF_STREAM_EOF;
-    r->pos = (size_t)to;
-    return HPDF_OK;
-}
-
-static HPDF_INT32 frd_tell(HPDF_Stream s) { return (HPDF_INT32)((file_rd *)s->attr)->pos; }
-
-static HPDF_UINT32 frd_size(HPDF_Stream s) { return (HPDF_UINT32)((file_rd *)s->attr)->n; }
-
-static void frd_free(HPDF_Stream s)
-{
-    free(s->attr);
-    s->attr = NULL;
+    r->p = p;
+    r->n = n;
+    r->own = own;
+    return set_reader(pdf, d, r);
 }
 
 int lexp__hpdf_set_file(HPDF_Doc pdf, HPDF_Dict d, int fd, uint64_t off, size_t n)
 {
-    file_rd *r = n <= 0x7FFFFFFF ? calloc(1, sizeof *r) : NULL;
-    HPDF_Stream s = r ? HPDF_CallbackReader_New(pdf->mmgr, frd_read, frd_seek, frd_tell,
-                                                frd_size, r)
-                      : NULL;
-    if (!s) {
-        free(r);
-        return -1;
+    bytes_rd *r = calloc(1, sizeof *r);
+    if (r) {
+        r->fd = fd;
+        r->off = off;
+        r->n = n;
     }
-    r->fd = fd;
-    r->off = off;
-    r->n = n;
-    s->free_fn = frd_free;
-    if (d->stream)
-        HPDF_Stream_Free(d->stream);
-    d->stream = s;
-    return 0;
+    return set_reader(pdf, d, r);
 }
 
 /* The page stays libharu's to deflate: the tail goes into its stream. */
@@ -202,18 +176,10 @@ int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t 
     if (rc || !z)
         return rc;
     if (fd >= 0) { /* kept in the scratch file until the document is saved */
-        size_t put = 0;
-        while (put < zl) {
-            ssize_t m = pwrite(fd, z + put, zl - put, (off_t)(*fdlen + put));
-            if (m < 0 && errno == EINTR)
-                continue;
-            if (m <= 0) {
-                free(z);
-                return -2;
-            }
-            put += (size_t)m;
-        }
+        int bad = lexp__write_all(fd, z, zl);
         free(z);
+        if (bad)
+            return -2;
         if (lexp__hpdf_set_file(pdf, a->contents, fd, *fdlen, zl))
             return -1;
         *fdlen += zl;
@@ -263,17 +229,9 @@ typedef struct fd_out {
 
 static int fd_flush(fd_out *o)
 {
-    size_t put = 0;
-    while (put < o->n) {
-        ssize_t m = write(o->fd, o->buf + put, o->n - put);
-        if (m < 0 && errno == EINTR)
-            continue;
-        if (m <= 0)
-            return -1;
-        put += (size_t)m;
-    }
+    int rc = lexp__write_all(o->fd, o->buf, o->n);
     o->n = 0;
-    return 0;
+    return rc;
 }
 
 static HPDF_STATUS fd_write(HPDF_Stream s, const HPDF_BYTE *ptr, HPDF_UINT siz)

@@ -32,9 +32,9 @@ int lexp__hpdf_set_bytes(HPDF_Doc pdf, HPDF_Dict d, const unsigned char *p, size
  * the tail appended and is left to libharu (it closes those when saving).
  * *keep holds the compressor from one page to the next (lexp__deflate_kept).
  * *zlen: the deflated size (an estimate for a page left to libharu), for
- * the room the saved file needs. With fd ≥ 0 the deflated bytes go to that
- * scratch file at *fdlen (advanced) and are read back when the document is
- * saved: a long document does not hold its pages. Returns 0, -1 when out
+ * the room the saved file needs. With fd ≥ 0 the deflated bytes are
+ * appended to that scratch file (*fdlen: its length, advanced) and read
+ * back when the document is saved: a long document does not hold its pages. Returns 0, -1 when out
  * of memory, -2 when the scratch file cannot be written. */
 int lexp__hpdf_pack_page(HPDF_Doc pdf, HPDF_Page page, const char *tail, size_t n,
                          void **keep, size_t *zlen, int fd, uint64_t *fdlen);

@@ -217,6 +217,9 @@ void lexp__line_col(const char *s, size_t off, int *line, int *col);
  * the umask is never touched. */
 int lexp__write_files(size_t n, const char *const *paths, const void *const *bytes,
                       const size_t *sizes, lexp_error *err);
+/* Write all `n` bytes at fd's offset (writes again after EINTR and short
+ * writes). 0, or -1 with errno set. */
+int lexp__write_all(int fd, const void *bytes, size_t n);
 /* Write `path` as lexp__write_files does, with the bytes read from src_fd
  * (to its end) a block at a time: a big workbook is not held in memory. */
 int lexp__write_file_fd(const char *path, int src_fd, lexp_error *err);

@@ -124,8 +124,9 @@ static void random_suffix(char *dst, size_t n, unsigned attempt)
     }
 }
 
-static int write_all(int fd, const unsigned char *p, size_t left)
+int lexp__write_all(int fd, const void *bytes, size_t left)
 {
+    const unsigned char *p = bytes;
     while (left > 0) {
         ssize_t w = write(fd, p, left > (size_t)SSIZE_MAX ? (size_t)SSIZE_MAX : left);
         if (w < 0) {
@@ -151,7 +152,7 @@ static int copy_all(int fd, int src_fd)
             return -1;
         if (k == 0)
             return 0;
-        if (write_all(fd, buf, (size_t)k))
+        if (lexp__write_all(fd, buf, (size_t)k))
             return -1;
     }
 }
@@ -191,7 +192,7 @@ static int write_temp(plan *p, const char *path, const void *bytes, size_t size,
         if (fchmod(fd, p->st.st_mode & 07777) != 0)
             (void)!fchmod(fd, p->st.st_mode & 0777);
     }
-    int rc = src_fd >= 0 ? copy_all(fd, src_fd) : write_all(fd, bytes, size);
+    int rc = src_fd >= 0 ? copy_all(fd, src_fd) : lexp__write_all(fd, bytes, size);
     int e = errno;
     if (close(fd) != 0 && rc == 0) {
         rc = -1;
